@@ -14,3 +14,6 @@
 
 pub mod engine;
 pub mod metrics;
+pub mod model;
+pub mod scenario;
+pub mod synth;

@@ -12,8 +12,10 @@ use super::time::{SimDuration, SimTime};
 pub trait Model {
     /// The model's events: small plain values.
     type Event;
+    /// A broken model invariant (a bug, not bad input): stops the run.
+    type Fault;
     /// Reacts to one event at `ctx.now()`.
-    fn handle(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>);
+    fn handle(&mut self, event: Self::Event, ctx: &mut Context<'_, Self::Event>) -> Result<(), Self::Fault>;
 }
 
 /// What a model may do while handling an event.
@@ -101,19 +103,20 @@ impl<E> Simulation<E> {
     /// Runs until the queue drains, the next event lies after `horizon`, or
     /// `max_events` more events have been handled. At `Horizon` the clock is
     /// moved to `horizon`, so state read afterwards is "as of the horizon".
-    pub fn run_until<M>(&mut self, model: &mut M, horizon: SimTime, max_events: u64) -> Stop
+    /// A model fault stops the run at once and is returned.
+    pub fn run_until<M>(&mut self, model: &mut M, horizon: SimTime, max_events: u64) -> Result<Stop, M::Fault>
     where
         M: Model<Event = E>,
     {
         let limit = self.events_processed.saturating_add(max_events);
         loop {
             match self.queue.peek_time() {
-                None => return Stop::Drained,
+                None => return Ok(Stop::Drained),
                 Some(time) if time > horizon => {
                     self.now = horizon;
-                    return Stop::Horizon;
+                    return Ok(Stop::Horizon);
                 }
-                Some(_) if self.events_processed >= limit => return Stop::EventLimit,
+                Some(_) if self.events_processed >= limit => return Ok(Stop::EventLimit),
                 Some(_) => {}
             }
             let (time, event) = self.queue.pop().expect("peeked event");
@@ -121,7 +124,7 @@ impl<E> Simulation<E> {
             self.now = time;
             self.events_processed += 1;
             let mut ctx = Context { now: time, queue: &mut self.queue, streams: &self.streams };
-            model.handle(event, &mut ctx);
+            model.handle(event, &mut ctx)?;
         }
     }
 }
@@ -137,11 +140,13 @@ mod tests {
 
     impl Model for Recorder {
         type Event = u32;
-        fn handle(&mut self, event: u32, ctx: &mut Context<'_, u32>) {
+        type Fault = ();
+        fn handle(&mut self, event: u32, ctx: &mut Context<'_, u32>) -> Result<(), ()> {
             self.fired.push((ctx.now(), event));
             if event % 2 == 0 && event < 10 {
                 ctx.schedule_in(SimDuration::from_secs(1), event + 2);
             }
+            Ok(())
         }
     }
 
@@ -150,7 +155,7 @@ mod tests {
         let mut sim = Simulation::new(Streams::new(1));
         sim.context().schedule_at(SimTime::ZERO, 0);
         let mut model = Recorder { fired: Vec::new() };
-        let stop = sim.run_until(&mut model, SimTime::ZERO + SimDuration::from_secs(3), u64::MAX);
+        let stop = sim.run_until(&mut model, SimTime::ZERO + SimDuration::from_secs(3), u64::MAX).unwrap();
         assert_eq!(stop, Stop::Horizon);
         assert_eq!(model.fired.iter().map(|f| f.1).collect::<Vec<_>>(), vec![0, 2, 4, 6]);
         assert_eq!(sim.now(), SimTime::ZERO + SimDuration::from_secs(3));
@@ -162,8 +167,8 @@ mod tests {
         let mut sim = Simulation::new(Streams::new(1));
         sim.context().schedule_at(SimTime::ZERO, 0);
         let mut model = Recorder { fired: Vec::new() };
-        assert_eq!(sim.run_until(&mut model, SimTime::NEVER, 2), Stop::EventLimit);
-        assert_eq!(sim.run_until(&mut model, SimTime::NEVER, u64::MAX), Stop::Drained);
+        assert_eq!(sim.run_until(&mut model, SimTime::NEVER, 2), Ok(Stop::EventLimit));
+        assert_eq!(sim.run_until(&mut model, SimTime::NEVER, u64::MAX), Ok(Stop::Drained));
         assert_eq!(model.fired.len(), 6);
     }
 }

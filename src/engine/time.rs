@@ -133,7 +133,7 @@ impl fmt::Display for SimDuration {
         }
         let (unit, name) = UNITS
             .iter()
-            .find(|(unit, _)| self.0 % unit == 0)
+            .find(|(unit, _)| self.0.is_multiple_of(*unit))
             .copied()
             .unwrap_or((1, "us"));
         write!(f, "{}{}", self.0 / unit, name)

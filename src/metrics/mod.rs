@@ -1,1 +1,15 @@
-//! placeholder
+//! Statistics for results: proportions with confidence intervals, latency
+//! histograms, and the summary assembled from a run.
+//!
+//! Each submodule owns one kind of statistic and is private; its public
+//! items are re-exported here so callers write `metrics::Proportion`, not
+//! `metrics::proportion::Proportion`. To add a submodule, declare it below
+//! and re-export its public items beside the others.
+
+mod interval;
+mod latency;
+mod proportion;
+
+pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
+pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary};
+pub use proportion::{Proportion, ProportionReport, round9};

@@ -1,0 +1,25 @@
+//! The enterprise: organisation, members, admins and their tiers, devices
+//! by platform, app grants and tokens, policies, and the world that moves
+//! them through unbinds as the engine hands it events.
+//!
+//! **Architecture invariant:** the model knows the engine and nothing after
+//! it: no file formats, no statistics, no threads, no clock.
+
+pub mod config;
+pub mod ids;
+pub mod observe;
+pub mod org;
+pub mod platform;
+pub mod state;
+mod world;
+
+pub use config::{
+    Arrivals, Behaviour, DEFAULT_BATCH_LIMIT, Edition, FieldError, MAX_BUFFER, PerPlatform, Policy, PoolConfig,
+    TierMix, Workload, WorkloadKind,
+};
+pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
+pub use observe::{Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally};
+pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
+pub use platform::{Platform, Residue, ResidueKind};
+pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome, StateMachine};
+pub use world::{Event, World, finish};

@@ -1,0 +1,149 @@
+//! What one run observed: raw counts and latency samples, as plain numbers.
+//! The metrics layer turns them into rates, intervals and histograms; the
+//! model only counts.
+
+use super::platform::{Platform, ResidueKind};
+
+/// A kind of grace-period race: something that happened while the model
+/// was inconsistent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RaceKind {
+    /// A member acted inside the buffer before revocation.
+    ActionDuringBuffer,
+    /// An app accepted a token after the member was disabled.
+    TokenAfterDisable,
+    /// A re-bind was in flight when the rollback fired.
+    RebindVsRollback,
+    /// A department admin's delayed action landed on a member a super admin
+    /// had already taken.
+    TierDelayConflict,
+    /// A GDPR export was still running when revocation cut it off.
+    ExportCutOff,
+    /// A dispute arrived for a member with no export and no cloud copy.
+    DisputeWithoutData,
+}
+
+impl RaceKind {
+    pub const ALL: [RaceKind; 6] = [
+        RaceKind::ActionDuringBuffer,
+        RaceKind::TokenAfterDisable,
+        RaceKind::RebindVsRollback,
+        RaceKind::TierDelayConflict,
+        RaceKind::ExportCutOff,
+        RaceKind::DisputeWithoutData,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RaceKind::ActionDuringBuffer => "action_during_buffer",
+            RaceKind::TokenAfterDisable => "token_after_disable",
+            RaceKind::RebindVsRollback => "rebind_vs_rollback",
+            RaceKind::TierDelayConflict => "tier_delay_conflict",
+            RaceKind::ExportCutOff => "export_cut_off",
+            RaceKind::DisputeWithoutData => "dispute_without_data",
+        }
+    }
+
+    /// What one exposed unit is: members, or grants for token races.
+    pub fn unit(self) -> &'static str {
+        match self {
+            RaceKind::TokenAfterDisable => "grants",
+            _ => "members",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The bit in a member's race flags.
+    pub fn flag(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// Hits out of trials.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Count {
+    pub hits: u64,
+    pub trials: u64,
+}
+
+impl Count {
+    pub fn record(&mut self, hit: bool) {
+        self.trials += 1;
+        self.hits += u64::from(hit);
+    }
+    pub fn merge(&mut self, other: Count) {
+        self.hits += other.hits;
+        self.trials += other.trials;
+    }
+}
+
+/// One race kind: how many times it happened, and how many exposed units
+/// (members or grants) it touched at least once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RaceTally {
+    pub events: u64,
+    pub units: Count,
+}
+
+/// Waits in one pool of people (approvers, officers, re-binders).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct QueueTally {
+    pub served: u64,
+    pub wait_sum_us: u64,
+    pub wait_max_us: u64,
+    pub busy_sum_us: u64,
+    pub servers: u32,
+}
+
+/// How targeted members ended, at the horizon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    pub untouched: u64,
+    pub done: u64,
+    pub pending: u64,
+    pub locked_out: u64,
+    pub rolled_back: u64,
+}
+
+impl Outcomes {
+    pub fn total(&self) -> u64 {
+        self.untouched + self.done + self.pending + self.locked_out + self.rolled_back
+    }
+}
+
+/// Residue surviving at the horizon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResidueTally {
+    /// Members whose unbind took effect, with any residue left.
+    pub members: Count,
+    /// Per residue kind, hits among the same members.
+    pub by_kind: [u64; ResidueKind::ALL.len()],
+    /// Devices the unbind touched, with any residue left, per platform.
+    pub devices_by_platform: [Count; Platform::ALL.len()],
+    /// Grants revoked, whose app data survives.
+    pub grants: Count,
+}
+
+/// Everything one run observed.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Observations {
+    /// Decision-to-fully-unbound latency of each completed request.
+    pub batch_latencies_us: Vec<u64>,
+    pub requests: u64,
+    pub requests_incomplete: u64,
+    pub console_batches: u64,
+    pub largest_console_batch: u32,
+    pub races: [RaceTally; RaceKind::ALL.len()],
+    /// Lockouts among member-driven device unbinds, per platform.
+    pub lockouts_by_platform: [Count; Platform::ALL.len()],
+    pub residue: ResidueTally,
+    pub outcomes: Outcomes,
+    /// Approval / officer / re-binder pools, by name.
+    pub queues: Vec<(&'static str, QueueTally)>,
+    /// Invariant counters: must stay zero.
+    pub scope_violations: u64,
+    pub tokens_accepted_after_expiry: u64,
+}

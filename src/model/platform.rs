@@ -1,0 +1,192 @@
+//! Device platforms and the kinds of data residue an unbind can leave,
+//! with the per-platform facts of the domain: what each platform leaves
+//! behind and after how long an inactive device is logged out.
+
+use crate::engine::SimDuration;
+
+/// A device platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Platform {
+    Ios,
+    Android,
+    Windows,
+    Macos,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 4] = [Platform::Ios, Platform::Android, Platform::Windows, Platform::Macos];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Ios => "ios",
+            Platform::Android => "android",
+            Platform::Windows => "windows",
+            Platform::Macos => "macos",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_index(index: usize) -> Platform {
+        Platform::ALL[index]
+    }
+
+    /// A phone, as opposed to a desktop.
+    pub fn is_mobile(self) -> bool {
+        matches!(self, Platform::Ios | Platform::Android)
+    }
+
+    /// After how long an inactive, still-bound device is logged out
+    /// automatically (iOS 90 d, Android 60 d, Windows never; macOS is not
+    /// given by the source and follows iOS).
+    pub fn auto_logout_after(self) -> Option<SimDuration> {
+        match self {
+            Platform::Ios | Platform::Macos => Some(SimDuration::from_days(90)),
+            Platform::Android => Some(SimDuration::from_days(60)),
+            Platform::Windows => None,
+        }
+    }
+
+    /// What the app leaves on the device when it is not cleaned up:
+    /// keychain credentials on iOS, a cache on the SD card on Android,
+    /// registry entries on Windows; macOS clears its keychain sync.
+    pub fn local_residue(self) -> Residue {
+        match self {
+            Platform::Ios => Residue::of(ResidueKind::Credentials),
+            Platform::Android => Residue::of(ResidueKind::SdCache),
+            Platform::Windows => Residue::of(ResidueKind::Registry),
+            Platform::Macos => Residue::EMPTY,
+        }
+    }
+
+    /// Whether local chat history outlives the retention period (Windows
+    /// keeps its history files).
+    pub fn keeps_chat_history(self) -> bool {
+        self == Platform::Windows
+    }
+
+    /// Whether the platform enrols biometrics (Face ID / Touch ID /
+    /// fingerprint) that must be cleared separately.
+    pub fn has_biometrics(self) -> bool {
+        self != Platform::Windows
+    }
+}
+
+/// A kind of data that can survive an unbind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResidueKind {
+    /// Credentials in the iOS keychain.
+    Credentials,
+    /// App cache on an Android SD card.
+    SdCache,
+    /// Registry entries under HKCU on Windows.
+    Registry,
+    /// Face ID / Touch ID / fingerprint records.
+    Biometric,
+    /// Local chat history on the device.
+    ChatHistory,
+    /// The device still listed (and bound) as a trusted device.
+    TrustedDevice,
+    /// A third-party app's data still using the enterprise's storage.
+    AppData,
+    /// A cloud copy of the member's messages kept at unbind.
+    CloudCopy,
+    /// The dissolved enterprise's encrypted archive.
+    Archive,
+}
+
+impl ResidueKind {
+    pub const ALL: [ResidueKind; 9] = [
+        ResidueKind::Credentials,
+        ResidueKind::SdCache,
+        ResidueKind::Registry,
+        ResidueKind::Biometric,
+        ResidueKind::ChatHistory,
+        ResidueKind::TrustedDevice,
+        ResidueKind::AppData,
+        ResidueKind::CloudCopy,
+        ResidueKind::Archive,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ResidueKind::Credentials => "credentials",
+            ResidueKind::SdCache => "sd_cache",
+            ResidueKind::Registry => "registry",
+            ResidueKind::Biometric => "biometric",
+            ResidueKind::ChatHistory => "chat_history",
+            ResidueKind::TrustedDevice => "trusted_device",
+            ResidueKind::AppData => "app_data",
+            ResidueKind::CloudCopy => "cloud_copy",
+            ResidueKind::Archive => "archive",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+/// A set of residue kinds, one bit each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Residue(u16);
+
+impl Residue {
+    pub const EMPTY: Residue = Residue(0);
+
+    pub fn of(kind: ResidueKind) -> Residue {
+        Residue(kind.bit())
+    }
+
+    pub fn with(self, kind: ResidueKind) -> Residue {
+        Residue(self.0 | kind.bit())
+    }
+
+    pub fn without(self, kind: ResidueKind) -> Residue {
+        Residue(self.0 & !kind.bit())
+    }
+
+    pub fn union(self, other: Residue) -> Residue {
+        Residue(self.0 | other.0)
+    }
+
+    pub fn contains(self, kind: ResidueKind) -> bool {
+        self.0 & kind.bit() != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn kinds(self) -> impl Iterator<Item = ResidueKind> {
+        ResidueKind::ALL.into_iter().filter(move |kind| self.contains(*kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn residue_set_operations() {
+        let set = Residue::EMPTY.with(ResidueKind::Registry).with(ResidueKind::ChatHistory);
+        assert!(set.contains(ResidueKind::Registry));
+        assert!(!set.contains(ResidueKind::Credentials));
+        assert_eq!(set.without(ResidueKind::Registry), Residue::of(ResidueKind::ChatHistory));
+        assert_eq!(set.kinds().count(), 2);
+    }
+
+    #[test]
+    fn platform_facts_follow_the_domain() {
+        assert_eq!(Platform::Windows.auto_logout_after(), None);
+        assert_eq!(Platform::Android.auto_logout_after(), Some(SimDuration::from_days(60)));
+        assert!(Platform::Macos.local_residue().is_empty());
+        assert!(Platform::Windows.keeps_chat_history());
+    }
+}

@@ -1,0 +1,136 @@
+//! Decisions arriving: when the workload's next decision comes, whom it
+//! targets, and which request it becomes.
+
+use super::super::config::{Arrivals, WorkloadKind};
+use super::super::ids::{AdminId, MemberId, RequestId};
+use super::super::org::AdminTier;
+use super::super::state::{IllegalTransition, MemberState};
+use super::purpose::Purpose;
+use super::{Event, RequestKind, World, pipeline, split};
+use crate::engine::{Context, SimDuration, SimTime};
+use std::ops::Range;
+
+/// Schedules arrival number `index`, if the process has one.
+pub(super) fn schedule_arrival(world: &World<'_>, ctx: &mut Context<'_, Event>, index: u32) {
+    if index >= world.workload.arrivals.max_count() {
+        return;
+    }
+    let time = match &world.workload.arrivals {
+        Arrivals::Poisson { mean_gap, .. } => {
+            let gap = crate::engine::Dist::Exp { mean: *mean_gap };
+            ctx.now() + world.sample(&gap, u64::from(index), Purpose::ArrivalGap, 0)
+        }
+        Arrivals::At(offsets) => SimTime::ZERO + offsets[index as usize],
+        Arrivals::Every { start, every, count: _ } => {
+            SimTime::ZERO + *start + SimDuration::from_micros(every.as_micros().saturating_mul(u64::from(index)))
+        }
+    };
+    ctx.schedule_at(time.max(ctx.now()), Event::Arrival { index });
+}
+
+/// Arrival `index`: pick the targets, open the request, schedule the next.
+pub(super) fn arrive(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index: u32) -> Result<(), IllegalTransition> {
+    schedule_arrival(world, ctx, index + 1);
+    let per_arrival = world.workload.members_per_arrival;
+    let all = 0..world.org.members.len() as u32;
+    match &world.workload.kind {
+        WorkloadKind::SelfExit => open_picked(world, ctx, index, RequestKind::SelfExit, all, 1),
+        WorkloadKind::DeviceChange { .. } => open_picked(world, ctx, index, RequestKind::DeviceChange, all, 1),
+        WorkloadKind::AppGrants => open_picked(world, ctx, index, RequestKind::AppGrants, all, per_arrival),
+        WorkloadKind::GdprExport { .. } => open_picked(world, ctx, index, RequestKind::Gdpr, all, per_arrival),
+        WorkloadKind::ComplianceDualControl { .. } => {
+            open_picked(world, ctx, index, RequestKind::Compliance, all, per_arrival)
+        }
+        WorkloadKind::Dissolution { .. } => open_picked(world, ctx, index, RequestKind::Dissolution, all.clone(), all.end),
+        WorkloadKind::AdminBatch { .. } => admin_arrival(world, ctx, index),
+        WorkloadKind::SubsidiarySplit { .. } => split::stop_interconnect(world, ctx),
+    }
+}
+
+/// An admin-batch decision: draw the tier and the admin, then the targets
+/// within that admin's scope.
+fn admin_arrival(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index: u32) -> Result<(), IllegalTransition> {
+    let WorkloadKind::AdminBatch { tiers, .. } = &world.workload.kind else { unreachable!("admin arrival") };
+    let u = world.streams.uniform(u64::from(index), Purpose::PickTier.key(), 0);
+    let tier = if u < tiers.super_admin {
+        AdminTier::Super
+    } else if u < tiers.super_admin + tiers.department {
+        AdminTier::Department
+    } else {
+        AdminTier::App
+    };
+    let admin = pick_admin(world, index, tier);
+    let scope = world.org.scope_members(admin);
+    let request = open_picked(world, ctx, index, RequestKind::Admin(tier), scope, world.workload.members_per_arrival);
+    if tier == AdminTier::Department {
+        let members = world.requests.last().map(|r| r.first as usize..(r.first + r.len) as usize).unwrap_or(0..0);
+        for &member in &world.request_members[members] {
+            if !world.org.admin_may_unbind(admin, member) {
+                world.obs.scope_violations += 1;
+            }
+        }
+    }
+    request
+}
+
+/// An admin of `tier`, uniformly among them. The scenario layer guarantees
+/// each tier the workload draws has at least one admin.
+fn pick_admin(world: &World<'_>, index: u32, tier: AdminTier) -> AdminId {
+    let admins = &world.admins_by_tier[tier as usize];
+    assert!(!admins.is_empty(), "workload draws {} admins but the org has none", tier.name());
+    let u = world.streams.uniform(u64::from(index), Purpose::PickAdmin.key(), 0);
+    admins[((u * admins.len() as f64) as usize).min(admins.len() - 1)]
+}
+
+/// Picks up to `count` untouched members of `scope` (walking on from a
+/// random start, so a batch is a block of colleagues) and opens a request.
+fn open_picked(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    index: u32,
+    kind: RequestKind,
+    scope: Range<u32>,
+    count: u32,
+) -> Result<(), IllegalTransition> {
+    let first = world.request_members.len() as u32;
+    let span = scope.end - scope.start;
+    if span > 0 {
+        let u = world.streams.uniform(u64::from(index), Purpose::PickMember.key(), 0);
+        let start = ((u * f64::from(span)) as u32).min(span - 1);
+        for step in 0..span {
+            if world.request_members.len() as u32 - first >= count {
+                break;
+            }
+            let member = MemberId(scope.start + (start + step) % span);
+            if world.members[member.index()].state == MemberState::Active {
+                world.request_members.push(member);
+            }
+        }
+    }
+    let len = world.request_members.len() as u32 - first;
+    if len == 0 {
+        return Ok(());
+    }
+    let request = open_request(world, ctx.now(), kind, first, len, MemberState::Requested)?;
+    pipeline::decided(world, ctx, request)
+}
+
+/// Records a request over `request_members[first .. first + len]` and moves
+/// its members to `state`.
+pub(super) fn open_request(
+    world: &mut World<'_>,
+    now: SimTime,
+    kind: RequestKind,
+    first: u32,
+    len: u32,
+    state: MemberState,
+) -> Result<RequestId, IllegalTransition> {
+    let request = world.push_request(now, kind, first, len);
+    let state = if kind == RequestKind::DeviceChange { MemberState::ChangingDevice } else { state };
+    for position in first..first + len {
+        let member = world.request_members[position as usize];
+        world.set_member(member, state)?;
+        world.members[member.index()].request = request.0;
+    }
+    Ok(request)
+}

@@ -1,0 +1,149 @@
+//! A member's unbind once it takes effect: handover, buffer (and what the
+//! member does inside it), revocation, GDPR export and disputes, and the
+//! member's completion, which may complete its request.
+
+use super::super::config::WorkloadKind;
+use super::super::ids::MemberId;
+use super::super::observe::RaceKind;
+use super::super::org::AdminTier;
+use super::super::platform::ResidueKind;
+use super::super::state::{IllegalTransition, MemberState};
+use super::purpose::Purpose;
+use super::{CLOUD_COPY, EFFECTIVE, EXPORTED, Event, RequestKind, World, device, grant};
+use crate::engine::{Context, Dist, SimDuration};
+
+/// The member's unbind starts: app admins revoke grants only; everyone
+/// else goes through handover (if needed) and the buffer.
+pub(super) fn begin_unbind(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+    let kind = world.request_kind(member);
+    if kind == RequestKind::Admin(AdminTier::App) {
+        world.set_member(member, MemberState::AppAccessRevoked)?;
+        world.members[member.index()].flags |= EFFECTIVE;
+        grant::revoke_all(world, ctx, member, kind)?;
+        complete(world, ctx, member);
+        return Ok(());
+    }
+    if kind == RequestKind::Gdpr {
+        start_export(world, ctx, member);
+    }
+    if world.org.member(member).roles.needs_handover() {
+        world.set_member(member, MemberState::Handover)?;
+        let handover = world.sample(&world.policy.handover, member.stream_key(), Purpose::Handover, 0);
+        ctx.schedule_in(handover, Event::HandoverDone { member });
+        return Ok(());
+    }
+    start_buffer(world, ctx, member)
+}
+
+/// Revocation waits out the buffer; the member may act meanwhile.
+pub(super) fn start_buffer(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+    let buffer = world.policy.buffer;
+    if buffer.is_zero() {
+        return revoke(world, ctx, member);
+    }
+    world.set_member(member, MemberState::Buffer)?;
+    world.obs.races[RaceKind::ActionDuringBuffer.index()].units.trials += 1;
+    ctx.schedule_in(buffer, Event::Revoke { member });
+    schedule_act(world, ctx, member, 0);
+    Ok(())
+}
+
+fn schedule_act(world: &World<'_>, ctx: &mut Context<'_, Event>, member: MemberId, index: u32) {
+    let gap = world.sample(&world.behaviour.activity_gap, member.stream_key(), Purpose::Activity, u64::from(index));
+    ctx.schedule_in(gap, Event::MemberAct { member, index });
+}
+
+/// The member's `index`-th action: a race if it falls inside the buffer.
+/// Action times depend only on the member's stream and the buffer's start,
+/// so a longer buffer sees a superset of a shorter one's actions.
+pub(super) fn act(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId, index: u32) {
+    if world.members[member.index()].state == MemberState::Buffer {
+        world.race(member, RaceKind::ActionDuringBuffer);
+        schedule_act(world, ctx, member, index + 1);
+    }
+}
+
+/// Revocation: the account is disabled, grants revoked, devices unbound.
+pub(super) fn revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+    let kind = world.request_kind(member);
+    world.set_member(member, MemberState::Revoked)?;
+    let run = &mut world.members[member.index()];
+    run.flags |= EFFECTIVE;
+    run.revoked_at = ctx.now();
+    grant::revoke_all(world, ctx, member, kind)?;
+    let outstanding = device::unbind_all(world, ctx, member, kind)?;
+    world.members[member.index()].outstanding = outstanding;
+    match &world.workload.kind {
+        WorkloadKind::Dissolution { .. } => world.add_residue(member, ResidueKind::Archive),
+        WorkloadKind::GdprExport { .. } => gdpr_at_revoke(world, ctx, member),
+        _ => {}
+    }
+    if outstanding == 0 {
+        complete(world, ctx, member);
+    }
+    Ok(())
+}
+
+/// The member is fully unbound (or done changing a device): its request
+/// may be complete.
+pub(super) fn complete(world: &mut World<'_>, ctx: &Context<'_, Event>, member: MemberId) {
+    let run = world.members[member.index()];
+    let next = match run.state {
+        MemberState::Revoked => MemberState::Unbound,
+        MemberState::ChangingDevice => MemberState::DeviceChanged,
+        other => other,
+    };
+    if next != run.state {
+        world.set_member(member, next).expect("completion follows revocation or a device change");
+    }
+    world.finish_member_of_request(ctx.now(), run.request);
+}
+
+fn start_export(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) {
+    let WorkloadKind::GdprExport { export_share, export_time, .. } = &world.workload.kind else { return };
+    if world.chance(member.stream_key(), Purpose::Export, *export_share) {
+        world.obs.races[RaceKind::ExportCutOff.index()].units.trials += 1;
+        let time = world.sample(export_time, member.stream_key(), Purpose::ExportTime, 0);
+        ctx.schedule_in(time, Event::ExportDone { member });
+    }
+}
+
+/// An export finishing after revocation was cut off.
+pub(super) fn export_done(world: &mut World<'_>, member: MemberId) {
+    if world.members[member.index()].state.account_usable() {
+        world.members[member.index()].flags |= EXPORTED;
+    } else {
+        world.race(member, RaceKind::ExportCutOff);
+    }
+}
+
+fn gdpr_at_revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) {
+    let WorkloadKind::GdprExport { cloud_copy_kept, dispute_share, dispute_window, .. } = &world.workload.kind else {
+        return;
+    };
+    let key = member.stream_key();
+    if world.chance(key, Purpose::CloudCopy, *cloud_copy_kept) {
+        world.members[member.index()].flags |= CLOUD_COPY;
+        world.add_residue(member, ResidueKind::CloudCopy);
+    }
+    if world.chance(key, Purpose::Dispute, *dispute_share) {
+        let window = Dist::Uniform { low: SimDuration::ZERO, high: *dispute_window };
+        let delay = world.sample(&window, key, Purpose::DisputeTime, 0);
+        ctx.schedule_in(delay, Event::Dispute { member });
+    }
+}
+
+/// A dispute needs data: without an export or a cloud copy there is none.
+pub(super) fn dispute(world: &mut World<'_>, member: MemberId) {
+    world.obs.races[RaceKind::DisputeWithoutData.index()].units.trials += 1;
+    if world.members[member.index()].flags & (EXPORTED | CLOUD_COPY) == 0 {
+        world.race(member, RaceKind::DisputeWithoutData);
+    }
+}
+
+/// The dissolved enterprise's archive reaches the end of its retention.
+pub(super) fn purge_archive(world: &mut World<'_>) {
+    for run in &mut world.members {
+        run.residue = run.residue.without(ResidueKind::Archive);
+    }
+}

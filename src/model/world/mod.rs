@@ -1,0 +1,317 @@
+//! The enterprise in motion: per-run state of every member, device and
+//! grant, the closed set of events, and the handlers that move the state
+//! machines. One `World` is one replication; the `Org` it acts on is shared
+//! and never changes.
+//!
+//! Handlers are grouped by what they own: `arrivals` (decisions and whom
+//! they target), `pipeline` (approvals, delays, the admin console),
+//! `member` (handover, buffer, revocation), `device`, `grant`, `split`
+//! (subsidiary re-bind and rollback) and `finish` (what is read at the
+//! horizon).
+
+mod arrivals;
+mod device;
+mod finish;
+mod grant;
+mod member;
+mod pipeline;
+mod pool;
+mod purpose;
+mod split;
+
+use super::config::{Behaviour, Policy, Workload, WorkloadKind};
+use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
+use super::observe::{Observations, RaceKind};
+use super::org::{AdminTier, Org};
+use super::platform::{Residue, ResidueKind};
+use super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
+use crate::engine::{Context, Model, SimTime, Streams};
+use pool::Pool;
+use purpose::Purpose;
+use std::collections::VecDeque;
+use std::ops::Range;
+
+/// The model's events: small, plain, closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The workload's next decision.
+    Arrival { index: u32 },
+    /// A pool finished serving a request.
+    PoolDone { pool: u8, request: RequestId },
+    /// A request's approvals and delays are over: act on it.
+    Effective { request: RequestId },
+    /// The admin console can run its next batch.
+    ConsoleReady,
+    HandoverDone { member: MemberId },
+    /// The buffer is over: revoke.
+    Revoke { member: MemberId },
+    /// A member acts (only matters inside a buffer).
+    MemberAct { member: MemberId, index: u32 },
+    DeviceChangeDone { member: MemberId },
+    ExportDone { member: MemberId },
+    Dispute { member: MemberId },
+    Escalate { member: MemberId },
+    DeviceCheckIn { device: DeviceId },
+    ChatRetentionEnd { device: DeviceId },
+    AutoLogout { device: DeviceId },
+    TokenUse { grant: GrantId },
+    VendorUnbind { grant: GrantId },
+    RollbackDeadline,
+    ArchivePurge,
+}
+
+/// Who decided a request, which fixes its path through the pipeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RequestKind {
+    SelfExit,
+    Admin(AdminTier),
+    /// Offboarded by a super admin; the member revokes app grants.
+    AppGrants,
+    DeviceChange,
+    Dissolution,
+    Gdpr,
+    Compliance,
+    Rebind,
+}
+
+impl RequestKind {
+    /// Whether the member (not the workspace) decides on revoking grants.
+    fn member_revokes_grants(self) -> bool {
+        matches!(self, RequestKind::SelfExit | RequestKind::AppGrants)
+    }
+
+    /// Whether revocation unbinds devices from the server side (admin or
+    /// system) rather than by the member on the device.
+    fn server_side(self) -> bool {
+        !matches!(self, RequestKind::SelfExit)
+    }
+}
+
+/// One decision covering `members[first .. first + len]` of `request_members`.
+#[derive(Clone, Copy, Debug)]
+struct Request {
+    kind: RequestKind,
+    decided_at: SimTime,
+    first: u32,
+    len: u32,
+    approvals_left: u8,
+    members_left: u32,
+    superseded: bool,
+}
+
+/// Per-member run state.
+#[derive(Clone, Copy, Debug, Default)]
+struct MemberRun {
+    state: MemberState,
+    flags: u16,
+    /// Devices still to check in before the member is fully unbound.
+    outstanding: u16,
+    request: u32,
+    residue: Residue,
+    revoked_at: SimTime,
+}
+
+/// Per-device run state.
+#[derive(Clone, Copy, Debug, Default)]
+struct DeviceRun {
+    state: DeviceState,
+    residue: Residue,
+}
+
+/// Per-grant run state.
+#[derive(Clone, Copy, Debug, Default)]
+struct GrantRun {
+    state: GrantState,
+    accept_until: SimTime,
+    app_data_left: bool,
+}
+
+/// Member flag bits above the race bits.
+const EFFECTIVE: u16 = 1 << 8;
+const EXPORTED: u16 = 1 << 9;
+const CLOUD_COPY: u16 = 1 << 10;
+const NO_REQUEST: u32 = u32::MAX;
+
+/// Pool slots.
+const APPROVERS: u8 = 0;
+const SECOND_POOL: u8 = 1;
+
+/// One replication of the enterprise.
+pub struct World<'a> {
+    org: &'a Org,
+    policy: &'a Policy,
+    behaviour: &'a Behaviour,
+    workload: &'a Workload,
+    streams: Streams,
+    members: Vec<MemberRun>,
+    devices: Vec<DeviceRun>,
+    grants: Vec<GrantRun>,
+    requests: Vec<Request>,
+    request_members: Vec<MemberId>,
+    console: VecDeque<(RequestId, u32, u32)>,
+    console_scheduled: bool,
+    console_free_at: SimTime,
+    pools: Vec<Pool>,
+    admins_by_tier: [Vec<AdminId>; 3],
+    split_members: Range<u32>,
+    split_deadline: SimTime,
+    obs: Observations,
+}
+
+impl<'a> World<'a> {
+    pub fn new(org: &'a Org, policy: &'a Policy, behaviour: &'a Behaviour, workload: &'a Workload, streams: Streams) -> Self {
+        let mut pools = vec![Pool::new("approvers", policy.approval.clone())];
+        match &workload.kind {
+            WorkloadKind::ComplianceDualControl { officers, .. } => pools.push(Pool::new("compliance_officers", officers.clone())),
+            WorkloadKind::SubsidiarySplit { rebinders, .. } => pools.push(Pool::new("rebinders", rebinders.clone())),
+            _ => {}
+        }
+        World {
+            org,
+            policy,
+            behaviour,
+            workload,
+            streams,
+            members: vec![MemberRun { request: NO_REQUEST, ..MemberRun::default() }; org.members.len()],
+            devices: vec![DeviceRun::default(); org.devices.len()],
+            grants: vec![GrantRun::default(); org.grants.len()],
+            requests: Vec::new(),
+            request_members: Vec::new(),
+            console: VecDeque::new(),
+            console_scheduled: false,
+            console_free_at: SimTime::ZERO,
+            pools,
+            admins_by_tier: AdminTier::ALL.map(|tier| org.admins_of(tier).collect()),
+            split_members: 0..0,
+            split_deadline: SimTime::NEVER,
+            obs: Observations::default(),
+        }
+    }
+
+    /// Schedules the workload's first arrival.
+    pub fn start(&mut self, ctx: &mut Context<'_, Event>) {
+        arrivals::schedule_arrival(self, ctx, 0);
+    }
+
+    fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
+        p > 0.0 && self.streams.chance(entity, purpose.key(), 0, p)
+    }
+
+    fn sample(&self, dist: &crate::engine::Dist, entity: u64, purpose: Purpose, index: u64) -> crate::engine::SimDuration {
+        dist.sample(&mut self.streams.stream(entity, purpose.key(), index))
+    }
+
+    fn set_member(&mut self, member: MemberId, next: MemberState) -> Result<(), IllegalTransition> {
+        self.members[member.index()].state.advance(member.0, next)
+    }
+
+    fn set_device(&mut self, device: DeviceId, next: DeviceState) -> Result<(), IllegalTransition> {
+        self.devices[device.index()].state.advance(device.0, next)
+    }
+
+    fn set_grant(&mut self, grant: GrantId, next: GrantState) -> Result<(), IllegalTransition> {
+        self.grants[grant.index()].state.advance(grant.0, next)
+    }
+
+    fn members_of(&self, request: RequestId) -> Range<usize> {
+        let r = &self.requests[request.index()];
+        r.first as usize..(r.first + r.len) as usize
+    }
+}
+
+impl Model for World<'_> {
+    type Event = Event;
+    type Fault = IllegalTransition;
+
+    fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) -> Result<(), IllegalTransition> {
+        match event {
+            Event::Arrival { index } => arrivals::arrive(self, ctx, index),
+            Event::PoolDone { pool, request } => pipeline::pool_done(self, ctx, pool, request),
+            Event::Effective { request } => pipeline::effective(self, ctx, request),
+            Event::ConsoleReady => pipeline::console_ready(self, ctx),
+            Event::HandoverDone { member } => member::start_buffer(self, ctx, member),
+            Event::Revoke { member } => member::revoke(self, ctx, member),
+            Event::MemberAct { member, index } => {
+                member::act(self, ctx, member, index);
+                Ok(())
+            }
+            Event::DeviceChangeDone { member } => device::change_done(self, ctx, member),
+            Event::ExportDone { member } => {
+                member::export_done(self, member);
+                Ok(())
+            }
+            Event::Dispute { member } => {
+                member::dispute(self, member);
+                Ok(())
+            }
+            Event::Escalate { member } => pipeline::escalate(self, ctx, member),
+            Event::DeviceCheckIn { device } => device::check_in(self, ctx, device),
+            Event::ChatRetentionEnd { device } => {
+                device::retention_end(self, device);
+                Ok(())
+            }
+            Event::AutoLogout { device } => device::auto_logout(self, ctx, device),
+            Event::TokenUse { grant } => {
+                grant::token_use(self, ctx, grant);
+                Ok(())
+            }
+            Event::VendorUnbind { grant } => self.set_grant(grant, GrantState::VendorUnbound),
+            Event::RollbackDeadline => split::rollback(self),
+            Event::ArchivePurge => {
+                member::purge_archive(self);
+                Ok(())
+            }
+        }
+    }
+}
+
+pub use finish::finish;
+
+impl World<'_> {
+    /// Records a request without touching its members' states.
+    fn push_request(&mut self, now: SimTime, kind: RequestKind, first: u32, len: u32) -> RequestId {
+        let request = RequestId(self.requests.len() as u32);
+        self.requests.push(Request {
+            kind,
+            decided_at: now,
+            first,
+            len,
+            approvals_left: 0,
+            members_left: len,
+            superseded: false,
+        });
+        self.obs.requests += 1;
+        request
+    }
+
+    /// The kind of the request a member is on.
+    fn request_kind(&self, member: MemberId) -> RequestKind {
+        self.requests[self.members[member.index()].request as usize].kind
+    }
+
+    /// One of a request's members is done; the last one completes it and
+    /// records the decision-to-done latency.
+    fn finish_member_of_request(&mut self, now: SimTime, request: u32) {
+        let r = &mut self.requests[request as usize];
+        r.members_left -= 1;
+        if r.members_left == 0 && !r.superseded {
+            self.obs.batch_latencies_us.push((now - r.decided_at).as_micros());
+        }
+    }
+
+    /// A race of `kind` involving `member`.
+    fn race(&mut self, member: MemberId, kind: RaceKind) {
+        let tally = &mut self.obs.races[kind.index()];
+        tally.events += 1;
+        let flags = &mut self.members[member.index()].flags;
+        if *flags & u16::from(kind.flag()) == 0 {
+            *flags |= u16::from(kind.flag());
+            tally.units.hits += 1;
+        }
+    }
+
+    fn add_residue(&mut self, member: MemberId, kind: ResidueKind) {
+        let run = &mut self.members[member.index()];
+        run.residue = run.residue.with(kind);
+    }
+}

@@ -1,0 +1,195 @@
+//! A request's way from decision to action: approvals in pools, tier and
+//! notice delays, and the admin console that runs batches of at most
+//! `batch_limit` accounts, one batch per `console_gap`.
+
+use super::super::config::WorkloadKind;
+use super::super::ids::{MemberId, RequestId};
+use super::super::observe::RaceKind;
+use super::super::org::AdminTier;
+use super::super::state::{IllegalTransition, MemberState};
+use super::purpose::Purpose;
+use super::{APPROVERS, Event, RequestKind, SECOND_POOL, World, member, split};
+use crate::engine::{Context, SimDuration};
+
+/// A request was just decided: send it on its path.
+pub(super) fn decided(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) -> Result<(), IllegalTransition> {
+    let kind = world.requests[request.index()].kind;
+    let key = u64::from(request.0);
+    match kind {
+        RequestKind::SelfExit => {
+            let steps = exit_steps(world, first_member(world, request));
+            ctx.schedule_in(steps, Event::Effective { request });
+        }
+        RequestKind::DeviceChange => {
+            let member = first_member(world, request);
+            let steps = exit_steps(world, member);
+            ctx.schedule_in(steps, Event::DeviceChangeDone { member });
+        }
+        RequestKind::Admin(AdminTier::Super) | RequestKind::AppGrants => effective(world, ctx, request)?,
+        RequestKind::Admin(AdminTier::Department) => {
+            schedule_escalations(world, ctx, request);
+            await_pools(world, ctx, request, &[APPROVERS]);
+        }
+        RequestKind::Admin(AdminTier::App) => {
+            let delay = world.sample(&world.policy.app_admin_delay, key, Purpose::EffectiveDelay, 0);
+            ctx.schedule_in(delay, Event::Effective { request });
+        }
+        RequestKind::Dissolution => {
+            let WorkloadKind::Dissolution { review, notice, lead, .. } = &world.workload.kind else {
+                unreachable!("dissolution request outside a dissolution workload")
+            };
+            let reviewed = world.sample(review, key, Purpose::EffectiveDelay, 0) + *notice;
+            ctx.schedule_in(reviewed.max(*lead), Event::Effective { request });
+        }
+        RequestKind::Gdpr => {
+            let WorkloadKind::GdprExport { reason, .. } = &world.workload.kind else {
+                unreachable!("GDPR request outside a GDPR workload")
+            };
+            let delay = world.sample(reason, key, Purpose::EffectiveDelay, 0);
+            ctx.schedule_in(delay, Event::Effective { request });
+        }
+        RequestKind::Compliance => await_pools(world, ctx, request, &[APPROVERS, SECOND_POOL]),
+        RequestKind::Rebind => await_pools(world, ctx, request, &[SECOND_POOL]),
+    }
+    Ok(())
+}
+
+fn first_member(world: &World<'_>, request: RequestId) -> MemberId {
+    world.request_members[world.requests[request.index()].first as usize]
+}
+
+/// Time for a member to get through the exit menus on their first device.
+fn exit_steps(world: &World<'_>, member: MemberId) -> SimDuration {
+    let platform = world.org.devices_of(member).next().map(|d| world.org.devices[d.index()].platform);
+    platform.map_or(SimDuration::ZERO, |p| world.behaviour.exit_steps.get(p))
+}
+
+/// Department-tier requests: each member may be taken over by a super admin.
+fn schedule_escalations(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) {
+    let WorkloadKind::AdminBatch { escalation, escalation_delay, .. } = &world.workload.kind else { return };
+    let range = world.members_of(request);
+    world.obs.races[RaceKind::TierDelayConflict.index()].units.trials += range.len() as u64;
+    for position in range {
+        let member = world.request_members[position];
+        if world.chance(member.stream_key(), Purpose::Escalation, *escalation) {
+            let delay = world.sample(escalation_delay, member.stream_key(), Purpose::EscalationDelay, 0);
+            ctx.schedule_in(delay, Event::Escalate { member });
+        }
+    }
+}
+
+/// Sends the request to every pool in `pools`; it goes on when all are done.
+fn await_pools(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId, pools: &[u8]) {
+    world.requests[request.index()].approvals_left = pools.len() as u8;
+    for &pool in pools {
+        if world.pools[pool as usize].arrive(request, ctx.now()) {
+            start_service(world, ctx, pool, request);
+        }
+    }
+}
+
+fn start_service(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, request: RequestId) {
+    let mut service = world.sample(&world.pools[pool as usize].config.service, u64::from(request.0), Purpose::PoolService, u64::from(pool));
+    if world.requests[request.index()].kind == RequestKind::Rebind && !split::rebind_started(world, ctx.now(), request) {
+        service = SimDuration::ZERO;
+    }
+    world.pools[pool as usize].record_service(service);
+    ctx.schedule_in(service, Event::PoolDone { pool, request });
+}
+
+/// A pool finished with `request`: the server takes the next in line, and
+/// the request goes on once every pool it waits for is done.
+pub(super) fn pool_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, request: RequestId) -> Result<(), IllegalTransition> {
+    if let Some(next) = world.pools[pool as usize].finish(ctx.now()) {
+        start_service(world, ctx, pool, next);
+    }
+    let left = &mut world.requests[request.index()].approvals_left;
+    *left -= 1;
+    if *left > 0 {
+        return Ok(());
+    }
+    let key = u64::from(request.0);
+    match world.requests[request.index()].kind {
+        RequestKind::Admin(AdminTier::Department) => {
+            let delay = world.sample(&world.policy.department_delay, key, Purpose::EffectiveDelay, 0);
+            ctx.schedule_in(delay, Event::Effective { request });
+        }
+        RequestKind::Compliance => {
+            let WorkloadKind::ComplianceDualControl { risk_confirm, .. } = &world.workload.kind else {
+                unreachable!("compliance request outside a compliance workload")
+            };
+            let delay = world.sample(risk_confirm, key, Purpose::EffectiveDelay, 0);
+            ctx.schedule_in(delay, Event::Effective { request });
+        }
+        RequestKind::Rebind => split::rebind_done(world, ctx, request)?,
+        kind => unreachable!("{kind:?} requests wait in no pool"),
+    }
+    Ok(())
+}
+
+/// The request takes effect: a self-exit starts at once, everything else
+/// goes to the admin console in batches.
+pub(super) fn effective(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) -> Result<(), IllegalTransition> {
+    let kind = world.requests[request.index()].kind;
+    if kind == RequestKind::SelfExit {
+        let member = first_member(world, request);
+        return member::begin_unbind(world, ctx, member);
+    }
+    if let WorkloadKind::Dissolution { archive_retention, .. } = &world.workload.kind {
+        ctx.schedule_in(*archive_retention, Event::ArchivePurge);
+    }
+    let range = world.members_of(request);
+    let limit = world.policy.batch_limit as usize;
+    for start in range.clone().step_by(limit) {
+        let len = limit.min(range.end - start) as u32;
+        world.console.push_back((request, start as u32, len));
+    }
+    kick_console(world, ctx);
+    Ok(())
+}
+
+fn kick_console(world: &mut World<'_>, ctx: &mut Context<'_, Event>) {
+    if !world.console_scheduled && !world.console.is_empty() {
+        world.console_scheduled = true;
+        ctx.schedule_at(world.console_free_at.max(ctx.now()), Event::ConsoleReady);
+    }
+}
+
+/// The console runs its next batch: each member still waiting on this
+/// request starts its unbind; one already taken by another request is a
+/// tier-delay conflict.
+pub(super) fn console_ready(world: &mut World<'_>, ctx: &mut Context<'_, Event>) -> Result<(), IllegalTransition> {
+    world.console_scheduled = false;
+    let Some((request, first, len)) = world.console.pop_front() else { return Ok(()) };
+    world.obs.console_batches += 1;
+    world.obs.largest_console_batch = world.obs.largest_console_batch.max(len);
+    for position in first..first + len {
+        let member = world.request_members[position as usize];
+        let run = world.members[member.index()];
+        if run.state == MemberState::Requested && run.request == request.0 {
+            member::begin_unbind(world, ctx, member)?;
+        } else {
+            world.race(member, RaceKind::TierDelayConflict);
+        }
+    }
+    world.console_free_at = ctx.now() + world.policy.console_gap;
+    kick_console(world, ctx);
+    Ok(())
+}
+
+/// A super admin takes a member a department admin's request still waits
+/// on: the member moves to a new, immediate request.
+pub(super) fn escalate(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+    let run = world.members[member.index()];
+    if run.state != MemberState::Requested {
+        return Ok(());
+    }
+    let old = &mut world.requests[run.request as usize];
+    old.members_left -= 1;
+    old.superseded |= old.members_left == 0;
+    let first = world.request_members.len() as u32;
+    world.request_members.push(member);
+    let request = world.push_request(ctx.now(), RequestKind::Admin(AdminTier::Super), first, 1);
+    world.members[member.index()].request = request.0;
+    effective(world, ctx, request)
+}

@@ -1,0 +1,79 @@
+//! A pool of people serving requests first come, first served (approvers,
+//! compliance officers, re-binders): c servers and a FIFO waiting line.
+
+use super::super::config::PoolConfig;
+use super::super::ids::RequestId;
+use super::super::observe::QueueTally;
+use crate::engine::{SimDuration, SimTime};
+use std::collections::VecDeque;
+
+pub(super) struct Pool {
+    pub name: &'static str,
+    pub config: PoolConfig,
+    busy: u32,
+    waiting: VecDeque<(RequestId, SimTime)>,
+    pub tally: QueueTally,
+}
+
+impl Pool {
+    pub fn new(name: &'static str, config: PoolConfig) -> Self {
+        let tally = QueueTally { servers: config.servers, ..QueueTally::default() };
+        Pool { name, config, busy: 0, waiting: VecDeque::new(), tally }
+    }
+
+    /// A request arrives; true if a server takes it at once.
+    pub fn arrive(&mut self, request: RequestId, now: SimTime) -> bool {
+        if self.busy < self.config.servers {
+            self.busy += 1;
+            self.record_wait(SimDuration::ZERO);
+            true
+        } else {
+            self.waiting.push_back((request, now));
+            false
+        }
+    }
+
+    /// A server finished; returns the next request it takes, if any.
+    pub fn finish(&mut self, now: SimTime) -> Option<RequestId> {
+        match self.waiting.pop_front() {
+            Some((request, since)) => {
+                self.record_wait(now - since);
+                Some(request)
+            }
+            None => {
+                self.busy -= 1;
+                None
+            }
+        }
+    }
+
+    /// Adds a service time to the busy total (for utilisation).
+    pub fn record_service(&mut self, service: SimDuration) {
+        self.tally.busy_sum_us += service.as_micros();
+    }
+
+    fn record_wait(&mut self, wait: SimDuration) {
+        self.tally.served += 1;
+        self.tally.wait_sum_us += wait.as_micros();
+        self.tally.wait_max_us = self.tally.wait_max_us.max(wait.as_micros());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Dist;
+
+    #[test]
+    fn second_request_waits_for_a_single_server() {
+        let mut pool = Pool::new("p", PoolConfig { servers: 1, service: Dist::zero() });
+        let t0 = SimTime::ZERO;
+        assert!(pool.arrive(RequestId(0), t0));
+        assert!(!pool.arrive(RequestId(1), t0));
+        let t1 = t0 + SimDuration::from_secs(10);
+        assert_eq!(pool.finish(t1), Some(RequestId(1)));
+        assert_eq!(pool.finish(t1), None);
+        assert_eq!(pool.tally.served, 2);
+        assert_eq!(pool.tally.wait_sum_us, 10_000_000);
+    }
+}

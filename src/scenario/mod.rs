@@ -1,0 +1,14 @@
+//! The scenario file format: parsing and validating TOML into a model
+//! configuration and a workload.
+//!
+//! - [`units`] reads the human spellings of quantities (`"72h"`, `"40/d"`,
+//!   `{ exp = "4h" }`, probabilities) straight from TOML values, so a bad
+//!   value is reported at its own position in the file.
+//! - [`location`] turns deserialization errors, and semantic errors found
+//!   afterwards, into [`ScenarioError`]s that name the file, line, column
+//!   and dotted key.
+
+pub mod location;
+pub mod units;
+
+pub use location::ScenarioError;

@@ -1,0 +1,219 @@
+//! Synthetic organisations: a department tree, members with roles, devices
+//! by platform, apps and grants, and an admin roster, built from a handful
+//! of distribution parameters and a seed. Every draw is keyed by the
+//! entity it describes, so the same parameters and seed give the same org
+//! on any machine.
+//!
+//! **Architecture invariant:** synth builds an `Org` through its public
+//! fields and checks it with `Org::check`; it knows no file format.
+
+mod params;
+
+pub use params::{OrgParams, Preset};
+
+use crate::engine::{Streams, hash_keys};
+use crate::model::{Admin, AdminTier, App, AppId, Department, DepartmentId, Device, Grant, Member, MemberId, Org, Platform, Roles};
+use rand::RngExt;
+use rand_distr::{Distribution, Poisson, Zipf};
+
+/// Purposes of the generator's draws (keyed by the entity described).
+#[derive(Clone, Copy)]
+enum Draw {
+    Department = 1,
+    Roles,
+    DeviceCount,
+    Platform,
+    GrantCount,
+    GrantApp,
+    AppTraits,
+}
+
+/// Builds the organisation `params` describe, from `seed`.
+pub fn generate(params: &OrgParams, seed: u64) -> Org {
+    let streams = Streams::new(hash_keys(&[seed, 0x6f72_6700]));
+    let mut departments = department_tree(params.branching, params.depth, params.max_departments());
+    let member_departments = assign_departments(&streams, params.members, departments.len());
+    fill_member_ranges(&mut departments, &member_departments);
+    let apps = make_apps(&streams, params);
+    let mut org = Org { departments, members: Vec::new(), devices: Vec::new(), grants: Vec::new(), apps, admins: Vec::new() };
+    populate_members(&mut org, &streams, params, &member_departments);
+    org.admins = roster(params, &org.departments);
+    debug_assert_eq!(org.check(), Ok(()));
+    org
+}
+
+/// A full tree of `branching` children per department, `depth` levels below
+/// the root, in pre-order, truncated at `max` departments.
+fn department_tree(branching: u32, depth: u32, max: usize) -> Vec<Department> {
+    let mut departments = Vec::new();
+    let mut stack: Vec<(Option<DepartmentId>, u16)> = vec![(None, 0)];
+    while let Some((parent, level)) = stack.pop() {
+        if departments.len() >= max {
+            break;
+        }
+        let id = DepartmentId(departments.len() as u32);
+        departments.push(Department { parent, depth: level, subtree_size: 1, members: 0..0 });
+        if u32::from(level) < depth {
+            stack.extend((0..branching).map(|_| (Some(id), level + 1)));
+        }
+    }
+    // Subtree sizes: children come after parents in pre-order.
+    for index in (1..departments.len()).rev() {
+        let parent = departments[index].parent.expect("non-root has a parent");
+        departments[parent.index()].subtree_size += departments[index].subtree_size;
+    }
+    departments
+}
+
+/// Each member's department, uniform over departments, sorted so members
+/// of one department are contiguous.
+fn assign_departments(streams: &Streams, members: u32, n_departments: usize) -> Vec<u32> {
+    let mut counts = vec![0u32; n_departments];
+    for member in 0..members {
+        let u = streams.uniform(u64::from(member), Draw::Department as u64, 0);
+        counts[((u * n_departments as f64) as usize).min(n_departments - 1)] += 1;
+    }
+    counts.iter().enumerate().flat_map(|(department, &count)| std::iter::repeat_n(department as u32, count as usize)).collect()
+}
+
+fn fill_member_ranges(departments: &mut [Department], member_departments: &[u32]) {
+    let mut first_member = vec![member_departments.len() as u32; departments.len() + 1];
+    for (member, &department) in member_departments.iter().enumerate().rev() {
+        first_member[department as usize] = member as u32;
+    }
+    for index in (0..departments.len()).rev() {
+        first_member[index] = first_member[index].min(first_member[index + 1]);
+    }
+    for (index, department) in departments.iter_mut().enumerate() {
+        let end = index + department.subtree_size as usize;
+        department.members = first_member[index]..first_member[end];
+    }
+}
+
+fn make_apps(streams: &Streams, params: &OrgParams) -> Vec<App> {
+    (0..params.apps)
+        .map(|app| {
+            let mut rng = streams.stream(u64::from(app), Draw::AppTraits as u64, 0);
+            App {
+                native_unbind: rng.random::<f64>() < params.native_unbind_share,
+                introspects: rng.random::<f64>() < params.introspection_share,
+            }
+        })
+        .collect()
+}
+
+fn populate_members(org: &mut Org, streams: &Streams, params: &OrgParams, member_departments: &[u32]) {
+    org.members.reserve_exact(member_departments.len());
+    let device_count = Poisson::new(params.devices_mean.max(1e-9)).expect("validated mean");
+    let grant_count = Poisson::new(params.grants_mean.max(1e-9)).expect("validated mean");
+    let zipf = (params.apps > 0).then(|| Zipf::new(f64::from(params.apps), params.app_zipf).expect("validated zipf"));
+    for (index, &department) in member_departments.iter().enumerate() {
+        let key = index as u64;
+        let mut rng = streams.stream(key, Draw::Roles as u64, 0);
+        let roles = Roles {
+            group_owner: rng.random::<f64>() < params.group_owner_share,
+            pending_approvals: rng.random::<f64>() < params.pending_approvals_share,
+        };
+        let drawn = device_count.sample(&mut streams.stream(key, Draw::DeviceCount as u64, 0)) as u64;
+        let n_devices = drawn.clamp(u64::from(params.devices_min), u64::from(params.devices_max)) as u8;
+        let first_device = org.devices.len() as u32;
+        let mut platform_rng = streams.stream(key, Draw::Platform as u64, 0);
+        for _ in 0..n_devices {
+            let platform = pick_platform(&params.platform_mix, platform_rng.random());
+            org.devices.push(Device { member: MemberId(index as u32), platform });
+        }
+        let first_grant = org.grants.len() as u32;
+        let n_grants = match &zipf {
+            Some(zipf) => add_grants(org, streams, key, zipf, grant_count.sample(&mut streams.stream(key, Draw::GrantCount as u64, 0)), params.apps),
+            None => 0,
+        };
+        org.members.push(Member { department: DepartmentId(department), roles, first_device, n_devices, first_grant, n_grants });
+    }
+}
+
+/// Adds up to `wanted` grants to distinct apps drawn by popularity (Zipf).
+fn add_grants(org: &mut Org, streams: &Streams, key: u64, zipf: &Zipf<f64>, wanted: f64, apps: u32) -> u8 {
+    let wanted = (wanted as u32).min(apps).min(u32::from(u8::MAX)) as usize;
+    let first = org.grants.len();
+    let mut rng = streams.stream(key, Draw::GrantApp as u64, 0);
+    let mut attempts = 0;
+    while org.grants.len() - first < wanted && attempts < 8 * wanted {
+        attempts += 1;
+        let app = AppId(zipf.sample(&mut rng) as u32 - 1);
+        if !org.grants[first..].iter().any(|grant| grant.app == app) {
+            org.grants.push(Grant { member: MemberId(key as u32), app });
+        }
+    }
+    (org.grants.len() - first) as u8
+}
+
+fn pick_platform(mix: &[f64; 4], u: f64) -> Platform {
+    let total: f64 = mix.iter().sum();
+    let mut cumulative = 0.0;
+    for platform in Platform::ALL {
+        cumulative += mix[platform.index()] / total;
+        if u < cumulative {
+            return platform;
+        }
+    }
+    Platform::Macos
+}
+
+/// Super and app admins at the root; one department admin per
+/// `members_per_department_admin` members, spread over the non-root
+/// departments in pre-order.
+fn roster(params: &OrgParams, departments: &[Department]) -> Vec<Admin> {
+    let root = DepartmentId(0);
+    let mut admins: Vec<Admin> = (0..params.super_admins).map(|_| Admin { tier: AdminTier::Super, department: root }).collect();
+    let n_department_admins = params.department_admins();
+    let candidates = departments.len().saturating_sub(1).max(1);
+    admins.extend((0..n_department_admins).map(|k| {
+        let department = if departments.len() > 1 { 1 + (k as usize % candidates) } else { 0 };
+        Admin { tier: AdminTier::Department, department: DepartmentId(department as u32) }
+    }));
+    admins.extend((0..params.app_admins).map(|_| Admin { tier: AdminTier::App, department: root }));
+    admins
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn small() -> OrgParams {
+        OrgParams { members: 2_000, ..OrgParams::default() }
+    }
+
+    #[test]
+    fn generated_org_is_well_formed() {
+        let org = generate(&small(), 1);
+        assert_eq!(org.check(), Ok(()));
+        assert_eq!(org.members.len(), 2_000);
+        assert_eq!(org.departments[0].members, 0..2_000);
+        assert!(org.members.iter().all(|m| m.n_devices >= 1));
+    }
+
+    #[test]
+    fn same_seed_same_org_other_seed_other_org() {
+        assert_eq!(generate(&small(), 3), generate(&small(), 3));
+        assert_ne!(generate(&small(), 3), generate(&small(), 4));
+    }
+
+    #[test]
+    fn subtree_members_are_the_members_of_its_departments() {
+        let org = generate(&small(), 2);
+        for (index, department) in org.departments.iter().enumerate() {
+            let root = DepartmentId(index as u32);
+            for member in department.members.clone() {
+                assert!(org.in_subtree(root, org.members[member as usize].department));
+            }
+        }
+    }
+
+    #[test]
+    fn platform_mix_is_respected() {
+        let org = generate(&OrgParams { members: 20_000, ..OrgParams::default() }, 5);
+        let ios = org.devices.iter().filter(|d| d.platform == Platform::Ios).count() as f64;
+        let share = ios / org.devices.len() as f64;
+        assert!((share - 0.45).abs() < 0.02, "iOS share {share}");
+    }
+}
