@@ -15,5 +15,6 @@
 pub mod engine;
 pub mod metrics;
 pub mod model;
+pub mod runner;
 pub mod scenario;
 pub mod synth;

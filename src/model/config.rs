@@ -168,7 +168,7 @@ impl Default for Behaviour {
             biometric_kept: 0.5,
             android_full_wipe: 0.3,
             forced_cleanup: 0.1,
-            device_never_checks_in: 0.02,
+            device_never_checks_in: 0.0005,
             activity_gap: Dist::Exp { mean: SimDuration::from_hours(8) },
             app_use_gap: Dist::Exp { mean: SimDuration::from_days(1) },
             // Menu depth 3–5 by platform plus the second factor.

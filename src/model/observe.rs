@@ -130,10 +130,18 @@ pub struct ResidueTally {
 /// Everything one run observed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Observations {
-    /// Decision-to-fully-unbound latency of each completed request.
+    /// Decision to last member fully unbound (account, grants, devices
+    /// confirmed), per completed batch.
     pub batch_latencies_us: Vec<u64>,
+    /// Decision to last member revoked (account and grants cut), per batch.
+    pub revocation_latencies_us: Vec<u64>,
     pub requests: u64,
-    pub requests_incomplete: u64,
+    /// Batches measured: console batches, or whole requests without one.
+    pub batches: u64,
+    /// Batches with a member not yet revoked at the horizon.
+    pub batches_unrevoked: u64,
+    /// Batches with a member not yet fully unbound at the horizon.
+    pub batches_incomplete: u64,
     pub console_batches: u64,
     pub largest_console_batch: u32,
     pub races: [RaceTally; RaceKind::ALL.len()],

@@ -33,7 +33,7 @@ pub(super) fn arrive(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index:
     schedule_arrival(world, ctx, index + 1);
     let per_arrival = world.workload.members_per_arrival;
     let all = 0..world.org.members.len() as u32;
-    match &world.workload.kind {
+    let opened = match &world.workload.kind {
         WorkloadKind::SelfExit => open_picked(world, ctx, index, RequestKind::SelfExit, all, 1),
         WorkloadKind::DeviceChange { .. } => open_picked(world, ctx, index, RequestKind::DeviceChange, all, 1),
         WorkloadKind::AppGrants => open_picked(world, ctx, index, RequestKind::AppGrants, all, per_arrival),
@@ -42,9 +42,10 @@ pub(super) fn arrive(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index:
             open_picked(world, ctx, index, RequestKind::Compliance, all, per_arrival)
         }
         WorkloadKind::Dissolution { .. } => open_picked(world, ctx, index, RequestKind::Dissolution, all.clone(), all.end),
-        WorkloadKind::AdminBatch { .. } => admin_arrival(world, ctx, index),
-        WorkloadKind::SubsidiarySplit { .. } => split::stop_interconnect(world, ctx),
-    }
+        WorkloadKind::AdminBatch { .. } => return admin_arrival(world, ctx, index),
+        WorkloadKind::SubsidiarySplit { .. } => return split::stop_interconnect(world, ctx),
+    };
+    opened.map(|_| ())
 }
 
 /// An admin-batch decision: draw the tier and the admin, then the targets
@@ -61,16 +62,15 @@ fn admin_arrival(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index: u32
     };
     let admin = pick_admin(world, index, tier);
     let scope = world.org.scope_members(admin);
-    let request = open_picked(world, ctx, index, RequestKind::Admin(tier), scope, world.workload.members_per_arrival);
-    if tier == AdminTier::Department {
-        let members = world.requests.last().map(|r| r.first as usize..(r.first + r.len) as usize).unwrap_or(0..0);
-        for &member in &world.request_members[members] {
-            if !world.org.admin_may_unbind(admin, member) {
+    let opened = open_picked(world, ctx, index, RequestKind::Admin(tier), scope, world.workload.members_per_arrival)?;
+    if let Some(request) = opened.filter(|_| tier == AdminTier::Department) {
+        for position in world.members_of(request) {
+            if !world.org.admin_may_unbind(admin, world.request_members[position]) {
                 world.obs.scope_violations += 1;
             }
         }
     }
-    request
+    Ok(())
 }
 
 /// An admin of `tier`, uniformly among them. The scenario layer guarantees
@@ -91,7 +91,7 @@ fn open_picked(
     kind: RequestKind,
     scope: Range<u32>,
     count: u32,
-) -> Result<(), IllegalTransition> {
+) -> Result<Option<RequestId>, IllegalTransition> {
     let first = world.request_members.len() as u32;
     let span = scope.end - scope.start;
     if span > 0 {
@@ -109,10 +109,11 @@ fn open_picked(
     }
     let len = world.request_members.len() as u32 - first;
     if len == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let request = open_request(world, ctx.now(), kind, first, len, MemberState::Requested)?;
-    pipeline::decided(world, ctx, request)
+    pipeline::decided(world, ctx, request)?;
+    Ok(Some(request))
 }
 
 /// Records a request over `request_members[first .. first + len]` and moves

@@ -131,10 +131,12 @@ fn member_logs_out(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: 
 /// auto-logout), or unbound in the right order.
 pub(super) fn change_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
     let Some(device) = old_device(world, member) else {
+        world.member_revoked(ctx.now(), member);
         member::complete(world, ctx, member);
         return Ok(());
     };
     world.members[member.index()].flags |= super::EFFECTIVE;
+    world.member_revoked(ctx.now(), member);
     let WorkloadKind::DeviceChange { lost_device } = world.workload.kind else {
         unreachable!("device change outside a device-change workload")
     };

@@ -18,8 +18,11 @@ pub(super) fn begin_unbind(world: &mut World<'_>, ctx: &mut Context<'_, Event>, 
     let kind = world.request_kind(member);
     if kind == RequestKind::Admin(AdminTier::App) {
         world.set_member(member, MemberState::AppAccessRevoked)?;
-        world.members[member.index()].flags |= EFFECTIVE;
+        let run = &mut world.members[member.index()];
+        run.flags |= EFFECTIVE;
+        run.revoked_at = ctx.now();
         grant::revoke_all(world, ctx, member, kind)?;
+        world.member_revoked(ctx.now(), member);
         complete(world, ctx, member);
         return Ok(());
     }
@@ -71,6 +74,7 @@ pub(super) fn revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member
     run.flags |= EFFECTIVE;
     run.revoked_at = ctx.now();
     grant::revoke_all(world, ctx, member, kind)?;
+    world.member_revoked(ctx.now(), member);
     let outstanding = device::unbind_all(world, ctx, member, kind)?;
     world.members[member.index()].outstanding = outstanding;
     match &world.workload.kind {
@@ -84,7 +88,7 @@ pub(super) fn revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member
     Ok(())
 }
 
-/// The member is fully unbound (or done changing a device): its request
+/// The member is fully unbound (or done changing a device): its batch
 /// may be complete.
 pub(super) fn complete(world: &mut World<'_>, ctx: &Context<'_, Event>, member: MemberId) {
     let run = world.members[member.index()];
@@ -96,7 +100,7 @@ pub(super) fn complete(world: &mut World<'_>, ctx: &Context<'_, Event>, member: 
     if next != run.state {
         world.set_member(member, next).expect("completion follows revocation or a device change");
     }
-    world.finish_member_of_request(ctx.now(), run.request);
+    world.member_done(ctx.now(), member);
 }
 
 fn start_export(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) {

@@ -95,7 +95,19 @@ struct Request {
     first: u32,
     len: u32,
     approvals_left: u8,
+}
+
+/// A batch whose latency is measured from its request's decision: a
+/// console batch, or the whole request where there is no console (a
+/// self-exit, a device change, a re-bind batch).
+#[derive(Clone, Copy, Debug)]
+struct Batch {
+    decided_at: SimTime,
+    /// Members not yet revoked (account and grants cut).
+    revocations_left: u32,
+    /// Members not yet fully unbound (devices confirmed too).
     members_left: u32,
+    /// All its members were taken over by another request.
     superseded: bool,
 }
 
@@ -107,6 +119,7 @@ struct MemberRun {
     /// Devices still to check in before the member is fully unbound.
     outstanding: u16,
     request: u32,
+    batch: u32,
     residue: Residue,
     revoked_at: SimTime,
 }
@@ -130,7 +143,7 @@ struct GrantRun {
 const EFFECTIVE: u16 = 1 << 8;
 const EXPORTED: u16 = 1 << 9;
 const CLOUD_COPY: u16 = 1 << 10;
-const NO_REQUEST: u32 = u32::MAX;
+const NONE: u32 = u32::MAX;
 
 /// Pool slots.
 const APPROVERS: u8 = 0;
@@ -148,6 +161,7 @@ pub struct World<'a> {
     grants: Vec<GrantRun>,
     requests: Vec<Request>,
     request_members: Vec<MemberId>,
+    batches: Vec<Batch>,
     console: VecDeque<(RequestId, u32, u32)>,
     console_scheduled: bool,
     console_free_at: SimTime,
@@ -172,11 +186,12 @@ impl<'a> World<'a> {
             behaviour,
             workload,
             streams,
-            members: vec![MemberRun { request: NO_REQUEST, ..MemberRun::default() }; org.members.len()],
+            members: vec![MemberRun { request: NONE, batch: NONE, ..MemberRun::default() }; org.members.len()],
             devices: vec![DeviceRun::default(); org.devices.len()],
             grants: vec![GrantRun::default(); org.grants.len()],
             requests: Vec::new(),
             request_members: Vec::new(),
+            batches: Vec::new(),
             console: VecDeque::new(),
             console_scheduled: false,
             console_free_at: SimTime::ZERO,
@@ -277,26 +292,63 @@ impl World<'_> {
             first,
             len,
             approvals_left: 0,
-            members_left: len,
-            superseded: false,
         });
         self.obs.requests += 1;
         request
     }
 
+    /// Opens a batch over `request_members[positions]`, counting the
+    /// members the request still owns.
+    fn open_batch(&mut self, request: RequestId, positions: Range<usize>) -> u32 {
+        let batch = self.batches.len() as u32;
+        let mut owned = 0;
+        for position in positions {
+            let run = &mut self.members[self.request_members[position].index()];
+            if run.request == request.0 {
+                run.batch = batch;
+                owned += 1;
+            }
+        }
+        let decided_at = self.requests[request.index()].decided_at;
+        self.batches.push(Batch { decided_at, revocations_left: owned, members_left: owned, superseded: owned == 0 });
+        batch
+    }
+
+    /// A member's account and grants are cut; the batch's last records the
+    /// revocation latency.
+    fn member_revoked(&mut self, now: SimTime, member: MemberId) {
+        let batch = &mut self.batches[self.members[member.index()].batch as usize];
+        batch.revocations_left -= 1;
+        if batch.revocations_left == 0 && !batch.superseded {
+            self.obs.revocation_latencies_us.push((now - batch.decided_at).as_micros());
+        }
+    }
+
+    /// A member is fully unbound; the batch's last records the batch latency.
+    fn member_done(&mut self, now: SimTime, member: MemberId) {
+        let batch = &mut self.batches[self.members[member.index()].batch as usize];
+        batch.members_left -= 1;
+        if batch.members_left == 0 && !batch.superseded {
+            self.obs.batch_latencies_us.push((now - batch.decided_at).as_micros());
+        }
+    }
+
+    /// A member leaves its batch before revocation (taken by another request).
+    fn leave_batch(&mut self, member: MemberId) {
+        let run = &mut self.members[member.index()];
+        if run.batch == NONE {
+            return;
+        }
+        let batch = &mut self.batches[run.batch as usize];
+        run.batch = NONE;
+        batch.revocations_left -= 1;
+        batch.members_left -= 1;
+        batch.superseded |= batch.members_left == 0;
+    }
+
     /// The kind of the request a member is on.
     fn request_kind(&self, member: MemberId) -> RequestKind {
         self.requests[self.members[member.index()].request as usize].kind
-    }
-
-    /// One of a request's members is done; the last one completes it and
-    /// records the decision-to-done latency.
-    fn finish_member_of_request(&mut self, now: SimTime, request: u32) {
-        let r = &mut self.requests[request as usize];
-        r.members_left -= 1;
-        if r.members_left == 0 && !r.superseded {
-            self.obs.batch_latencies_us.push((now - r.decided_at).as_micros());
-        }
     }
 
     /// A race of `kind` involving `member`.

@@ -15,6 +15,9 @@ use crate::engine::{Context, SimDuration};
 pub(super) fn decided(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) -> Result<(), IllegalTransition> {
     let kind = world.requests[request.index()].kind;
     let key = u64::from(request.0);
+    if matches!(kind, RequestKind::SelfExit | RequestKind::DeviceChange | RequestKind::Rebind) {
+        world.open_batch(request, world.members_of(request));
+    }
     match kind {
         RequestKind::SelfExit => {
             let steps = exit_steps(world, first_member(world, request));
@@ -141,8 +144,9 @@ pub(super) fn effective(world: &mut World<'_>, ctx: &mut Context<'_, Event>, req
     let range = world.members_of(request);
     let limit = world.policy.batch_limit as usize;
     for start in range.clone().step_by(limit) {
-        let len = limit.min(range.end - start) as u32;
-        world.console.push_back((request, start as u32, len));
+        let end = (start + limit).min(range.end);
+        world.open_batch(request, start..end);
+        world.console.push_back((request, start as u32, (end - start) as u32));
     }
     kick_console(world, ctx);
     Ok(())
@@ -184,9 +188,7 @@ pub(super) fn escalate(world: &mut World<'_>, ctx: &mut Context<'_, Event>, memb
     if run.state != MemberState::Requested {
         return Ok(());
     }
-    let old = &mut world.requests[run.request as usize];
-    old.members_left -= 1;
-    old.superseded |= old.members_left == 0;
+    world.leave_batch(member);
     let first = world.request_members.len() as u32;
     world.request_members.push(member);
     let request = world.push_request(ctx.now(), RequestKind::Admin(AdminTier::Super), first, 1);

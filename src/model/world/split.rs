@@ -72,7 +72,8 @@ pub(super) fn rebind_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, r
         let member = world.request_members[position];
         if world.members[member.index()].state == MemberState::Rebinding {
             world.set_member(member, MemberState::Rebound)?;
-            world.finish_member_of_request(ctx.now(), request.0);
+            world.member_revoked(ctx.now(), member);
+            world.member_done(ctx.now(), member);
         }
     }
     Ok(())
