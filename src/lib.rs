@@ -12,9 +12,11 @@
 //! [`scenario`] (the file format), [`metrics`], [`runner`], [`report`] and
 //! [`cli`]. See `ARCHITECTURE.md` for the map and its invariants.
 
+pub mod cli;
 pub mod engine;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod synth;

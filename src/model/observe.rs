@@ -74,10 +74,6 @@ impl Count {
         self.trials += 1;
         self.hits += u64::from(hit);
     }
-    pub fn merge(&mut self, other: Count) {
-        self.hits += other.hits;
-        self.trials += other.trials;
-    }
 }
 
 /// One race kind: how many times it happened, and how many exposed units
@@ -145,6 +141,8 @@ pub struct Observations {
     pub console_batches: u64,
     pub largest_console_batch: u32,
     pub races: [RaceTally; RaceKind::ALL.len()],
+    /// Targeted members that saw at least one race of any kind.
+    pub members_raced: Count,
     /// Lockouts among member-driven device unbinds, per platform.
     pub lockouts_by_platform: [Count; Platform::ALL.len()],
     pub residue: ResidueTally,

@@ -8,7 +8,13 @@
 //!   afterwards, into [`ScenarioError`]s that name the file, line, column
 //!   and dotted key.
 
+pub mod build;
+pub mod builtin;
+pub mod describe;
 pub mod location;
+pub mod spec;
 pub mod units;
 
+pub use build::{Scenario, parse_scenario};
+pub use builtin::{BUILTIN, builtin};
 pub use location::ScenarioError;

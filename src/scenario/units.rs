@@ -516,6 +516,8 @@ struct LogNormalParams {
 /// The `[low, high]` of `{ uniform = ["1h", "3h"] }`.
 struct UniformBounds(SimDuration, SimDuration);
 
+struct UniformBoundsVisitor;
+
 impl<'de> Visitor<'de> for UniformBoundsVisitor {
     type Value = UniformBounds;
 
@@ -537,8 +539,6 @@ impl<'de> Visitor<'de> for UniformBoundsVisitor {
         }
     }
 }
-
-struct UniformBoundsVisitor;
 
 impl<'de> Deserialize<'de> for UniformBounds {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

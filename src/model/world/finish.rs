@@ -2,7 +2,7 @@
 //! survives, which requests never completed, and the pools' tallies.
 
 use super::super::ids::MemberId;
-use super::super::observe::Observations;
+use super::super::observe::{Observations, RaceKind};
 use super::super::platform::ResidueKind;
 use super::super::state::DeviceState;
 use super::super::state::Outcome;
@@ -21,7 +21,11 @@ pub fn finish(mut world: World<'_>) -> Observations {
 
 fn count_outcomes(world: &mut World<'_>) {
     let outcomes = &mut world.obs.outcomes;
+    let race_flags = RaceKind::ALL.iter().fold(0u16, |flags, kind| flags | u16::from(kind.flag()));
     for run in &world.members {
+        if run.state.outcome() != Outcome::Untouched {
+            world.obs.members_raced.record(run.flags & race_flags != 0);
+        }
         match run.state.outcome() {
             Outcome::Untouched => outcomes.untouched += 1,
             Outcome::Done => outcomes.done += 1,

@@ -84,6 +84,7 @@ pub(super) fn token_use(world: &mut World<'_>, ctx: &Context<'_, Event>, grant: 
     tally.units.hits += 1;
     let app = world.org.apps[world.org.grants[grant.index()].app.index()];
     let member = world.org.grants[grant.index()].member;
+    world.members[member.index()].flags |= u16::from(RaceKind::TokenAfterDisable.flag());
     if !app.native_unbind && now >= token_expiry(world, grant, world.members[member.index()].revoked_at) {
         world.obs.tokens_accepted_after_expiry += 1;
     }

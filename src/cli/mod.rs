@@ -1,0 +1,155 @@
+//! The command line: `run`, `validate` and `scenarios`. Parses flags with
+//! clap, loads and checks every scenario before running any (so bad input
+//! writes nothing), prints the seed and parameters first, and maps errors
+//! to exit codes: 2 for bad input, 1 for runtime failures.
+//!
+//! **Architecture invariant:** only `cli` (through `report`) touches the
+//! file system and the terminal; only here is the wall clock read.
+
+mod run;
+
+use crate::scenario::{BUILTIN, Scenario, ScenarioError, builtin, parse_scenario};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+/// Exit code for bad input: a file or flag the user got wrong.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code for a failure at run time (I/O, a broken model invariant).
+pub const EXIT_RUNTIME: i32 = 1;
+
+#[derive(Parser, Debug)]
+#[command(name = "unbindsim", version, about = "Discrete-event simulator for unbinding members, devices and app grants from an enterprise workspace")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run scenarios (all eight seed scenarios when none is given) and write results/<scenario>/summary.json.
+    Run(run::RunArgs),
+    /// Check scenario files without running them.
+    Validate {
+        /// Scenario files (or built-in scenario names).
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// List the built-in seed scenarios.
+    Scenarios,
+}
+
+/// An error with the exit code it deserves.
+#[derive(Debug)]
+pub enum CliError {
+    BadInput(String),
+    Runtime(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::BadInput(_) => EXIT_BAD_INPUT,
+            CliError::Runtime(_) => EXIT_RUNTIME,
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::BadInput(message) | CliError::Runtime(message) => f.write_str(message),
+        }
+    }
+}
+
+impl From<ScenarioError> for CliError {
+    fn from(error: ScenarioError) -> Self {
+        CliError::BadInput(error.to_string())
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { EXIT_BAD_INPUT } else { 0 };
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { files } => validate(&files),
+        Command::Scenarios => {
+            list_scenarios();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("error: {error}");
+            error.exit_code()
+        }
+    }
+}
+
+/// Loads a scenario from a file path, or a built-in one by name.
+pub fn load_scenario(reference: &str) -> Result<Scenario, CliError> {
+    let path = Path::new(reference);
+    if builtin(reference).is_some() && !path.exists() {
+        return Ok(parse_scenario(reference, builtin(reference).expect("checked"))?);
+    }
+    let text = read_text(path)?;
+    Ok(parse_scenario(reference, &text)?)
+}
+
+fn read_text(path: &Path) -> Result<String, CliError> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(CliError::BadInput(format!("{shown}: is a directory, expected a scenario file (.toml)")));
+    }
+    let bytes = std::fs::read(path).map_err(|error| {
+        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
+        CliError::BadInput(format!("{shown}: cannot read: {error} (built-in scenarios: {})", names.join(", ")))
+    })?;
+    String::from_utf8(bytes).map_err(|error| {
+        CliError::BadInput(format!("{shown}: not UTF-8 text (invalid byte at offset {})", error.utf8_error().valid_up_to()))
+    })
+}
+
+fn validate(files: &[String]) -> Result<(), CliError> {
+    let mut failures = 0;
+    for file in files {
+        match load_scenario(file) {
+            Ok(scenario) => println!(
+                "ok: {file} ({}, {} workload, {} members, horizon {})",
+                scenario.name,
+                scenario.workload.kind.name(),
+                scenario.org.members,
+                scenario.horizon
+            ),
+            Err(error) => {
+                eprintln!("error: {error}");
+                failures += 1;
+            }
+        }
+    }
+    if failures > 0 {
+        return Err(CliError::BadInput(format!("{failures} of {} scenario file(s) invalid", files.len())));
+    }
+    Ok(())
+}
+
+fn list_scenarios() {
+    for (name, text) in BUILTIN {
+        let description = parse_scenario(name, text).map(|s| s.description).unwrap_or_default();
+        let first_sentence = description.split(": ").next().unwrap_or(&description);
+        println!("{name:<24} {first_sentence}");
+    }
+}
+
+/// The default output directory.
+pub fn default_out() -> PathBuf {
+    PathBuf::from("results")
+}

@@ -1,0 +1,414 @@
+//! The summary of a run: every replication's observations merged into the
+//! figures users read — latency percentiles, race, lockout and residue
+//! rates with 95 % intervals, outcomes, queues — plus the seed, the
+//! parameters and the engine's event count. Wall-clock figures live apart
+//! under `timing`, so everything else is a pure function of scenario, seed
+//! and flags.
+
+use super::interval::mean_ci95;
+use super::latency::{LatencyHistogram, LatencySummary};
+use super::proportion::{Proportion, ProportionReport, round9};
+use crate::model::{Count, Observations, Outcomes, Platform, RaceKind, ResidueKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the summary layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What a run was, as recorded in its summary.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub members: u64,
+    pub replications: u32,
+    pub horizon: String,
+    /// Every resolved parameter (defaults filled in).
+    pub parameters: serde_json::Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub schema_version: u32,
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub members: u64,
+    pub replications: u32,
+    pub horizon: String,
+    pub parameters: serde_json::Value,
+    pub metrics: Metrics,
+    pub engine: EngineFigures,
+    pub timing: Timing,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub batch_latency_ms: LatencyReport,
+    pub revocation_latency_ms: LatencyReport,
+    pub grace_races: RaceReport,
+    pub lockout: LockoutReport,
+    pub residue: ResidueReport,
+    pub outcomes: OutcomeReport,
+    pub queues: BTreeMap<String, QueueReport>,
+    pub invariants: InvariantReport,
+}
+
+/// Percentiles of batch latencies, or nulls with the reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencyReport {
+    pub count: u64,
+    pub mean: Option<f64>,
+    pub p50: Option<u64>,
+    pub p90: Option<u64>,
+    pub p99: Option<u64>,
+    pub p999: Option<u64>,
+    pub max: Option<u64>,
+    pub min: Option<u64>,
+    /// Batches measured, and how many had not finished at the horizon.
+    pub batches: u64,
+    pub incomplete: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub null_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RaceReport {
+    /// Race events of every kind.
+    pub total: u64,
+    /// Share of targeted members that saw at least one race.
+    pub rate: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    pub members: u64,
+    pub by_kind: BTreeMap<String, RaceKindReport>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub null_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RaceKindReport {
+    pub count: u64,
+    /// Units (members or grants) exposed to this race that saw it.
+    pub unit: String,
+    #[serde(flatten)]
+    pub rate: ProportionReport,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LockoutReport {
+    #[serde(flatten)]
+    pub overall: ProportionReport,
+    pub by_platform: BTreeMap<String, ProportionReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResidueReport {
+    /// Share of members whose unbind took effect with any residue left.
+    pub probability: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    pub hits: u64,
+    pub trials: u64,
+    pub by_kind: BTreeMap<String, ProportionReport>,
+    /// Share of devices the unbind touched with any residue left.
+    pub by_platform: BTreeMap<String, ProportionReport>,
+    /// Share of revoked grants whose app data survives.
+    pub app_data_per_grant: ProportionReport,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub null_reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutcomeReport {
+    pub untouched: u64,
+    pub done: u64,
+    pub pending: u64,
+    pub locked_out: u64,
+    pub rolled_back: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueueReport {
+    pub servers: u32,
+    pub served: u64,
+    pub mean_wait_ms: Option<f64>,
+    /// 95 % interval of the mean wait across replications (needs ≥ 2).
+    pub mean_wait_ms_ci95: Option<[f64; 2]>,
+    pub max_wait_ms: u64,
+    pub mean_service_ms: Option<f64>,
+}
+
+/// Counters of broken model invariants: always zero in a correct model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvariantReport {
+    pub scope_violations: u64,
+    pub tokens_accepted_after_expiry: u64,
+    pub largest_console_batch: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EngineFigures {
+    pub events: u64,
+    pub events_per_replication: Vec<u64>,
+    /// Why each replication stopped: "horizon", "drained" or "event-limit".
+    pub stopped: Vec<String>,
+}
+
+/// Wall-clock figures: the only part that differs between identical runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    pub wall_ms: f64,
+    pub events_per_sec: f64,
+    pub threads: usize,
+    pub host: String,
+}
+
+impl Summary {
+    /// Merges the observations of every replication (in index order) into
+    /// a summary.
+    pub fn build(info: RunInfo, replications: &[&Observations], engine: EngineFigures, timing: Timing) -> Summary {
+        let merged = Merged::of(replications);
+        let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
+        Summary {
+            schema_version: SCHEMA_VERSION,
+            metrics: Metrics {
+                batch_latency_ms: latency_report(&merged.batch, merged.batches, merged.batches_incomplete),
+                revocation_latency_ms: latency_report(&merged.revocation, merged.batches, merged.batches_unrevoked),
+                grace_races: race_report(&merged, &buffer),
+                lockout: lockout_report(&merged.lockouts),
+                residue: residue_report(&merged),
+                outcomes: outcome_report(merged.outcomes),
+                queues: queue_reports(replications),
+                invariants: InvariantReport {
+                    scope_violations: merged.scope_violations,
+                    tokens_accepted_after_expiry: merged.tokens_after_expiry,
+                    largest_console_batch: merged.largest_batch,
+                },
+            },
+            engine,
+            timing,
+            scenario: info.scenario,
+            description: info.description,
+            seed: info.seed,
+            members: info.members,
+            replications: info.replications,
+            horizon: info.horizon,
+            parameters: info.parameters,
+        }
+    }
+
+    /// The summary without its `timing` object: what must be identical
+    /// between runs of the same scenario, seed and flags.
+    pub fn deterministic_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).expect("summaries serialise");
+        if let Some(object) = value.as_object_mut() {
+            object.remove("timing");
+        }
+        value
+    }
+}
+
+impl EngineFigures {
+    /// Events and stop reasons of each replication, in index order.
+    pub fn of(replications: impl IntoIterator<Item = (u64, crate::engine::Stop)>) -> EngineFigures {
+        let (events_per_replication, stopped): (Vec<u64>, Vec<String>) =
+            replications.into_iter().map(|(events, stop)| (events, stop_name(stop).to_owned())).unzip();
+        EngineFigures { events: events_per_replication.iter().sum(), events_per_replication, stopped }
+    }
+}
+
+fn stop_name(stop: crate::engine::Stop) -> &'static str {
+    match stop {
+        crate::engine::Stop::Horizon => "horizon",
+        crate::engine::Stop::Drained => "drained",
+        crate::engine::Stop::EventLimit => "event-limit",
+    }
+}
+
+/// All replications' observations added up.
+#[derive(Default)]
+struct Merged {
+    batch: LatencyHistogram,
+    revocation: LatencyHistogram,
+    batches: u64,
+    batches_incomplete: u64,
+    batches_unrevoked: u64,
+    races: [(u64, Proportion); RaceKind::ALL.len()],
+    members_raced: Proportion,
+    lockouts: [Proportion; Platform::ALL.len()],
+    residue_members: Proportion,
+    residue_by_kind: [u64; ResidueKind::ALL.len()],
+    residue_by_platform: [Proportion; Platform::ALL.len()],
+    residue_grants: Proportion,
+    outcomes: Outcomes,
+    scope_violations: u64,
+    tokens_after_expiry: u64,
+    largest_batch: u32,
+}
+
+fn proportion(count: Count) -> Proportion {
+    Proportion::new(count.hits, count.trials)
+}
+
+impl Merged {
+    fn of(replications: &[&Observations]) -> Merged {
+        let mut merged = Merged::default();
+        for observations in replications {
+            merged.add(observations);
+        }
+        merged
+    }
+
+    fn add(&mut self, obs: &Observations) {
+        obs.batch_latencies_us.iter().for_each(|&us| self.batch.record_micros(us));
+        obs.revocation_latencies_us.iter().for_each(|&us| self.revocation.record_micros(us));
+        self.batches += obs.batches;
+        self.batches_incomplete += obs.batches_incomplete;
+        self.batches_unrevoked += obs.batches_unrevoked;
+        for (merged, tally) in self.races.iter_mut().zip(&obs.races) {
+            merged.0 += tally.events;
+            merged.1.merge(proportion(tally.units));
+        }
+        self.members_raced.merge(proportion(obs.members_raced));
+        for (merged, count) in self.lockouts.iter_mut().zip(&obs.lockouts_by_platform) {
+            merged.merge(proportion(*count));
+        }
+        self.residue_members.merge(proportion(obs.residue.members));
+        for (merged, hits) in self.residue_by_kind.iter_mut().zip(&obs.residue.by_kind) {
+            *merged += hits;
+        }
+        for (merged, count) in self.residue_by_platform.iter_mut().zip(&obs.residue.devices_by_platform) {
+            merged.merge(proportion(*count));
+        }
+        self.residue_grants.merge(proportion(obs.residue.grants));
+        let o = &obs.outcomes;
+        self.outcomes.untouched += o.untouched;
+        self.outcomes.done += o.done;
+        self.outcomes.pending += o.pending;
+        self.outcomes.locked_out += o.locked_out;
+        self.outcomes.rolled_back += o.rolled_back;
+        self.scope_violations += obs.scope_violations;
+        self.tokens_after_expiry += obs.tokens_accepted_after_expiry;
+        self.largest_batch = self.largest_batch.max(obs.largest_console_batch);
+    }
+}
+
+fn latency_report(histogram: &LatencyHistogram, batches: u64, incomplete: u64) -> LatencyReport {
+    let summary: Option<LatencySummary> = histogram.summary();
+    let null_reason = summary.is_none().then(|| match batches {
+        0 => "no batch was decided before the horizon".to_owned(),
+        _ => format!("none of the {batches} batches finished before the horizon"),
+    });
+    LatencyReport {
+        count: histogram.count(),
+        mean: summary.as_ref().map(|s| s.mean),
+        p50: summary.as_ref().map(|s| s.p50),
+        p90: summary.as_ref().map(|s| s.p90),
+        p99: summary.as_ref().map(|s| s.p99),
+        p999: summary.as_ref().map(|s| s.p999),
+        max: summary.as_ref().map(|s| s.max),
+        min: summary.as_ref().map(|s| s.min),
+        batches,
+        incomplete,
+        null_reason,
+    }
+}
+
+fn race_reason(kind: RaceKind, buffer: &str) -> String {
+    match kind {
+        RaceKind::ActionDuringBuffer => format!("no member went through a buffer (policy.buffer = {buffer})"),
+        RaceKind::TokenAfterDisable => "no app grant was revoked".into(),
+        RaceKind::RebindVsRollback => "no subsidiary re-bind in this workload".into(),
+        RaceKind::TierDelayConflict => "no department-tier request in this workload".into(),
+        RaceKind::ExportCutOff => "no GDPR export in this workload".into(),
+        RaceKind::DisputeWithoutData => "no GDPR dispute arrived before the horizon".into(),
+    }
+}
+
+fn race_report(merged: &Merged, buffer: &str) -> RaceReport {
+    let by_kind = RaceKind::ALL
+        .iter()
+        .map(|&kind| {
+            let (count, units) = merged.races[kind.index()];
+            let report = RaceKindReport { count, unit: kind.unit().into(), rate: units.report(&race_reason(kind, buffer)) };
+            (kind.name().to_owned(), report)
+        })
+        .collect();
+    let overall = merged.members_raced.report("no member was targeted before the horizon");
+    RaceReport {
+        total: merged.races.iter().map(|(count, _)| count).sum(),
+        rate: overall.rate,
+        ci95: overall.ci95,
+        members: overall.trials,
+        by_kind,
+        null_reason: overall.null_reason,
+    }
+}
+
+fn lockout_report(lockouts: &[Proportion; 4]) -> LockoutReport {
+    const REASON: &str = "no member-driven device unbind in this workload (only device changes uninstall apps)";
+    let mut overall = Proportion::default();
+    lockouts.iter().for_each(|p| overall.merge(*p));
+    LockoutReport {
+        overall: overall.report(REASON),
+        by_platform: Platform::ALL
+            .iter()
+            .map(|&p| (p.name().to_owned(), lockouts[p.index()].report(&format!("no {} device changed", p.name()))))
+            .collect(),
+    }
+}
+
+fn residue_report(merged: &Merged) -> ResidueReport {
+    const REASON: &str = "no member's unbind took effect before the horizon";
+    let overall = merged.residue_members.report(REASON);
+    let trials = merged.residue_members.trials;
+    ResidueReport {
+        probability: overall.rate,
+        ci95: overall.ci95,
+        hits: overall.hits,
+        trials,
+        by_kind: ResidueKind::ALL
+            .iter()
+            .map(|&kind| (kind.name().to_owned(), Proportion::new(merged.residue_by_kind[kind.index()], trials).report(REASON)))
+            .collect(),
+        by_platform: Platform::ALL
+            .iter()
+            .map(|&p| {
+                let reason = format!("the unbind touched no {} device", p.name());
+                (p.name().to_owned(), merged.residue_by_platform[p.index()].report(&reason))
+            })
+            .collect(),
+        app_data_per_grant: merged.residue_grants.report("no app grant was revoked"),
+        null_reason: overall.null_reason,
+    }
+}
+
+fn outcome_report(o: Outcomes) -> OutcomeReport {
+    OutcomeReport { untouched: o.untouched, done: o.done, pending: o.pending, locked_out: o.locked_out, rolled_back: o.rolled_back }
+}
+
+fn queue_reports(replications: &[&Observations]) -> BTreeMap<String, QueueReport> {
+    let mut reports = BTreeMap::new();
+    let Some(first) = replications.first() else { return reports };
+    for (slot, (name, _)) in first.queues.iter().enumerate() {
+        let tallies: Vec<_> = replications.iter().map(|r| r.queues[slot].1).collect();
+        let served: u64 = tallies.iter().map(|t| t.served).sum();
+        let wait_sum: u64 = tallies.iter().map(|t| t.wait_sum_us).sum();
+        let busy_sum: u64 = tallies.iter().map(|t| t.busy_sum_us).sum();
+        let per_replication: Vec<f64> =
+            tallies.iter().filter(|t| t.served > 0).map(|t| t.wait_sum_us as f64 / t.served as f64 / 1_000.0).collect();
+        let mean_ms = |sum: u64| (served > 0).then(|| round9(sum as f64 / served as f64 / 1_000.0));
+        reports.insert(
+            (*name).to_owned(),
+            QueueReport {
+                servers: first.queues[slot].1.servers,
+                served,
+                mean_wait_ms: mean_ms(wait_sum),
+                mean_wait_ms_ci95: mean_ci95(&per_replication).map(|ci| [round9(ci.low), round9(ci.high)]),
+                max_wait_ms: tallies.iter().map(|t| t.wait_max_us).max().unwrap_or(0) / 1_000,
+                mean_service_ms: mean_ms(busy_sum),
+            },
+        );
+    }
+    reports
+}

@@ -1,0 +1,62 @@
+//! What runs write and print: summaries as JSON files written atomically
+//! (temporary file, then rename, so a reader never sees half a result), and
+//! the readable table a run prints per scenario.
+//!
+//! **Architecture invariant:** only `report` (and `metrics`' serde types)
+//! write serde output; nothing here runs a simulation.
+
+mod table;
+
+pub use table::{format_duration_ms, summary_table};
+
+use crate::metrics::Summary;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, flushed
+/// to disk, then renamed over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(directory)?;
+    let file_name = path.file_name().ok_or_else(|| std::io::Error::other("result path has no file name"))?;
+    let temporary = directory.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+/// Where a scenario's summary goes under the output directory.
+pub fn summary_path(out: &Path, scenario: &str) -> PathBuf {
+    out.join(scenario).join("summary.json")
+}
+
+/// Writes the summary as pretty JSON (with a final newline), atomically.
+pub fn write_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
+    let mut text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temporary() {
+        let directory = std::env::temp_dir().join(format!("unbindsim-atomic-{}", std::process::id()));
+        let path = directory.join("nested").join("summary.json");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "only the result remains");
+        std::fs::remove_dir_all(directory).unwrap();
+    }
+}
