@@ -10,7 +10,7 @@ mod run;
 
 use crate::scenario::{BUILTIN, Scenario, ScenarioError, builtin, parse_scenario};
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Exit code for bad input: a file or flag the user got wrong.
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -147,9 +147,4 @@ fn list_scenarios() {
         let first_sentence = description.split(": ").next().unwrap_or(&description);
         println!("{name:<24} {first_sentence}");
     }
-}
-
-/// The default output directory.
-pub fn default_out() -> PathBuf {
-    PathBuf::from("results")
 }

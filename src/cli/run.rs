@@ -3,16 +3,11 @@
 //! the summary atomically and print its table.
 
 use super::{CliError, load_scenario};
-use crate::engine::SimTime;
-use crate::metrics::{EngineFigures, RunInfo, Summary, Timing};
-use crate::model::Observations;
 use crate::report::{summary_path, summary_table, write_summary};
-use crate::runner::{DEFAULT_MAX_EVENTS, Experiment, default_threads, run_replications};
+use crate::runner::{default_threads, simulate};
 use crate::scenario::{BUILTIN, Scenario};
-use crate::synth::generate;
 use clap::Args;
 use std::path::PathBuf;
-use std::time::Instant;
 
 /// Seed used when neither the flag nor the scenario gives one.
 pub const DEFAULT_SEED: u64 = 42;
@@ -93,42 +88,12 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
 }
 
 fn run_plan(plan: &Plan, args: &RunArgs, threads: usize) -> Result<(), CliError> {
-    let scenario = &plan.scenario;
     if !args.quiet {
         eprint!("{}", banner(plan, threads));
     }
-    let started = Instant::now();
-    let org = generate(&scenario.org, plan.seed);
-    let experiment = Experiment {
-        org: &org,
-        policy: &scenario.policy,
-        behaviour: &scenario.behaviour,
-        workload: &scenario.workload,
-        horizon: SimTime::ZERO + scenario.horizon,
-        max_events: DEFAULT_MAX_EVENTS,
-    };
-    let replications = run_replications(&experiment, plan.seed, 0..plan.replications, threads)
+    let summary = simulate(&plan.scenario, plan.seed, plan.replications, threads)
         .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
-    let wall = started.elapsed();
-    let observations: Vec<&Observations> = replications.iter().map(|r| &r.observations).collect();
-    let engine = EngineFigures::of(replications.iter().map(|r| (r.events, r.stop)));
-    let timing = Timing {
-        wall_ms: wall.as_secs_f64() * 1e3,
-        events_per_sec: engine.events as f64 / wall.as_secs_f64().max(1e-9),
-        threads,
-        host: host_name(),
-    };
-    let info = RunInfo {
-        scenario: scenario.name.clone(),
-        description: scenario.description.clone(),
-        seed: plan.seed,
-        members: u64::from(scenario.org.members),
-        replications: plan.replications,
-        horizon: scenario.horizon.to_string(),
-        parameters: scenario.parameters(),
-    };
-    let summary = Summary::build(info, &observations, engine, timing);
-    let path = summary_path(&args.out, &scenario.name);
+    let path = summary_path(&args.out, &plan.scenario.name);
     write_summary(&path, &summary).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.quiet {
         print!("{}", summary_table(&summary));
@@ -173,11 +138,4 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
         serde_json::Value::String(text) => out.push(format!("{prefix}=\"{text}\"")),
         other => out.push(format!("{prefix}={other}")),
     }
-}
-
-fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|name| name.trim().to_owned())
-        .or_else(|_| std::env::var("HOSTNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned())
 }

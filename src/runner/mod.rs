@@ -5,6 +5,10 @@
 //! **Architecture invariant:** parallelism lives here, across replications;
 //! a single run is sequential.
 
+mod simulate;
+
+pub use simulate::simulate;
+
 use crate::engine::{SimTime, Simulation, Stop, Streams};
 use crate::model::{Behaviour, IllegalTransition, Observations, Org, Policy, Workload, World, finish};
 use std::sync::Mutex;

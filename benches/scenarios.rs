@@ -1,0 +1,108 @@
+//! End-to-end throughput of whole replications at 100 000 members.
+//!
+//! - `admin_batch_100k/run_replication`: the `admin-batch` built-in scenario
+//!   with `org.members = 100_000`, one replication (`run_replication`, seed
+//!   42, index 0) per iteration; the org is generated once, outside the
+//!   timed part. Throughput is members per second.
+//! - `admin_batch_100k/synth_generate_100k`: `synth::generate` of that org
+//!   alone (members per second).
+//! - `seed_suite_100k/<name>`: each of the eight built-in scenarios at
+//!   100 000 members, one replication per iteration (members per second).
+//!
+//! Before timing each scenario, one untimed replication checks it runs
+//! without a fault and prints its event count (stderr), so time per run can
+//! be turned into events per second.
+//!
+//! Run: `cargo bench --bench scenarios` (quick check:
+//! `cargo bench --bench scenarios -- --quick`; one group:
+//! `-- seed_suite_100k`).
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
+use unbindsim::engine::SimTime;
+use unbindsim::model::Org;
+use unbindsim::runner::{self, Experiment};
+use unbindsim::scenario::{BUILTIN, Scenario, builtin, parse_scenario};
+use unbindsim::synth;
+
+const MEMBERS: u32 = 100_000;
+const SEED: u64 = 42;
+
+/// The built-in scenario `name`, resized to `MEMBERS` members.
+fn scenario_at_100k(name: &str, text: &str) -> Scenario {
+    let mut scenario = parse_scenario(name, text).unwrap_or_else(|e| panic!("{e}"));
+    scenario.org.members = MEMBERS;
+    scenario
+}
+
+fn experiment<'a>(scenario: &'a Scenario, org: &'a Org) -> Experiment<'a> {
+    Experiment {
+        org,
+        policy: &scenario.policy,
+        behaviour: &scenario.behaviour,
+        workload: &scenario.workload,
+        horizon: SimTime::ZERO + scenario.horizon,
+        max_events: runner::DEFAULT_MAX_EVENTS,
+    }
+}
+
+/// One untimed replication: fails loudly on a model fault, reports the
+/// event count and stop reason.
+fn check_runs(name: &str, experiment: &Experiment<'_>) {
+    let replication =
+        runner::run_replication(experiment, SEED, 0).unwrap_or_else(|e| panic!("{name}: {e}"));
+    eprintln!(
+        "{name} @ {MEMBERS} members: {} events, stop {:?}, {:.1} ms untimed check",
+        replication.events,
+        replication.stop,
+        replication.wall.as_secs_f64() * 1e3
+    );
+}
+
+fn admin_batch(c: &mut Criterion) {
+    let scenario = scenario_at_100k(
+        "admin-batch",
+        builtin("admin-batch").expect("admin-batch is built in"),
+    );
+    let mut group = c.benchmark_group("admin_batch_100k");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(u64::from(MEMBERS)));
+
+    group.bench_function("synth_generate_100k", |b| {
+        b.iter(|| black_box(synth::generate(&scenario.org, SEED)))
+    });
+
+    let org = synth::generate(&scenario.org, SEED);
+    let experiment = experiment(&scenario, &org);
+    check_runs("admin-batch", &experiment);
+    group.bench_function("run_replication", |b| {
+        b.iter(|| black_box(runner::run_replication(&experiment, SEED, 0).expect("no model fault")))
+    });
+    group.finish();
+}
+
+fn seed_suite(c: &mut Criterion) {
+    let mut group = c.benchmark_group("seed_suite_100k");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(3));
+    group.throughput(Throughput::Elements(u64::from(MEMBERS)));
+    for (name, text) in BUILTIN {
+        let scenario = scenario_at_100k(name, text);
+        let org = synth::generate(&scenario.org, SEED);
+        let experiment = experiment(&scenario, &org);
+        check_runs(name, &experiment);
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
+            b.iter(|| {
+                black_box(runner::run_replication(&experiment, SEED, 0).expect("no model fault"))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, admin_batch, seed_suite);
+criterion_main!(benches);

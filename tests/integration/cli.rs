@@ -1,0 +1,150 @@
+//! The command line: exit codes, located errors, and nothing written on
+//! bad input.
+
+use super::common::{stderr, temp_dir, unbindsim};
+
+#[test]
+fn validate_accepts_every_shipped_scenario() {
+    let files: Vec<String> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .map(|entry| entry.unwrap().path().to_string_lossy().into_owned())
+        .filter(|path| path.ends_with(".toml"))
+        .collect();
+    assert_eq!(files.len(), 8);
+    let mut args = vec!["validate"];
+    args.extend(files.iter().map(String::as_str));
+    let output = unbindsim(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+/// Writes `text` as a scenario file and validates it.
+fn validate_text(name: &str, text: &str) -> (i32, String) {
+    let directory = temp_dir(name);
+    let path = directory.join("broken.toml");
+    std::fs::write(&path, text).unwrap();
+    let output = unbindsim(&["validate", path.to_str().unwrap()]);
+    std::fs::remove_dir_all(directory).unwrap();
+    (output.status.code().unwrap(), stderr(&output))
+}
+
+const GOOD_HEAD: &str = "name = \"t\"\nhorizon = \"30d\"\n";
+
+#[test]
+fn broken_files_exit_2_naming_line_and_key() {
+    let cases = [
+        (
+            "unknown-key",
+            format!("{GOOD_HEAD}[policy]\nbufer = \"1h\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            ":4:1:",
+            "bufer",
+        ),
+        (
+            "bad-duration",
+            format!("{GOOD_HEAD}[policy]\nbuffer = \"7x\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            ":4:",
+            "policy.buffer",
+        ),
+        (
+            "probability",
+            format!("{GOOD_HEAD}[behaviour]\nskip_app_revoke = 1.3\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            ":4:",
+            "behaviour.skip_app_revoke",
+        ),
+        (
+            "buffer-too-long",
+            format!("{GOOD_HEAD}[policy]\nbuffer = \"73h\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            ":4:",
+            "policy.buffer",
+        ),
+        (
+            "batch-zero",
+            format!("{GOOD_HEAD}[policy]\nbatch_limit = 0\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            ":4:",
+            "policy.batch_limit",
+        ),
+        ("no-kind", format!("{GOOD_HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n"), ":3:", "workload"),
+        (
+            "platform-sum",
+            format!("{GOOD_HEAD}[org]\nplatforms = {{ ios = 0.5 }}\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            ":4:",
+            "org.platforms",
+        ),
+    ];
+    for (name, text, position, key) in cases {
+        let (code, message) = validate_text(name, &text);
+        assert_eq!(code, 2, "{name}: {message}");
+        assert!(message.contains(position), "{name}: no position {position} in: {message}");
+        assert!(message.contains(key), "{name}: key {key} not named in: {message}");
+        assert!(!message.contains("panicked"), "{name}: {message}");
+    }
+}
+
+#[test]
+fn missing_file_directory_and_bad_flags_exit_2_and_write_nothing() {
+    let out = temp_dir("bad-input");
+    let out_arg = out.join("results");
+    let out_str = out_arg.to_str().unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["run", "no-such-file.toml", "--out", out_str],
+        vec!["run", "scenarios", "--out", out_str],
+        vec!["run", "self-exit", "--members", "0", "--out", out_str],
+        vec!["run", "self-exit", "--replications", "0", "--out", out_str],
+        vec!["run", "self-exit", "--threads", "zero", "--out", out_str],
+        vec!["run", "self-exit", "--members", "1000000000", "--out", out_str],
+        vec!["run", "self-exit", "no-such-file.toml", "--out", out_str],
+        vec!["validate"],
+    ];
+    for args in cases {
+        let output = unbindsim(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(!stderr(&output).contains("panicked"), "{args:?}");
+        assert!(!out_arg.exists(), "{args:?} wrote results");
+    }
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn run_writes_a_complete_summary_with_the_promised_keys() {
+    let out = temp_dir("summary-keys");
+    let output = unbindsim(&["run", "device-change", "--members", "2000", "--replications", "2", "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = std::fs::read_to_string(out.join("device-change/summary.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for pointer in [
+        "/schema_version", "/scenario", "/seed", "/members", "/replications",
+        "/metrics/batch_latency_ms/count", "/metrics/batch_latency_ms/p50", "/metrics/batch_latency_ms/p90",
+        "/metrics/batch_latency_ms/p99", "/metrics/batch_latency_ms/p999", "/metrics/batch_latency_ms/max",
+        "/metrics/grace_races/total", "/metrics/grace_races/rate", "/metrics/grace_races/ci95", "/metrics/grace_races/by_kind",
+        "/metrics/lockout/rate", "/metrics/lockout/ci95", "/metrics/lockout/by_platform",
+        "/metrics/residue/probability", "/metrics/residue/ci95", "/metrics/residue/by_kind", "/metrics/residue/by_platform",
+        "/engine/events", "/timing/events_per_sec", "/parameters/policy/buffer",
+    ] {
+        assert!(summary.pointer(pointer).is_some(), "missing {pointer}");
+    }
+    assert_eq!(summary["members"], 2000);
+    assert!(summary["metrics"]["lockout"]["rate"].as_f64().unwrap() > 0.0);
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn a_metric_the_scenario_cannot_produce_is_null_with_a_reason() {
+    let out = temp_dir("nulls");
+    let output = unbindsim(&["run", "subsidiary-split", "--members", "1000", "--replications", "1", "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("subsidiary-split/summary.json")).unwrap()).unwrap();
+    let lockout = &summary["metrics"]["lockout"];
+    assert!(lockout["rate"].is_null());
+    assert!(lockout["null_reason"].as_str().unwrap().contains("device"));
+    assert!(summary["metrics"]["residue"]["probability"].is_null());
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn scenarios_lists_the_eight_seed_scenarios() {
+    let output = unbindsim(&["scenarios"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text.lines().count(), 8, "{text}");
+    assert!(text.contains("compliance-dual-control"));
+}

@@ -1,0 +1,11 @@
+//! The integration tests, one binary: the command line end to end,
+//! determinism across threads and runs, the headline figure of each seed
+//! scenario against the value its parameters imply, and property tests of
+//! the engine and the model.
+
+mod cli;
+mod common;
+mod determinism;
+mod engine_properties;
+mod headline;
+mod model_properties;
