@@ -18,7 +18,11 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 pub const EXIT_RUNTIME: i32 = 1;
 
 #[derive(Parser, Debug)]
-#[command(name = "unbindsim", version, about = "Discrete-event simulator for unbinding members, devices and app grants from an enterprise workspace")]
+#[command(
+    name = "unbindsim",
+    version,
+    about = "Discrete-event simulator for unbinding members, devices and app grants from an enterprise workspace"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -114,7 +118,10 @@ fn read_text(path: &Path) -> Result<String, CliError> {
         CliError::BadInput(format!("{shown}: cannot read: {error} (built-in scenarios: {})", names.join(", ")))
     })?;
     String::from_utf8(bytes).map_err(|error| {
-        CliError::BadInput(format!("{shown}: not UTF-8 text (invalid byte at offset {})", error.utf8_error().valid_up_to()))
+        CliError::BadInput(format!(
+            "{shown}: not UTF-8 text (invalid byte at offset {})",
+            error.utf8_error().valid_up_to()
+        ))
     })
 }
 

@@ -27,9 +27,7 @@ impl Dist {
     pub fn validate(&self) -> Result<(), String> {
         match self {
             Dist::Fixed(_) => Ok(()),
-            Dist::Exp { mean } if mean.is_zero() => {
-                Err("exp mean must be greater than zero".into())
-            }
+            Dist::Exp { mean } if mean.is_zero() => Err("exp mean must be greater than zero".into()),
             Dist::Exp { .. } => Ok(()),
             Dist::LogNormal { median, .. } if median.is_zero() => {
                 Err("lognormal median must be greater than zero".into())
@@ -38,13 +36,11 @@ impl Dist {
                 Err(format!("lognormal sigma must be in (0, 10], got {sigma}"))
             }
             Dist::LogNormal { .. } => Ok(()),
-            Dist::Uniform { low, high } if low > high => Err(format!(
-                "uniform bounds must be ordered [low, high], got [{low}, {high}]"
-            )),
-            Dist::Uniform { .. } => Ok(()),
-            Dist::Empirical(values) if values.is_empty() => {
-                Err("empirical needs at least one value".into())
+            Dist::Uniform { low, high } if low > high => {
+                Err(format!("uniform bounds must be ordered [low, high], got [{low}, {high}]"))
             }
+            Dist::Uniform { .. } => Ok(()),
+            Dist::Empirical(values) if values.is_empty() => Err("empirical needs at least one value".into()),
             Dist::Empirical(_) => Ok(()),
         }
     }
@@ -83,9 +79,7 @@ impl Dist {
             Dist::LogNormal { median, sigma } => {
                 SimDuration::from_secs_f64(median.as_secs_f64() * (sigma * sigma / 2.0).exp())
             }
-            Dist::Uniform { low, high } => {
-                SimDuration::from_micros(low.as_micros() / 2 + high.as_micros() / 2)
-            }
+            Dist::Uniform { low, high } => SimDuration::from_micros(low.as_micros() / 2 + high.as_micros() / 2),
             Dist::Empirical(values) => {
                 let total: f64 = values.iter().map(|v| v.as_secs_f64()).sum();
                 SimDuration::from_secs_f64(total / values.len() as f64)
@@ -123,9 +117,7 @@ mod tests {
 
     fn sample_mean(dist: &Dist, n: u64) -> f64 {
         let streams = Streams::new(99);
-        let total: f64 = (0..n)
-            .map(|i| dist.sample(&mut streams.stream(i, 0, 0)).as_secs_f64())
-            .sum();
+        let total: f64 = (0..n).map(|i| dist.sample(&mut streams.stream(i, 0, 0)).as_secs_f64()).sum();
         total / n as f64
     }
 

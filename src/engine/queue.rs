@@ -61,13 +61,7 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            slots: Vec::new(),
-            free_slots: Vec::new(),
-            next_sequence: 0,
-            pending: 0,
-        }
+        EventQueue { heap: BinaryHeap::new(), slots: Vec::new(), free_slots: Vec::new(), next_sequence: 0, pending: 0 }
     }
 
     /// Number of events scheduled and neither fired nor cancelled.

@@ -24,8 +24,7 @@ pub fn mix64(mut z: u64) -> u64 {
 
 /// Hashes a sequence of keys into one well-mixed 64-bit value.
 pub fn hash_keys(keys: &[u64]) -> u64 {
-    keys.iter()
-        .fold(0x6a09_e667_f3bc_c908, |acc, &key| mix64(acc ^ mix64(key)))
+    keys.iter().fold(0x6a09_e667_f3bc_c908, |acc, &key| mix64(acc ^ mix64(key)))
 }
 
 /// The source of every random stream of one run.

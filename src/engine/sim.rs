@@ -143,7 +143,7 @@ mod tests {
         type Fault = ();
         fn handle(&mut self, event: u32, ctx: &mut Context<'_, u32>) -> Result<(), ()> {
             self.fired.push((ctx.now(), event));
-            if event % 2 == 0 && event < 10 {
+            if event.is_multiple_of(2) && event < 10 {
                 ctx.schedule_in(SimDuration::from_secs(1), event + 2);
             }
             Ok(())

@@ -131,11 +131,7 @@ impl fmt::Display for SimDuration {
         if *self == SimDuration::FOREVER {
             return write!(f, "forever");
         }
-        let (unit, name) = UNITS
-            .iter()
-            .find(|(unit, _)| self.0.is_multiple_of(*unit))
-            .copied()
-            .unwrap_or((1, "us"));
+        let (unit, name) = UNITS.iter().find(|(unit, _)| self.0.is_multiple_of(*unit)).copied().unwrap_or((1, "us"));
         write!(f, "{}{}", self.0 / unit, name)
     }
 }

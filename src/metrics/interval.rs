@@ -58,19 +58,10 @@ pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> Option<(f64, f64)
     let z_squared = z * z;
     let shrink = 1.0 + z_squared / trial_count;
     let centre = (point_estimate + z_squared / (2.0 * trial_count)) / shrink;
-    let spread = point_estimate * (1.0 - point_estimate) / trial_count
-        + z_squared / (4.0 * trial_count * trial_count);
+    let spread = point_estimate * (1.0 - point_estimate) / trial_count + z_squared / (4.0 * trial_count * trial_count);
     let half_width = z / shrink * spread.sqrt();
-    let low = if successes == 0 {
-        0.0
-    } else {
-        (centre - half_width).max(0.0)
-    };
-    let high = if successes == trials {
-        1.0
-    } else {
-        (centre + half_width).min(1.0)
-    };
+    let low = if successes == 0 { 0.0 } else { (centre - half_width).max(0.0) };
+    let high = if successes == trials { 1.0 } else { (centre + half_width).min(1.0) };
     Some((low, high))
 }
 
@@ -96,12 +87,7 @@ pub fn mean_ci95(values: &[f64]) -> Option<MeanInterval> {
     let mean = sample_mean(values);
     let standard_error = (sample_variance(values, mean) / n as f64).sqrt();
     let half_width = student_t_975(n as u64 - 1) * standard_error;
-    Some(MeanInterval {
-        mean,
-        low: mean - half_width,
-        high: mean + half_width,
-        n,
-    })
+    Some(MeanInterval { mean, low: mean - half_width, high: mean + half_width, n })
 }
 
 fn sample_mean(values: &[f64]) -> f64 {
@@ -147,10 +133,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn assert_close(actual: f64, expected: f64, tolerance: f64) {
-        assert!(
-            (actual - expected).abs() <= tolerance,
-            "{actual} differs from {expected} by more than {tolerance}"
-        );
+        assert!((actual - expected).abs() <= tolerance, "{actual} differs from {expected} by more than {tolerance}");
     }
 
     fn assert_interval_close(actual: Option<(f64, f64)>, expected: (f64, f64)) {
@@ -230,10 +213,7 @@ mod tests {
     #[test]
     fn mean_interval_of_constant_sample_has_zero_width() {
         let interval = mean_ci95(&[4.5; 3]).expect("three values");
-        assert_eq!(
-            (interval.low, interval.mean, interval.high),
-            (4.5, 4.5, 4.5)
-        );
+        assert_eq!((interval.low, interval.mean, interval.high), (4.5, 4.5, 4.5));
     }
 
     #[test]

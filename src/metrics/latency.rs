@@ -33,16 +33,10 @@ impl Default for LatencyHistogram {
 
 impl LatencyHistogram {
     pub fn new() -> Self {
-        let histogram = Histogram::new_with_bounds(
-            LOWEST_DISCERNIBLE_LATENCY_MS,
-            HIGHEST_TRACKABLE_LATENCY_MS,
-            SIGNIFICANT_DIGITS,
-        )
-        .expect("the constant histogram bounds are valid");
-        Self {
-            histogram,
-            clamped: 0,
-        }
+        let histogram =
+            Histogram::new_with_bounds(LOWEST_DISCERNIBLE_LATENCY_MS, HIGHEST_TRACKABLE_LATENCY_MS, SIGNIFICANT_DIGITS)
+                .expect("the constant histogram bounds are valid");
+        Self { histogram, clamped: 0 }
     }
 
     /// Records one latency given in microseconds, rounded up to the next
@@ -54,8 +48,7 @@ impl LatencyHistogram {
         if latency_ms > HIGHEST_TRACKABLE_LATENCY_MS {
             self.clamped += 1;
         }
-        self.histogram
-            .saturating_record(latency_ms.min(HIGHEST_TRACKABLE_LATENCY_MS));
+        self.histogram.saturating_record(latency_ms.min(HIGHEST_TRACKABLE_LATENCY_MS));
     }
 
     /// Adds every sample of `other`, exactly, as if recorded here.
@@ -64,8 +57,7 @@ impl LatencyHistogram {
         // same bucket, since both histograms share one layout; unlike
         // `Histogram::add` this has no error case to handle.
         for bucket in other.histogram.iter_recorded() {
-            self.histogram
-                .saturating_record_n(bucket.value_iterated_to(), bucket.count_at_value());
+            self.histogram.saturating_record_n(bucket.value_iterated_to(), bucket.count_at_value());
         }
         self.clamped += other.clamped;
     }
@@ -107,9 +99,7 @@ impl LatencyHistogram {
         let mut bytes = Vec::new();
         V2Serializer::new()
             .serialize(&self.histogram, &mut bytes)
-            .map_err(|error| {
-                format!("cannot encode latency histogram as HdrHistogram V2: {error}")
-            })?;
+            .map_err(|error| format!("cannot encode latency histogram as HdrHistogram V2: {error}"))?;
         Ok(bytes)
     }
 
@@ -127,10 +117,7 @@ impl LatencyHistogram {
             .deserialize(&mut unread)
             .map_err(|error| format!("cannot decode HdrHistogram V2 bytes: {error}"))?;
         if !unread.is_empty() {
-            return Err(format!(
-                "{} bytes follow the HdrHistogram V2 histogram",
-                unread.len()
-            ));
+            return Err(format!("{} bytes follow the HdrHistogram V2 histogram", unread.len()));
         }
         check_layout(&histogram)?;
         let clamped = histogram.count_at(HIGHEST_TRACKABLE_LATENCY_MS);
@@ -142,17 +129,11 @@ impl LatencyHistogram {
 /// [`LatencyHistogram::new`], so that merging into it is exact.
 fn check_layout(histogram: &Histogram<u64>) -> Result<(), String> {
     let found = (histogram.low(), histogram.high(), histogram.sigfig());
-    let expected = (
-        LOWEST_DISCERNIBLE_LATENCY_MS,
-        HIGHEST_TRACKABLE_LATENCY_MS,
-        SIGNIFICANT_DIGITS,
-    );
+    let expected = (LOWEST_DISCERNIBLE_LATENCY_MS, HIGHEST_TRACKABLE_LATENCY_MS, SIGNIFICANT_DIGITS);
     if found == expected {
         Ok(())
     } else {
-        Err(format!(
-            "latency histogram has (lowest, highest, significant digits) {found:?}, expected {expected:?}"
-        ))
+        Err(format!("latency histogram has (lowest, highest, significant digits) {found:?}, expected {expected:?}"))
     }
 }
 
@@ -193,9 +174,7 @@ mod tests {
 
     #[test]
     fn summary_of_one_to_thousand_ms() {
-        let summary = histogram_of_micros(&one_to_thousand_ms_in_micros())
-            .summary()
-            .expect("samples were recorded");
+        let summary = histogram_of_micros(&one_to_thousand_ms_in_micros()).summary().expect("samples were recorded");
         // Below 2048 the histogram resolves every millisecond.
         assert_eq!(summary.count, 1000);
         assert!(summary.p50.abs_diff(500) <= 1, "p50 = {}", summary.p50);
@@ -217,9 +196,7 @@ mod tests {
     fn sub_millisecond_latencies_round_up() {
         let expected_ms_by_micros = [(0, 0), (1, 1), (999, 1), (1000, 1), (1001, 2)];
         for (latency_micros, expected_ms) in expected_ms_by_micros {
-            let summary = histogram_of_micros(&[latency_micros])
-                .summary()
-                .expect("one sample");
+            let summary = histogram_of_micros(&[latency_micros]).summary().expect("one sample");
             assert_eq!((summary.min, summary.max), (expected_ms, expected_ms));
         }
     }
@@ -230,11 +207,7 @@ mod tests {
         assert_eq!(histogram.count(), 3);
         assert_eq!(histogram.clamped(), 2);
         let summary = histogram.summary().expect("samples were recorded");
-        assert!(
-            histogram
-                .histogram
-                .equivalent(summary.max, HIGHEST_TRACKABLE_LATENCY_MS)
-        );
+        assert!(histogram.histogram.equivalent(summary.max, HIGHEST_TRACKABLE_LATENCY_MS));
     }
 
     #[test]
@@ -282,9 +255,7 @@ mod tests {
 
     #[test]
     fn from_v2_bytes_rejects_trailing_bytes() {
-        let mut bytes = histogram_of_micros(&[1_000])
-            .to_v2_bytes()
-            .expect("encodes");
+        let mut bytes = histogram_of_micros(&[1_000]).to_v2_bytes().expect("encodes");
         bytes.push(0);
         let error = LatencyHistogram::from_v2_bytes(&bytes).expect_err("trailing byte");
         assert!(error.contains("1 bytes follow"), "{error}");
@@ -294,9 +265,7 @@ mod tests {
     fn from_v2_bytes_rejects_another_layout() {
         let other: Histogram<u64> = Histogram::new_with_bounds(1, 60_000, 2).expect("valid bounds");
         let mut bytes = Vec::new();
-        V2Serializer::new()
-            .serialize(&other, &mut bytes)
-            .expect("encodes");
+        V2Serializer::new().serialize(&other, &mut bytes).expect("encodes");
         let error = LatencyHistogram::from_v2_bytes(&bytes).expect_err("other layout");
         assert!(error.contains("expected"), "{error}");
     }

@@ -16,10 +16,7 @@ pub struct Proportion {
 impl Proportion {
     /// Panics if `hits > trials`.
     pub fn new(hits: u64, trials: u64) -> Self {
-        assert!(
-            hits <= trials,
-            "a proportion cannot have more hits ({hits}) than trials ({trials})"
-        );
+        assert!(hits <= trials, "a proportion cannot have more hits ({hits}) than trials ({trials})");
         Self { hits, trials }
     }
 

@@ -330,7 +330,8 @@ fn race_report(merged: &Merged, buffer: &str) -> RaceReport {
         .iter()
         .map(|&kind| {
             let (count, units) = merged.races[kind.index()];
-            let report = RaceKindReport { count, unit: kind.unit().into(), rate: units.report(&race_reason(kind, buffer)) };
+            let report =
+                RaceKindReport { count, unit: kind.unit().into(), rate: units.report(&race_reason(kind, buffer)) };
             (kind.name().to_owned(), report)
         })
         .collect();
@@ -369,7 +370,9 @@ fn residue_report(merged: &Merged) -> ResidueReport {
         trials,
         by_kind: ResidueKind::ALL
             .iter()
-            .map(|&kind| (kind.name().to_owned(), Proportion::new(merged.residue_by_kind[kind.index()], trials).report(REASON)))
+            .map(|&kind| {
+                (kind.name().to_owned(), Proportion::new(merged.residue_by_kind[kind.index()], trials).report(REASON))
+            })
             .collect(),
         by_platform: Platform::ALL
             .iter()
@@ -384,7 +387,13 @@ fn residue_report(merged: &Merged) -> ResidueReport {
 }
 
 fn outcome_report(o: Outcomes) -> OutcomeReport {
-    OutcomeReport { untouched: o.untouched, done: o.done, pending: o.pending, locked_out: o.locked_out, rolled_back: o.rolled_back }
+    OutcomeReport {
+        untouched: o.untouched,
+        done: o.done,
+        pending: o.pending,
+        locked_out: o.locked_out,
+        rolled_back: o.rolled_back,
+    }
 }
 
 fn queue_reports(replications: &[&Observations]) -> BTreeMap<String, QueueReport> {

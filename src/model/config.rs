@@ -284,19 +284,12 @@ pub enum WorkloadKind {
     },
     /// The parent stops the interconnect; the subsidiary must re-bind its
     /// members within the window or they roll back to the parent.
-    SubsidiarySplit {
-        subsidiary_share: f64,
-        rebinders: PoolConfig,
-        window: SimDuration,
-    },
+    SubsidiarySplit { subsidiary_share: f64, rebinders: PoolConfig, window: SimDuration },
     /// HR offboarding under dual control: an authorized admin and a
     /// compliance officer both approve, then the risk team confirms.
     /// The authorized admin is `policy.approval`; the officers are a pool
     /// of their own, and both must approve.
-    ComplianceDualControl {
-        officers: PoolConfig,
-        risk_confirm: Dist,
-    },
+    ComplianceDualControl { officers: PoolConfig, risk_confirm: Dist },
 }
 
 impl WorkloadKind {
@@ -351,7 +344,10 @@ impl Workload {
                 if [tiers.super_admin, tiers.department, tiers.app].iter().any(|s| !(0.0..=1.0).contains(s))
                     || (total - 1.0).abs() > 1e-6
                 {
-                    return Err(FieldError::new(path("tiers"), format!("shares must lie in [0, 1] and sum to 1, got {total}")));
+                    return Err(FieldError::new(
+                        path("tiers"),
+                        format!("shares must lie in [0, 1] and sum to 1, got {total}"),
+                    ));
                 }
                 check_probability(&path("escalation"), *escalation)?;
                 check_dist(&path("escalation_delay"), escalation_delay)

@@ -54,9 +54,7 @@ impl MemberState {
         match self {
             Active => Outcome::Untouched,
             Unbound | AppAccessRevoked | DeviceChanged | Rebound => Outcome::Done,
-            Requested | Handover | Buffer | Revoked | ChangingDevice | PendingRebind | Rebinding => {
-                Outcome::Pending
-            }
+            Requested | Handover | Buffer | Revoked | ChangingDevice | PendingRebind | Rebinding => Outcome::Pending,
             LockedOut => Outcome::LockedOut,
             RolledBack => Outcome::RolledBack,
         }
@@ -67,8 +65,17 @@ impl MemberState {
         use MemberState::*;
         matches!(
             self,
-            Active | Requested | Handover | Buffer | AppAccessRevoked | ChangingDevice | DeviceChanged
-                | PendingRebind | Rebinding | Rebound | RolledBack
+            Active
+                | Requested
+                | Handover
+                | Buffer
+                | AppAccessRevoked
+                | ChangingDevice
+                | DeviceChanged
+                | PendingRebind
+                | Rebinding
+                | Rebound
+                | RolledBack
         )
     }
 
@@ -202,7 +209,13 @@ mod tests {
     #[test]
     fn legal_path_of_an_admin_unbind() {
         let mut state = MemberState::Active;
-        for next in [MemberState::Requested, MemberState::Handover, MemberState::Buffer, MemberState::Revoked, MemberState::Unbound] {
+        for next in [
+            MemberState::Requested,
+            MemberState::Handover,
+            MemberState::Buffer,
+            MemberState::Revoked,
+            MemberState::Unbound,
+        ] {
             state.advance(0, next).unwrap();
         }
         assert_eq!(state.outcome(), Outcome::Done);

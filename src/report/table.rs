@@ -20,7 +20,14 @@ fn percent(rate: Option<f64>) -> String {
 fn proportion(report: &ProportionReport) -> String {
     match (report.rate, report.ci95) {
         (Some(rate), Some([low, high])) => {
-            format!("{} [{}, {}] ({}/{})", percent(Some(rate)), percent(Some(low)), percent(Some(high)), report.hits, report.trials)
+            format!(
+                "{} [{}, {}] ({}/{})",
+                percent(Some(rate)),
+                percent(Some(low)),
+                percent(Some(high)),
+                report.hits,
+                report.trials
+            )
         }
         _ => format!("n/a: {}", report.null_reason.as_deref().unwrap_or("no data")),
     }
@@ -53,16 +60,25 @@ pub fn summary_table(summary: &Summary) -> String {
         summary.scenario, summary.seed, summary.replications, summary.members, summary.horizon
     );
     let _ = writeln!(out, "  batch latency (decision → last member fully unbound): {}", latency(&m.batch_latency_ms));
-    let _ = writeln!(out, "  revocation latency (decision → last account revoked): {}", latency(&m.revocation_latency_ms));
+    let _ =
+        writeln!(out, "  revocation latency (decision → last account revoked): {}", latency(&m.revocation_latency_ms));
     let races = &m.grace_races;
     let overall = match (races.rate, races.ci95) {
-        (Some(rate), Some([low, high])) => format!("{} of members [{}, {}]", percent(Some(rate)), percent(Some(low)), percent(Some(high))),
+        (Some(rate), Some([low, high])) => {
+            format!("{} of members [{}, {}]", percent(Some(rate)), percent(Some(low)), percent(Some(high)))
+        }
         _ => format!("n/a: {}", races.null_reason.as_deref().unwrap_or("no data")),
     };
     let _ = writeln!(out, "  grace-period races: {} events; {}", races.total, overall);
     for (kind, report) in &races.by_kind {
         if report.rate.trials > 0 {
-            let _ = writeln!(out, "    {kind:<22} {:>7} events  {} {}", report.count, proportion(&report.rate), report.unit);
+            let _ = writeln!(
+                out,
+                "    {kind:<22} {:>7} events  {} {}",
+                report.count,
+                proportion(&report.rate),
+                report.unit
+            );
         }
     }
     let _ = writeln!(out, "  lockout rate: {}", proportion(&m.lockout.overall));

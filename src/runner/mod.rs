@@ -125,13 +125,36 @@ mod tests {
         let exp = |h| Dist::Exp { mean: SimDuration::from_hours(h) };
         vec![
             WorkloadKind::SelfExit,
-            WorkloadKind::AdminBatch { tiers: TierMix { super_admin: 0.2, department: 0.6, app: 0.2 }, escalation: 0.1, escalation_delay: exp(6) },
+            WorkloadKind::AdminBatch {
+                tiers: TierMix { super_admin: 0.2, department: 0.6, app: 0.2 },
+                escalation: 0.1,
+                escalation_delay: exp(6),
+            },
             WorkloadKind::DeviceChange { lost_device: 0.05 },
             WorkloadKind::AppGrants,
-            WorkloadKind::Dissolution { review: exp(72), notice: SimDuration::from_days(21), lead: SimDuration::from_days(30), archive_retention: SimDuration::from_days(180) },
-            WorkloadKind::GdprExport { reason: exp(4), export_share: 0.4, export_time: exp(2), cloud_copy_kept: 0.3, dispute_share: 0.05, dispute_window: SimDuration::from_days(60) },
-            WorkloadKind::SubsidiarySplit { subsidiary_share: 0.3, rebinders: PoolConfig { servers: 2, service: exp(4) }, window: SimDuration::from_hours(72) },
-            WorkloadKind::ComplianceDualControl { officers: PoolConfig { servers: 2, service: exp(2) }, risk_confirm: exp(4) },
+            WorkloadKind::Dissolution {
+                review: exp(72),
+                notice: SimDuration::from_days(21),
+                lead: SimDuration::from_days(30),
+                archive_retention: SimDuration::from_days(180),
+            },
+            WorkloadKind::GdprExport {
+                reason: exp(4),
+                export_share: 0.4,
+                export_time: exp(2),
+                cloud_copy_kept: 0.3,
+                dispute_share: 0.05,
+                dispute_window: SimDuration::from_days(60),
+            },
+            WorkloadKind::SubsidiarySplit {
+                subsidiary_share: 0.3,
+                rebinders: PoolConfig { servers: 2, service: exp(4) },
+                window: SimDuration::from_hours(72),
+            },
+            WorkloadKind::ComplianceDualControl {
+                officers: PoolConfig { servers: 2, service: exp(2) },
+                risk_confirm: exp(4),
+            },
         ]
     }
 
@@ -141,11 +164,30 @@ mod tests {
         let policy = Policy { buffer: SimDuration::from_hours(24), ..Policy::default() };
         let behaviour = Behaviour { uninstall_before_unbind: 0.3, ..Behaviour::default() };
         for kind in kinds() {
-            let workload = Workload { kind, arrivals: Arrivals::Poisson { mean_gap: SimDuration::from_hours(1), count: 200 }, members_per_arrival: 50 };
-            let experiment = Experiment { org: &org, policy: &policy, behaviour: &behaviour, workload: &workload, horizon: SimTime::ZERO + SimDuration::from_days(120), max_events: DEFAULT_MAX_EVENTS };
+            let workload = Workload {
+                kind,
+                arrivals: Arrivals::Poisson { mean_gap: SimDuration::from_hours(1), count: 200 },
+                members_per_arrival: 50,
+            };
+            let experiment = Experiment {
+                org: &org,
+                policy: &policy,
+                behaviour: &behaviour,
+                workload: &workload,
+                horizon: SimTime::ZERO + SimDuration::from_days(120),
+                max_events: DEFAULT_MAX_EVENTS,
+            };
             let results = run_replications(&experiment, 7, 0..2, 2).unwrap();
             let obs = &results[0].observations;
-            eprintln!("{}: events {} outcomes {:?} batches {} incomplete {} lat n {}", workload.kind.name(), results[0].events, obs.outcomes, obs.batches, obs.batches_incomplete, obs.batch_latencies_us.len());
+            eprintln!(
+                "{}: events {} outcomes {:?} batches {} incomplete {} lat n {}",
+                workload.kind.name(),
+                results[0].events,
+                obs.outcomes,
+                obs.batches,
+                obs.batches_incomplete,
+                obs.batch_latencies_us.len()
+            );
             assert_eq!(obs.outcomes.total(), 3_000);
             assert_eq!(obs.scope_violations, 0);
             assert_eq!(obs.tokens_accepted_after_expiry, 0);

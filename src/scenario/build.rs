@@ -6,7 +6,8 @@ use super::location::{ScenarioError, deserialize_located, locate_key};
 use super::spec::*;
 use crate::engine::{Dist, SimDuration};
 use crate::model::{
-    Arrivals, Behaviour, Edition, FieldError, PerPlatform, Platform, Policy, PoolConfig, TierMix, Workload, WorkloadKind,
+    Arrivals, Behaviour, Edition, FieldError, PerPlatform, Platform, Policy, PoolConfig, TierMix, Workload,
+    WorkloadKind,
 };
 use crate::synth::{OrgParams, Preset};
 
@@ -38,7 +39,10 @@ pub fn parse_scenario(file: &str, source: &str) -> Result<Scenario, ScenarioErro
 fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     let horizon = spec.horizon.0;
     if horizon.is_zero() || horizon > MAX_HORIZON {
-        return Err(FieldError::new("horizon", format!("must be greater than zero and at most {MAX_HORIZON}, got {horizon}")));
+        return Err(FieldError::new(
+            "horizon",
+            format!("must be greater than zero and at most {MAX_HORIZON}, got {horizon}"),
+        ));
     }
     if let Some(replications) = spec.replications
         && !(1..=MAX_REPLICATIONS).contains(&replications)
@@ -46,7 +50,10 @@ fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
         return Err(FieldError::new("replications", format!("must be between 1 and {MAX_REPLICATIONS}")));
     }
     if spec.name.trim().is_empty() || !spec.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(FieldError::new("name", "must be non-empty and use only letters, digits, '-' and '_' (it names the result folder)"));
+        return Err(FieldError::new(
+            "name",
+            "must be non-empty and use only letters, digits, '-' and '_' (it names the result folder)",
+        ));
     }
     let org = org_params(spec.org)?;
     org.validate()?;
@@ -74,7 +81,12 @@ fn org_params(spec: OrgSpec) -> Result<OrgParams, FieldError> {
     let mut org = match &spec.preset {
         None => OrgParams::default(),
         Some(name) => Preset::from_name(name)
-            .ok_or_else(|| FieldError::new("org.preset", format!("unknown preset \"{name}\", expected one of: {}", Preset::NAMES.join(", "))))?
+            .ok_or_else(|| {
+                FieldError::new(
+                    "org.preset",
+                    format!("unknown preset \"{name}\", expected one of: {}", Preset::NAMES.join(", ")),
+                )
+            })?
             .params(),
     };
     set(&mut org.members, spec.members);
@@ -118,10 +130,13 @@ fn set<T>(target: &mut T, value: Option<T>) {
 fn policy(spec: PolicySpec) -> Policy {
     let mut policy = Policy::default();
     set(&mut policy.buffer, spec.buffer.map(|d| d.0));
-    set(&mut policy.edition, spec.edition.map(|e| match e {
-        EditionSpec::Basic => Edition::Basic,
-        EditionSpec::Pro => Edition::Pro,
-    }));
+    set(
+        &mut policy.edition,
+        spec.edition.map(|e| match e {
+            EditionSpec::Basic => Edition::Basic,
+            EditionSpec::Pro => Edition::Pro,
+        }),
+    );
     set(&mut policy.mdm_wipe, spec.mdm_wipe);
     set(&mut policy.token_ttl, spec.token_ttl.map(|d| d.0));
     set(&mut policy.revocation_propagation, spec.revocation_propagation.map(|d| d.0));
@@ -183,7 +198,12 @@ fn workload(spec: WorkloadSpec) -> Result<Workload, FieldError> {
     let arrivals = match spec.arrivals {
         Some(arrivals) => arrivals_of(arrivals)?,
         None if whole_org => Arrivals::At(vec![SimDuration::ZERO]),
-        None => return Err(FieldError::new("workload", format!("missing `arrivals` (how {} decisions arrive)", kind.name()))),
+        None => {
+            return Err(FieldError::new(
+                "workload",
+                format!("missing `arrivals` (how {} decisions arrive)", kind.name()),
+            ));
+        }
     };
     let default_per_arrival = if matches!(kind, WorkloadKind::AdminBatch { .. }) { 200 } else { 1 };
     Ok(Workload { kind, arrivals, members_per_arrival: spec.members_per_arrival.unwrap_or(default_per_arrival) })
@@ -192,7 +212,9 @@ fn workload(spec: WorkloadSpec) -> Result<Workload, FieldError> {
 fn arrivals_of(spec: ArrivalsSpec) -> Result<Arrivals, FieldError> {
     let count = spec.count.unwrap_or(u32::MAX);
     match (spec.poisson, spec.at, spec.every) {
-        (Some(rate), None, None) if spec.start.is_none() => Ok(Arrivals::Poisson { mean_gap: rate.0.mean_gap(), count }),
+        (Some(rate), None, None) if spec.start.is_none() => {
+            Ok(Arrivals::Poisson { mean_gap: rate.0.mean_gap(), count })
+        }
         (None, Some(times), None) if spec.start.is_none() && spec.count.is_none() => {
             let mut times: Vec<SimDuration> = times.into_iter().map(|t| t.0).collect();
             times.sort();
@@ -210,8 +232,7 @@ fn arrivals_of(spec: ArrivalsSpec) -> Result<Arrivals, FieldError> {
     }
 }
 
-const KIND_NAMES: &str =
-    "self-exit, admin-batch, device-change, app-grants, dissolution, gdpr-export, subsidiary-split, compliance-dual-control";
+const KIND_NAMES: &str = "self-exit, admin-batch, device-change, app-grants, dissolution, gdpr-export, subsidiary-split, compliance-dual-control";
 
 fn workload_kind(spec: &WorkloadSpec) -> Result<WorkloadKind, FieldError> {
     let given = [
@@ -225,14 +246,20 @@ fn workload_kind(spec: &WorkloadSpec) -> Result<WorkloadKind, FieldError> {
         spec.compliance_dual_control.is_some(),
     ];
     if given.iter().filter(|g| **g).count() != 1 {
-        return Err(FieldError::new("workload", format!("give exactly one workload kind table, [workload.KIND] with KIND one of: {KIND_NAMES}")));
+        return Err(FieldError::new(
+            "workload",
+            format!("give exactly one workload kind table, [workload.KIND] with KIND one of: {KIND_NAMES}"),
+        ));
     }
     let exp = |mean: SimDuration| Dist::Exp { mean };
     let dist = |value: &Option<super::units::DistValue>, default: Dist| value.as_ref().map_or(default, |d| d.0.clone());
     let prob = |value: Option<super::units::Probability>, default: f64| value.map_or(default, |p| p.0);
     let span = |value: Option<super::units::DurationValue>, default: SimDuration| value.map_or(default, |d| d.0);
     let pool_or = |value: &Option<PoolSpec>, servers: u32, service: Dist| {
-        value.as_ref().map_or(PoolConfig { servers, service }, |p| PoolConfig { servers: p.servers, service: p.service.0.clone() })
+        value.as_ref().map_or(PoolConfig { servers, service }, |p| PoolConfig {
+            servers: p.servers,
+            service: p.service.0.clone(),
+        })
     };
     Ok(if spec.self_exit.is_some() {
         WorkloadKind::SelfExit
@@ -292,7 +319,10 @@ fn check_roster(org: &OrgParams, workload: &Workload) -> Result<(), FieldError> 
     ];
     for (share, admins, tier) in roster {
         if share > 0.0 && admins == 0 {
-            return Err(FieldError::new("org.admins", format!("the workload gives {tier} admins a share of {share} but the org has none")));
+            return Err(FieldError::new(
+                "org.admins",
+                format!("the workload gives {tier} admins a share of {share} but the org has none"),
+            ));
         }
     }
     Ok(())

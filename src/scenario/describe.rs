@@ -76,7 +76,9 @@ impl Scenario {
     fn workload_json(&self) -> Value {
         let w = &self.workload;
         let arrivals = match &w.arrivals {
-            Arrivals::Poisson { mean_gap, count } => json!({ "poisson_mean_gap": mean_gap.to_string(), "count": count }),
+            Arrivals::Poisson { mean_gap, count } => {
+                json!({ "poisson_mean_gap": mean_gap.to_string(), "count": count })
+            }
             Arrivals::At(times) => json!({ "at": times.iter().map(|t| t.to_string()).collect::<Vec<_>>() }),
             Arrivals::Every { start, every, count } => {
                 json!({ "every": every.to_string(), "start": start.to_string(), "count": count })
@@ -104,7 +106,14 @@ fn kind_json(kind: &WorkloadKind) -> Value {
             "review": dist(review), "notice": notice.to_string(), "lead": lead.to_string(),
             "archive_retention": archive_retention.to_string(),
         }),
-        WorkloadKind::GdprExport { reason, export_share, export_time, cloud_copy_kept, dispute_share, dispute_window } => json!({
+        WorkloadKind::GdprExport {
+            reason,
+            export_share,
+            export_time,
+            cloud_copy_kept,
+            dispute_share,
+            dispute_window,
+        } => json!({
             "reason": dist(reason), "export_share": export_share, "export_time": dist(export_time),
             "cloud_copy_kept": cloud_copy_kept, "dispute_share": dispute_share, "dispute_window": dispute_window.to_string(),
         }),

@@ -71,12 +71,9 @@ pub fn line_column(source: &str, byte_offset: usize) -> (usize, usize) {
 /// variants) carry the span of that value, or of the key for unknown keys.
 /// Do not use internally tagged or untagged enums in `T`: they buffer the
 /// input and lose the spans.
-pub fn deserialize_located<T: DeserializeOwned>(
-    file: &str,
-    source: &str,
-) -> Result<T, ScenarioError> {
-    let deserializer = toml::de::Deserializer::parse(source)
-        .map_err(|e| from_toml(file, source, e.span(), &e, None))?;
+pub fn deserialize_located<T: DeserializeOwned>(file: &str, source: &str) -> Result<T, ScenarioError> {
+    let deserializer =
+        toml::de::Deserializer::parse(source).map_err(|e| from_toml(file, source, e.span(), &e, None))?;
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let key = (e.path().iter().len() > 0).then(|| e.path().to_string());
         // toml gives the root table the empty span 0..0, so an error about
@@ -108,12 +105,7 @@ fn from_toml(
 /// `workload.admin-batch.batch_size` or `org.platforms[2].share`),
 /// positioned where that key is written in `source`; without a line if the
 /// key is not there (or `source` does not parse).
-pub fn locate_key(
-    file: &str,
-    source: &str,
-    dotted_key: &str,
-    message: impl Into<String>,
-) -> ScenarioError {
+pub fn locate_key(file: &str, source: &str, dotted_key: &str, message: impl Into<String>) -> ScenarioError {
     let position = key_span(source, dotted_key).map(|span| line_column(source, span.start));
     ScenarioError {
         file: file.to_owned(),
@@ -250,8 +242,7 @@ every = "1d"
 
     /// GOOD with the workload written inline, as line 2.
     fn inline_workload(workload: &str) -> String {
-        GOOD.replace(WORKLOAD_SECTION, "")
-            .replacen("\n", &format!("\nworkload = {workload}\n"), 1)
+        GOOD.replace(WORKLOAD_SECTION, "").replacen("\n", &format!("\nworkload = {workload}\n"), 1)
     }
 
     /// Asserts that `e` is at the first `needle` on `line` of `source`,
@@ -259,15 +250,9 @@ every = "1d"
     #[track_caller]
     fn assert_at(e: &ScenarioError, source: &str, line: usize, needle: &str, key: Option<&str>) {
         let text = source.lines().nth(line - 1).expect("line exists");
-        let byte = text
-            .find(needle)
-            .unwrap_or_else(|| panic!("{needle:?} not on line {line}: {text:?}"));
+        let byte = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not on line {line}: {text:?}"));
         let column = text[..byte].chars().count() + 1;
-        assert_eq!(
-            (e.line, e.column, e.key.as_deref()),
-            (Some(line), Some(column), key),
-            "{e}"
-        );
+        assert_eq!((e.line, e.column, e.key.as_deref()), (Some(line), Some(column), key), "{e}");
     }
 
     #[test]
@@ -275,21 +260,8 @@ every = "1d"
         let s: Scenario = deserialize_located("x.toml", GOOD).unwrap();
         assert_eq!(s.behaviour.grace.0, SimDuration::from_hours(72));
         assert_eq!(s.behaviour.skip_revoke.0, 0.25);
-        assert_eq!(
-            s.behaviour.service.0,
-            Dist::LogNormal {
-                median: SimDuration::from_hours(2),
-                sigma: 0.8
-            }
-        );
-        assert!(matches!(
-            s.workload,
-            Workload::AdminBatch {
-                batch_size: 50,
-                service: None,
-                ..
-            }
-        ));
+        assert_eq!(s.behaviour.service.0, Dist::LogNormal { median: SimDuration::from_hours(2), sigma: 0.8 });
+        assert!(matches!(s.workload, Workload::AdminBatch { batch_size: 50, service: None, .. }));
         let inline = inline_workload(r#"{ member-leaves = { every = "1h" } }"#);
         let s: Scenario = deserialize_located("x.toml", &inline).unwrap();
         assert!(matches!(s.workload, Workload::MemberLeaves { .. }));
@@ -353,12 +325,7 @@ every = "1d"
         let src = edited("\"72h\"", "true");
         let e = error(&src);
         assert_at(&e, &src, 5, "true", Some("behaviour.grace"));
-        assert!(
-            e.message
-                .starts_with("invalid type: boolean `true`, expected a duration"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.starts_with("invalid type: boolean `true`, expected a duration"), "{}", e.message);
 
         let src = edited("name = \"demo\"", "name = 5");
         assert_at(&error(&src), &src, 1, "5", Some("name"));
@@ -368,22 +335,10 @@ every = "1d"
     fn errors_inside_a_distribution_point_at_the_innermost_value() {
         let src = edited("sigma = 0.8", "sigma = \"x\"");
         let e = error(&src);
-        assert_at(
-            &e,
-            &src,
-            6,
-            "\"x\"",
-            Some("behaviour.service.lognormal.sigma"),
-        );
+        assert_at(&e, &src, 6, "\"x\"", Some("behaviour.service.lognormal.sigma"));
 
         let src = edited("median = \"2h\"", "median = \"2x\"");
-        assert_at(
-            &error(&src),
-            &src,
-            6,
-            "\"2x\"",
-            Some("behaviour.service.lognormal.median"),
-        );
+        assert_at(&error(&src), &src, 6, "\"2x\"", Some("behaviour.service.lognormal.median"));
 
         // Validation failures point at the whole distribution.
         let src = edited("sigma = 0.8", "sigma = 11");
@@ -403,13 +358,7 @@ every = "1d"
         // So does a second key.
         let src = edited("{ lognormal", "{ exp = \"1h\", lognormal");
         let e = error(&src);
-        assert_at(
-            &e,
-            &src,
-            6,
-            "lognormal",
-            Some("behaviour.service.lognormal"),
-        );
+        assert_at(&e, &src, 6, "lognormal", Some("behaviour.service.lognormal"));
         assert!(e.message.contains("exactly one key"), "{}", e.message);
     }
 
@@ -418,38 +367,18 @@ every = "1d"
         let src = edited("grace = ", "grace_period = \"1h\"\ngrace = ");
         let e = error(&src);
         assert_at(&e, &src, 5, "grace_period", Some("behaviour.grace_period"));
-        assert!(
-            e.message
-                .starts_with("unknown field `grace_period`, expected one of"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.starts_with("unknown field `grace_period`, expected one of"), "{}", e.message);
     }
 
     #[test]
     fn errors_inside_an_externally_tagged_variant_keep_their_span() {
         let src = edited("every = \"1d\"", "every = \"1q\"");
-        assert_at(
-            &error(&src),
-            &src,
-            10,
-            "\"1q\"",
-            Some("workload.admin-batch.every"),
-        );
+        assert_at(&error(&src), &src, 10, "\"1q\"", Some("workload.admin-batch.every"));
 
         let src = edited("batch_size = 50", "batch_size = -1");
-        assert_at(
-            &error(&src),
-            &src,
-            9,
-            "-1",
-            Some("workload.admin-batch.batch_size"),
-        );
+        assert_at(&error(&src), &src, 9, "-1", Some("workload.admin-batch.batch_size"));
 
-        let src = edited(
-            "every = \"1d\"",
-            "every = \"1d\"\nservice = { exp = \"0s\" }",
-        );
+        let src = edited("every = \"1d\"", "every = \"1d\"\nservice = { exp = \"0s\" }");
         let e = error(&src);
         assert_at(&e, &src, 11, "{", Some("workload.admin-batch.service"));
         assert_eq!(e.message, "exp mean must be greater than zero");
@@ -459,11 +388,7 @@ every = "1d"
         let src = edited("batch_size = 50", "batch_size = 50\nbatch = 3");
         let e = error(&src);
         assert_at(&e, &src, 10, "batch", Some("workload.admin-batch"));
-        assert!(
-            e.message.starts_with("unexpected keys in table: batch"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.starts_with("unexpected keys in table: batch"), "{}", e.message);
 
         // The same inside an inline table.
         let src = inline_workload(r#"{ admin-batch = { batch_size = 5, every = "-1d" } }"#);
@@ -477,11 +402,7 @@ every = "1d"
         let src = edited("[workload.admin-batch]", "[workload.admin-batches]");
         let e = error(&src);
         assert_at(&e, &src, 8, "admin-batches", Some("workload"));
-        assert!(
-            e.message.starts_with("unknown variant `admin-batches`"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.starts_with("unknown variant `admin-batches`"), "{}", e.message);
     }
 
     #[test]
@@ -510,41 +431,18 @@ every = "1d"
 
     #[test]
     fn locate_key_finds_dotted_keys() {
-        let e = locate_key(
-            "x.toml",
-            GOOD,
-            "workload.admin-batch.batch_size",
-            "must be at least 1, got 0",
-        );
-        assert_at(
-            &e,
-            GOOD,
-            9,
-            "batch_size",
-            Some("workload.admin-batch.batch_size"),
-        );
-        assert_eq!(
-            e.to_string(),
-            "x.toml:9:1: key `workload.admin-batch.batch_size`: must be at least 1, got 0"
-        );
+        let e = locate_key("x.toml", GOOD, "workload.admin-batch.batch_size", "must be at least 1, got 0");
+        assert_at(&e, GOOD, 9, "batch_size", Some("workload.admin-batch.batch_size"));
+        assert_eq!(e.to_string(), "x.toml:9:1: key `workload.admin-batch.batch_size`: must be at least 1, got 0");
 
         let e = locate_key("x.toml", GOOD, "workload.admin-batch", "m");
         assert_at(&e, GOOD, 8, "admin-batch", Some("workload.admin-batch"));
 
         let key = "behaviour.service.lognormal.sigma";
-        assert_at(
-            &locate_key("x.toml", GOOD, key, "m"),
-            GOOD,
-            6,
-            "sigma",
-            Some(key),
-        );
+        assert_at(&locate_key("x.toml", GOOD, key, "m"), GOOD, 6, "sigma", Some(key));
 
         let e = locate_key("x.toml", GOOD, "behaviour.nothing", "m");
-        assert_eq!(
-            (e.line, e.column, e.key.as_deref()),
-            (None, None, Some("behaviour.nothing"))
-        );
+        assert_eq!((e.line, e.column, e.key.as_deref()), (None, None, Some("behaviour.nothing")));
         assert_eq!(e.to_string(), "x.toml: key `behaviour.nothing`: m");
         assert_eq!(locate_key("x.toml", GOOD, "name.deeper", "m").line, None);
         assert_eq!(locate_key("x.toml", GOOD, "a..b", "m").line, None);
@@ -565,43 +463,20 @@ name = "android"
 share = 0.4
 "#;
         let key = "org.platforms";
-        let e = locate_key(
-            "x.toml",
-            src,
-            key,
-            "platform shares sum to 0.9, must sum to 1",
-        );
+        let e = locate_key("x.toml", src, key, "platform shares sum to 0.9, must sum to 1");
         assert_at(&e, src, 4, "platforms", Some(key));
         let key = "org.platforms[1].share";
-        assert_at(
-            &locate_key("x.toml", src, key, "m"),
-            src,
-            10,
-            "share",
-            Some(key),
-        );
+        assert_at(&locate_key("x.toml", src, key, "m"), src, 10, "share", Some(key));
         let key = "org.teams.web";
-        assert_at(
-            &locate_key("x.toml", src, key, "m"),
-            src,
-            2,
-            "web",
-            Some(key),
-        );
-        assert_eq!(
-            locate_key("x.toml", src, "org.platforms[2].share", "m").line,
-            None
-        );
+        assert_at(&locate_key("x.toml", src, key, "m"), src, 2, "web", Some(key));
+        assert_eq!(locate_key("x.toml", src, "org.platforms[2].share", "m").line, None);
         assert_eq!(locate_key("x.toml", src, "org[0]", "m").line, None);
     }
 
     #[test]
     fn paths_parse() {
         use Segment::{Index, Key};
-        assert_eq!(
-            parse_path("a.b[2][0].c"),
-            Some(vec![Key("a"), Key("b"), Index(2), Index(0), Key("c")])
-        );
+        assert_eq!(parse_path("a.b[2][0].c"), Some(vec![Key("a"), Key("b"), Index(2), Index(0), Key("c")]));
         assert_eq!(parse_path("a..b"), None);
         assert_eq!(parse_path("a[x]"), None);
         assert_eq!(parse_path("a[1]b"), None);

@@ -15,9 +15,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{
-    Dist, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN, MICROS_PER_SEC, SimDuration,
-};
+use crate::engine::{Dist, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN, MICROS_PER_SEC, SimDuration};
 
 /// Microseconds in a week.
 const MICROS_PER_WEEK: u64 = 7 * MICROS_PER_DAY;
@@ -35,8 +33,7 @@ const DURATION_UNITS: [(&str, u64); 8] = [
     ("w", MICROS_PER_WEEK),
 ];
 
-const DURATION_HELP: &str =
-    r#"expected a duration like "72h", "30d", "250ms" (units: us, ms, s, min, h, d, w)"#;
+const DURATION_HELP: &str = r#"expected a duration like "72h", "30d", "250ms" (units: us, ms, s, min, h, d, w)"#;
 
 const RATE_HELP: &str = r#"expected a rate like "20/s", "40/d", "600/h" or "20/30s" (a positive count per unit or per duration; units: us, ms, s, min, h, d, w)"#;
 
@@ -66,9 +63,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         return Err(format!("{DURATION_HELP}, got {text:?}"));
     }
     if unit.is_empty() {
-        return Err(format!(
-            "{text:?} has no unit: {DURATION_HELP}; only \"0\" may be written without a unit"
-        ));
+        return Err(format!("{text:?} has no unit: {DURATION_HELP}; only \"0\" may be written without a unit"));
     }
     let Some(unit_micros) = duration_unit(unit) else {
         return Err(format!("{DURATION_HELP}, got {text:?}"));
@@ -76,28 +71,18 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
     scaled_micros(number, unit_micros)
         .and_then(|us| u64::try_from(us).ok())
         .map(SimDuration::from_micros)
-        .ok_or_else(|| {
-            format!(
-                "duration {text:?} is too large (at most {}d)",
-                u64::MAX / MICROS_PER_DAY
-            )
-        })
+        .ok_or_else(|| format!("duration {text:?} is too large (at most {}d)", u64::MAX / MICROS_PER_DAY))
 }
 
 /// The length of a duration unit in microseconds.
 fn duration_unit(unit: &str) -> Option<u64> {
-    DURATION_UNITS
-        .iter()
-        .find(|(name, _)| *name == unit)
-        .map(|(_, micros)| *micros)
+    DURATION_UNITS.iter().find(|(name, _)| *name == unit).map(|(_, micros)| *micros)
 }
 
 /// Splits `"1.5h"` into `("1.5", "h")`: the leading run of digits and dots,
 /// and the rest.
 fn split_number(text: &str) -> (&str, &str) {
-    let end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let end = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     text.split_at(end)
 }
 
@@ -121,11 +106,7 @@ fn scaled_micros(number: &str, unit_micros: u64) -> Option<u128> {
     if whole.len() > 37 {
         return None;
     }
-    let whole: u128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
+    let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
     let mut total = whole.checked_mul(unit)?;
     // Digits beyond the 20th are worth less than a microsecond per unit
     // (units are at most ~6e11 us); dropping them keeps the product in u128.
@@ -141,11 +122,7 @@ fn scaled_micros(number: &str, unit_micros: u64) -> Option<u128> {
 /// The scenario-file spelling of a duration, which [`parse_duration`]
 /// reads back exactly (unlike `Display`, which writes `forever`).
 fn duration_text(duration: SimDuration) -> String {
-    if duration == SimDuration::FOREVER {
-        format!("{}us", duration.as_micros())
-    } else {
-        duration.to_string()
-    }
+    if duration == SimDuration::FOREVER { format!("{}us", duration.as_micros()) } else { duration.to_string() }
 }
 
 // ---------------------------------------------------------------------------
@@ -164,9 +141,7 @@ impl Rate {
         if per_sec.is_finite() && per_sec > 0.0 {
             Ok(Rate { per_sec })
         } else {
-            Err(format!(
-                "a rate must be positive and finite, got {per_sec}/s"
-            ))
+            Err(format!("a rate must be positive and finite, got {per_sec}/s"))
         }
     }
 
@@ -187,13 +162,7 @@ impl Rate {
 /// [`parse_rate`] reads the result back.
 impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const UNITS: [(f64, &str); 5] = [
-            (1.0, "s"),
-            (60.0, "min"),
-            (3_600.0, "h"),
-            (86_400.0, "d"),
-            (604_800.0, "w"),
-        ];
+        const UNITS: [(f64, &str); 5] = [(1.0, "s"), (60.0, "min"), (3_600.0, "h"), (86_400.0, "d"), (604_800.0, "w")];
         for (secs, name) in UNITS {
             let count = self.per_sec * secs;
             let whole = count.round();
@@ -219,9 +188,7 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
     if !is_decimal(count) {
         return Err(format!("{RATE_HELP}, got {text:?}"));
     }
-    let count: f64 = count
-        .parse()
-        .map_err(|_| format!("{RATE_HELP}, got {text:?}"))?;
+    let count: f64 = count.parse().map_err(|_| format!("{RATE_HELP}, got {text:?}"))?;
     if count == 0.0 {
         return Err(format!("a rate must be positive, got {text:?}"));
     }
@@ -234,9 +201,7 @@ pub fn parse_rate(text: &str) -> Result<Rate, String> {
         }
     };
     if period.is_zero() {
-        return Err(format!(
-            "the period of a rate must be positive, got {text:?}"
-        ));
+        return Err(format!("the period of a rate must be positive, got {text:?}"));
     }
     Rate::from_per_sec(count / period.as_secs_f64()).map_err(|e| format!("in rate {text:?}: {e}"))
 }
@@ -278,11 +243,7 @@ impl Visitor<'_> for DurationVisitor {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<SimDuration, E> {
-        if v == 0 {
-            Ok(SimDuration::ZERO)
-        } else {
-            Err(Self::bare_number(v))
-        }
+        if v == 0 { Ok(SimDuration::ZERO) } else { Err(Self::bare_number(v)) }
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<SimDuration, E> {
@@ -302,9 +263,7 @@ impl Visitor<'_> for DurationVisitor {
 
 impl<'de> Deserialize<'de> for DurationValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(DurationVisitor)
-            .map(DurationValue)
+        deserializer.deserialize_any(DurationVisitor).map(DurationValue)
     }
 }
 
@@ -367,9 +326,7 @@ impl ProbabilityVisitor {
         if (0.0..=1.0).contains(&p) {
             Ok(p)
         } else {
-            Err(E::custom(format!(
-                "must be a probability in [0, 1], got {shown}"
-            )))
+            Err(E::custom(format!("must be a probability in [0, 1], got {shown}")))
         }
     }
 }
@@ -396,9 +353,7 @@ impl Visitor<'_> for ProbabilityVisitor {
 
 impl<'de> Deserialize<'de> for Probability {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(ProbabilityVisitor)
-            .map(Probability)
+        deserializer.deserialize_any(ProbabilityVisitor).map(Probability)
     }
 }
 
@@ -465,9 +420,7 @@ impl Visitor<'_> for DistKindVisitor {
             "fixed" => Ok(DistKind::Fixed),
             "uniform" => Ok(DistKind::Uniform),
             "empirical" => Ok(DistKind::Empirical),
-            other => Err(E::custom(format!(
-                "unknown distribution {other:?}, expected one of: {DIST_KINDS}"
-            ))),
+            other => Err(E::custom(format!("unknown distribution {other:?}, expected one of: {DIST_KINDS}"))),
         }
     }
 }
@@ -498,10 +451,7 @@ impl Visitor<'_> for ExtraKey {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Err(E::custom(format!(
-            "a distribution table has exactly one key, got {:?} and {v:?}",
-            self.0.name()
-        )))
+        Err(E::custom(format!("a distribution table has exactly one key, got {:?} and {v:?}", self.0.name())))
     }
 }
 
@@ -532,10 +482,7 @@ impl<'de> Visitor<'de> for UniformBoundsVisitor {
         }
         match bounds[..] {
             [low, high] => Ok(UniformBounds(low, high)),
-            _ => Err(de::Error::custom(format!(
-                "uniform takes exactly two bounds [low, high], got {}",
-                bounds.len()
-            ))),
+            _ => Err(de::Error::custom(format!("uniform takes exactly two bounds [low, high], got {}", bounds.len()))),
         }
     }
 }
@@ -576,20 +523,13 @@ impl<'de> Visitor<'de> for DistVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dist, A::Error> {
         let Some(kind) = map.next_key::<DistKind>()? else {
-            return Err(de::Error::custom(format!(
-                "empty distribution table, expected one key, one of: {DIST_KINDS}"
-            )));
+            return Err(de::Error::custom(format!("empty distribution table, expected one key, one of: {DIST_KINDS}")));
         };
         let dist = match kind {
-            DistKind::Exp => Dist::Exp {
-                mean: map.next_value::<DurationValue>()?.0,
-            },
+            DistKind::Exp => Dist::Exp { mean: map.next_value::<DurationValue>()?.0 },
             DistKind::LogNormal => {
                 let params: LogNormalParams = map.next_value()?;
-                Dist::LogNormal {
-                    median: params.median.0,
-                    sigma: params.sigma,
-                }
+                Dist::LogNormal { median: params.median.0, sigma: params.sigma }
             }
             DistKind::Fixed => Dist::Fixed(map.next_value::<DurationValue>()?.0),
             DistKind::Uniform => {
@@ -617,11 +557,7 @@ impl<'de> Deserialize<'de> for DistValue {
 
 impl Serialize for DistValue {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        fn single<S: Serializer, V: Serialize>(
-            serializer: S,
-            key: &str,
-            value: &V,
-        ) -> Result<S::Ok, S::Error> {
+        fn single<S: Serializer, V: Serialize>(serializer: S, key: &str, value: &V) -> Result<S::Ok, S::Error> {
             let mut map = serializer.serialize_map(Some(1))?;
             map.serialize_entry(key, value)?;
             map.end()
@@ -629,22 +565,12 @@ impl Serialize for DistValue {
         match &self.0 {
             Dist::Fixed(span) => DurationValue(*span).serialize(serializer),
             Dist::Exp { mean } => single(serializer, "exp", &DurationValue(*mean)),
-            Dist::LogNormal { median, sigma } => single(
-                serializer,
-                "lognormal",
-                &LogNormalParams {
-                    median: DurationValue(*median),
-                    sigma: *sigma,
-                },
-            ),
-            Dist::Uniform { low, high } => single(
-                serializer,
-                "uniform",
-                &[DurationValue(*low), DurationValue(*high)],
-            ),
+            Dist::LogNormal { median, sigma } => {
+                single(serializer, "lognormal", &LogNormalParams { median: DurationValue(*median), sigma: *sigma })
+            }
+            Dist::Uniform { low, high } => single(serializer, "uniform", &[DurationValue(*low), DurationValue(*high)]),
             Dist::Empirical(values) => {
-                let values: Vec<DurationValue> =
-                    values.iter().copied().map(DurationValue).collect();
+                let values: Vec<DurationValue> = values.iter().copied().map(DurationValue).collect();
                 single(serializer, "empirical", &values)
             }
         }
@@ -683,10 +609,7 @@ mod tests {
         assert_eq!(d("1.0000004s"), SimDuration::from_micros(1_000_000));
         assert_eq!(d("1.0000005s"), SimDuration::from_micros(1_000_001));
         assert_eq!(d("2.5us"), SimDuration::from_micros(3));
-        assert_eq!(
-            d("0.333333333333333333333333333d"),
-            SimDuration::from_hours(8)
-        );
+        assert_eq!(d("0.333333333333333333333333333d"), SimDuration::from_hours(8));
     }
 
     #[test]
@@ -695,23 +618,13 @@ mod tests {
             parse_duration("7x").unwrap_err(),
             r#"expected a duration like "72h", "30d", "250ms" (units: us, ms, s, min, h, d, w), got "7x""#
         );
-        for bad in [
-            "", "h", "1.h", ".5h", "1..5h", "1e3s", "NaN", "nanh", "inf", "+5h", "5 h", "5H",
-            "1h30m",
-        ] {
+        for bad in ["", "h", "1.h", ".5h", "1..5h", "1e3s", "NaN", "nanh", "inf", "+5h", "5 h", "5H", "1h30m"] {
             let err = parse_duration(bad).unwrap_err();
             assert!(err.contains("expected a duration like"), "{bad:?}: {err}");
         }
-        assert!(
-            parse_duration("-5h")
-                .unwrap_err()
-                .contains("cannot be negative")
-        );
+        assert!(parse_duration("-5h").unwrap_err().contains("cannot be negative"));
         let err = parse_duration("72").unwrap_err();
-        assert!(
-            err.contains("has no unit") && err.contains("only \"0\""),
-            "{err}"
-        );
+        assert!(err.contains("has no unit") && err.contains("only \"0\""), "{err}");
         assert!(parse_duration("0.0").unwrap_err().contains("has no unit"));
     }
 
@@ -733,11 +646,7 @@ mod tests {
 
     #[test]
     fn rates_per_unit_and_per_duration() {
-        let r = |t: &str| {
-            parse_rate(t)
-                .unwrap_or_else(|e| panic!("{t:?}: {e}"))
-                .per_sec()
-        };
+        let r = |t: &str| parse_rate(t).unwrap_or_else(|e| panic!("{t:?}: {e}")).per_sec();
         assert_eq!(r("20/s"), 20.0);
         assert_eq!(r("40/d"), 40.0 / 86_400.0);
         assert_eq!(r("10/min"), 10.0 / 60.0);
@@ -746,36 +655,20 @@ mod tests {
         assert_eq!(r("20/30s"), 20.0 / 30.0);
         assert_eq!(r("0.5/h"), 0.5 / 3_600.0);
         assert_eq!(r("1000/ms"), 1e6);
-        assert_eq!(
-            parse_rate("1/h").unwrap().mean_gap(),
-            SimDuration::from_hours(1)
-        );
-        assert_eq!(
-            parse_rate("40/d").unwrap().mean_gap(),
-            SimDuration::from_secs(2_160)
-        );
+        assert_eq!(parse_rate("1/h").unwrap().mean_gap(), SimDuration::from_hours(1));
+        assert_eq!(parse_rate("40/d").unwrap().mean_gap(), SimDuration::from_secs(2_160));
     }
 
     #[test]
     fn rate_errors() {
-        for bad in [
-            "", "20", "20/", "/s", "20/x", "x/s", "20/s/s", "1e3/s", "20 / s",
-        ] {
+        for bad in ["", "20", "20/", "/s", "20/x", "x/s", "20/s/s", "1e3/s", "20 / s"] {
             let err = parse_rate(bad).unwrap_err();
             assert!(err.contains("expected a rate like"), "{bad:?}: {err}");
         }
-        assert!(
-            parse_rate("-2/s")
-                .unwrap_err()
-                .contains("cannot be negative")
-        );
+        assert!(parse_rate("-2/s").unwrap_err().contains("cannot be negative"));
         assert!(parse_rate("0/s").unwrap_err().contains("must be positive"));
         assert!(parse_rate("5/0s").unwrap_err().contains("period"));
-        assert!(
-            parse_rate("5/7x")
-                .unwrap_err()
-                .starts_with("in rate \"5/7x\": expected a duration")
-        );
+        assert!(parse_rate("5/7x").unwrap_err().starts_with("in rate \"5/7x\": expected a duration"));
         assert!(Rate::from_per_sec(0.0).is_err());
         assert!(Rate::from_per_sec(f64::NAN).is_err());
         assert!(Rate::from_per_sec(f64::INFINITY).is_err());
@@ -790,18 +683,11 @@ mod tests {
         assert_eq!(show("600/h"), "10/min");
         assert_eq!(show("3/w"), "3/w");
         assert_eq!(show("20/30s"), "40/min");
-        assert!(
-            show("0.5/w").starts_with("0.00000082671957"),
-            "{}",
-            show("0.5/w")
-        );
+        assert!(show("0.5/w").starts_with("0.00000082671957"), "{}", show("0.5/w"));
         for t in ["40/d", "3/w", "20/30s", "0.5/w", "7/h"] {
             let rate = parse_rate(t).unwrap();
             let back = parse_rate(&rate.to_string()).unwrap();
-            assert!(
-                (back.per_sec() - rate.per_sec()).abs() <= 1e-12 * rate.per_sec(),
-                "{t}"
-            );
+            assert!((back.per_sec() - rate.per_sec()).abs() <= 1e-12 * rate.per_sec(), "{t}");
         }
     }
 
@@ -814,16 +700,11 @@ mod tests {
     }
 
     fn values(service: &str) -> Result<Values, toml::de::Error> {
-        toml::from_str(&format!(
-            "wait = \"6h\"\nrate = \"40/d\"\np = 0.5\nservice = {service}\n"
-        ))
+        toml::from_str(&format!("wait = \"6h\"\nrate = \"40/d\"\np = 0.5\nservice = {service}\n"))
     }
 
     fn dist(service: &str) -> Dist {
-        values(service)
-            .unwrap_or_else(|e| panic!("{service}: {e}"))
-            .service
-            .0
+        values(service).unwrap_or_else(|e| panic!("{service}: {e}")).service.0
     }
 
     fn dist_error(service: &str) -> String {
@@ -839,29 +720,14 @@ mod tests {
         assert_eq!(dist(r#"{ exp = "4h" }"#), Dist::Exp { mean: h(4) });
         assert_eq!(
             dist(r#"{ lognormal = { median = "2h", sigma = 0.8 } }"#),
-            Dist::LogNormal {
-                median: h(2),
-                sigma: 0.8
-            }
+            Dist::LogNormal { median: h(2), sigma: 0.8 }
         );
         assert_eq!(
             dist(r#"{ lognormal = { median = "2h", sigma = 1 } }"#),
-            Dist::LogNormal {
-                median: h(2),
-                sigma: 1.0
-            }
+            Dist::LogNormal { median: h(2), sigma: 1.0 }
         );
-        assert_eq!(
-            dist(r#"{ uniform = ["1h", "3h"] }"#),
-            Dist::Uniform {
-                low: h(1),
-                high: h(3)
-            }
-        );
-        assert_eq!(
-            dist(r#"{ empirical = ["1h", "2h", "5h"] }"#),
-            Dist::Empirical(vec![h(1), h(2), h(5)])
-        );
+        assert_eq!(dist(r#"{ uniform = ["1h", "3h"] }"#), Dist::Uniform { low: h(1), high: h(3) });
+        assert_eq!(dist(r#"{ empirical = ["1h", "2h", "5h"] }"#), Dist::Empirical(vec![h(1), h(2), h(5)]));
     }
 
     #[test]
@@ -874,17 +740,9 @@ mod tests {
         assert!(dist_error(r#"{ exp = "1h", fixed = "2h" }"#).contains("exactly one key"));
         assert!(dist_error(r#"{ exp = "0h" }"#).contains("exp mean must be greater than zero"));
         assert!(dist_error(r#"{ exp = "4x" }"#).contains("expected a duration like"));
-        assert!(
-            dist_error(r#"{ lognormal = { median = "2h", sigma = 0 } }"#)
-                .contains("sigma must be in (0, 10]")
-        );
-        assert!(
-            dist_error(r#"{ lognormal = { median = "2h" } }"#).contains("missing field `sigma`")
-        );
-        assert!(
-            dist_error(r#"{ lognormal = { median = "2h", sigma = 1, mu = 3 } }"#)
-                .contains("unknown field `mu`")
-        );
+        assert!(dist_error(r#"{ lognormal = { median = "2h", sigma = 0 } }"#).contains("sigma must be in (0, 10]"));
+        assert!(dist_error(r#"{ lognormal = { median = "2h" } }"#).contains("missing field `sigma`"));
+        assert!(dist_error(r#"{ lognormal = { median = "2h", sigma = 1, mu = 3 } }"#).contains("unknown field `mu`"));
         assert!(dist_error(r#"{ uniform = ["3h", "1h"] }"#).contains("must be ordered"));
         assert!(dist_error(r#"{ uniform = ["1h", "2h", "3h"] }"#).contains("exactly two bounds"));
         assert!(dist_error(r#"{ empirical = [] }"#).contains("at least one value"));
@@ -894,29 +752,12 @@ mod tests {
 
     #[test]
     fn wrapper_errors() {
-        let parse = |text: &str| {
-            toml::from_str::<Values>(text)
-                .unwrap_err()
-                .message()
-                .to_string()
-        };
+        let parse = |text: &str| toml::from_str::<Values>(text).unwrap_err().message().to_string();
         let ok = "wait = \"6h\"\nrate = \"40/d\"\nservice = \"1h\"\n";
-        assert_eq!(
-            parse(&format!("{ok}p = 1.3")),
-            "must be a probability in [0, 1], got 1.3"
-        );
-        assert_eq!(
-            parse(&format!("{ok}p = 2")),
-            "must be a probability in [0, 1], got 2"
-        );
-        assert_eq!(
-            parse(&format!("{ok}p = -0.1")),
-            "must be a probability in [0, 1], got -0.1"
-        );
-        assert_eq!(
-            parse(&format!("{ok}p = nan")),
-            "must be a probability in [0, 1], got NaN"
-        );
+        assert_eq!(parse(&format!("{ok}p = 1.3")), "must be a probability in [0, 1], got 1.3");
+        assert_eq!(parse(&format!("{ok}p = 2")), "must be a probability in [0, 1], got 2");
+        assert_eq!(parse(&format!("{ok}p = -0.1")), "must be a probability in [0, 1], got -0.1");
+        assert_eq!(parse(&format!("{ok}p = nan")), "must be a probability in [0, 1], got NaN");
         assert!(parse(&format!("{ok}p = \"0.5\"")).contains("expected a probability in [0, 1]"));
         let base = "rate = \"40/d\"\np = 1\nservice = \"1h\"\n";
         assert!(parse(&format!("{base}wait = 72")).contains("needs a unit, e.g. \"72h\""));
@@ -933,14 +774,8 @@ mod tests {
         for service in [
             Dist::Fixed(h(6)),
             Dist::Exp { mean: h(4) },
-            Dist::LogNormal {
-                median: h(2),
-                sigma: 0.8,
-            },
-            Dist::Uniform {
-                low: h(1),
-                high: h(3),
-            },
+            Dist::LogNormal { median: h(2), sigma: 0.8 },
+            Dist::Uniform { low: h(1), high: h(3) },
             Dist::Empirical(vec![h(1), SimDuration::from_millis(1_500)]),
         ] {
             let original = Values {

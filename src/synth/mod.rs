@@ -12,7 +12,9 @@ mod params;
 pub use params::{OrgParams, Preset};
 
 use crate::engine::{Streams, hash_keys};
-use crate::model::{Admin, AdminTier, App, AppId, Department, DepartmentId, Device, Grant, Member, MemberId, Org, Platform, Roles};
+use crate::model::{
+    Admin, AdminTier, App, AppId, Department, DepartmentId, Device, Grant, Member, MemberId, Org, Platform, Roles,
+};
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson, Zipf};
 
@@ -35,7 +37,8 @@ pub fn generate(params: &OrgParams, seed: u64) -> Org {
     let member_departments = assign_departments(&streams, params.members, departments.len());
     fill_member_ranges(&mut departments, &member_departments);
     let apps = make_apps(&streams, params);
-    let mut org = Org { departments, members: Vec::new(), devices: Vec::new(), grants: Vec::new(), apps, admins: Vec::new() };
+    let mut org =
+        Org { departments, members: Vec::new(), devices: Vec::new(), grants: Vec::new(), apps, admins: Vec::new() };
     populate_members(&mut org, &streams, params, &member_departments);
     org.admins = roster(params, &org.departments);
     debug_assert_eq!(org.check(), Ok(()));
@@ -73,7 +76,11 @@ fn assign_departments(streams: &Streams, members: u32, n_departments: usize) -> 
         let u = streams.uniform(u64::from(member), Draw::Department as u64, 0);
         counts[((u * n_departments as f64) as usize).min(n_departments - 1)] += 1;
     }
-    counts.iter().enumerate().flat_map(|(department, &count)| std::iter::repeat_n(department as u32, count as usize)).collect()
+    counts
+        .iter()
+        .enumerate()
+        .flat_map(|(department, &count)| std::iter::repeat_n(department as u32, count as usize))
+        .collect()
 }
 
 fn fill_member_ranges(departments: &mut [Department], member_departments: &[u32]) {
@@ -124,10 +131,24 @@ fn populate_members(org: &mut Org, streams: &Streams, params: &OrgParams, member
         }
         let first_grant = org.grants.len() as u32;
         let n_grants = match &zipf {
-            Some(zipf) => add_grants(org, streams, key, zipf, grant_count.sample(&mut streams.stream(key, Draw::GrantCount as u64, 0)), params.apps),
+            Some(zipf) => add_grants(
+                org,
+                streams,
+                key,
+                zipf,
+                grant_count.sample(&mut streams.stream(key, Draw::GrantCount as u64, 0)),
+                params.apps,
+            ),
             None => 0,
         };
-        org.members.push(Member { department: DepartmentId(department), roles, first_device, n_devices, first_grant, n_grants });
+        org.members.push(Member {
+            department: DepartmentId(department),
+            roles,
+            first_device,
+            n_devices,
+            first_grant,
+            n_grants,
+        });
     }
 }
 
@@ -164,7 +185,8 @@ fn pick_platform(mix: &[f64; 4], u: f64) -> Platform {
 /// departments in pre-order.
 fn roster(params: &OrgParams, departments: &[Department]) -> Vec<Admin> {
     let root = DepartmentId(0);
-    let mut admins: Vec<Admin> = (0..params.super_admins).map(|_| Admin { tier: AdminTier::Super, department: root }).collect();
+    let mut admins: Vec<Admin> =
+        (0..params.super_admins).map(|_| Admin { tier: AdminTier::Super, department: root }).collect();
     let n_department_admins = params.department_admins();
     let candidates = departments.len().saturating_sub(1).max(1);
     admins.extend((0..n_department_admins).map(|k| {

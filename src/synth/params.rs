@@ -112,7 +112,10 @@ impl OrgParams {
 
     pub fn validate(&self) -> Result<(), FieldError> {
         if self.members == 0 || self.members > MAX_MEMBERS {
-            return Err(FieldError::new("org.members", format!("must be between 1 and {MAX_MEMBERS}, got {}", self.members)));
+            return Err(FieldError::new(
+                "org.members",
+                format!("must be between 1 and {MAX_MEMBERS}, got {}", self.members),
+            ));
         }
         if self.branching == 0 || self.branching > 1_000 {
             return Err(FieldError::new("org.departments.branching", "must be between 1 and 1000"));
@@ -128,7 +131,10 @@ impl OrgParams {
         }
         let mix_total: f64 = self.platform_mix.iter().sum();
         if self.platform_mix.iter().any(|s| !(0.0..=1.0).contains(s)) || (mix_total - 1.0).abs() > 1e-6 {
-            return Err(FieldError::new("org.platforms", format!("shares must lie in [0, 1] and sum to 1, got {mix_total}")));
+            return Err(FieldError::new(
+                "org.platforms",
+                format!("shares must lie in [0, 1] and sum to 1, got {mix_total}"),
+            ));
         }
         if self.apps > 65_535 {
             return Err(FieldError::new("org.apps.count", "must be at most 65535"));

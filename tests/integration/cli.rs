@@ -34,38 +34,50 @@ fn broken_files_exit_2_naming_line_and_key() {
     let cases = [
         (
             "unknown-key",
-            format!("{GOOD_HEAD}[policy]\nbufer = \"1h\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            format!(
+                "{GOOD_HEAD}[policy]\nbufer = \"1h\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
+            ),
             ":4:1:",
             "bufer",
         ),
         (
             "bad-duration",
-            format!("{GOOD_HEAD}[policy]\nbuffer = \"7x\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            format!(
+                "{GOOD_HEAD}[policy]\nbuffer = \"7x\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
+            ),
             ":4:",
             "policy.buffer",
         ),
         (
             "probability",
-            format!("{GOOD_HEAD}[behaviour]\nskip_app_revoke = 1.3\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            format!(
+                "{GOOD_HEAD}[behaviour]\nskip_app_revoke = 1.3\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
+            ),
             ":4:",
             "behaviour.skip_app_revoke",
         ),
         (
             "buffer-too-long",
-            format!("{GOOD_HEAD}[policy]\nbuffer = \"73h\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            format!(
+                "{GOOD_HEAD}[policy]\nbuffer = \"73h\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
+            ),
             ":4:",
             "policy.buffer",
         ),
         (
             "batch-zero",
-            format!("{GOOD_HEAD}[policy]\nbatch_limit = 0\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            format!(
+                "{GOOD_HEAD}[policy]\nbatch_limit = 0\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
+            ),
             ":4:",
             "policy.batch_limit",
         ),
         ("no-kind", format!("{GOOD_HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n"), ":3:", "workload"),
         (
             "platform-sum",
-            format!("{GOOD_HEAD}[org]\nplatforms = {{ ios = 0.5 }}\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"),
+            format!(
+                "{GOOD_HEAD}[org]\nplatforms = {{ ios = 0.5 }}\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
+            ),
             ":4:",
             "org.platforms",
         ),
@@ -106,18 +118,46 @@ fn missing_file_directory_and_bad_flags_exit_2_and_write_nothing() {
 #[test]
 fn run_writes_a_complete_summary_with_the_promised_keys() {
     let out = temp_dir("summary-keys");
-    let output = unbindsim(&["run", "device-change", "--members", "2000", "--replications", "2", "--quiet", "--out", out.to_str().unwrap()]);
+    let output = unbindsim(&[
+        "run",
+        "device-change",
+        "--members",
+        "2000",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = std::fs::read_to_string(out.join("device-change/summary.json")).unwrap();
     let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
     for pointer in [
-        "/schema_version", "/scenario", "/seed", "/members", "/replications",
-        "/metrics/batch_latency_ms/count", "/metrics/batch_latency_ms/p50", "/metrics/batch_latency_ms/p90",
-        "/metrics/batch_latency_ms/p99", "/metrics/batch_latency_ms/p999", "/metrics/batch_latency_ms/max",
-        "/metrics/grace_races/total", "/metrics/grace_races/rate", "/metrics/grace_races/ci95", "/metrics/grace_races/by_kind",
-        "/metrics/lockout/rate", "/metrics/lockout/ci95", "/metrics/lockout/by_platform",
-        "/metrics/residue/probability", "/metrics/residue/ci95", "/metrics/residue/by_kind", "/metrics/residue/by_platform",
-        "/engine/events", "/timing/events_per_sec", "/parameters/policy/buffer",
+        "/schema_version",
+        "/scenario",
+        "/seed",
+        "/members",
+        "/replications",
+        "/metrics/batch_latency_ms/count",
+        "/metrics/batch_latency_ms/p50",
+        "/metrics/batch_latency_ms/p90",
+        "/metrics/batch_latency_ms/p99",
+        "/metrics/batch_latency_ms/p999",
+        "/metrics/batch_latency_ms/max",
+        "/metrics/grace_races/total",
+        "/metrics/grace_races/rate",
+        "/metrics/grace_races/ci95",
+        "/metrics/grace_races/by_kind",
+        "/metrics/lockout/rate",
+        "/metrics/lockout/ci95",
+        "/metrics/lockout/by_platform",
+        "/metrics/residue/probability",
+        "/metrics/residue/ci95",
+        "/metrics/residue/by_kind",
+        "/metrics/residue/by_platform",
+        "/engine/events",
+        "/timing/events_per_sec",
+        "/parameters/policy/buffer",
     ] {
         assert!(summary.pointer(pointer).is_some(), "missing {pointer}");
     }
@@ -129,7 +169,17 @@ fn run_writes_a_complete_summary_with_the_promised_keys() {
 #[test]
 fn a_metric_the_scenario_cannot_produce_is_null_with_a_reason() {
     let out = temp_dir("nulls");
-    let output = unbindsim(&["run", "subsidiary-split", "--members", "1000", "--replications", "1", "--quiet", "--out", out.to_str().unwrap()]);
+    let output = unbindsim(&[
+        "run",
+        "subsidiary-split",
+        "--members",
+        "1000",
+        "--replications",
+        "1",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("subsidiary-split/summary.json")).unwrap()).unwrap();

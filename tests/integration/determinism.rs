@@ -5,7 +5,18 @@ use super::common::{temp_dir, unbindsim, without_timing};
 
 fn run(out: &std::path::Path, threads: &str, scenario: &str, seed: &str) -> serde_json::Value {
     let output = unbindsim(&[
-        "run", scenario, "--members", "1500", "--replications", "4", "--seed", seed, "--threads", threads, "--quiet", "--out",
+        "run",
+        scenario,
+        "--members",
+        "1500",
+        "--replications",
+        "4",
+        "--seed",
+        seed,
+        "--threads",
+        threads,
+        "--quiet",
+        "--out",
         out.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

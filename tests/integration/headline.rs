@@ -131,7 +131,11 @@ fn subsidiary_split_every_pending_member_is_rebound_or_rolled_back() {
     let outcomes = &summary.metrics.outcomes;
     let race = &summary.metrics.grace_races.by_kind["rebind_vs_rollback"].rate;
     assert_eq!(outcomes.pending, 0);
-    assert_eq!(outcomes.done + outcomes.rolled_back, race.trials, "every subsidiary member ends re-bound or rolled back");
+    assert_eq!(
+        outcomes.done + outcomes.rolled_back,
+        race.trials,
+        "every subsidiary member ends re-bound or rolled back"
+    );
     assert!(race.hits <= outcomes.rolled_back);
     assert!(outcomes.rolled_back > 0 && race.hits > 0, "the default split is tight enough to race: {outcomes:?}");
 }

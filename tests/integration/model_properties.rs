@@ -26,7 +26,12 @@ fn kind(index: usize, share: f64) -> WorkloadKind {
             escalation_delay: exp(6),
         },
         2 => WorkloadKind::AppGrants,
-        3 => WorkloadKind::Dissolution { review: exp(24), notice: hours(48), lead: hours(24), archive_retention: hours(100) },
+        3 => WorkloadKind::Dissolution {
+            review: exp(24),
+            notice: hours(48),
+            lead: hours(24),
+            archive_retention: hours(100),
+        },
         4 => WorkloadKind::GdprExport {
             reason: exp(2),
             export_share: share,
@@ -40,7 +45,10 @@ fn kind(index: usize, share: f64) -> WorkloadKind {
             rebinders: PoolConfig { servers: 1, service: exp(10) },
             window: hours(72),
         },
-        6 => WorkloadKind::ComplianceDualControl { officers: PoolConfig { servers: 1, service: exp(2) }, risk_confirm: exp(1) },
+        6 => WorkloadKind::ComplianceDualControl {
+            officers: PoolConfig { servers: 1, service: exp(2) },
+            risk_confirm: exp(1),
+        },
         _ => WorkloadKind::DeviceChange { lost_device: share },
     }
 }
@@ -60,8 +68,8 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    (20u32..400, 1u32..5, 0u32..4, 0usize..8, 0.0f64..1.0, 0u64..=72, 1u32..60, 1u32..80, any::<bool>(), any::<u64>()).prop_map(
-        |(members, branching, depth, kind, share, buffer_h, batch_limit, per_arrival, pro_wipe, seed)| Case {
+    (20u32..400, 1u32..5, 0u32..4, 0usize..8, 0.0f64..1.0, 0u64..=72, 1u32..60, 1u32..80, any::<bool>(), any::<u64>())
+        .prop_map(|(members, branching, depth, kind, share, buffer_h, batch_limit, per_arrival, pro_wipe, seed)| Case {
             members,
             branching,
             depth,
@@ -72,8 +80,7 @@ fn case() -> impl Strategy<Value = Case> {
             per_arrival,
             pro_wipe,
             seed,
-        },
-    )
+        })
 }
 
 /// Runs a case until no event is left, with every device checking in and
@@ -97,7 +104,8 @@ fn drain(case: &Case, buffer: SimDuration) -> Observations {
         mdm_wipe: case.pro_wipe,
         ..Policy::default()
     };
-    let behaviour = Behaviour { uninstall_before_unbind: case.share, device_never_checks_in: 0.0, ..Behaviour::default() };
+    let behaviour =
+        Behaviour { uninstall_before_unbind: case.share, device_never_checks_in: 0.0, ..Behaviour::default() };
     let workload = Workload {
         kind: kind(case.kind, case.share),
         arrivals: Arrivals::Poisson { mean_gap: hours(2), count: 30 },

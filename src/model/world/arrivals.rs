@@ -41,7 +41,9 @@ pub(super) fn arrive(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index:
         WorkloadKind::ComplianceDualControl { .. } => {
             open_picked(world, ctx, index, RequestKind::Compliance, all, per_arrival)
         }
-        WorkloadKind::Dissolution { .. } => open_picked(world, ctx, index, RequestKind::Dissolution, all.clone(), all.end),
+        WorkloadKind::Dissolution { .. } => {
+            open_picked(world, ctx, index, RequestKind::Dissolution, all.clone(), all.end)
+        }
         WorkloadKind::AdminBatch { .. } => return admin_arrival(world, ctx, index),
         WorkloadKind::SubsidiarySplit { .. } => return split::stop_interconnect(world, ctx),
     };

@@ -39,7 +39,9 @@ fn uncleaned_residue(world: &World<'_>, device: DeviceId) -> Residue {
 
 fn biometric(world: &World<'_>, device: DeviceId) -> Residue {
     let platform = world.org.devices[device.index()].platform;
-    if platform.has_biometrics() && world.chance(device.stream_key(), Purpose::BiometricKept, world.behaviour.biometric_kept) {
+    if platform.has_biometrics()
+        && world.chance(device.stream_key(), Purpose::BiometricKept, world.behaviour.biometric_kept)
+    {
         Residue::of(ResidueKind::Biometric)
     } else {
         Residue::EMPTY
@@ -48,7 +50,11 @@ fn biometric(world: &World<'_>, device: DeviceId) -> Residue {
 
 /// The server unbinds the device; it learns so when it next checks in
 /// (some never do and stay pending).
-fn server_unbind(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: DeviceId) -> Result<u16, IllegalTransition> {
+fn server_unbind(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    device: DeviceId,
+) -> Result<u16, IllegalTransition> {
     world.set_device(device, DeviceState::LogoutPending)?;
     world.devices[device.index()].residue = uncleaned_residue(world, device);
     schedule_check_in(world, ctx, device);
@@ -65,7 +71,11 @@ fn schedule_check_in(world: &World<'_>, ctx: &mut Context<'_, Event>, device: De
 
 /// The device checks in: wiped under a pro MDM policy, else logged out with
 /// its local data left behind.
-pub(super) fn check_in(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: DeviceId) -> Result<(), IllegalTransition> {
+pub(super) fn check_in(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    device: DeviceId,
+) -> Result<(), IllegalTransition> {
     if world.policy.mdm_wipe && world.policy.edition == Edition::Pro {
         world.set_device(device, DeviceState::Wiped)?;
         world.devices[device.index()].residue = Residue::EMPTY;
@@ -104,7 +114,11 @@ pub(super) fn retention_end(world: &mut World<'_>, device: DeviceId) {
 /// A member leaving from the app logs the device out at once. Android can
 /// wipe locally; the device may stay in the trusted list; app data stays
 /// unless the member clears it.
-fn member_logs_out(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: DeviceId) -> Result<(), IllegalTransition> {
+fn member_logs_out(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    device: DeviceId,
+) -> Result<(), IllegalTransition> {
     world.set_device(device, DeviceState::Inactive)?;
     let platform = world.org.devices[device.index()].platform;
     let key = device.stream_key();
@@ -129,7 +143,11 @@ fn member_logs_out(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: 
 /// The member has replaced a device: the old one is lost (only a wipe can
 /// clean it), uninstalled first (may lock the account; stays bound until
 /// auto-logout), or unbound in the right order.
-pub(super) fn change_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+pub(super) fn change_done(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+) -> Result<(), IllegalTransition> {
     let Some(device) = old_device(world, member) else {
         world.member_revoked(ctx.now(), member);
         member::complete(world, ctx, member);
@@ -162,7 +180,12 @@ fn old_device(world: &World<'_>, member: MemberId) -> Option<DeviceId> {
     world.org.devices_of(member).find(|d| world.org.devices[d.index()].platform.is_mobile()).or(first)
 }
 
-fn lost(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId, device: DeviceId) -> Result<(), IllegalTransition> {
+fn lost(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+    device: DeviceId,
+) -> Result<(), IllegalTransition> {
     if world.policy.mdm_wipe && world.policy.edition == Edition::Pro {
         world.members[member.index()].outstanding = server_unbind(world, ctx, device)?;
         return Ok(());
@@ -201,7 +224,12 @@ fn uninstall_first(
     Ok(())
 }
 
-fn unbind_in_order(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId, device: DeviceId) -> Result<(), IllegalTransition> {
+fn unbind_in_order(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+    device: DeviceId,
+) -> Result<(), IllegalTransition> {
     world.set_device(device, DeviceState::Inactive)?;
     let platform = world.org.devices[device.index()].platform;
     let mut residue = biometric(world, device);
@@ -216,7 +244,11 @@ fn unbind_in_order(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: 
 
 /// An uninstalled device still bound on the server is logged out by the
 /// inactivity timer.
-pub(super) fn auto_logout(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: DeviceId) -> Result<(), IllegalTransition> {
+pub(super) fn auto_logout(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    device: DeviceId,
+) -> Result<(), IllegalTransition> {
     world.set_device(device, DeviceState::AutoLoggedOut)?;
     let run = &mut world.devices[device.index()];
     run.residue = run.residue.without(ResidueKind::TrustedDevice);

@@ -13,7 +13,8 @@ pub fn finish(mut world: World<'_>) -> Observations {
     count_outcomes(&mut world);
     count_residue(&mut world);
     world.obs.batches = world.batches.iter().filter(|b| !b.superseded).count() as u64;
-    world.obs.batches_unrevoked = world.batches.iter().filter(|b| b.revocations_left > 0 && !b.superseded).count() as u64;
+    world.obs.batches_unrevoked =
+        world.batches.iter().filter(|b| b.revocations_left > 0 && !b.superseded).count() as u64;
     world.obs.batches_incomplete = world.batches.iter().filter(|b| b.members_left > 0 && !b.superseded).count() as u64;
     world.obs.queues = world.pools.iter().map(|pool| (pool.name, pool.tally)).collect();
     world.obs

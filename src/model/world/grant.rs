@@ -27,7 +27,12 @@ pub(super) fn revoke_all(
     Ok(())
 }
 
-fn revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, grant: GrantId, kind: RequestKind) -> Result<(), IllegalTransition> {
+fn revoke(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    grant: GrantId,
+    kind: RequestKind,
+) -> Result<(), IllegalTransition> {
     world.set_grant(grant, GrantState::Revoked)?;
     world.obs.races[RaceKind::TokenAfterDisable.index()].units.trials += 1;
     let accept_until = acceptance_end(world, ctx, grant);
@@ -39,7 +44,8 @@ fn revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, grant: GrantId, k
     }
     let behaviour = world.behaviour;
     let skipped = kind.member_revokes_grants() && world.chance(key, Purpose::SkipRevoke, behaviour.skip_app_revoke);
-    world.grants[grant.index()].app_data_left = skipped || world.chance(key, Purpose::VendorKeeps, behaviour.vendor_keeps_data);
+    world.grants[grant.index()].app_data_left =
+        skipped || world.chance(key, Purpose::VendorKeeps, behaviour.vendor_keeps_data);
     Ok(())
 }
 

@@ -14,7 +14,11 @@ use crate::engine::{Context, Dist, SimDuration};
 
 /// The member's unbind starts: app admins revoke grants only; everyone
 /// else goes through handover (if needed) and the buffer.
-pub(super) fn begin_unbind(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+pub(super) fn begin_unbind(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+) -> Result<(), IllegalTransition> {
     let kind = world.request_kind(member);
     if kind == RequestKind::Admin(AdminTier::App) {
         world.set_member(member, MemberState::AppAccessRevoked)?;
@@ -39,7 +43,11 @@ pub(super) fn begin_unbind(world: &mut World<'_>, ctx: &mut Context<'_, Event>, 
 }
 
 /// Revocation waits out the buffer; the member may act meanwhile.
-pub(super) fn start_buffer(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+pub(super) fn start_buffer(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+) -> Result<(), IllegalTransition> {
     let buffer = world.policy.buffer;
     if buffer.is_zero() {
         return revoke(world, ctx, member);
@@ -67,7 +75,11 @@ pub(super) fn act(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: M
 }
 
 /// Revocation: the account is disabled, grants revoked, devices unbound.
-pub(super) fn revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+pub(super) fn revoke(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+) -> Result<(), IllegalTransition> {
     let kind = world.request_kind(member);
     world.set_member(member, MemberState::Revoked)?;
     let run = &mut world.members[member.index()];

@@ -35,27 +35,59 @@ use std::ops::Range;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The workload's next decision.
-    Arrival { index: u32 },
+    Arrival {
+        index: u32,
+    },
     /// A pool finished serving a request.
-    PoolDone { pool: u8, request: RequestId },
+    PoolDone {
+        pool: u8,
+        request: RequestId,
+    },
     /// A request's approvals and delays are over: act on it.
-    Effective { request: RequestId },
+    Effective {
+        request: RequestId,
+    },
     /// The admin console can run its next batch.
     ConsoleReady,
-    HandoverDone { member: MemberId },
+    HandoverDone {
+        member: MemberId,
+    },
     /// The buffer is over: revoke.
-    Revoke { member: MemberId },
+    Revoke {
+        member: MemberId,
+    },
     /// A member acts (only matters inside a buffer).
-    MemberAct { member: MemberId, index: u32 },
-    DeviceChangeDone { member: MemberId },
-    ExportDone { member: MemberId },
-    Dispute { member: MemberId },
-    Escalate { member: MemberId },
-    DeviceCheckIn { device: DeviceId },
-    ChatRetentionEnd { device: DeviceId },
-    AutoLogout { device: DeviceId },
-    TokenUse { grant: GrantId },
-    VendorUnbind { grant: GrantId },
+    MemberAct {
+        member: MemberId,
+        index: u32,
+    },
+    DeviceChangeDone {
+        member: MemberId,
+    },
+    ExportDone {
+        member: MemberId,
+    },
+    Dispute {
+        member: MemberId,
+    },
+    Escalate {
+        member: MemberId,
+    },
+    DeviceCheckIn {
+        device: DeviceId,
+    },
+    ChatRetentionEnd {
+        device: DeviceId,
+    },
+    AutoLogout {
+        device: DeviceId,
+    },
+    TokenUse {
+        grant: GrantId,
+    },
+    VendorUnbind {
+        grant: GrantId,
+    },
     RollbackDeadline,
     ArchivePurge,
 }
@@ -173,10 +205,18 @@ pub struct World<'a> {
 }
 
 impl<'a> World<'a> {
-    pub fn new(org: &'a Org, policy: &'a Policy, behaviour: &'a Behaviour, workload: &'a Workload, streams: Streams) -> Self {
+    pub fn new(
+        org: &'a Org,
+        policy: &'a Policy,
+        behaviour: &'a Behaviour,
+        workload: &'a Workload,
+        streams: Streams,
+    ) -> Self {
         let mut pools = vec![Pool::new("approvers", policy.approval.clone())];
         match &workload.kind {
-            WorkloadKind::ComplianceDualControl { officers, .. } => pools.push(Pool::new("compliance_officers", officers.clone())),
+            WorkloadKind::ComplianceDualControl { officers, .. } => {
+                pools.push(Pool::new("compliance_officers", officers.clone()))
+            }
             WorkloadKind::SubsidiarySplit { rebinders, .. } => pools.push(Pool::new("rebinders", rebinders.clone())),
             _ => {}
         }
@@ -212,7 +252,13 @@ impl<'a> World<'a> {
         p > 0.0 && self.streams.chance(entity, purpose.key(), 0, p)
     }
 
-    fn sample(&self, dist: &crate::engine::Dist, entity: u64, purpose: Purpose, index: u64) -> crate::engine::SimDuration {
+    fn sample(
+        &self,
+        dist: &crate::engine::Dist,
+        entity: u64,
+        purpose: Purpose,
+        index: u64,
+    ) -> crate::engine::SimDuration {
         dist.sample(&mut self.streams.stream(entity, purpose.key(), index))
     }
 
@@ -286,13 +332,7 @@ impl World<'_> {
     /// Records a request without touching its members' states.
     fn push_request(&mut self, now: SimTime, kind: RequestKind, first: u32, len: u32) -> RequestId {
         let request = RequestId(self.requests.len() as u32);
-        self.requests.push(Request {
-            kind,
-            decided_at: now,
-            first,
-            len,
-            approvals_left: 0,
-        });
+        self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0 });
         self.obs.requests += 1;
         request
     }

@@ -12,7 +12,11 @@ use super::{APPROVERS, Event, RequestKind, SECOND_POOL, World, member, split};
 use crate::engine::{Context, SimDuration};
 
 /// A request was just decided: send it on its path.
-pub(super) fn decided(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) -> Result<(), IllegalTransition> {
+pub(super) fn decided(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    request: RequestId,
+) -> Result<(), IllegalTransition> {
     let kind = world.requests[request.index()].kind;
     let key = u64::from(request.0);
     if matches!(kind, RequestKind::SelfExit | RequestKind::DeviceChange | RequestKind::Rebind) {
@@ -92,8 +96,14 @@ fn await_pools(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: Req
 }
 
 fn start_service(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, request: RequestId) {
-    let mut service = world.sample(&world.pools[pool as usize].config.service, u64::from(request.0), Purpose::PoolService, u64::from(pool));
-    if world.requests[request.index()].kind == RequestKind::Rebind && !split::rebind_started(world, ctx.now(), request) {
+    let mut service = world.sample(
+        &world.pools[pool as usize].config.service,
+        u64::from(request.0),
+        Purpose::PoolService,
+        u64::from(pool),
+    );
+    if world.requests[request.index()].kind == RequestKind::Rebind && !split::rebind_started(world, ctx.now(), request)
+    {
         service = SimDuration::ZERO;
     }
     world.pools[pool as usize].record_service(service);
@@ -102,7 +112,12 @@ fn start_service(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, 
 
 /// A pool finished with `request`: the server takes the next in line, and
 /// the request goes on once every pool it waits for is done.
-pub(super) fn pool_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, request: RequestId) -> Result<(), IllegalTransition> {
+pub(super) fn pool_done(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    pool: u8,
+    request: RequestId,
+) -> Result<(), IllegalTransition> {
     if let Some(next) = world.pools[pool as usize].finish(ctx.now()) {
         start_service(world, ctx, pool, next);
     }
@@ -132,7 +147,11 @@ pub(super) fn pool_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, poo
 
 /// The request takes effect: a self-exit starts at once, everything else
 /// goes to the admin console in batches.
-pub(super) fn effective(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) -> Result<(), IllegalTransition> {
+pub(super) fn effective(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    request: RequestId,
+) -> Result<(), IllegalTransition> {
     let kind = world.requests[request.index()].kind;
     if kind == RequestKind::SelfExit {
         let member = first_member(world, request);
@@ -183,7 +202,11 @@ pub(super) fn console_ready(world: &mut World<'_>, ctx: &mut Context<'_, Event>)
 
 /// A super admin takes a member a department admin's request still waits
 /// on: the member moves to a new, immediate request.
-pub(super) fn escalate(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) -> Result<(), IllegalTransition> {
+pub(super) fn escalate(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+) -> Result<(), IllegalTransition> {
     let run = world.members[member.index()];
     if run.state != MemberState::Requested {
         return Ok(());

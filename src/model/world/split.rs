@@ -31,7 +31,8 @@ pub(super) fn stop_interconnect(world: &mut World<'_>, ctx: &mut Context<'_, Eve
         let len = limit.min(members.end - start);
         let first = world.request_members.len() as u32;
         world.request_members.extend((start..start + len).map(MemberId));
-        let request = arrivals::open_request(world, ctx.now(), RequestKind::Rebind, first, len, MemberState::PendingRebind)?;
+        let request =
+            arrivals::open_request(world, ctx.now(), RequestKind::Rebind, first, len, MemberState::PendingRebind)?;
         pipeline::decided(world, ctx, request)?;
         start += len;
     }
@@ -67,7 +68,11 @@ pub(super) fn rebind_started(world: &mut World<'_>, now: SimTime, request: Reque
 }
 
 /// A batch's re-bind finished: members still re-binding are re-bound.
-pub(super) fn rebind_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) -> Result<(), IllegalTransition> {
+pub(super) fn rebind_done(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    request: RequestId,
+) -> Result<(), IllegalTransition> {
     for position in world.members_of(request) {
         let member = world.request_members[position];
         if world.members[member.index()].state == MemberState::Rebinding {
