@@ -114,6 +114,10 @@ pub fn summary_table(summary: &Summary) -> String {
             let _ = writeln!(out, "  queue {name}: {} served by {}, mean wait {wait}", queue.served, queue.servers);
         }
     }
+    if summary.engine.stopped.iter().any(|stop| stop == "event-limit") {
+        let _ =
+            writeln!(out, "  WARNING: a replication hit the event limit before the horizon: its figures are partial");
+    }
     let _ = writeln!(
         out,
         "  engine: {} events in {:.0} ms ({:.2} M events/s, {} thread(s))",

@@ -10,9 +10,10 @@ use super::{Event, RequestKind, World, pipeline, split};
 use crate::engine::{Context, SimDuration, SimTime};
 use std::ops::Range;
 
-/// Schedules arrival number `index`, if the process has one.
+/// Schedules arrival number `index`, if the process has one and someone
+/// is left for it to take.
 pub(super) fn schedule_arrival(world: &World<'_>, ctx: &mut Context<'_, Event>, index: u32) {
-    if index >= world.workload.arrivals.max_count() {
+    if index >= world.workload.arrivals.max_count() || world.untouched == 0 {
         return;
     }
     let time = match &world.workload.arrivals {
@@ -96,7 +97,7 @@ fn open_picked(
 ) -> Result<Option<RequestId>, IllegalTransition> {
     let first = world.request_members.len() as u32;
     let span = scope.end - scope.start;
-    if span > 0 {
+    if span > 0 && world.untouched > 0 {
         let u = world.streams.uniform(u64::from(index), Purpose::PickMember.key(), 0);
         let start = ((u * f64::from(span)) as u32).min(span - 1);
         for step in 0..span {
@@ -129,6 +130,7 @@ pub(super) fn open_request(
     state: MemberState,
 ) -> Result<RequestId, IllegalTransition> {
     let request = world.push_request(now, kind, first, len);
+    world.untouched -= len;
     let state = if kind == RequestKind::DeviceChange { MemberState::ChangingDevice } else { state };
     for position in first..first + len {
         let member = world.request_members[position as usize];

@@ -199,6 +199,8 @@ pub struct World<'a> {
     console_free_at: SimTime,
     pools: Vec<Pool>,
     admins_by_tier: [Vec<AdminId>; 3],
+    /// Members no decision has taken yet.
+    untouched: u32,
     split_members: Range<u32>,
     split_deadline: SimTime,
     obs: Observations,
@@ -237,6 +239,7 @@ impl<'a> World<'a> {
             console_free_at: SimTime::ZERO,
             pools,
             admins_by_tier: AdminTier::ALL.map(|tier| org.admins_of(tier).collect()),
+            untouched: org.members.len() as u32,
             split_members: 0..0,
             split_deadline: SimTime::NEVER,
             obs: Observations::default(),
