@@ -125,6 +125,27 @@ impl LatencyHistogram {
     }
 }
 
+/// A histogram travels (in shard files) as the base64 text of its
+/// HdrHistogram V2 encoding, so standard HdrHistogram tools can read it.
+impl Serialize for LatencyHistogram {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use base64::Engine;
+        let bytes = self.to_v2_bytes().map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+}
+
+impl<'de> Deserialize<'de> for LatencyHistogram {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use base64::Engine;
+        let text = String::deserialize(deserializer)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(|error| serde::de::Error::custom(format!("latency histogram is not base64: {error}")))?;
+        LatencyHistogram::from_v2_bytes(&bytes).map_err(serde::de::Error::custom)
+    }
+}
+
 /// Checks that a decoded histogram has the range and precision of
 /// [`LatencyHistogram::new`], so that merging into it is exact.
 fn check_layout(histogram: &Histogram<u64>) -> Result<(), String> {

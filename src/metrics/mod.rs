@@ -9,11 +9,13 @@
 mod interval;
 mod latency;
 mod proportion;
+mod record;
 mod summary;
 
 pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary};
 pub use proportion::{Proportion, ProportionReport, round9};
+pub use record::{QueueRecord, RaceRecord, ReplicationRecord, Tally, stop_name};
 pub use summary::{
     EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OutcomeReport, QueueReport, RaceKindReport,
     RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing,

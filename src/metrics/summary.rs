@@ -8,7 +8,8 @@
 use super::interval::mean_ci95;
 use super::latency::{LatencyHistogram, LatencySummary};
 use super::proportion::{Proportion, ProportionReport, round9};
-use crate::model::{Count, Observations, Outcomes, Platform, RaceKind, ResidueKind};
+use super::record::ReplicationRecord;
+use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -118,7 +119,7 @@ pub struct ResidueReport {
     pub null_reason: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeReport {
     pub untouched: u64,
     pub done: u64,
@@ -164,10 +165,15 @@ pub struct Timing {
 }
 
 impl Summary {
-    /// Merges the observations of every replication (in index order) into
-    /// a summary.
-    pub fn build(info: RunInfo, replications: &[&Observations], engine: EngineFigures, timing: Timing) -> Summary {
+    /// Merges the records of every replication (in index order) into a
+    /// summary.
+    pub fn build(info: RunInfo, replications: &[ReplicationRecord], timing: Timing) -> Summary {
         let merged = Merged::of(replications);
+        let engine = EngineFigures {
+            events: replications.iter().map(|r| r.events).sum(),
+            events_per_replication: replications.iter().map(|r| r.events).collect(),
+            stopped: replications.iter().map(|r| r.stopped.clone()).collect(),
+        };
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
         Summary {
             schema_version: SCHEMA_VERSION,
@@ -177,7 +183,7 @@ impl Summary {
                 grace_races: race_report(&merged, &buffer),
                 lockout: lockout_report(&merged.lockouts),
                 residue: residue_report(&merged),
-                outcomes: outcome_report(merged.outcomes),
+                outcomes: merged.outcomes.clone(),
                 queues: queue_reports(replications),
                 invariants: InvariantReport {
                     scope_violations: merged.scope_violations,
@@ -208,24 +214,7 @@ impl Summary {
     }
 }
 
-impl EngineFigures {
-    /// Events and stop reasons of each replication, in index order.
-    pub fn of(replications: impl IntoIterator<Item = (u64, crate::engine::Stop)>) -> EngineFigures {
-        let (events_per_replication, stopped): (Vec<u64>, Vec<String>) =
-            replications.into_iter().map(|(events, stop)| (events, stop_name(stop).to_owned())).unzip();
-        EngineFigures { events: events_per_replication.iter().sum(), events_per_replication, stopped }
-    }
-}
-
-fn stop_name(stop: crate::engine::Stop) -> &'static str {
-    match stop {
-        crate::engine::Stop::Horizon => "horizon",
-        crate::engine::Stop::Drained => "drained",
-        crate::engine::Stop::EventLimit => "event-limit",
-    }
-}
-
-/// All replications' observations added up.
+/// All replications' records added up.
 #[derive(Default)]
 struct Merged {
     batch: LatencyHistogram,
@@ -240,56 +229,52 @@ struct Merged {
     residue_by_kind: [u64; ResidueKind::ALL.len()],
     residue_by_platform: [Proportion; Platform::ALL.len()],
     residue_grants: Proportion,
-    outcomes: Outcomes,
+    outcomes: OutcomeReport,
     scope_violations: u64,
     tokens_after_expiry: u64,
     largest_batch: u32,
 }
 
-fn proportion(count: Count) -> Proportion {
-    Proportion::new(count.hits, count.trials)
-}
-
 impl Merged {
-    fn of(replications: &[&Observations]) -> Merged {
+    fn of(replications: &[ReplicationRecord]) -> Merged {
         let mut merged = Merged::default();
-        for observations in replications {
-            merged.add(observations);
+        for record in replications {
+            merged.add(record);
         }
         merged
     }
 
-    fn add(&mut self, obs: &Observations) {
-        obs.batch_latencies_us.iter().for_each(|&us| self.batch.record_micros(us));
-        obs.revocation_latencies_us.iter().for_each(|&us| self.revocation.record_micros(us));
-        self.batches += obs.batches;
-        self.batches_incomplete += obs.batches_incomplete;
-        self.batches_unrevoked += obs.batches_unrevoked;
-        for (merged, tally) in self.races.iter_mut().zip(&obs.races) {
-            merged.0 += tally.events;
-            merged.1.merge(proportion(tally.units));
+    fn add(&mut self, r: &ReplicationRecord) {
+        self.batch.merge(&r.batch_latency);
+        self.revocation.merge(&r.revocation_latency);
+        self.batches += r.batches;
+        self.batches_incomplete += r.batches_incomplete;
+        self.batches_unrevoked += r.batches_unrevoked;
+        for (merged, race) in self.races.iter_mut().zip(&r.races) {
+            merged.0 += race.events;
+            merged.1.merge(race.units.proportion());
         }
-        self.members_raced.merge(proportion(obs.members_raced));
-        for (merged, count) in self.lockouts.iter_mut().zip(&obs.lockouts_by_platform) {
-            merged.merge(proportion(*count));
+        self.members_raced.merge(r.members_raced.proportion());
+        for (merged, tally) in self.lockouts.iter_mut().zip(&r.lockouts) {
+            merged.merge(tally.proportion());
         }
-        self.residue_members.merge(proportion(obs.residue.members));
-        for (merged, hits) in self.residue_by_kind.iter_mut().zip(&obs.residue.by_kind) {
+        self.residue_members.merge(r.residue_members.proportion());
+        for (merged, hits) in self.residue_by_kind.iter_mut().zip(&r.residue_by_kind) {
             *merged += hits;
         }
-        for (merged, count) in self.residue_by_platform.iter_mut().zip(&obs.residue.devices_by_platform) {
-            merged.merge(proportion(*count));
+        for (merged, tally) in self.residue_by_platform.iter_mut().zip(&r.residue_devices) {
+            merged.merge(tally.proportion());
         }
-        self.residue_grants.merge(proportion(obs.residue.grants));
-        let o = &obs.outcomes;
-        self.outcomes.untouched += o.untouched;
-        self.outcomes.done += o.done;
-        self.outcomes.pending += o.pending;
-        self.outcomes.locked_out += o.locked_out;
-        self.outcomes.rolled_back += o.rolled_back;
-        self.scope_violations += obs.scope_violations;
-        self.tokens_after_expiry += obs.tokens_accepted_after_expiry;
-        self.largest_batch = self.largest_batch.max(obs.largest_console_batch);
+        self.residue_grants.merge(r.residue_grants.proportion());
+        let o = &mut self.outcomes;
+        o.untouched += r.untouched;
+        o.done += r.done;
+        o.pending += r.pending;
+        o.locked_out += r.locked_out;
+        o.rolled_back += r.rolled_back;
+        self.scope_violations += r.scope_violations;
+        self.tokens_after_expiry += r.tokens_accepted_after_expiry;
+        self.largest_batch = self.largest_batch.max(r.largest_console_batch);
     }
 }
 
@@ -386,21 +371,11 @@ fn residue_report(merged: &Merged) -> ResidueReport {
     }
 }
 
-fn outcome_report(o: Outcomes) -> OutcomeReport {
-    OutcomeReport {
-        untouched: o.untouched,
-        done: o.done,
-        pending: o.pending,
-        locked_out: o.locked_out,
-        rolled_back: o.rolled_back,
-    }
-}
-
-fn queue_reports(replications: &[&Observations]) -> BTreeMap<String, QueueReport> {
+fn queue_reports(replications: &[ReplicationRecord]) -> BTreeMap<String, QueueReport> {
     let mut reports = BTreeMap::new();
     let Some(first) = replications.first() else { return reports };
-    for (slot, (name, _)) in first.queues.iter().enumerate() {
-        let tallies: Vec<_> = replications.iter().map(|r| r.queues[slot].1).collect();
+    for (slot, queue) in first.queues.iter().enumerate() {
+        let tallies: Vec<_> = replications.iter().filter_map(|r| r.queues.get(slot)).collect();
         let served: u64 = tallies.iter().map(|t| t.served).sum();
         let wait_sum: u64 = tallies.iter().map(|t| t.wait_sum_us).sum();
         let busy_sum: u64 = tallies.iter().map(|t| t.busy_sum_us).sum();
@@ -408,9 +383,9 @@ fn queue_reports(replications: &[&Observations]) -> BTreeMap<String, QueueReport
             tallies.iter().filter(|t| t.served > 0).map(|t| t.wait_sum_us as f64 / t.served as f64 / 1_000.0).collect();
         let mean_ms = |sum: u64| (served > 0).then(|| round9(sum as f64 / served as f64 / 1_000.0));
         reports.insert(
-            (*name).to_owned(),
+            queue.name.clone(),
             QueueReport {
-                servers: first.queues[slot].1.servers,
+                servers: queue.servers,
                 served,
                 mean_wait_ms: mean_ms(wait_sum),
                 mean_wait_ms_ci95: mean_ci95(&per_replication).map(|ci| [round9(ci.low), round9(ci.high)]),

@@ -3,8 +3,7 @@
 
 use super::{DEFAULT_MAX_EVENTS, Experiment, RunFault, run_replications};
 use crate::engine::SimTime;
-use crate::metrics::{EngineFigures, RunInfo, Summary, Timing};
-use crate::model::Observations;
+use crate::metrics::{ReplicationRecord, RunInfo, Summary, Timing};
 use crate::scenario::Scenario;
 use crate::synth::generate;
 use std::time::Instant;
@@ -23,11 +22,12 @@ pub fn simulate(scenario: &Scenario, seed: u64, replications: u32, threads: usiz
     };
     let results = run_replications(&experiment, seed, 0..replications, threads)?;
     let wall = started.elapsed();
-    let observations: Vec<&Observations> = results.iter().map(|r| &r.observations).collect();
-    let engine = EngineFigures::of(results.iter().map(|r| (r.events, r.stop)));
+    let records: Vec<ReplicationRecord> =
+        results.iter().map(|r| ReplicationRecord::new(r.index, r.events, r.stop, &r.observations)).collect();
+    let events: u64 = records.iter().map(|r| r.events).sum();
     let timing = Timing {
         wall_ms: wall.as_secs_f64() * 1e3,
-        events_per_sec: engine.events as f64 / wall.as_secs_f64().max(1e-9),
+        events_per_sec: events as f64 / wall.as_secs_f64().max(1e-9),
         threads,
         host: host_name(),
     };
@@ -40,7 +40,7 @@ pub fn simulate(scenario: &Scenario, seed: u64, replications: u32, threads: usiz
         horizon: scenario.horizon.to_string(),
         parameters: scenario.parameters(),
     };
-    Ok(Summary::build(info, &observations, engine, timing))
+    Ok(Summary::build(info, &records, timing))
 }
 
 fn host_name() -> String {
