@@ -6,7 +6,7 @@
 //! timed. Increments are drawn up front into a ring buffer so the RNG is not
 //! measured.
 //!
-//! Three variants per N, side by side in the group `hold/N`, all reported as
+//! Three variants per N, side by side in the group `hold_N`, all reported as
 //! time per event (`Throughput::Elements`):
 //!
 //! - `bare_binary_heap`: `BinaryHeap<Reverse<(time, seq)>>` push + pop, the
@@ -17,9 +17,9 @@
 //!   `SIM_BATCH` events per iteration.
 //!
 //! Run: `cargo bench --bench engine` (quick check:
-//! `cargo bench --bench engine -- --quick`; one size: `-- hold/10000`).
+//! `cargo bench --bench engine -- --quick`; one size: `-- hold_10000/`).
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Exp1};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -95,7 +95,7 @@ impl Model for Hold {
 
 fn hold(c: &mut Criterion) {
     for n in SIZES {
-        let mut group = c.benchmark_group(format!("hold/{n}"));
+        let mut group = c.benchmark_group(format!("hold_{n}"));
         group.sample_size(if n >= 1_000_000 { 10 } else { 20 });
         group.warm_up_time(Duration::from_secs(1));
         group.measurement_time(Duration::from_secs(if n >= 1_000_000 { 4 } else { 3 }));
@@ -104,8 +104,7 @@ fn hold(c: &mut Criterion) {
         // Baseline: a bare binary heap of (time, sequence) keys.
         {
             let mut increments = Increments::new(n);
-            let mut heap: BinaryHeap<Reverse<(u64, u64)>> =
-                BinaryHeap::with_capacity(n as usize + 1);
+            let mut heap: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::with_capacity(n as usize + 1);
             let mut seq = 0u64;
             for &t in &times {
                 heap.push(Reverse((t, seq)));
@@ -121,9 +120,7 @@ fn hold(c: &mut Criterion) {
                 step(&mut heap, &mut seq);
             }
             group.throughput(Throughput::Elements(1));
-            group.bench_function(BenchmarkId::new("bare_binary_heap", n), |b| {
-                b.iter(|| black_box(step(&mut heap, &mut seq)))
-            });
+            group.bench_function("bare_binary_heap", |b| b.iter(|| black_box(step(&mut heap, &mut seq))));
             assert_eq!(heap.len() as u64, n);
         }
 
@@ -136,19 +133,14 @@ fn hold(c: &mut Criterion) {
             }
             let mut step = |queue: &mut EventQueue<u32>| {
                 let (t, event) = queue.pop().expect("hold keeps the queue full");
-                queue.schedule(
-                    t + SimDuration::from_micros(increments.next()),
-                    event.wrapping_add(1),
-                );
+                queue.schedule(t + SimDuration::from_micros(increments.next()), event.wrapping_add(1));
                 t
             };
             for _ in 0..WARM_HOLDS * n {
                 step(&mut queue);
             }
             group.throughput(Throughput::Elements(1));
-            group.bench_function(BenchmarkId::new("event_queue", n), |b| {
-                b.iter(|| black_box(step(&mut queue)))
-            });
+            group.bench_function("event_queue", |b| b.iter(|| black_box(step(&mut queue))));
             assert_eq!(queue.len() as u64, n);
         }
 
@@ -161,13 +153,11 @@ fn hold(c: &mut Criterion) {
                     ctx.schedule_at(SimTime::from_micros(t), i as u32);
                 }
             }
-            let mut model = Hold {
-                increments: Increments::new(n),
-            };
+            let mut model = Hold { increments: Increments::new(n) };
             let warmed = sim.run_until(&mut model, SimTime::NEVER, WARM_HOLDS * n);
             assert_eq!(warmed, Ok(unbindsim::engine::Stop::EventLimit));
             group.throughput(Throughput::Elements(SIM_BATCH));
-            group.bench_function(BenchmarkId::new("simulation", n), |b| {
+            group.bench_function("simulation", |b| {
                 b.iter(|| black_box(sim.run_until(&mut model, SimTime::NEVER, SIM_BATCH)))
             });
             assert_eq!(sim.pending() as u64, n);

@@ -11,7 +11,13 @@
 //!
 //! Before timing each scenario, one untimed replication checks it runs
 //! without a fault and prints its event count (stderr), so time per run can
-//! be turned into events per second.
+//! be turned into events per second; its wall time sizes the measurement
+//! window (a dissolution run takes over a second; criterion's automatic
+//! sampling mode then falls back to one run per sample).
+//!
+//! The throughput counts the org's members, not the members a workload
+//! unbinds (admin-batch unbinds 40 x 200 of them), and each run includes
+//! building the per-run `World`.
 //!
 //! Run: `cargo bench --bench scenarios` (quick check:
 //! `cargo bench --bench scenarios -- --quick`; one group:
@@ -28,6 +34,8 @@ use unbindsim::synth;
 
 const MEMBERS: u32 = 100_000;
 const SEED: u64 = 42;
+/// Samples per benchmark.
+const SAMPLES: usize = 10;
 
 /// The built-in scenario `name`, resized to `MEMBERS` members.
 fn scenario_at_100k(name: &str, text: &str) -> Scenario {
@@ -48,36 +56,39 @@ fn experiment<'a>(scenario: &'a Scenario, org: &'a Org) -> Experiment<'a> {
 }
 
 /// One untimed replication: fails loudly on a model fault, reports the
-/// event count and stop reason.
-fn check_runs(name: &str, experiment: &Experiment<'_>) {
-    let replication =
-        runner::run_replication(experiment, SEED, 0).unwrap_or_else(|e| panic!("{name}: {e}"));
+/// event count and stop reason, and returns its wall time.
+fn check_runs(name: &str, experiment: &Experiment<'_>) -> Duration {
+    let replication = runner::run_replication(experiment, SEED, 0).unwrap_or_else(|e| panic!("{name}: {e}"));
     eprintln!(
         "{name} @ {MEMBERS} members: {} events, stop {:?}, {:.1} ms untimed check",
         replication.events,
         replication.stop,
         replication.wall.as_secs_f64() * 1e3
     );
+    replication.wall
+}
+
+/// Enough measurement time for `SAMPLES` runs of about `wall` each, and
+/// never less than `floor`, so slow scenarios (dissolution) get their
+/// samples without a warning and fast ones stay cheap.
+fn measurement_time(wall: Duration, floor: Duration) -> Duration {
+    (wall * (SAMPLES as u32 + 2)).max(floor)
 }
 
 fn admin_batch(c: &mut Criterion) {
-    let scenario = scenario_at_100k(
-        "admin-batch",
-        builtin("admin-batch").expect("admin-batch is built in"),
-    );
+    let scenario = scenario_at_100k("admin-batch", builtin("admin-batch").expect("admin-batch is built in"));
     let mut group = c.benchmark_group("admin_batch_100k");
-    group.sample_size(10);
+    group.sample_size(SAMPLES);
     group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(5));
+    group.measurement_time(Duration::from_secs(4));
     group.throughput(Throughput::Elements(u64::from(MEMBERS)));
 
-    group.bench_function("synth_generate_100k", |b| {
-        b.iter(|| black_box(synth::generate(&scenario.org, SEED)))
-    });
+    group.bench_function("synth_generate_100k", |b| b.iter(|| black_box(synth::generate(&scenario.org, SEED))));
 
     let org = synth::generate(&scenario.org, SEED);
     let experiment = experiment(&scenario, &org);
-    check_runs("admin-batch", &experiment);
+    let wall = check_runs("admin-batch", &experiment);
+    group.measurement_time(measurement_time(wall, Duration::from_secs(4)));
     group.bench_function("run_replication", |b| {
         b.iter(|| black_box(runner::run_replication(&experiment, SEED, 0).expect("no model fault")))
     });
@@ -86,19 +97,17 @@ fn admin_batch(c: &mut Criterion) {
 
 fn seed_suite(c: &mut Criterion) {
     let mut group = c.benchmark_group("seed_suite_100k");
-    group.sample_size(10);
+    group.sample_size(SAMPLES);
     group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(3));
     group.throughput(Throughput::Elements(u64::from(MEMBERS)));
     for (name, text) in BUILTIN {
         let scenario = scenario_at_100k(name, text);
         let org = synth::generate(&scenario.org, SEED);
         let experiment = experiment(&scenario, &org);
-        check_runs(name, &experiment);
+        let wall = check_runs(name, &experiment);
+        group.measurement_time(measurement_time(wall, Duration::from_secs(3)));
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
-            b.iter(|| {
-                black_box(runner::run_replication(&experiment, SEED, 0).expect("no model fault"))
-            })
+            b.iter(|| black_box(runner::run_replication(&experiment, SEED, 0).expect("no model fault")))
         });
     }
     group.finish();
