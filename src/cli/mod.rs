@@ -8,9 +8,8 @@
 
 mod run;
 
-use crate::scenario::{BUILTIN, Scenario, ScenarioError, builtin, parse_scenario};
+use crate::scenario::{BUILTIN, Scenario, ScenarioError, parse_scenario};
 use clap::{Parser, Subcommand};
-use std::path::Path;
 
 /// Exit code for bad input: a file or flag the user got wrong.
 pub const EXIT_BAD_INPUT: i32 = 2;
@@ -98,31 +97,9 @@ pub fn main() -> i32 {
     }
 }
 
-/// Loads a scenario from a file path, or a built-in one by name.
+/// Loads a scenario (a file or a built-in name); errors are bad input.
 pub fn load_scenario(reference: &str) -> Result<Scenario, CliError> {
-    let path = Path::new(reference);
-    if builtin(reference).is_some() && !path.exists() {
-        return Ok(parse_scenario(reference, builtin(reference).expect("checked"))?);
-    }
-    let text = read_text(path)?;
-    Ok(parse_scenario(reference, &text)?)
-}
-
-fn read_text(path: &Path) -> Result<String, CliError> {
-    let shown = path.display();
-    if path.is_dir() {
-        return Err(CliError::BadInput(format!("{shown}: is a directory, expected a scenario file (.toml)")));
-    }
-    let bytes = std::fs::read(path).map_err(|error| {
-        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
-        CliError::BadInput(format!("{shown}: cannot read: {error} (built-in scenarios: {})", names.join(", ")))
-    })?;
-    String::from_utf8(bytes).map_err(|error| {
-        CliError::BadInput(format!(
-            "{shown}: not UTF-8 text (invalid byte at offset {})",
-            error.utf8_error().valid_up_to()
-        ))
-    })
+    Ok(crate::scenario::load_scenario(reference)?)
 }
 
 fn validate(files: &[String]) -> Result<(), CliError> {

@@ -2,7 +2,7 @@
 //! in (the domain's figures, per workload kind where they differ), then
 //! every bound checked, errors located at the key that is wrong.
 
-use super::location::{ScenarioError, deserialize_located, locate_key};
+use super::slo::{Slo, parse_slo};
 use super::spec::*;
 use crate::engine::{Dist, SimDuration};
 use crate::model::{
@@ -28,15 +28,12 @@ pub struct Scenario {
     pub policy: Policy,
     pub behaviour: Behaviour,
     pub workload: Workload,
+    /// Objectives from the `[slo]` table, in key order.
+    pub slo: Vec<Slo>,
 }
 
-/// Parses and validates the text of a scenario file named `file`.
-pub fn parse_scenario(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
-    let spec: ScenarioSpec = deserialize_located(file, source)?;
-    build(spec).map_err(|error| locate_key(file, source, &error.field, error.message))
-}
-
-fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
+/// Checks a deserialized spec and fills in the defaults.
+pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     let horizon = spec.horizon.0;
     if horizon.is_zero() || horizon > MAX_HORIZON {
         return Err(FieldError::new(
@@ -64,7 +61,13 @@ fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     let workload = workload(spec.workload)?;
     workload.validate()?;
     check_roster(&org, &workload)?;
+    let slo = spec
+        .slo
+        .iter()
+        .map(|(key, text)| parse_slo(key, text).map_err(|message| FieldError::new(format!("slo.{key}"), message)))
+        .collect::<Result<_, _>>()?;
     Ok(Scenario {
+        slo,
         name: spec.name,
         description: spec.description,
         horizon,

@@ -11,10 +11,14 @@
 pub mod build;
 pub mod builtin;
 pub mod describe;
+pub mod load;
 pub mod location;
+pub mod slo;
 pub mod spec;
 pub mod units;
 
-pub use build::{Scenario, parse_scenario};
+pub use build::Scenario;
 pub use builtin::{BUILTIN, builtin};
+pub use load::{load_scenario, parse_scenario};
 pub use location::ScenarioError;
+pub use slo::{Comparison, Slo, SloMetric, parse_slo, slo_keys};

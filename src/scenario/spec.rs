@@ -23,6 +23,9 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub behaviour: BehaviourSpec,
     pub workload: WorkloadSpec,
+    /// Objectives: figure name → threshold, e.g. `lockout_rate = "< 0.05"`.
+    #[serde(default)]
+    pub slo: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
