@@ -49,7 +49,8 @@ impl Model for Mmc {
         match event {
             Event::Arrival { request } => {
                 if request + 1 < self.requests {
-                    let gap = self.interarrival.sample(&mut ctx.streams().stream(u64::from(request + 1), ARRIVAL_GAP, 0));
+                    let gap =
+                        self.interarrival.sample(&mut ctx.streams().stream(u64::from(request + 1), ARRIVAL_GAP, 0));
                     ctx.schedule_in(gap, Event::Arrival { request: request + 1 });
                 }
                 if self.busy < self.servers {
@@ -110,7 +111,8 @@ fn main() {
     simulation.run_until(&mut model, SimTime::NEVER, u64::MAX).expect("the M/M/c model cannot fail");
     let wall = started.elapsed().as_secs_f64();
     let batch = model.waits_h.len() / 30;
-    let batch_means: Vec<f64> = model.waits_h.chunks_exact(batch).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect();
+    let batch_means: Vec<f64> =
+        model.waits_h.chunks_exact(batch).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect();
     let ci = mean_ci95(&batch_means).expect("30 batches");
     println!(
         "{{\"simulator\": \"unbindsim engine\", \"requests\": {}, \"events\": {}, \"simulated_hours\": {}, \"mean_wait_h\": {}, \"mean_wait_h_ci95\": [{}, {}], \"erlang_c_wait_h\": {}, \"wall_s\": {}, \"events_per_sec\": {}, \"requests_per_sec\": {}}}",

@@ -12,8 +12,8 @@
 //! Before timing each scenario, one untimed replication checks it runs
 //! without a fault and prints its event count (stderr), so time per run can
 //! be turned into events per second; its wall time sizes the measurement
-//! window (a dissolution run takes over a second; criterion's automatic
-//! sampling mode then falls back to one run per sample).
+//! window: iterations over 50 ms (synth, dissolution) are sampled flat,
+//! with time for ten of them.
 //!
 //! The throughput counts the org's members, not the members a workload
 //! unbinds (admin-batch unbinds 40 x 200 of them), and each run includes
@@ -23,9 +23,10 @@
 //! `cargo bench --bench scenarios -- --quick`; one group:
 //! `-- seed_suite_100k`).
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use unbindsim::engine::SimTime;
 use unbindsim::model::Org;
 use unbindsim::runner::{self, Experiment};
@@ -36,6 +37,8 @@ const MEMBERS: u32 = 100_000;
 const SEED: u64 = 42;
 /// Samples per benchmark.
 const SAMPLES: usize = 10;
+/// Iterations this slow are sampled flat (linear sampling would need 55).
+const SLOW: Duration = Duration::from_millis(50);
 
 /// The built-in scenario `name`, resized to `MEMBERS` members.
 fn scenario_at_100k(name: &str, text: &str) -> Scenario {
@@ -68,11 +71,17 @@ fn check_runs(name: &str, experiment: &Experiment<'_>) -> Duration {
     replication.wall
 }
 
-/// Enough measurement time for `SAMPLES` runs of about `wall` each, and
-/// never less than `floor`, so slow scenarios (dissolution) get their
-/// samples without a warning and fast ones stay cheap.
-fn measurement_time(wall: Duration, floor: Duration) -> Duration {
-    (wall * (SAMPLES as u32 + 2)).max(floor)
+/// Sizes the measurement of a benchmark whose iteration takes about `wall`:
+/// at least `floor`, and for slow iterations (synth, dissolution) flat
+/// sampling with room for `SAMPLES` of them, so no sample count warning.
+fn size_for(group: &mut BenchmarkGroup<'_, WallTime>, wall: Duration, floor: Duration) {
+    if wall >= SLOW {
+        group.sampling_mode(SamplingMode::Flat);
+        group.measurement_time((wall * (SAMPLES as u32 + 2)).max(floor));
+    } else {
+        group.sampling_mode(SamplingMode::Auto);
+        group.measurement_time(floor);
+    }
 }
 
 fn admin_batch(c: &mut Criterion) {
@@ -80,15 +89,16 @@ fn admin_batch(c: &mut Criterion) {
     let mut group = c.benchmark_group("admin_batch_100k");
     group.sample_size(SAMPLES);
     group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(4));
     group.throughput(Throughput::Elements(u64::from(MEMBERS)));
 
+    let started = Instant::now();
+    let org = synth::generate(&scenario.org, SEED);
+    size_for(&mut group, started.elapsed(), Duration::from_secs(4));
     group.bench_function("synth_generate_100k", |b| b.iter(|| black_box(synth::generate(&scenario.org, SEED))));
 
-    let org = synth::generate(&scenario.org, SEED);
     let experiment = experiment(&scenario, &org);
     let wall = check_runs("admin-batch", &experiment);
-    group.measurement_time(measurement_time(wall, Duration::from_secs(4)));
+    size_for(&mut group, wall, Duration::from_secs(4));
     group.bench_function("run_replication", |b| {
         b.iter(|| black_box(runner::run_replication(&experiment, SEED, 0).expect("no model fault")))
     });
@@ -105,7 +115,7 @@ fn seed_suite(c: &mut Criterion) {
         let org = synth::generate(&scenario.org, SEED);
         let experiment = experiment(&scenario, &org);
         let wall = check_runs(name, &experiment);
-        group.measurement_time(measurement_time(wall, Duration::from_secs(3)));
+        size_for(&mut group, wall, Duration::from_secs(3));
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| black_box(runner::run_replication(&experiment, SEED, 0).expect("no model fault")))
         });

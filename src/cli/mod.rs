@@ -6,6 +6,7 @@
 //! **Architecture invariant:** only `cli` (through `report`) touches the
 //! file system and the terminal; only here is the wall clock read.
 
+mod compare;
 mod run;
 
 use crate::scenario::{BUILTIN, Scenario, ScenarioError, parse_scenario};
@@ -31,6 +32,8 @@ pub struct Cli {
 enum Command {
     /// Run scenarios (all eight seed scenarios when none is given) and write results/<scenario>/summary.json.
     Run(run::RunArgs),
+    /// Compare two policies on the same org with common random numbers: A, B and B−A with 95 % intervals.
+    Compare(compare::CompareArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (or built-in scenario names).
@@ -82,6 +85,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Validate { files } => validate(&files),
         Command::Scenarios => {
             list_scenarios();

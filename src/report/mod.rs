@@ -5,8 +5,10 @@
 //! **Architecture invariant:** only `report` (and `metrics`' serde types)
 //! write serde output; nothing here runs a simulation.
 
+mod junit;
 mod table;
 
+pub use junit::{TestCase, escape_xml, junit_xml, regression_cases, verdict_cases};
 pub use table::{format_duration_ms, summary_table};
 
 use crate::metrics::Summary;

@@ -7,7 +7,7 @@
 
 mod simulate;
 
-pub use simulate::simulate;
+pub use simulate::{Seeds, run_info, simulate, simulate_records, summarize, timing};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};
 use crate::model::{Behaviour, IllegalTransition, Observations, Org, Policy, Workload, World, finish};
@@ -84,10 +84,9 @@ pub fn run_replication(experiment: &Experiment<'_>, seed: u64, index: u32) -> Re
 pub fn run_replications(
     experiment: &Experiment<'_>,
     seed: u64,
-    indices: std::ops::Range<u32>,
+    indices: &[u32],
     threads: usize,
 ) -> Result<Vec<Replication>, RunFault> {
-    let indices: Vec<u32> = indices.collect();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Result<Replication, RunFault>>> = Mutex::new(Vec::with_capacity(indices.len()));
     let workers = threads.clamp(1, indices.len().max(1));
@@ -177,7 +176,7 @@ mod tests {
                 horizon: SimTime::ZERO + SimDuration::from_days(120),
                 max_events: DEFAULT_MAX_EVENTS,
             };
-            let results = run_replications(&experiment, 7, 0..2, 2).unwrap();
+            let results = run_replications(&experiment, 7, &[0, 1], 2).unwrap();
             let obs = &results[0].observations;
             eprintln!(
                 "{}: events {} outcomes {:?} batches {} incomplete {} lat n {}",

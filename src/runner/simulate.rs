@@ -1,17 +1,44 @@
 //! One scenario end to end: generate its org from the seed, run the
-//! replications, merge them into a `Summary`.
+//! replications, merge their records into a `Summary`.
 
 use super::{DEFAULT_MAX_EVENTS, Experiment, RunFault, run_replications};
-use crate::engine::SimTime;
+use crate::engine::{SimTime, hash_keys};
 use crate::metrics::{ReplicationRecord, RunInfo, Summary, Timing};
 use crate::scenario::Scenario;
 use crate::synth::generate;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-/// Runs `replications` of `scenario` from `seed` on `threads` threads.
-pub fn simulate(scenario: &Scenario, seed: u64, replications: u32, threads: usize) -> Result<Summary, RunFault> {
+/// The seeds of a run: the org is generated from one, the replications'
+/// streams derive from the other. A plain run uses the same seed for both;
+/// an independent comparison gives its second side other streams on the
+/// same org.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seeds {
+    pub org: u64,
+    pub streams: u64,
+}
+
+impl Seeds {
+    pub fn same(seed: u64) -> Seeds {
+        Seeds { org: seed, streams: seed }
+    }
+
+    /// The same org, streams independent of `Seeds::same(seed)`'s.
+    pub fn independent(seed: u64) -> Seeds {
+        Seeds { org: seed, streams: hash_keys(&[seed, 0x696e_6465_7065_6e64]) }
+    }
+}
+
+/// Replication records of `scenario` for the replication `indices`, and the
+/// wall time they took.
+pub fn simulate_records(
+    scenario: &Scenario,
+    seeds: Seeds,
+    indices: &[u32],
+    threads: usize,
+) -> Result<(Vec<ReplicationRecord>, Duration), RunFault> {
     let started = Instant::now();
-    let org = generate(&scenario.org, seed);
+    let org = generate(&scenario.org, seeds.org);
     let experiment = Experiment {
         org: &org,
         policy: &scenario.policy,
@@ -20,18 +47,21 @@ pub fn simulate(scenario: &Scenario, seed: u64, replications: u32, threads: usiz
         horizon: SimTime::ZERO + scenario.horizon,
         max_events: DEFAULT_MAX_EVENTS,
     };
-    let results = run_replications(&experiment, seed, 0..replications, threads)?;
-    let wall = started.elapsed();
-    let records: Vec<ReplicationRecord> =
-        results.iter().map(|r| ReplicationRecord::new(r.index, r.events, r.stop, &r.observations)).collect();
-    let events: u64 = records.iter().map(|r| r.events).sum();
-    let timing = Timing {
-        wall_ms: wall.as_secs_f64() * 1e3,
-        events_per_sec: events as f64 / wall.as_secs_f64().max(1e-9),
-        threads,
-        host: host_name(),
-    };
-    let info = RunInfo {
+    let results = run_replications(&experiment, seeds.streams, indices, threads)?;
+    let records = results.iter().map(|r| ReplicationRecord::new(r.index, r.events, r.stop, &r.observations)).collect();
+    Ok((records, started.elapsed()))
+}
+
+/// Runs `replications` of `scenario` from `seed` on `threads` threads.
+pub fn simulate(scenario: &Scenario, seed: u64, replications: u32, threads: usize) -> Result<Summary, RunFault> {
+    let indices: Vec<u32> = (0..replications).collect();
+    let (records, wall) = simulate_records(scenario, Seeds::same(seed), &indices, threads)?;
+    Ok(summarize(scenario, seed, replications, &records, timing(&records, wall, threads)))
+}
+
+/// What a run of `scenario` records about itself.
+pub fn run_info(scenario: &Scenario, seed: u64, replications: u32) -> RunInfo {
+    RunInfo {
         scenario: scenario.name.clone(),
         description: scenario.description.clone(),
         seed,
@@ -39,8 +69,29 @@ pub fn simulate(scenario: &Scenario, seed: u64, replications: u32, threads: usiz
         replications,
         horizon: scenario.horizon.to_string(),
         parameters: scenario.parameters(),
-    };
-    Ok(Summary::build(info, &records, timing))
+    }
+}
+
+/// The summary of `records` (in index order).
+pub fn summarize(
+    scenario: &Scenario,
+    seed: u64,
+    replications: u32,
+    records: &[ReplicationRecord],
+    timing: Timing,
+) -> Summary {
+    Summary::build(run_info(scenario, seed, replications), records, timing)
+}
+
+/// Wall-clock figures of records that took `wall` on `threads` threads.
+pub fn timing(records: &[ReplicationRecord], wall: Duration, threads: usize) -> Timing {
+    let events: u64 = records.iter().map(|r| r.events).sum();
+    Timing {
+        wall_ms: wall.as_secs_f64() * 1e3,
+        events_per_sec: events as f64 / wall.as_secs_f64().max(1e-9),
+        threads,
+        host: host_name(),
+    }
 }
 
 fn host_name() -> String {

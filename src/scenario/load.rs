@@ -111,10 +111,10 @@ fn has_key(table: &toml::Table, dotted: &str) -> bool {
 fn read_reference(reference: &str, directory: &Path) -> Result<(String, String), ScenarioError> {
     let path = directory.join(reference);
     let stem = Path::new(reference).file_stem().and_then(|s| s.to_str()).unwrap_or(reference);
-    if !path.exists() {
-        if let Some(text) = builtin(reference).or_else(|| builtin(stem).filter(|_| reference.ends_with(".toml"))) {
-            return Ok((reference.to_owned(), text.to_owned()));
-        }
+    if !path.exists()
+        && let Some(text) = builtin(reference).or_else(|| builtin(stem).filter(|_| reference.ends_with(".toml")))
+    {
+        return Ok((reference.to_owned(), text.to_owned()));
     }
     let shown = path.display().to_string();
     let failure = |message: String| ScenarioError { file: shown.clone(), line: None, column: None, key: None, message };

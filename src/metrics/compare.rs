@@ -1,0 +1,181 @@
+//! Comparing two policies replication by replication. Each replication
+//! yields a set of figures (rates, latency percentiles); with common random
+//! numbers replication *i* of A and of B see the same people, so the paired
+//! differences B−A have a small spread and a narrow Student-t interval. The
+//! independent alternative (Welch) is there to show how much pairing buys.
+
+use super::interval::{mean_ci95, student_t_975};
+use super::proportion::round9;
+use super::record::{ReplicationRecord, Tally};
+use crate::model::{Platform, RaceKind, ResidueKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The figures of one replication, by name.
+pub fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> {
+    let mut figures = BTreeMap::new();
+    let mut rate = |name: String, tally: Tally| {
+        if tally.trials > 0 {
+            figures.insert(name, tally.hits as f64 / tally.trials as f64);
+        }
+    };
+    let lockouts = record
+        .lockouts
+        .iter()
+        .fold(Tally::default(), |sum, t| Tally { hits: sum.hits + t.hits, trials: sum.trials + t.trials });
+    rate("lockout_rate".into(), lockouts);
+    for platform in Platform::ALL {
+        rate(format!("lockout_rate.{}", platform.name()), record.lockouts[platform.index()]);
+    }
+    rate("residue_probability".into(), record.residue_members);
+    for kind in ResidueKind::ALL {
+        let hits = record.residue_by_kind[kind.index()];
+        rate(format!("residue.{}", kind.name()), Tally { hits, trials: record.residue_members.trials });
+    }
+    rate("residue.app_data_per_grant".into(), record.residue_grants);
+    rate("race_rate".into(), record.members_raced);
+    for (kind, race) in RaceKind::ALL.iter().zip(&record.races) {
+        rate(format!("race.{}", kind.name()), race.units);
+    }
+    let targeted = record.done + record.pending + record.locked_out + record.rolled_back;
+    rate("done_share".into(), Tally { hits: record.done, trials: targeted });
+    for (name, histogram) in
+        [("batch_latency", &record.batch_latency), ("revocation_latency", &record.revocation_latency)]
+    {
+        if let Some(summary) = histogram.summary() {
+            figures.insert(format!("{name}_p50_ms"), summary.p50 as f64);
+            figures.insert(format!("{name}_p99_ms"), summary.p99 as f64);
+            figures.insert(format!("{name}_mean_ms"), summary.mean);
+        }
+    }
+    figures
+}
+
+/// A mean over replications with its 95 % interval.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    pub mean: f64,
+    pub ci95: Option<[f64; 2]>,
+    pub replications: usize,
+}
+
+/// One figure compared: A, B, and the difference B−A.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FigureComparison {
+    pub a: Option<Estimate>,
+    pub b: Option<Estimate>,
+    /// Mean of B−A with its 95 % interval (paired t, or Welch when independent).
+    pub difference: Option<Estimate>,
+    /// The interval excludes zero.
+    pub significant: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub null_reason: Option<String>,
+}
+
+/// Compares every figure both sides produced in at least two replications.
+pub fn compare_records(
+    a: &[ReplicationRecord],
+    b: &[ReplicationRecord],
+    paired: bool,
+) -> BTreeMap<String, FigureComparison> {
+    let a_figures: Vec<_> = a.iter().map(replication_figures).collect();
+    let b_figures: Vec<_> = b.iter().map(replication_figures).collect();
+    let names: std::collections::BTreeSet<String> =
+        a_figures.iter().chain(&b_figures).flat_map(|f| f.keys().cloned()).collect();
+    names
+        .into_iter()
+        .map(|name| {
+            let a_values: Vec<f64> = a_figures.iter().filter_map(|f| f.get(&name).copied()).collect();
+            let b_values: Vec<f64> = b_figures.iter().filter_map(|f| f.get(&name).copied()).collect();
+            let comparison = if paired {
+                let pairs: Vec<f64> = a_figures
+                    .iter()
+                    .zip(&b_figures)
+                    .filter_map(|(fa, fb)| Some(fb.get(&name)? - fa.get(&name)?))
+                    .collect();
+                compare_figure(&a_values, &b_values, difference_paired(&pairs))
+            } else {
+                compare_figure(&a_values, &b_values, difference_welch(&a_values, &b_values))
+            };
+            (name, comparison)
+        })
+        .collect()
+}
+
+fn estimate(values: &[f64]) -> Option<Estimate> {
+    match values.len() {
+        0 => None,
+        1 => Some(Estimate { mean: round9(values[0]), ci95: None, replications: 1 }),
+        _ => mean_ci95(values).map(|ci| Estimate {
+            mean: round9(ci.mean),
+            ci95: Some([round9(ci.low), round9(ci.high)]),
+            replications: ci.n,
+        }),
+    }
+}
+
+fn compare_figure(a: &[f64], b: &[f64], difference: Option<Estimate>) -> FigureComparison {
+    let significant = difference.and_then(|d| d.ci95).map(|[low, high]| low > 0.0 || high < 0.0);
+    let null_reason = difference.is_none().then(|| match (a.len(), b.len()) {
+        (0, _) | (_, 0) => "only one side produced this figure".to_owned(),
+        _ => "fewer than two replications produced it on both sides".to_owned(),
+    });
+    FigureComparison { a: estimate(a), b: estimate(b), difference, significant, null_reason }
+}
+
+/// Mean of paired differences with a Student-t interval.
+fn difference_paired(differences: &[f64]) -> Option<Estimate> {
+    if differences.len() < 2 {
+        return None;
+    }
+    estimate(differences)
+}
+
+/// Difference of two independent means with Welch's interval.
+fn difference_welch(a: &[f64], b: &[f64]) -> Option<Estimate> {
+    let (ca, cb) = (mean_ci95(a)?, mean_ci95(b)?);
+    let variance_of_mean = |ci: &super::interval::MeanInterval| {
+        let se = (ci.high - ci.low) / 2.0 / student_t_975(ci.n as u64 - 1);
+        se * se
+    };
+    let (va, vb) = (variance_of_mean(&ca), variance_of_mean(&cb));
+    let mean = cb.mean - ca.mean;
+    let se = (va + vb).sqrt();
+    let df = if se == 0.0 {
+        (ca.n + cb.n - 2) as f64
+    } else {
+        (va + vb).powi(2) / (va * va / (ca.n - 1) as f64 + vb * vb / (cb.n - 1) as f64)
+    };
+    let half = student_t_975(df.floor().max(1.0) as u64) * se;
+    Some(Estimate {
+        mean: round9(mean),
+        ci95: Some([round9(mean - half), round9(mean + half)]),
+        replications: ca.n.min(cb.n),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_replications_differ_by_exactly_zero_and_not_significantly() {
+        let values = [0.1, 0.2, 0.15, 0.3];
+        let pairs = [0.0; 4];
+        let comparison = compare_figure(&values, &values, difference_paired(&pairs));
+        let difference = comparison.difference.unwrap();
+        assert_eq!((difference.mean, difference.ci95), (0.0, Some([0.0, 0.0])));
+        assert_eq!(comparison.significant, Some(false));
+    }
+
+    #[test]
+    fn welch_interval_is_wider_than_paired_for_correlated_values() {
+        let a = [0.10, 0.20, 0.30, 0.40, 0.50];
+        let b = [0.12, 0.21, 0.33, 0.41, 0.52];
+        let paired: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y - x).collect();
+        let paired = difference_paired(&paired).unwrap().ci95.unwrap();
+        let welch = difference_welch(&a, &b).unwrap().ci95.unwrap();
+        assert!(welch[1] - welch[0] > 10.0 * (paired[1] - paired[0]));
+        assert!(paired[0] > 0.0, "the paired difference is significant");
+    }
+}
