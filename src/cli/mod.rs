@@ -7,7 +7,11 @@
 //! file system and the terminal; only here is the wall clock read.
 
 mod compare;
+mod gates;
+mod merge;
 mod run;
+mod shard;
+mod sweep;
 
 use crate::scenario::{BUILTIN, Scenario, ScenarioError, parse_scenario};
 use clap::{Parser, Subcommand};
@@ -16,6 +20,8 @@ use clap::{Parser, Subcommand};
 pub const EXIT_BAD_INPUT: i32 = 2;
 /// Exit code for a failure at run time (I/O, a broken model invariant).
 pub const EXIT_RUNTIME: i32 = 1;
+/// Exit code for a failed objective or a confident regression.
+pub const EXIT_GATE: i32 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -34,6 +40,10 @@ enum Command {
     Run(run::RunArgs),
     /// Compare two policies on the same org with common random numbers: A, B and B−A with 95 % intervals.
     Compare(compare::CompareArgs),
+    /// Merge shard results (files, or folders searched for shard-*.json) into the summary an unsharded run writes.
+    Merge(merge::MergeArgs),
+    /// Run the full grid of --set key=v1,v2,... values, with common random numbers across points.
+    Sweep(sweep::SweepArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (or built-in scenario names).
@@ -49,6 +59,7 @@ enum Command {
 pub enum CliError {
     BadInput(String),
     Runtime(String),
+    GateFailed(String),
 }
 
 impl CliError {
@@ -56,6 +67,7 @@ impl CliError {
         match self {
             CliError::BadInput(_) => EXIT_BAD_INPUT,
             CliError::Runtime(_) => EXIT_RUNTIME,
+            CliError::GateFailed(_) => EXIT_GATE,
         }
     }
 }
@@ -63,7 +75,9 @@ impl CliError {
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CliError::BadInput(message) | CliError::Runtime(message) => f.write_str(message),
+            CliError::BadInput(message) | CliError::Runtime(message) | CliError::GateFailed(message) => {
+                f.write_str(message)
+            }
         }
     }
 }
@@ -86,6 +100,8 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
+        Command::Merge(args) => merge::merge(args),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Validate { files } => validate(&files),
         Command::Scenarios => {
             list_scenarios();

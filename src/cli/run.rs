@@ -1,10 +1,15 @@
 //! `unbindsim run`: load and check every scenario, then for each one print
 //! the seed and parameters, generate the org, run the replications, write
-//! the summary atomically and print its table.
+//! the summary atomically, print its table and gate on its objectives — or,
+//! with `--shard`, run one share of the replications and write a shard file
+//! for `merge`.
 
+use super::gates::{Gates, read_baseline};
+use super::shard::parse_shard;
 use super::{CliError, load_scenario};
-use crate::report::{summary_path, summary_table, write_summary};
-use crate::runner::{default_threads, simulate};
+use crate::metrics::{ShardFile, ShardId};
+use crate::report::{summary_path, summary_table, write_atomic, write_summary};
+use crate::runner::{Seeds, default_threads, run_info, simulate, simulate_records, timing};
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
 use std::path::PathBuf;
@@ -38,6 +43,17 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long)]
     quiet: bool,
+    /// Run only share I of N of the replications (`I/N`, or `auto` / `auto/N`
+    /// to read I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX and N from
+    /// SLURM_ARRAY_TASK_COUNT) and write a shard file for `merge`.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Write the objectives' and the baseline check's verdicts as JUnit XML.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// A previous summary.json of the same scenario: exit 3 on a confident regression.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
 }
 
 /// A scenario ready to run, with its seed and replication count fixed.
@@ -50,11 +66,27 @@ struct Plan {
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let threads = args.threads.map_or_else(default_threads, |t| t as usize);
+    let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let plans = plan(&args, threads)?;
-    for plan in &plans {
-        run_plan(plan, &args, threads)?;
+    let baseline = args.baseline.as_ref().map(read_baseline).transpose()?;
+    if let Some(baseline) = &baseline
+        && !plans.iter().any(|plan| plan.scenario.name == baseline.scenario)
+    {
+        return Err(CliError::BadInput(format!(
+            "--baseline is a summary of {}, which this run does not run",
+            baseline.scenario
+        )));
     }
-    Ok(())
+    if let Some(shard) = shard {
+        return plans.iter().try_for_each(|plan| run_shard(plan, &args, threads, shard));
+    }
+    let mut gates = Gates::default();
+    for plan in &plans {
+        let summary = run_plan(plan, &args, threads)?;
+        let baseline = baseline.as_ref().filter(|b| b.scenario == summary.scenario);
+        gates.check(&summary, &plan.scenario.slo, baseline, args.quiet);
+    }
+    gates.finish(args.junit.as_deref())
 }
 
 /// Loads and checks every scenario before anything runs.
@@ -87,7 +119,7 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
     Ok(plans)
 }
 
-fn run_plan(plan: &Plan, args: &RunArgs, threads: usize) -> Result<(), CliError> {
+fn run_plan(plan: &Plan, args: &RunArgs, threads: usize) -> Result<crate::metrics::Summary, CliError> {
     if !args.quiet {
         eprint!("{}", banner(plan, threads));
     }
@@ -98,6 +130,33 @@ fn run_plan(plan: &Plan, args: &RunArgs, threads: usize) -> Result<(), CliError>
     if !args.quiet {
         print!("{}", summary_table(&summary));
         println!("  wrote {}\n", path.display());
+    }
+    Ok(summary)
+}
+
+/// Runs this shard's share of the replications and writes its records.
+fn run_shard(plan: &Plan, args: &RunArgs, threads: usize, shard: ShardId) -> Result<(), CliError> {
+    if !args.quiet {
+        eprint!("{}", banner(plan, threads));
+    }
+    let indices = shard.replications(plan.replications);
+    let (records, wall) = simulate_records(&plan.scenario, Seeds::same(plan.seed), &indices, threads)
+        .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
+    let info = run_info(&plan.scenario, plan.seed, plan.replications);
+    let file = ShardFile::new(info, shard, timing(&records, wall, threads), records);
+    let path = args.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));
+    let mut text = serde_json::to_string(&file).map_err(|e| CliError::Runtime(e.to_string()))?;
+    text.push('\n');
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
+    if !args.quiet {
+        println!(
+            "shard {}/{} of {}: replications {indices:?}, wrote {}",
+            shard.index,
+            shard.count,
+            plan.scenario.name,
+            path.display()
+        );
     }
     Ok(())
 }

@@ -125,6 +125,15 @@ impl LatencyHistogram {
     }
 }
 
+/// Milliseconds as `850ms`, `12.5s`, `3.2min`, `25.1h` or `3.4d`.
+pub fn format_duration_ms(ms: f64) -> String {
+    const UNITS: [(f64, &str); 4] = [(86_400_000.0, "d"), (3_600_000.0, "h"), (60_000.0, "min"), (1_000.0, "s")];
+    UNITS
+        .iter()
+        .find(|(size, _)| ms >= *size)
+        .map_or_else(|| format!("{ms:.0}ms"), |(size, unit)| format!("{:.1}{unit}", ms / size))
+}
+
 /// A histogram travels (in shard files) as the base64 text of its
 /// HdrHistogram V2 encoding, so standard HdrHistogram tools can read it.
 impl Serialize for LatencyHistogram {

@@ -12,18 +12,20 @@ mod latency;
 mod proportion;
 mod record;
 mod regression;
+mod shard;
 mod slo;
 mod summary;
 
 pub use compare::{Estimate, FigureComparison, compare_records, replication_figures};
 pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
-pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary};
+pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};
 pub use record::{QueueRecord, RaceRecord, ReplicationRecord, Tally, stop_name};
 pub use regression::{
     Change, RegressionCheck, any_regression, compare_to_baseline, newcombe_difference_ci95, regression_table,
 };
-pub use slo::{Outcome, Verdict, any_failed, evaluate, minimum_samples_for_quantile, verdict_table};
+pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
+pub use slo::{SloOutcome, Verdict, any_failed, evaluate, minimum_samples_for_quantile, verdict_table};
 pub use summary::{
     EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OutcomeReport, QueueReport, RaceKindReport,
     RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing,

@@ -5,9 +5,9 @@
 //! proportions; latency percentiles are compared as point estimates,
 //! beyond the histogram's 0.1 % precision.
 
+use super::latency::format_duration_ms;
 use super::slo::{
     RateEstimate, format_rate, latency_point, minimum_samples_for_quantile, quantile_name, rate_estimate,
-    readable_duration_ms,
 };
 use super::summary::{LatencyReport, Summary};
 use crate::model::{RaceKind, ResidueKind};
@@ -237,7 +237,7 @@ fn compare_latency_points(quantile_permille: u16, current: (u64, u64), baseline:
     let name = quantile_name(quantile_permille);
     let ((current_ms, current_count), (baseline_ms, baseline_count)) = (current, baseline);
     let values =
-        format!("{name} {} → {}", readable_duration_ms(baseline_ms as f64), readable_duration_ms(current_ms as f64));
+        format!("{name} {} → {}", format_duration_ms(baseline_ms as f64), format_duration_ms(current_ms as f64));
     let counts = format!("over {baseline_count} and {current_count} batches");
     let needed = minimum_samples_for_quantile(quantile_permille);
     if current_count < needed || baseline_count < needed {

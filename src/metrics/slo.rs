@@ -10,6 +10,7 @@
 //! and the number formats that `regression` shares.
 
 use super::interval::{Z95, wilson_interval};
+use super::latency::format_duration_ms;
 use super::proportion::ProportionReport;
 use super::summary::{LatencyReport, RaceReport, Summary};
 use crate::scenario::{Comparison, Slo, SloMetric};
@@ -19,20 +20,20 @@ use std::fmt::Write;
 /// What an objective's evaluation concluded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub enum SloOutcome {
     Pass,
     Fail,
     /// The data cannot tell: too few samples, or no figure at all.
     Undecided,
 }
 
-impl Outcome {
+impl SloOutcome {
     /// The upper-case word tables print.
     pub fn label(self) -> &'static str {
         match self {
-            Outcome::Pass => "PASS",
-            Outcome::Fail => "FAIL",
-            Outcome::Undecided => "UNDECIDED",
+            SloOutcome::Pass => "PASS",
+            SloOutcome::Fail => "FAIL",
+            SloOutcome::Undecided => "UNDECIDED",
         }
     }
 }
@@ -42,7 +43,7 @@ impl Outcome {
 pub struct Verdict {
     /// The objective as written, such as `lockout_rate < 0.05`.
     pub objective: String,
-    pub outcome: Outcome,
+    pub outcome: SloOutcome,
     /// The point figure: a rate, or a latency in milliseconds.
     pub observed: Option<f64>,
     /// The bound of the 95 % interval the decision rests on (rates only).
@@ -58,7 +59,7 @@ pub fn evaluate(slos: &[Slo], summary: &Summary) -> Vec<Verdict> {
 
 /// Whether any objective failed. Undecided objectives are not failures.
 pub fn any_failed(verdicts: &[Verdict]) -> bool {
-    verdicts.iter().any(|verdict| verdict.outcome == Outcome::Fail)
+    verdicts.iter().any(|verdict| verdict.outcome == SloOutcome::Fail)
 }
 
 /// One line per verdict: outcome, objective and explanation, in columns.
@@ -186,15 +187,15 @@ fn evaluate_rate(slo: &Slo, estimate: Result<RateEstimate, String>) -> Verdict {
     let observed = format!("(observed {})", estimate.describe());
     let (outcome, bound, explanation) = if slo.comparison.holds(unfavourable.value, slo.threshold) {
         let words = format!("{} {} {threshold} {observed}", unfavourable.words(), slo.comparison.symbol());
-        (Outcome::Pass, unfavourable.value, words)
+        (SloOutcome::Pass, unfavourable.value, words)
     } else if !slo.comparison.holds(favourable.value, slo.threshold) {
         let symbol = negated_symbol(slo.comparison);
         let words = format!("{} {symbol} {threshold}: the whole interval violates it {observed}", favourable.words());
-        (Outcome::Fail, favourable.value, words)
+        (SloOutcome::Fail, favourable.value, words)
     } else {
         let interval = format!("[{}, {}]", format_rate(estimate.low), format_rate(estimate.high));
         let words = format!("too few samples to decide: {interval} straddles {threshold} {observed}");
-        (Outcome::Undecided, unfavourable.value, words)
+        (SloOutcome::Undecided, unfavourable.value, words)
     };
     Verdict { objective: slo.to_string(), outcome, observed: Some(estimate.rate), bound_used: Some(bound), explanation }
 }
@@ -235,7 +236,7 @@ fn threshold_text(slo: &Slo) -> &str {
 }
 
 fn undecided(slo: &Slo, observed: Option<f64>, explanation: String) -> Verdict {
-    Verdict { objective: slo.to_string(), outcome: Outcome::Undecided, observed, bound_used: None, explanation }
+    Verdict { objective: slo.to_string(), outcome: SloOutcome::Undecided, observed, bound_used: None, explanation }
 }
 
 // -------------------------------------------------------------- latency
@@ -277,18 +278,18 @@ fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile_permille: u16) -
         let words = format!(
             "too few samples to decide: {name} needs at least {needed} batches, only {} finished (observed {name} = {})",
             report.count,
-            readable_duration_ms(value_ms)
+            format_duration_ms(value_ms)
         );
         return undecided(slo, Some(value_ms), words);
     }
     let (outcome, symbol) = if slo.comparison.holds(value_ms, slo.threshold) {
-        (Outcome::Pass, slo.comparison.symbol())
+        (SloOutcome::Pass, slo.comparison.symbol())
     } else {
-        (Outcome::Fail, negated_symbol(slo.comparison))
+        (SloOutcome::Fail, negated_symbol(slo.comparison))
     };
     let explanation = format!(
         "{name} = {} over {} batches {symbol} {} (point percentile, 3 significant digits){}",
-        readable_duration_ms(value_ms),
+        format_duration_ms(value_ms),
         report.count,
         threshold_text(slo),
         unfinished_note(report)
@@ -311,15 +312,6 @@ fn unfinished_note(report: &LatencyReport) -> String {
 /// than 0.001 (so tiny rates do not print as zero).
 pub(super) fn format_rate(rate: f64) -> String {
     if rate == 0.0 || rate.abs() >= 0.001 { format!("{rate:.4}") } else { format!("{rate:.2e}") }
-}
-
-/// Milliseconds as `850ms`, `12.5s`, `3.2min`, `25.1h` or `3.4d`.
-pub(super) fn readable_duration_ms(ms: f64) -> String {
-    const UNITS: [(f64, &str); 4] = [(86_400_000.0, "d"), (3_600_000.0, "h"), (60_000.0, "min"), (1_000.0, "s")];
-    UNITS
-        .iter()
-        .find(|(size, _)| ms >= *size)
-        .map_or_else(|| format!("{ms:.0}ms"), |(size, unit)| format!("{:.1}{unit}", ms / size))
 }
 
 #[cfg(test)]
@@ -376,7 +368,7 @@ pub(super) mod tests {
     fn rate_passes_when_the_upper_bound_is_below_the_threshold() {
         let verdict = verdict_of("lockout_rate", "< 0.10", &summary_with_lockouts(72, 1000));
         let (_, high) = wilson_interval(72, 1000, Z95).unwrap();
-        assert_eq!(verdict.outcome, Outcome::Pass);
+        assert_eq!(verdict.outcome, SloOutcome::Pass);
         assert_eq!(verdict.objective, "lockout_rate < 0.10");
         assert_eq!(verdict.observed, Some(0.072));
         assert_eq!(verdict.bound_used, Some(high));
@@ -388,7 +380,7 @@ pub(super) mod tests {
         let verdict = verdict_of("lockout_rate", "< 0.05", &summary_with_lockouts(72, 1000));
         let (low, _) = wilson_interval(72, 1000, Z95).unwrap();
         assert!(low > 0.05);
-        assert_eq!(verdict.outcome, Outcome::Fail);
+        assert_eq!(verdict.outcome, SloOutcome::Fail);
         assert_eq!(verdict.bound_used, Some(low));
         assert!(verdict.explanation.starts_with(&format!("lower 95 % bound {low:.4} >= 0.05")));
     }
@@ -396,14 +388,14 @@ pub(super) mod tests {
     #[test]
     fn rate_is_undecided_when_the_interval_straddles_the_threshold() {
         let verdict = verdict_of("lockout_rate", "< 0.08", &summary_with_lockouts(72, 1000));
-        assert_eq!(verdict.outcome, Outcome::Undecided);
+        assert_eq!(verdict.outcome, SloOutcome::Undecided);
         assert!(verdict.explanation.starts_with("too few samples to decide: [0.0576, 0.0897] straddles 0.08"));
     }
 
     #[test]
     fn point_estimate_below_threshold_is_not_enough_to_pass() {
         let verdict = verdict_of("lockout_rate", "< 0.05", &summary_with_lockouts(1, 30));
-        assert_eq!(verdict.outcome, Outcome::Undecided);
+        assert_eq!(verdict.outcome, SloOutcome::Undecided);
     }
 
     #[test]
@@ -413,11 +405,11 @@ pub(super) mod tests {
         *report = Proportion::new(500, 1000).report("unused");
         let (low, high) = wilson_interval(500, 1000, Z95).unwrap();
         let pass = verdict_of("token_after_disable_rate", ">= 0.4", &summary);
-        assert_eq!((pass.outcome, pass.bound_used), (Outcome::Pass, Some(low)));
+        assert_eq!((pass.outcome, pass.bound_used), (SloOutcome::Pass, Some(low)));
         let fail = verdict_of("token_after_disable_rate", "> 0.6", &summary);
-        assert_eq!((fail.outcome, fail.bound_used), (Outcome::Fail, Some(high)));
+        assert_eq!((fail.outcome, fail.bound_used), (SloOutcome::Fail, Some(high)));
         assert!(fail.explanation.starts_with("upper 95 % bound 0.5309 <= 0.6"));
-        assert_eq!(verdict_of("token_after_disable_rate", "> 0.51", &summary).outcome, Outcome::Undecided);
+        assert_eq!(verdict_of("token_after_disable_rate", "> 0.51", &summary).outcome, SloOutcome::Undecided);
     }
 
     #[test]
@@ -430,8 +422,8 @@ pub(super) mod tests {
             .residue
             .by_kind
             .insert(ResidueKind::Credentials.name().into(), Proportion::new(900, 1000).report(""));
-        assert_eq!(verdict_of("residue_probability", "<= 0.05", &summary).outcome, Outcome::Pass);
-        assert_eq!(verdict_of("residue_credentials_probability", "<= 0.5", &summary).outcome, Outcome::Fail);
+        assert_eq!(verdict_of("residue_probability", "<= 0.05", &summary).outcome, SloOutcome::Pass);
+        assert_eq!(verdict_of("residue_credentials_probability", "<= 0.5", &summary).outcome, SloOutcome::Fail);
     }
 
     #[test]
@@ -440,7 +432,7 @@ pub(super) mod tests {
         let races = &mut summary.metrics.grace_races;
         (races.rate, races.ci95, races.members, races.null_reason) = (Some(0.2), Some([0.15, 0.25]), 400, None);
         let verdict = verdict_of("race_rate", "< 0.3", &summary);
-        assert_eq!((verdict.outcome, verdict.bound_used), (Outcome::Pass, Some(0.25)));
+        assert_eq!((verdict.outcome, verdict.bound_used), (SloOutcome::Pass, Some(0.25)));
         assert!(verdict.explanation.ends_with("(observed 0.2000 (of 400))"));
     }
 
@@ -448,13 +440,13 @@ pub(super) mod tests {
     fn missing_or_inconsistent_figures_are_undecided_with_the_reason() {
         let summary = empty_summary("s");
         let verdict = verdict_of("lockout_rate", "< 0.05", &summary);
-        assert_eq!((verdict.outcome, verdict.observed, verdict.bound_used), (Outcome::Undecided, None, None));
+        assert_eq!((verdict.outcome, verdict.observed, verdict.bound_used), (SloOutcome::Undecided, None, None));
         assert!(verdict.explanation.contains("no member-driven device unbind"), "{}", verdict.explanation);
         assert!(verdict_of("race_rate", "< 0.05", &summary).explanation.contains("no member was targeted"));
         let mut broken = summary.clone();
         (broken.metrics.lockout.overall.hits, broken.metrics.lockout.overall.trials) = (7, 5);
         let verdict = verdict_of("lockout_rate", "< 0.05", &broken);
-        assert_eq!(verdict.outcome, Outcome::Undecided);
+        assert_eq!(verdict.outcome, SloOutcome::Undecided);
         assert!(verdict.explanation.contains("7 hits out of 5 trials"));
     }
 
@@ -470,10 +462,10 @@ pub(super) mod tests {
         let mut summary = empty_summary("s");
         summary.metrics.batch_latency_ms = latency(411, 164_160_000);
         let pass = verdict_of("batch_latency_p99", "2d", &summary);
-        assert_eq!((pass.outcome, pass.observed, pass.bound_used), (Outcome::Pass, Some(164_160_000.0), None));
+        assert_eq!((pass.outcome, pass.observed, pass.bound_used), (SloOutcome::Pass, Some(164_160_000.0), None));
         assert_eq!(pass.explanation, "p99 = 1.9d over 411 batches <= 2d (point percentile, 3 significant digits)");
         let fail = verdict_of("batch_latency_p99", "< 1d", &summary);
-        assert_eq!(fail.outcome, Outcome::Fail);
+        assert_eq!(fail.outcome, SloOutcome::Fail);
         assert!(fail.explanation.starts_with("p99 = 1.9d over 411 batches >= 1d"));
     }
 
@@ -482,18 +474,18 @@ pub(super) mod tests {
         let mut summary = empty_summary("s");
         summary.metrics.revocation_latency_ms = latency(99, 1_000);
         let verdict = verdict_of("revocation_latency_p99", "1h", &summary);
-        assert_eq!(verdict.outcome, Outcome::Undecided);
+        assert_eq!(verdict.outcome, SloOutcome::Undecided);
         assert!(verdict.explanation.contains("p99 needs at least 100 batches, only 99 finished"));
-        assert_eq!(verdict_of("revocation_latency_p90", "1h", &summary).outcome, Outcome::Pass);
+        assert_eq!(verdict_of("revocation_latency_p90", "1h", &summary).outcome, SloOutcome::Pass);
         summary.metrics.revocation_latency_ms = latency(1, 1_000);
-        assert_eq!(verdict_of("revocation_latency_max", "1h", &summary).outcome, Outcome::Pass);
+        assert_eq!(verdict_of("revocation_latency_max", "1h", &summary).outcome, SloOutcome::Pass);
     }
 
     #[test]
     fn latency_notes_unfinished_batches_and_null_figures() {
         let mut summary = empty_summary("s");
         let verdict = verdict_of("batch_latency_p50", "1h", &summary);
-        assert_eq!(verdict.outcome, Outcome::Undecided);
+        assert_eq!(verdict.outcome, SloOutcome::Undecided);
         assert!(verdict.explanation.contains("no batch was decided before the horizon"));
         summary.metrics.batch_latency_ms = LatencyReport { incomplete: 3, ..latency(10, 500) };
         let verdict = verdict_of("batch_latency_p50", "1h", &summary);
@@ -538,7 +530,7 @@ pub(super) mod tests {
         assert_eq!(format_rate(0.072), "0.0720");
         assert_eq!(format_rate(0.0), "0.0000");
         assert_eq!(format_rate(0.000012), "1.20e-5");
-        assert_eq!(readable_duration_ms(850.0), "850ms");
-        assert_eq!(readable_duration_ms(164_160_000.0), "1.9d");
+        assert_eq!(format_duration_ms(850.0), "850ms");
+        assert_eq!(format_duration_ms(164_160_000.0), "1.9d");
     }
 }

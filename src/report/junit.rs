@@ -2,7 +2,7 @@
 //! test cases (a failure fails the case, an undecided or not-comparable
 //! figure skips it), written with the XML escaping done here, by hand.
 
-use crate::metrics::{Change, Outcome, RegressionCheck, Verdict};
+use crate::metrics::{Change, RegressionCheck, SloOutcome, Verdict};
 use std::fmt::Write;
 
 /// One test case of a JUnit report.
@@ -49,9 +49,9 @@ pub fn verdict_cases(scenario: &str, verdicts: &[Verdict]) -> Vec<TestCase> {
                 ..TestCase::default()
             };
             match verdict.outcome {
-                Outcome::Fail => TestCase { failure: explanation, ..case },
-                Outcome::Undecided => TestCase { skipped: explanation, ..case },
-                Outcome::Pass => TestCase { system_out: explanation, ..case },
+                SloOutcome::Fail => TestCase { failure: explanation, ..case },
+                SloOutcome::Undecided => TestCase { skipped: explanation, ..case },
+                SloOutcome::Pass => TestCase { system_out: explanation, ..case },
             }
         })
         .collect()
@@ -225,8 +225,11 @@ mod tests {
             bound_used: None,
             explanation: explanation.into(),
         };
-        let verdicts =
-            [verdict(Outcome::Fail, "bad"), verdict(Outcome::Undecided, "unsure"), verdict(Outcome::Pass, "ok")];
+        let verdicts = [
+            verdict(SloOutcome::Fail, "bad"),
+            verdict(SloOutcome::Undecided, "unsure"),
+            verdict(SloOutcome::Pass, "ok"),
+        ];
         let cases = verdict_cases("steady", &verdicts);
         assert_eq!(cases[0].class_name, "steady.slo");
         assert_eq!(cases[0].name, "lockout_rate < 0.05");

@@ -9,7 +9,7 @@ mod junit;
 mod table;
 
 pub use junit::{TestCase, escape_xml, junit_xml, regression_cases, verdict_cases};
-pub use table::{format_duration_ms, summary_table};
+pub use table::summary_table;
 
 use crate::metrics::Summary;
 use std::io::Write;

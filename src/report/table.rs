@@ -1,17 +1,8 @@
 //! The table a run prints per scenario: headline figures with their 95 %
 //! intervals, durations in the largest sensible unit, nulls with reasons.
 
-use crate::metrics::{LatencyReport, ProportionReport, Summary};
+use crate::metrics::{LatencyReport, ProportionReport, Summary, format_duration_ms};
 use std::fmt::Write;
-
-/// Formats milliseconds as `850ms`, `12.5s`, `3.2min`, `25.1h` or `3.4d`.
-pub fn format_duration_ms(ms: f64) -> String {
-    const UNITS: [(f64, &str); 4] = [(86_400_000.0, "d"), (3_600_000.0, "h"), (60_000.0, "min"), (1_000.0, "s")];
-    UNITS
-        .iter()
-        .find(|(size, _)| ms >= *size)
-        .map_or_else(|| format!("{ms:.0}ms"), |(size, unit)| format!("{:.1}{unit}", ms / size))
-}
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{:.2}%", r * 100.0))

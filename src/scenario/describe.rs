@@ -16,6 +16,7 @@ impl Scenario {
             "policy": self.policy_json(),
             "behaviour": self.behaviour_json(),
             "workload": self.workload_json(),
+            "slo": Value::Object(self.slo.iter().map(|slo| (slo.key.clone(), json!(slo.text))).collect()),
         })
     }
 

@@ -22,8 +22,23 @@ pub fn load_scenario(reference: &str) -> Result<Scenario, ScenarioError> {
 /// Parses and validates the text of a scenario file named `file` (a base it
 /// names is looked up beside it, or among the built-in scenarios).
 pub fn parse_scenario(file: &str, source: &str) -> Result<Scenario, ScenarioError> {
+    parse_with_overrides(file, source, &[])
+}
+
+/// Loads a scenario and sets dotted keys (`policy.buffer`) to the given
+/// TOML values on top of it, as a sweep does for each grid point.
+pub fn load_with_overrides(reference: &str, overrides: &[(String, toml::Value)]) -> Result<Scenario, ScenarioError> {
+    let (file, text) = read_reference(reference, Path::new(""))?;
+    parse_with_overrides(&file, &text, overrides)
+}
+
+fn parse_with_overrides(
+    file: &str,
+    source: &str,
+    overrides: &[(String, toml::Value)],
+) -> Result<Scenario, ScenarioError> {
     let layers = layers(file, source)?;
-    if layers.len() == 1 {
+    if layers.len() == 1 && overrides.is_empty() {
         let spec: ScenarioSpec = deserialize_located(file, source)?;
         return build(spec).map_err(|error| locate_key(file, source, &error.field, error.message));
     }
@@ -31,11 +46,40 @@ pub fn parse_scenario(file: &str, source: &str) -> Result<Scenario, ScenarioErro
     for layer in layers.iter().rev() {
         merge(&mut merged, layer.table.clone());
     }
+    for (key, value) in overrides {
+        set_dotted(&mut merged, key, value.clone()).map_err(|message| flag_error(key, message))?;
+    }
+    let from_flag = |key: &str| overrides.iter().find(|(set, _)| key == set || key.starts_with(&format!("{set}.")));
     let spec: ScenarioSpec = serde_path_to_error::deserialize(merged).map_err(|error| {
         let key = error.path().to_string();
-        locate_in_layers(&layers, &key, error.inner().message())
+        match from_flag(&key) {
+            Some((set, _)) => flag_error(set, error.inner().message().to_owned()),
+            None => locate_in_layers(&layers, &key, error.inner().message()),
+        }
     })?;
-    build(spec).map_err(|error| locate_in_layers(&layers, &error.field, &error.message))
+    build(spec).map_err(|error| match from_flag(&error.field) {
+        Some((set, _)) => flag_error(set, error.message),
+        None => locate_in_layers(&layers, &error.field, &error.message),
+    })
+}
+
+/// Sets `a.b.c = value`, creating tables on the way.
+fn set_dotted(table: &mut toml::Table, dotted: &str, value: toml::Value) -> Result<(), String> {
+    let (parents, last) = match dotted.rsplit_once('.') {
+        Some((parents, last)) => (parents.split('.').collect::<Vec<_>>(), last),
+        None => (Vec::new(), dotted),
+    };
+    let mut current = table;
+    for part in parents {
+        let entry = current.entry(part.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        current = entry.as_table_mut().ok_or_else(|| format!("`{part}` is a value, not a table"))?;
+    }
+    current.insert(last.to_owned(), value);
+    Ok(())
+}
+
+fn flag_error(key: &str, message: String) -> ScenarioError {
+    ScenarioError { file: format!("--set {key}"), line: None, column: None, key: None, message }
 }
 
 /// One file of a `base` chain, the overriding one first.

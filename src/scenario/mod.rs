@@ -19,6 +19,6 @@ pub mod units;
 
 pub use build::Scenario;
 pub use builtin::{BUILTIN, builtin};
-pub use load::{load_scenario, parse_scenario};
+pub use load::{load_scenario, load_with_overrides, parse_scenario};
 pub use location::ScenarioError;
 pub use slo::{Comparison, Slo, SloMetric, parse_slo, slo_keys};

@@ -9,3 +9,4 @@ mod determinism;
 mod engine_properties;
 mod headline;
 mod model_properties;
+mod workflow;
