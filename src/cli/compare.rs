@@ -79,9 +79,12 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     }
     let indices: Vec<u32> = (0..replications).collect();
     let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
-    let (records_a, _) = simulate_records(&a, Seeds::same(seed), &indices, threads).map_err(runtime)?;
+    let progress = super::progress::bar(2 * u64::from(replications), "compare", args.quiet);
+    let tick = || progress.inc(1);
+    let (records_a, _) = simulate_records(&a, Seeds::same(seed), &indices, threads, &tick).map_err(runtime)?;
     let b_seeds = if args.independent { Seeds::independent(seed) } else { Seeds::same(seed) };
-    let (records_b, _) = simulate_records(&b, b_seeds, &indices, threads).map_err(runtime)?;
+    let (records_b, _) = simulate_records(&b, b_seeds, &indices, threads, &tick).map_err(runtime)?;
+    progress.finish_and_clear();
     let figures = compare_records(&records_a, &records_b, !args.independent);
     let file = ComparisonFile {
         schema_version: 1,

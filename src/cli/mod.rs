@@ -9,6 +9,7 @@
 mod compare;
 mod gates;
 mod merge;
+mod progress;
 mod run;
 mod shard;
 mod sweep;

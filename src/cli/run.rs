@@ -123,8 +123,10 @@ fn run_plan(plan: &Plan, args: &RunArgs, threads: usize) -> Result<crate::metric
     if !args.quiet {
         eprint!("{}", banner(plan, threads));
     }
-    let summary = simulate(&plan.scenario, plan.seed, plan.replications, threads)
+    let progress = super::progress::bar(u64::from(plan.replications), &plan.scenario.name, args.quiet);
+    let summary = simulate(&plan.scenario, plan.seed, plan.replications, threads, &|| progress.inc(1))
         .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
+    progress.finish_and_clear();
     let path = summary_path(&args.out, &plan.scenario.name);
     write_summary(&path, &summary).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.quiet {
@@ -140,8 +142,11 @@ fn run_shard(plan: &Plan, args: &RunArgs, threads: usize, shard: ShardId) -> Res
         eprint!("{}", banner(plan, threads));
     }
     let indices = shard.replications(plan.replications);
-    let (records, wall) = simulate_records(&plan.scenario, Seeds::same(plan.seed), &indices, threads)
-        .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
+    let progress = super::progress::bar(indices.len() as u64, &plan.scenario.name, args.quiet);
+    let (records, wall) =
+        simulate_records(&plan.scenario, Seeds::same(plan.seed), &indices, threads, &|| progress.inc(1))
+            .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
+    progress.finish_and_clear();
     let info = run_info(&plan.scenario, plan.seed, plan.replications);
     let file = ShardFile::new(info, shard, timing(&records, wall, threads), records);
     let path = args.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));

@@ -82,17 +82,20 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     }
     let mut points = Vec::with_capacity(grid.len());
     let mut gates = Gates::default();
+    let progress =
+        super::progress::bar(grid.len() as u64 * u64::from(replications), &format!("sweep {name}"), args.quiet);
     for (point, scenario) in grid.iter().zip(&scenarios) {
-        let summary =
-            simulate(scenario, seed, replications, threads).map_err(|fault| CliError::Runtime(fault.to_string()))?;
+        let summary = simulate(scenario, seed, replications, threads, &|| progress.inc(1))
+            .map_err(|fault| CliError::Runtime(fault.to_string()))?;
         let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
         if !args.quiet {
             let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            println!("{}", row_summary(&label.join(" "), &summary));
+            progress.suspend(|| println!("{}", row_summary(&label.join(" "), &summary)));
         }
         gates.check(&summary, &scenario.slo, None, true);
         points.push(Point { settings, summary });
     }
+    progress.finish_and_clear();
     write_results(&args.out.join(format!("sweep-{name}")), &axes, &points, args.quiet)?;
     gates.finish(args.junit.as_deref())
 }

@@ -79,6 +79,9 @@ pub fn run_replication(experiment: &Experiment<'_>, seed: u64, index: u32) -> Re
     })
 }
 
+/// Called once per finished replication (from worker threads), for progress.
+pub type OnReplication<'a> = &'a (dyn Fn() + Sync);
+
 /// Runs replications `indices` on up to `threads` threads; results come
 /// back in index order.
 pub fn run_replications(
@@ -86,6 +89,7 @@ pub fn run_replications(
     seed: u64,
     indices: &[u32],
     threads: usize,
+    on_done: OnReplication<'_>,
 ) -> Result<Vec<Replication>, RunFault> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Result<Replication, RunFault>>> = Mutex::new(Vec::with_capacity(indices.len()));
@@ -95,6 +99,7 @@ pub fn run_replications(
             scope.spawn(|| {
                 while let Some(&index) = indices.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let result = run_replication(experiment, seed, index);
+                    on_done();
                     results.lock().expect("no worker panics while holding the lock").push(result);
                 }
             });
@@ -176,7 +181,7 @@ mod tests {
                 horizon: SimTime::ZERO + SimDuration::from_days(120),
                 max_events: DEFAULT_MAX_EVENTS,
             };
-            let results = run_replications(&experiment, 7, &[0, 1], 2).unwrap();
+            let results = run_replications(&experiment, 7, &[0, 1], 2, &|| {}).unwrap();
             let obs = &results[0].observations;
             eprintln!(
                 "{}: events {} outcomes {:?} batches {} incomplete {} lat n {}",

@@ -1,7 +1,7 @@
 //! One scenario end to end: generate its org from the seed, run the
 //! replications, merge their records into a `Summary`.
 
-use super::{DEFAULT_MAX_EVENTS, Experiment, RunFault, run_replications};
+use super::{DEFAULT_MAX_EVENTS, Experiment, OnReplication, RunFault, run_replications};
 use crate::engine::{SimTime, hash_keys};
 use crate::metrics::{ReplicationRecord, RunInfo, Summary, Timing};
 use crate::scenario::Scenario;
@@ -36,6 +36,7 @@ pub fn simulate_records(
     seeds: Seeds,
     indices: &[u32],
     threads: usize,
+    on_done: OnReplication<'_>,
 ) -> Result<(Vec<ReplicationRecord>, Duration), RunFault> {
     let started = Instant::now();
     let org = generate(&scenario.org, seeds.org);
@@ -47,15 +48,21 @@ pub fn simulate_records(
         horizon: SimTime::ZERO + scenario.horizon,
         max_events: DEFAULT_MAX_EVENTS,
     };
-    let results = run_replications(&experiment, seeds.streams, indices, threads)?;
+    let results = run_replications(&experiment, seeds.streams, indices, threads, on_done)?;
     let records = results.iter().map(|r| ReplicationRecord::new(r.index, r.events, r.stop, &r.observations)).collect();
     Ok((records, started.elapsed()))
 }
 
 /// Runs `replications` of `scenario` from `seed` on `threads` threads.
-pub fn simulate(scenario: &Scenario, seed: u64, replications: u32, threads: usize) -> Result<Summary, RunFault> {
+pub fn simulate(
+    scenario: &Scenario,
+    seed: u64,
+    replications: u32,
+    threads: usize,
+    on_done: OnReplication<'_>,
+) -> Result<Summary, RunFault> {
     let indices: Vec<u32> = (0..replications).collect();
-    let (records, wall) = simulate_records(scenario, Seeds::same(seed), &indices, threads)?;
+    let (records, wall) = simulate_records(scenario, Seeds::same(seed), &indices, threads, on_done)?;
     Ok(summarize(scenario, seed, replications, &records, timing(&records, wall, threads)))
 }
 

@@ -23,7 +23,7 @@ fn at_most(value_ms: u64, bound_ms: u64) -> bool {
 }
 
 fn run(scenario: &Scenario, replications: u32) -> Summary {
-    simulate(scenario, SEED, replications, 2).unwrap_or_else(|fault| panic!("{fault}"))
+    simulate(scenario, SEED, replications, 2, &|| {}).unwrap_or_else(|fault| panic!("{fault}"))
 }
 
 /// `hits` out of `trials` is within the 99.9 % normal interval of a
