@@ -3,10 +3,12 @@
 //! scenario against the value its parameters imply, and property tests of
 //! the engine and the model.
 
+mod bad_input;
 mod cli;
 mod common;
 mod determinism;
 mod engine_properties;
+mod fuzz_corpus;
 mod headline;
 mod model_properties;
 mod workflow;

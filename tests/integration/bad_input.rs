@@ -1,0 +1,198 @@
+//! Bad input everywhere, as a table: broken scenario files and flag
+//! combinations. Each must exit 2 with a message naming the file and
+//! line/column or the flag, and the key; none may panic or write a result.
+
+use super::common::{stderr, temp_dir, unbindsim};
+
+const HEAD: &str = "name = \"t\"\nhorizon = \"30d\"\n";
+const WORKLOAD: &str = "[workload]\narrivals = { poisson = \"1/d\" }\n[workload.self-exit]\n";
+
+/// (case, scenario text, text the error must contain).
+fn broken_files() -> Vec<(&'static str, String, &'static str)> {
+    let with = |table: &str| format!("{HEAD}{table}\n{WORKLOAD}");
+    vec![
+        ("unknown top-level key", format!("{HEAD}colour = 1\n{WORKLOAD}"), ":3:1: key `colour`"),
+        ("unknown org key", with("[org]\nmembrs = 10"), "org.membrs"),
+        ("unknown policy key", with("[policy]\nbufer = \"1h\""), "policy.bufer"),
+        ("unknown behaviour key", with("[behaviour]\nlazy = 0.5"), "behaviour.lazy"),
+        ("unknown workload key", format!("{HEAD}[workload]\narivals = 1\n[workload.self-exit]\n"), "arivals"),
+        (
+            "unknown kind key",
+            format!("{HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.admin-batch]\nbatch = 5\n"),
+            "batch",
+        ),
+        ("members as text", with("[org]\nmembers = \"many\""), "org.members"),
+        ("duration as number", with("[policy]\nbuffer = 5"), "policy.buffer"),
+        ("negative duration", with("[policy]\nbuffer = \"-1h\""), "policy.buffer"),
+        ("zero horizon", format!("name = \"t\"\nhorizon = \"0h\"\n{WORKLOAD}"), "horizon"),
+        ("huge horizon", format!("name = \"t\"\nhorizon = \"100000d\"\n{WORKLOAD}"), "horizon"),
+        ("unknown duration unit", with("[policy]\ntoken_ttl = \"3 parsecs\""), "policy.token_ttl"),
+        (
+            "zero rate",
+            format!("{HEAD}[workload]\narrivals = {{ poisson = \"0/d\" }}\n[workload.self-exit]\n"),
+            "poisson",
+        ),
+        (
+            "negative rate",
+            format!("{HEAD}[workload]\narrivals = {{ poisson = \"-5/d\" }}\n[workload.self-exit]\n"),
+            "poisson",
+        ),
+        (
+            "rate without unit",
+            format!("{HEAD}[workload]\narrivals = {{ poisson = \"fast\" }}\n[workload.self-exit]\n"),
+            "poisson",
+        ),
+        ("probability above 1", with("[behaviour]\nskip_app_revoke = 1.5"), "behaviour.skip_app_revoke"),
+        ("negative probability", with("[behaviour]\nforced_cleanup = -0.1"), "behaviour.forced_cleanup"),
+        (
+            "unknown platform in a lockout table",
+            with("[behaviour]\nlockout_given_uninstall = { linux = 0.2 }"),
+            "linux",
+        ),
+        ("batch limit zero", with("[policy]\nbatch_limit = 0"), "policy.batch_limit"),
+        ("zero members", with("[org]\nmembers = 0"), "org.members"),
+        ("members beyond u32", with("[org]\nmembers = 40000000000"), "org.members"),
+        ("too many members", with("[org]\nmembers = 30000000"), "org.members"),
+        ("platform shares not summing to 1", with("[org]\nplatforms = { ios = 0.5 }"), "org.platforms"),
+        ("unknown platform", with("[org]\nplatforms = { symbian = 1.0 }"), "symbian"),
+        ("branching zero", with("[org]\ndepartments = { branching = 0, depth = 2 }"), "org.departments"),
+        ("depth too deep", with("[org]\ndepartments = { branching = 2, depth = 50 }"), "org.departments"),
+        (
+            "devices min above max",
+            with("[org]\ndevices_per_member = { poisson = 2.0, min = 5, max = 2 }"),
+            "org.devices_per_member",
+        ),
+        ("no workload kind", format!("{HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n"), "workload"),
+        ("two workload kinds", format!("{WORKLOAD}[workload.app-grants]\n{HEAD}"), "workload"),
+        ("missing arrivals", format!("{HEAD}[workload]\n[workload.self-exit]\n"), "arrivals"),
+        (
+            "two arrival processes",
+            format!("{HEAD}[workload]\narrivals = {{ poisson = \"1/d\", at = [\"1h\"] }}\n[workload.self-exit]\n"),
+            "workload.arrivals",
+        ),
+        (
+            "every without count",
+            format!("{HEAD}[workload]\narrivals = {{ every = \"1h\" }}\n[workload.self-exit]\n"),
+            "workload.arrivals",
+        ),
+        ("pool without servers", with("[policy]\napproval = { servers = 0, service = \"1h\" }"), "policy.approval"),
+        ("unknown distribution", with("[policy]\nhandover = { gamma = \"1h\" }"), "policy.handover"),
+        (
+            "lognormal sigma zero",
+            with("[policy]\nhandover = { lognormal = { median = \"1h\", sigma = 0 } }"),
+            "policy.handover",
+        ),
+        ("uniform reversed", with("[policy]\nhandover = { uniform = [\"3h\", \"1h\"] }"), "policy.handover"),
+        ("empirical empty", with("[policy]\nhandover = { empirical = [] }"), "policy.handover"),
+        (
+            "tier shares not summing to 1",
+            format!(
+                "{HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.admin-batch]\ntiers = {{ super = 0.5 }}\n"
+            ),
+            "tiers",
+        ),
+        ("wipe on the basic edition", with("[policy]\nedition = \"basic\"\nmdm_wipe = true"), "policy.mdm_wipe"),
+        ("unknown edition", with("[policy]\nedition = \"gold\""), "policy.edition"),
+        ("buffer over 72h", with("[policy]\nbuffer = \"73h\""), "policy.buffer"),
+        ("TOML syntax error", format!("{HEAD}[policy\n{WORKLOAD}"), ":3:"),
+        ("duplicate key", format!("{HEAD}name = \"u\"\n{WORKLOAD}"), ":3:"),
+        ("unknown objective", with("[slo]\nspeed = \"fast\""), "slo.speed"),
+        ("bad objective threshold", with("[slo]\nlockout_rate = \"< 2\""), "slo.lockout_rate"),
+        ("missing base", format!("base = \"nowhere.toml\"\n{HEAD}{WORKLOAD}"), "nowhere.toml"),
+        ("name that is a path", format!("name = \"../x\"\nhorizon = \"30d\"\n{WORKLOAD}"), "name"),
+        ("zero replications in the file", format!("{HEAD}replications = 0\n{WORKLOAD}"), "replications"),
+    ]
+}
+
+#[test]
+fn every_broken_file_exits_2_with_a_located_message_and_writes_nothing() {
+    let directory = temp_dir("bad-files");
+    let cases = broken_files();
+    assert!(cases.len() >= 45, "keep the table large");
+    for (index, (case, text, needle)) in cases.iter().enumerate() {
+        let path = directory.join(format!("case-{index}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let out = directory.join(format!("out-{index}"));
+        let output = unbindsim(&[
+            "run",
+            path.to_str().unwrap(),
+            "--replications",
+            "1",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{case}: {message}");
+        assert!(message.contains(path.to_str().unwrap()), "{case}: the file is not named: {message}");
+        assert!(message.contains(needle), "{case}: `{needle}` not in: {message}");
+        assert!(!message.contains("panicked"), "{case}: {message}");
+        assert!(!out.exists(), "{case}: a result was written");
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn invalid_utf8_a_directory_and_a_missing_file_exit_2() {
+    let directory = temp_dir("bad-bytes");
+    let binary = directory.join("binary.toml");
+    std::fs::write(&binary, [b'n', b'a', 0xff, 0xfe, b'\n']).unwrap();
+    for (target, needle) in [
+        (binary.to_str().unwrap(), "UTF-8"),
+        (directory.to_str().unwrap(), "directory"),
+        ("no/such/file.toml", "cannot read"),
+    ] {
+        let output = unbindsim(&["validate", target]);
+        assert_eq!(output.status.code(), Some(2), "{target}");
+        assert!(stderr(&output).contains(needle), "{target}: {}", stderr(&output));
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn bad_flags_exit_2_naming_the_flag() {
+    let directory = temp_dir("bad-flags");
+    let out = directory.join("out");
+    let out = out.to_str().unwrap();
+    let cases: [(&[&str], &str); 12] = [
+        (&["run", "self-exit", "--members", "0"], "--members"),
+        (&["run", "self-exit", "--replications", "0"], "--replications"),
+        (&["run", "self-exit", "--threads", "0"], "--threads"),
+        (&["run", "self-exit", "--seed=-1"], "--seed"),
+        (&["run", "self-exit", "--shard", "3/3"], "--shard"),
+        (&["run", "self-exit", "--shard", "1"], "--shard"),
+        (&["run", "self-exit", "--baseline", "no-such-summary.json"], "--baseline"),
+        (&["run", "self-exit", "--frobnicate"], "--frobnicate"),
+        (&["run", "self-exit", "--members", "100000000"], "members"),
+        (&["compare", "self-exit", "device-change", "--members", "100", "--replications", "1"], "--replications"),
+        (&["sweep", "self-exit", "--set", "policy.buffer"], "--set"),
+        (&["merge", "no-such-folder"], "no-such-folder"),
+    ];
+    for (args, needle) in cases {
+        let mut args = args.to_vec();
+        args.extend(["--out", out]);
+        let output = unbindsim(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(needle), "{args:?}: `{needle}` not in {}", stderr(&output));
+        assert!(!stderr(&output).contains("panicked"), "{args:?}");
+        assert!(!std::path::Path::new(out).exists(), "{args:?} wrote a result");
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn comparing_different_orgs_is_refused() {
+    let directory = temp_dir("compare-orgs");
+    let other = directory.join("other.toml");
+    std::fs::write(&other, "base = \"device-change\"\nname = \"other\"\n[org]\nmembers = 5000\n").unwrap();
+    let output = unbindsim(&[
+        "compare",
+        "device-change",
+        other.to_str().unwrap(),
+        "--out",
+        directory.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("different orgs"), "{}", stderr(&output));
+    std::fs::remove_dir_all(directory).unwrap();
+}

@@ -1,0 +1,50 @@
+//! Replays every input of every fuzz target's corpus (`fuzz/corpus/<target>/`)
+//! through the same calls the target makes, on stable, so CI guards them
+//! without a fuzzer: none may panic.
+
+use serde::Deserialize;
+use unbindsim::scenario::parse_scenario;
+use unbindsim::scenario::units::{DistValue, parse_duration, parse_rate};
+
+fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
+    let directory = std::path::Path::new("fuzz/corpus").join(target);
+    let mut inputs: Vec<(String, Vec<u8>)> = std::fs::read_dir(&directory)
+        .unwrap_or_else(|e| panic!("{}: {e}", directory.display()))
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (path.display().to_string(), std::fs::read(&path).unwrap())
+        })
+        .collect();
+    inputs.sort();
+    assert!(!inputs.is_empty(), "{target}: empty corpus");
+    inputs
+}
+
+#[test]
+fn scenario_loader_corpus_never_panics() {
+    for (_, data) in corpus("scenario_loader") {
+        if let Ok(text) = std::str::from_utf8(&data)
+            && let Err(error) = parse_scenario("fuzz.toml", text)
+        {
+            let _ = error.to_string();
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Doc {
+    #[serde(rename = "x")]
+    _x: DistValue,
+}
+
+#[test]
+fn units_corpus_never_panics() {
+    for (_, data) in corpus("units") {
+        let Ok(text) = std::str::from_utf8(&data) else { continue };
+        if let Ok(rate) = parse_rate(text) {
+            let _ = (rate.mean_gap(), rate.to_string());
+        }
+        let _ = parse_duration(text);
+        let _ = toml::from_str::<Doc>(&format!("x = {text}"));
+    }
+}
