@@ -6,6 +6,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod crash_safety;
 mod determinism;
 mod engine_properties;
 mod fuzz_corpus;
