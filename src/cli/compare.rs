@@ -4,16 +4,15 @@
 //! difference B−A with its 95 % interval. `--independent` gives B other
 //! streams, to show what pairing buys.
 
-use super::{CliError, load_scenario};
+use super::CliError;
+use super::options::RunOptions;
 use crate::metrics::{FigureComparison, compare_records};
 use crate::report::write_atomic;
-use crate::runner::{Seeds, default_threads, simulate_records};
-use crate::scenario::Scenario;
+use crate::runner::{Seeds, simulate_records};
 use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
@@ -21,22 +20,11 @@ pub struct CompareArgs {
     a: String,
     /// The alternative policy, on the same org.
     b: String,
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    members: Option<u32>,
-    #[arg(long)]
-    seed: Option<u64>,
-    /// At least 2 (intervals need two replications).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(2..=100_000))]
-    replications: Option<u32>,
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    threads: Option<u32>,
     /// Run B on streams independent of A's (no common random numbers).
     #[arg(long)]
     independent: bool,
-    #[arg(long, default_value = "results")]
-    out: PathBuf,
-    #[arg(long)]
-    quiet: bool,
+    #[command(flatten)]
+    options: RunOptions,
 }
 
 /// What `comparison.json` holds.
@@ -54,18 +42,22 @@ struct ComparisonFile<'a> {
 }
 
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
-    let (a, b) = (load_sized(&args.a, args.members)?, load_sized(&args.b, args.members)?);
+    let options = &args.options;
+    let (a, b) = (options.load(&args.a)?, options.load(&args.b)?);
     if a.org != b.org {
         return Err(CliError::BadInput(format!(
             "{} and {} describe different orgs: a comparison needs the same [org] (use base = \"...\" to share it)",
             args.a, args.b
         )));
     }
-    let seed = args.seed.or(a.seed).unwrap_or(super::run::DEFAULT_SEED);
-    let replications = args.replications.or(a.replications).unwrap_or(super::run::DEFAULT_REPLICATIONS).max(2);
-    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
+    let (seed, replications, threads) = (options.seed_for(&a), options.replications_for(&a), options.threads());
+    if replications < 2 {
+        return Err(CliError::BadInput(format!(
+            "--replications {replications}: a comparison needs at least 2 (intervals)"
+        )));
+    }
     let mode = if args.independent { "independent" } else { "paired" };
-    if !args.quiet {
+    if !options.quiet {
         eprintln!(
             "compare {} vs {}: seed {seed}, {replications} replications, {} members, {mode}\n  replay: unbindsim compare {} {} --seed {seed} --replications {replications} --members {}{}",
             a.name,
@@ -79,7 +71,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     }
     let indices: Vec<u32> = (0..replications).collect();
     let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
-    let progress = super::progress::bar(2 * u64::from(replications), "compare", args.quiet);
+    let progress = super::progress::bar(2 * u64::from(replications), "compare", options.quiet);
     let tick = || progress.inc(1);
     let (records_a, _) = simulate_records(&a, Seeds::same(seed), &indices, threads, &tick).map_err(runtime)?;
     let b_seeds = if args.independent { Seeds::independent(seed) } else { Seeds::same(seed) };
@@ -96,7 +88,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         mode,
         figures: &figures,
     };
-    let directory = args.out.join(format!(
+    let directory = options.out.join(format!(
         "compare-{}-vs-{}{}",
         a.name,
         b.name,
@@ -107,20 +99,11 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     text.push('\n');
     write_atomic(&path, text.as_bytes())
         .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
-    if !args.quiet {
+    if !options.quiet {
         print!("{}", comparison_table(&a.name, &b.name, &figures));
         println!("  wrote {}", path.display());
     }
     Ok(())
-}
-
-fn load_sized(reference: &str, members: Option<u32>) -> Result<Scenario, CliError> {
-    let mut scenario = load_scenario(reference)?;
-    if let Some(members) = members {
-        scenario.org.members = members;
-        scenario.org.validate().map_err(|e| CliError::BadInput(format!("--members {members}: {}", e.message)))?;
-    }
-    Ok(scenario)
 }
 
 fn comparison_table(a: &str, b: &str, figures: &BTreeMap<String, FigureComparison>) -> String {

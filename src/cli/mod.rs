@@ -9,6 +9,7 @@
 mod compare;
 mod gates;
 mod merge;
+mod options;
 mod progress;
 mod run;
 mod shard;

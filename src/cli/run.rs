@@ -4,20 +4,17 @@
 //! with `--shard`, run one share of the replications and write a shard file
 //! for `merge`.
 
+use super::CliError;
 use super::gates::{Gates, read_baseline};
+use super::options::RunOptions;
 use super::shard::parse_shard;
-use super::{CliError, load_scenario};
 use crate::metrics::{ShardFile, ShardId};
 use crate::report::{summary_path, summary_table, write_atomic, write_summary};
-use crate::runner::{Seeds, default_threads, run_info, simulate, simulate_records, timing};
+use crate::runner::{Seeds, run_info, simulate, simulate_records, timing};
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
 use std::path::PathBuf;
 
-/// Seed used when neither the flag nor the scenario gives one.
-pub const DEFAULT_SEED: u64 = 42;
-/// Replications used when neither the flag nor the scenario gives a count.
-pub const DEFAULT_REPLICATIONS: u32 = 10;
 /// Memory a run may plan to use before it is refused up front.
 const MEMORY_LIMIT_BYTES: u64 = 16 << 30;
 
@@ -25,24 +22,8 @@ const MEMORY_LIMIT_BYTES: u64 = 16 << 30;
 pub struct RunArgs {
     /// Scenario files or built-in names; all eight seed scenarios if none.
     scenarios: Vec<String>,
-    /// Members of the synthetic org (overrides the scenario).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    members: Option<u32>,
-    /// Seed of the run (overrides the scenario; default 42).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Replications (overrides the scenario; default 10).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    replications: Option<u32>,
-    /// Worker threads (default: all cores); results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    threads: Option<u32>,
-    /// Output directory.
-    #[arg(long, default_value = "results")]
-    out: PathBuf,
-    /// Print nothing but errors.
-    #[arg(long)]
-    quiet: bool,
+    #[command(flatten)]
+    options: RunOptions,
     /// Run only share I of N of the replications (`I/N`, or `auto` / `auto/N`
     /// to read I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX and N from
     /// SLURM_ARRAY_TASK_COUNT) and write a shard file for `merge`.
@@ -65,7 +46,7 @@ struct Plan {
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
-    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
+    let threads = args.options.threads();
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let plans = plan(&args, threads)?;
     let baseline = args.baseline.as_ref().map(read_baseline).transpose()?;
@@ -84,7 +65,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     for plan in &plans {
         let summary = run_plan(plan, &args, threads)?;
         let baseline = baseline.as_ref().filter(|b| b.scenario == summary.scenario);
-        gates.check(&summary, &plan.scenario.slo, baseline, args.quiet);
+        gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);
     }
     gates.finish(args.junit.as_deref())
 }
@@ -98,11 +79,7 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
     };
     let mut plans = Vec::with_capacity(references.len());
     for reference in references {
-        let mut scenario = load_scenario(&reference)?;
-        if let Some(members) = args.members {
-            scenario.org.members = members;
-            scenario.org.validate().map_err(|e| CliError::BadInput(format!("--members {members}: {}", e.message)))?;
-        }
+        let scenario = args.options.load(&reference)?;
         let needed = scenario.org.estimated_bytes().saturating_mul(threads as u64 + 1);
         if needed > MEMORY_LIMIT_BYTES {
             return Err(CliError::BadInput(format!(
@@ -112,24 +89,23 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
                 MEMORY_LIMIT_BYTES >> 30
             )));
         }
-        let seed = args.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED);
-        let replications = args.replications.or(scenario.replications).unwrap_or(DEFAULT_REPLICATIONS);
+        let (seed, replications) = (args.options.seed_for(&scenario), args.options.replications_for(&scenario));
         plans.push(Plan { reference, scenario, seed, replications });
     }
     Ok(plans)
 }
 
 fn run_plan(plan: &Plan, args: &RunArgs, threads: usize) -> Result<crate::metrics::Summary, CliError> {
-    if !args.quiet {
+    if !args.options.quiet {
         eprint!("{}", banner(plan, threads));
     }
-    let progress = super::progress::bar(u64::from(plan.replications), &plan.scenario.name, args.quiet);
+    let progress = super::progress::bar(u64::from(plan.replications), &plan.scenario.name, args.options.quiet);
     let summary = simulate(&plan.scenario, plan.seed, plan.replications, threads, &|| progress.inc(1))
         .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
     progress.finish_and_clear();
-    let path = summary_path(&args.out, &plan.scenario.name);
+    let path = summary_path(&args.options.out, &plan.scenario.name);
     write_summary(&path, &summary).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
-    if !args.quiet {
+    if !args.options.quiet {
         print!("{}", summary_table(&summary));
         println!("  wrote {}\n", path.display());
     }
@@ -138,23 +114,24 @@ fn run_plan(plan: &Plan, args: &RunArgs, threads: usize) -> Result<crate::metric
 
 /// Runs this shard's share of the replications and writes its records.
 fn run_shard(plan: &Plan, args: &RunArgs, threads: usize, shard: ShardId) -> Result<(), CliError> {
-    if !args.quiet {
+    if !args.options.quiet {
         eprint!("{}", banner(plan, threads));
     }
     let indices = shard.replications(plan.replications);
-    let progress = super::progress::bar(indices.len() as u64, &plan.scenario.name, args.quiet);
+    let progress = super::progress::bar(indices.len() as u64, &plan.scenario.name, args.options.quiet);
     let (records, wall) =
         simulate_records(&plan.scenario, Seeds::same(plan.seed), &indices, threads, &|| progress.inc(1))
             .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
     progress.finish_and_clear();
     let info = run_info(&plan.scenario, plan.seed, plan.replications);
     let file = ShardFile::new(info, shard, timing(&records, wall, threads), records);
-    let path = args.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));
+    let path =
+        args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));
     let mut text = serde_json::to_string(&file).map_err(|e| CliError::Runtime(e.to_string()))?;
     text.push('\n');
     write_atomic(&path, text.as_bytes())
         .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
-    if !args.quiet {
+    if !args.options.quiet {
         println!(
             "shard {}/{} of {}: replications {indices:?}, wrote {}",
             shard.index,

@@ -6,9 +6,10 @@
 
 use super::CliError;
 use super::gates::Gates;
+use super::options::RunOptions;
 use crate::metrics::{LatencyReport, Summary};
 use crate::report::write_atomic;
-use crate::runner::{default_threads, simulate};
+use crate::runner::simulate;
 use crate::scenario::load_with_overrides;
 use clap::Args;
 use serde::Serialize;
@@ -24,20 +25,11 @@ pub struct SweepArgs {
     /// `key=v1,v2,…` (a dotted scenario key such as policy.buffer); repeat for a grid.
     #[arg(long = "set", required = true)]
     sets: Vec<String>,
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    members: Option<u32>,
-    #[arg(long)]
-    seed: Option<u64>,
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    replications: Option<u32>,
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    threads: Option<u32>,
-    #[arg(long, default_value = "results")]
-    out: PathBuf,
+    /// Write the objectives' verdicts at every point as JUnit XML.
     #[arg(long)]
     junit: Option<PathBuf>,
-    #[arg(long)]
-    quiet: bool,
+    #[command(flatten)]
+    options: RunOptions,
 }
 
 /// One swept key and its values, as TOML.
@@ -53,6 +45,7 @@ struct Point {
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
+    let options = &args.options;
     let axes: Vec<Axis> = args.sets.iter().map(|set| axis(set)).collect::<Result<_, _>>()?;
     let grid = cartesian(&axes);
     if grid.len() > MAX_POINTS {
@@ -62,18 +55,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     for point in &grid {
         let overrides: Vec<(String, toml::Value)> =
             point.iter().map(|(key, _, value)| (key.clone(), value.clone())).collect();
-        let mut scenario = load_with_overrides(&args.scenario, &overrides)?;
-        if let Some(members) = args.members {
-            scenario.org.members = members;
-            scenario.org.validate().map_err(|e| CliError::BadInput(format!("--members {members}: {}", e.message)))?;
-        }
-        scenarios.push(scenario);
+        scenarios.push(options.sized(load_with_overrides(&args.scenario, &overrides)?)?);
     }
     let name = scenarios[0].name.clone();
-    let seed = args.seed.or(scenarios[0].seed).unwrap_or(super::run::DEFAULT_SEED);
-    let replications = args.replications.or(scenarios[0].replications).unwrap_or(super::run::DEFAULT_REPLICATIONS);
-    let threads = args.threads.map_or_else(default_threads, |t| t as usize);
-    if !args.quiet {
+    let (seed, replications, threads) =
+        (options.seed_for(&scenarios[0]), options.replications_for(&scenarios[0]), options.threads());
+    if !options.quiet {
         eprintln!(
             "sweep {name}: {} points, seed {seed}, {replications} replications each, {} members",
             grid.len(),
@@ -83,12 +70,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let mut points = Vec::with_capacity(grid.len());
     let mut gates = Gates::default();
     let progress =
-        super::progress::bar(grid.len() as u64 * u64::from(replications), &format!("sweep {name}"), args.quiet);
+        super::progress::bar(grid.len() as u64 * u64::from(replications), &format!("sweep {name}"), options.quiet);
     for (point, scenario) in grid.iter().zip(&scenarios) {
         let summary = simulate(scenario, seed, replications, threads, &|| progress.inc(1))
             .map_err(|fault| CliError::Runtime(fault.to_string()))?;
         let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
-        if !args.quiet {
+        if !options.quiet {
             let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
             progress.suspend(|| println!("{}", row_summary(&label.join(" "), &summary)));
         }
@@ -96,7 +83,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         points.push(Point { settings, summary });
     }
     progress.finish_and_clear();
-    write_results(&args.out.join(format!("sweep-{name}")), &axes, &points, args.quiet)?;
+    write_results(&options.out.join(format!("sweep-{name}")), &axes, &points, options.quiet)?;
     gates.finish(args.junit.as_deref())
 }
 

@@ -1,0 +1,64 @@
+//! The options `run`, `compare` and `sweep` share — org size, seed,
+//! replications, threads, output folder, quietness — and how they resolve
+//! against a scenario's own settings (flag, then file, then default).
+
+use super::{CliError, load_scenario};
+use crate::runner::default_threads;
+use crate::scenario::Scenario;
+use clap::Args;
+use std::path::PathBuf;
+
+/// Seed used when neither the flag nor the scenario gives one.
+pub const DEFAULT_SEED: u64 = 42;
+/// Replications used when neither the flag nor the scenario gives a count.
+pub const DEFAULT_REPLICATIONS: u32 = 10;
+
+#[derive(Args, Debug)]
+pub struct RunOptions {
+    /// Members of the synthetic org (overrides the scenario).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub members: Option<u32>,
+    /// Seed of the run (overrides the scenario; default 42).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications (overrides the scenario; default 10).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub replications: Option<u32>,
+    /// Worker threads (default: all cores); results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Output directory.
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+    /// Print nothing but errors (and no progress bar).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl RunOptions {
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(default_threads, |t| t as usize)
+    }
+
+    /// Loads a scenario and applies `--members`.
+    pub fn load(&self, reference: &str) -> Result<Scenario, CliError> {
+        self.sized(load_scenario(reference)?)
+    }
+
+    /// Applies `--members` to a scenario.
+    pub fn sized(&self, mut scenario: Scenario) -> Result<Scenario, CliError> {
+        if let Some(members) = self.members {
+            scenario.org.members = members;
+            scenario.org.validate().map_err(|e| CliError::BadInput(format!("--members {members}: {}", e.message)))?;
+        }
+        Ok(scenario)
+    }
+
+    pub fn seed_for(&self, scenario: &Scenario) -> u64 {
+        self.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED)
+    }
+
+    pub fn replications_for(&self, scenario: &Scenario) -> u32 {
+        self.replications.or(scenario.replications).unwrap_or(DEFAULT_REPLICATIONS)
+    }
+}
