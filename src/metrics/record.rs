@@ -9,6 +9,10 @@ use crate::engine::Stop;
 use crate::model::{Count, Observations, Platform, QueueTally, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 
+/// Largest count a record read from a file may hold: far above any real
+/// run, far below where sums over many replications could overflow.
+const MAX_COUNT: u64 = 1 << 50;
+
 /// Hits out of trials, as stored in a record.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
@@ -153,9 +157,23 @@ impl ReplicationRecord {
             .chain(self.lockouts.iter().copied())
             .chain(self.residue_devices.iter().copied());
         for tally in tallies.chain([self.members_raced, self.residue_members, self.residue_grants]) {
-            if tally.hits > tally.trials {
-                return Err(format!("replication {}: a count has more hits than trials", self.index));
+            if tally.hits > tally.trials || tally.trials > MAX_COUNT {
+                return Err(format!("replication {}: a count has more hits than trials, or is implausibly large", self.index));
             }
+        }
+        if self.residue_by_kind.iter().any(|&hits| hits > self.residue_members.trials) {
+            return Err(format!("replication {}: a residue kind has more members than were unbound", self.index));
+        }
+        let counts = [self.events, self.requests, self.batches, self.untouched, self.done, self.pending, self.locked_out]
+            .into_iter()
+            .chain([self.rolled_back, self.console_batches, self.scope_violations, self.tokens_accepted_after_expiry])
+            .chain(self.races.iter().map(|r| r.events))
+            .chain(self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us]));
+        if counts.into_iter().any(|count| count > MAX_COUNT) {
+            return Err(format!("replication {}: an implausibly large count (above {MAX_COUNT})", self.index));
+        }
+        if self.batches_incomplete > self.batches || self.batches_unrevoked > self.batches {
+            return Err(format!("replication {}: more unfinished batches than batches", self.index));
         }
         Ok(())
     }

@@ -48,3 +48,19 @@ fn units_corpus_never_panics() {
         let _ = toml::from_str::<Doc>(&format!("x = {text}"));
     }
 }
+
+#[test]
+fn shard_reader_corpus_never_panics() {
+    use unbindsim::metrics::{ShardFile, merge_shards};
+    let mut merged = 0;
+    for (name, data) in corpus("shard_reader") {
+        let Ok(text) = std::str::from_utf8(&data) else { continue };
+        let Ok(shard) = serde_json::from_str::<ShardFile>(text) else { continue };
+        if shard.check().is_ok() {
+            let alone = merge_shards(std::slice::from_ref(&shard));
+            merged += usize::from(alone.is_ok() && name.contains("-0-of-1"));
+            let _ = merge_shards(&[shard.clone(), shard]);
+        }
+    }
+    assert!(merged > 0, "a complete one-shard run in the corpus merges");
+}
