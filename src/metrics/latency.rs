@@ -103,15 +103,17 @@ impl LatencyHistogram {
         Ok(bytes)
     }
 
-    /// Decodes a histogram written by [`to_v2_bytes`](Self::to_v2_bytes)
-    /// (V2 with DEFLATE is accepted too).
+    /// Decodes a histogram written by [`to_v2_bytes`](Self::to_v2_bytes).
     ///
-    /// Fails unless `bytes` hold exactly one histogram with this type's
-    /// range and precision. The clamped count is restored as the number of
+    /// Fails unless `bytes` hold exactly one uncompressed V2 histogram with
+    /// this type's range and precision; the header is checked before any
+    /// decoding, so a crafted header cannot make the decoder allocate more
+    /// than the input's size. The clamped count is restored as the number of
     /// samples equivalent to [`HIGHEST_TRACKABLE_LATENCY_MS`], which also
     /// takes in any genuine sample within that top bucket (0.1 % below 20
     /// years).
     pub fn from_v2_bytes(bytes: &[u8]) -> Result<Self, String> {
+        check_v2_header(bytes)?;
         let mut unread = bytes;
         let histogram: Histogram<u64> = Deserializer::new()
             .deserialize(&mut unread)
@@ -153,6 +155,37 @@ impl<'de> Deserialize<'de> for LatencyHistogram {
             .map_err(|error| serde::de::Error::custom(format!("latency histogram is not base64: {error}")))?;
         LatencyHistogram::from_v2_bytes(&bytes).map_err(serde::de::Error::custom)
     }
+}
+
+/// The uncompressed V2 cookie, header size and header field offsets.
+const V2_COOKIE: u32 = 0x1c84_9313;
+const V2_HEADER_BYTES: usize = 40;
+
+/// Checks the V2 header of `bytes` against this type's layout: cookie,
+/// payload length equal to what follows, no normalizing offset, and our
+/// precision and range.
+fn check_v2_header(bytes: &[u8]) -> Result<(), String> {
+    let header = bytes.get(..V2_HEADER_BYTES).ok_or("HdrHistogram V2 bytes shorter than the 40-byte header")?;
+    let word = |at: usize| u32::from_be_bytes(header[at..at + 4].try_into().expect("4 bytes"));
+    let long = |at: usize| u64::from_be_bytes(header[at..at + 8].try_into().expect("8 bytes"));
+    if word(0) != V2_COOKIE {
+        return Err(format!("not an uncompressed HdrHistogram V2 encoding (cookie {:#x})", word(0)));
+    }
+    if word(4) as usize != bytes.len() - V2_HEADER_BYTES {
+        return Err(format!(
+            "V2 payload length {} does not match the {} bytes present",
+            word(4),
+            bytes.len() - V2_HEADER_BYTES
+        ));
+    }
+    let found = (word(8), word(12), long(16), long(24));
+    let expected = (0, u32::from(SIGNIFICANT_DIGITS), LOWEST_DISCERNIBLE_LATENCY_MS, HIGHEST_TRACKABLE_LATENCY_MS);
+    if found != expected {
+        return Err(format!(
+            "latency histogram header (offset, digits, lowest, highest) {found:?}, expected {expected:?}"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that a decoded histogram has the range and precision of
@@ -288,7 +321,17 @@ mod tests {
         let mut bytes = histogram_of_micros(&[1_000]).to_v2_bytes().expect("encodes");
         bytes.push(0);
         let error = LatencyHistogram::from_v2_bytes(&bytes).expect_err("trailing byte");
-        assert!(error.contains("1 bytes follow"), "{error}");
+        assert!(error.contains("does not match"), "{error}");
+    }
+
+    #[test]
+    fn a_crafted_header_is_refused_before_decoding() {
+        let mut bytes = histogram_of_micros(&[1_000]).to_v2_bytes().expect("encodes");
+        bytes[4..8].copy_from_slice(&u32::MAX.to_be_bytes()); // claims a 4 GiB payload
+        assert!(LatencyHistogram::from_v2_bytes(&bytes).is_err());
+        let mut bytes = histogram_of_micros(&[1_000]).to_v2_bytes().expect("encodes");
+        bytes[12..16].copy_from_slice(&5u32.to_be_bytes()); // five digits: a far larger counts array
+        assert!(LatencyHistogram::from_v2_bytes(&bytes).is_err());
     }
 
     #[test]

@@ -158,17 +158,26 @@ impl ReplicationRecord {
             .chain(self.residue_devices.iter().copied());
         for tally in tallies.chain([self.members_raced, self.residue_members, self.residue_grants]) {
             if tally.hits > tally.trials || tally.trials > MAX_COUNT {
-                return Err(format!("replication {}: a count has more hits than trials, or is implausibly large", self.index));
+                return Err(format!(
+                    "replication {}: a count has more hits than trials, or is implausibly large",
+                    self.index
+                ));
             }
         }
         if self.residue_by_kind.iter().any(|&hits| hits > self.residue_members.trials) {
             return Err(format!("replication {}: a residue kind has more members than were unbound", self.index));
         }
-        let counts = [self.events, self.requests, self.batches, self.untouched, self.done, self.pending, self.locked_out]
-            .into_iter()
-            .chain([self.rolled_back, self.console_batches, self.scope_violations, self.tokens_accepted_after_expiry])
-            .chain(self.races.iter().map(|r| r.events))
-            .chain(self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us]));
+        let counts =
+            [self.events, self.requests, self.batches, self.untouched, self.done, self.pending, self.locked_out]
+                .into_iter()
+                .chain([
+                    self.rolled_back,
+                    self.console_batches,
+                    self.scope_violations,
+                    self.tokens_accepted_after_expiry,
+                ])
+                .chain(self.races.iter().map(|r| r.events))
+                .chain(self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us]));
         if counts.into_iter().any(|count| count > MAX_COUNT) {
             return Err(format!("replication {}: an implausibly large count (above {MAX_COUNT})", self.index));
         }

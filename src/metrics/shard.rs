@@ -4,6 +4,7 @@
 
 use super::record::ReplicationRecord;
 use super::summary::{RunInfo, SCHEMA_VERSION, Summary, Timing};
+use crate::scenario::build::MAX_REPLICATIONS;
 use serde::{Deserialize, Serialize};
 
 /// Marks a file as a shard result.
@@ -47,6 +48,12 @@ impl ShardFile {
         }
         if self.schema_version != SCHEMA_VERSION {
             return Err(format!("schema version {} (this build reads {SCHEMA_VERSION})", self.schema_version));
+        }
+        if self.info.replications > MAX_REPLICATIONS {
+            return Err(format!(
+                "{} replications, more than the {MAX_REPLICATIONS} a run may have",
+                self.info.replications
+            ));
         }
         if self.shard.count == 0 || self.shard.index >= self.shard.count {
             return Err(format!("shard {}/{} is not a valid share", self.shard.index, self.shard.count));
