@@ -40,7 +40,7 @@
 //! key is skipped when it surfaces and an `EventId` held after its event
 //! fired or was cancelled can never cancel another event. Once the slab and
 //! heap have grown to the peak number of pending events, scheduling
-//! allocates nothing.
+//! allocates nothing (but for the rare renumbering).
 
 use super::time::SimTime;
 
