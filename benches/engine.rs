@@ -124,7 +124,7 @@ fn hold(c: &mut Criterion) {
             assert_eq!(heap.len() as u64, n);
         }
 
-        // The engine's queue: schedule + pop through the slab.
+        // The engine's queue: schedule + pop through the radix heap.
         {
             let mut increments = Increments::new(n);
             let mut queue: EventQueue<u32> = EventQueue::new();

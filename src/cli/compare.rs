@@ -8,7 +8,7 @@ use super::CliError;
 use super::options::RunOptions;
 use crate::metrics::{FigureComparison, compare_records};
 use crate::report::write_atomic;
-use crate::runner::{Seeds, simulate_records};
+use crate::runner::{Seeds, Task, simulate_tasks};
 use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -72,11 +72,15 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let indices: Vec<u32> = (0..replications).collect();
     let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
     let progress = super::progress::bar(2 * u64::from(replications), "compare", options.quiet);
-    let tick = || progress.inc(1);
-    let (records_a, _) = simulate_records(&a, Seeds::same(seed), &indices, threads, &tick).map_err(runtime)?;
     let b_seeds = if args.independent { Seeds::independent(seed) } else { Seeds::same(seed) };
-    let (records_b, _) = simulate_records(&b, b_seeds, &indices, threads, &tick).map_err(runtime)?;
+    let tasks = [
+        Task { scenario: &a, seeds: Seeds::same(seed), indices: &indices },
+        Task { scenario: &b, seeds: b_seeds, indices: &indices },
+    ];
+    let mut sides = simulate_tasks(&tasks, threads, &|_| progress.inc(1)).into_iter();
     progress.finish_and_clear();
+    let (records_a, _) = sides.next().expect("one result per task").map_err(runtime)?;
+    let (records_b, _) = sides.next().expect("one result per task").map_err(runtime)?;
     let figures = compare_records(&records_a, &records_b, !args.independent);
     let file = ComparisonFile {
         schema_version: 1,

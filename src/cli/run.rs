@@ -1,16 +1,17 @@
-//! `unbindsim run`: load and check every scenario, then for each one print
-//! the seed and parameters, generate the org, run the replications, write
+//! `unbindsim run`: load and check every scenario and print each one's seed
+//! and parameters; run all their replications on one pool of threads (orgs
+//! shared where scenarios agree on them); then, scenario by scenario, write
 //! the summary atomically, print its table and gate on its objectives — or,
-//! with `--shard`, run one share of the replications and write a shard file
-//! for `merge`.
+//! with `--shard`, write one share of the replications as a shard file for
+//! `merge`.
 
 use super::CliError;
 use super::gates::{Gates, read_baseline};
 use super::options::RunOptions;
 use super::shard::parse_shard;
-use crate::metrics::{ShardFile, ShardId};
+use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
 use crate::report::{summary_path, summary_table, write_atomic, write_summary};
-use crate::runner::{Seeds, run_info, simulate, simulate_records, timing};
+use crate::runner::{Seeds, Task, TaskResult, run_info, simulate_tasks, summarize, timing};
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
 use std::path::PathBuf;
@@ -58,16 +59,51 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             baseline.scenario
         )));
     }
-    if let Some(shard) = shard {
-        return plans.iter().try_for_each(|plan| run_shard(plan, &args, threads, shard));
+    if !args.options.quiet {
+        plans.iter().for_each(|plan| eprint!("{}", banner(plan, threads)));
     }
+    let indices: Vec<Vec<u32>> = plans
+        .iter()
+        .map(|plan| match shard {
+            Some(shard) => shard.replications(plan.replications),
+            None => (0..plan.replications).collect(),
+        })
+        .collect();
+    let results = simulate_plans(&plans, &indices, threads, args.options.quiet);
     let mut gates = Gates::default();
-    for plan in &plans {
-        let summary = run_plan(plan, &args, threads)?;
+    for (plan, result) in plans.iter().zip(results) {
+        let (records, wall) =
+            result.map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
+        let timing = timing(&records, wall, threads);
+        if let Some(shard) = shard {
+            write_shard(plan, &args, shard, timing, records)?;
+            continue;
+        }
+        let summary = summarize(&plan.scenario, plan.seed, plan.replications, &records, timing);
+        write_and_print(&summary, &args)?;
         let baseline = baseline.as_ref().filter(|b| b.scenario == summary.scenario);
         gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);
     }
-    gates.finish(args.junit.as_deref())
+    if shard.is_some() { Ok(()) } else { gates.finish(args.junit.as_deref()) }
+}
+
+/// Every plan's replications `indices` on one pool of threads, behind one
+/// progress bar.
+fn simulate_plans(plans: &[Plan], indices: &[Vec<u32>], threads: usize, quiet: bool) -> Vec<TaskResult> {
+    let tasks: Vec<Task<'_>> = plans
+        .iter()
+        .zip(indices)
+        .map(|(plan, indices)| Task { scenario: &plan.scenario, seeds: Seeds::same(plan.seed), indices })
+        .collect();
+    let total = indices.iter().map(|indices| indices.len() as u64).sum();
+    let label = match plans {
+        [one] => one.scenario.name.clone(),
+        _ => format!("{} scenarios", plans.len()),
+    };
+    let progress = super::progress::bar(total, &label, quiet);
+    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
+    progress.finish_and_clear();
+    results
 }
 
 /// Loads and checks every scenario before anything runs.
@@ -95,36 +131,27 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
     Ok(plans)
 }
 
-fn run_plan(plan: &Plan, args: &RunArgs, threads: usize) -> Result<crate::metrics::Summary, CliError> {
+fn write_and_print(summary: &Summary, args: &RunArgs) -> Result<(), CliError> {
+    let path = summary_path(&args.options.out, &summary.scenario);
+    write_summary(&path, summary).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.options.quiet {
-        eprint!("{}", banner(plan, threads));
-    }
-    let progress = super::progress::bar(u64::from(plan.replications), &plan.scenario.name, args.options.quiet);
-    let summary = simulate(&plan.scenario, plan.seed, plan.replications, threads, &|| progress.inc(1))
-        .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
-    progress.finish_and_clear();
-    let path = summary_path(&args.options.out, &plan.scenario.name);
-    write_summary(&path, &summary).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
-    if !args.options.quiet {
-        print!("{}", summary_table(&summary));
+        print!("{}", summary_table(summary));
         println!("  wrote {}\n", path.display());
     }
-    Ok(summary)
+    Ok(())
 }
 
-/// Runs this shard's share of the replications and writes its records.
-fn run_shard(plan: &Plan, args: &RunArgs, threads: usize, shard: ShardId) -> Result<(), CliError> {
-    if !args.options.quiet {
-        eprint!("{}", banner(plan, threads));
-    }
-    let indices = shard.replications(plan.replications);
-    let progress = super::progress::bar(indices.len() as u64, &plan.scenario.name, args.options.quiet);
-    let (records, wall) =
-        simulate_records(&plan.scenario, Seeds::same(plan.seed), &indices, threads, &|| progress.inc(1))
-            .map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
-    progress.finish_and_clear();
+/// Writes this shard's records as a shard file for `merge`.
+fn write_shard(
+    plan: &Plan,
+    args: &RunArgs,
+    shard: ShardId,
+    timing: Timing,
+    records: Vec<ReplicationRecord>,
+) -> Result<(), CliError> {
+    let indices: Vec<u32> = records.iter().map(|record| record.index).collect();
     let info = run_info(&plan.scenario, plan.seed, plan.replications);
-    let file = ShardFile::new(info, shard, timing(&records, wall, threads), records);
+    let file = ShardFile::new(info, shard, timing, records);
     let path =
         args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));
     let mut text = serde_json::to_string(&file).map_err(|e| CliError::Runtime(e.to_string()))?;

@@ -9,7 +9,7 @@ use super::gates::Gates;
 use super::options::RunOptions;
 use crate::metrics::{LatencyReport, Summary};
 use crate::report::write_atomic;
-use crate::runner::simulate;
+use crate::runner::{Seeds, Task, simulate_tasks, summarize, timing};
 use crate::scenario::load_with_overrides;
 use clap::Args;
 use serde::Serialize;
@@ -71,18 +71,22 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let mut gates = Gates::default();
     let progress =
         super::progress::bar(grid.len() as u64 * u64::from(replications), &format!("sweep {name}"), options.quiet);
-    for (point, scenario) in grid.iter().zip(&scenarios) {
-        let summary = simulate(scenario, seed, replications, threads, &|| progress.inc(1))
-            .map_err(|fault| CliError::Runtime(fault.to_string()))?;
+    let indices: Vec<u32> = (0..replications).collect();
+    let tasks: Vec<Task<'_>> =
+        scenarios.iter().map(|scenario| Task { scenario, seeds: Seeds::same(seed), indices: &indices }).collect();
+    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
+    progress.finish_and_clear();
+    for ((point, scenario), result) in grid.iter().zip(&scenarios).zip(results) {
+        let (records, wall) = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
+        let summary = summarize(scenario, seed, replications, &records, timing(&records, wall, threads));
         let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
         if !options.quiet {
             let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            progress.suspend(|| println!("{}", row_summary(&label.join(" "), &summary)));
+            println!("{}", row_summary(&label.join(" "), &summary));
         }
         gates.check(&summary, &scenario.slo, None, true);
         points.push(Point { settings, summary });
     }
-    progress.finish_and_clear();
     write_results(&options.out.join(format!("sweep-{name}")), &axes, &points, options.quiet)?;
     gates.finish(args.junit.as_deref())
 }

@@ -17,6 +17,7 @@
 
 mod dist;
 mod queue;
+mod radix_heap;
 mod rng;
 mod sim;
 mod time;

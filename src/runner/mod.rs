@@ -2,12 +2,14 @@
 //! spread over threads, results gathered in replication order so the merged
 //! result does not depend on the thread count or on which thread ran what.
 //!
-//! **Architecture invariant:** parallelism lives here, across replications;
-//! a single run is sequential.
+//! **Architecture invariant:** parallelism lives here, across replications
+//! and scenarios; a single replication is sequential.
 
 mod simulate;
+mod tasks;
 
-pub use simulate::{Seeds, run_info, simulate, simulate_records, summarize, timing};
+pub use simulate::{Seeds, run_info, simulate, summarize, timing};
+pub use tasks::{Task, TaskResult, simulate_tasks};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};
 use crate::model::{Behaviour, IllegalTransition, Observations, Org, Policy, Workload, World, finish};
@@ -64,7 +66,8 @@ pub fn replication_streams(seed: u64, index: u32) -> Streams {
 pub fn run_replication(experiment: &Experiment<'_>, seed: u64, index: u32) -> Result<Replication, RunFault> {
     let started = Instant::now();
     let streams = replication_streams(seed, index);
-    let mut world = World::new(experiment.org, experiment.policy, experiment.behaviour, experiment.workload, streams);
+    let mut world = World::new(experiment.org, experiment.policy, experiment.behaviour, experiment.workload, streams)
+        .observed_until(experiment.horizon);
     let mut simulation = Simulation::new(streams);
     world.start(&mut simulation.context());
     let stop = simulation
@@ -82,35 +85,30 @@ pub fn run_replication(experiment: &Experiment<'_>, seed: u64, index: u32) -> Re
 /// Called once per finished replication (from worker threads), for progress.
 pub type OnReplication<'a> = &'a (dyn Fn() + Sync);
 
-/// Runs replications `indices` on up to `threads` threads; results come
-/// back in index order.
-pub fn run_replications(
-    experiment: &Experiment<'_>,
-    seed: u64,
-    indices: &[u32],
-    threads: usize,
-    on_done: OnReplication<'_>,
-) -> Result<Vec<Replication>, RunFault> {
+/// Runs `work(0..jobs)` on up to `threads` worker threads, each taking the
+/// next job in order as it frees up; the results come back in job order,
+/// whichever thread ran what.
+pub fn run_pool<R: Send>(jobs: usize, threads: usize, work: impl Fn(usize) -> R + Sync) -> Vec<R> {
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Result<Replication, RunFault>>> = Mutex::new(Vec::with_capacity(indices.len()));
-    let workers = threads.clamp(1, indices.len().max(1));
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(jobs));
+    let workers = threads.clamp(1, jobs.max(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                while let Some(&index) = indices.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let result = run_replication(experiment, seed, index);
-                    on_done();
-                    results.lock().expect("no worker panics while holding the lock").push(result);
+                loop {
+                    let job = next.fetch_add(1, Ordering::Relaxed);
+                    if job >= jobs {
+                        break;
+                    }
+                    let result = work(job);
+                    results.lock().expect("no worker panics while holding the lock").push((job, result));
                 }
             });
         }
     });
     let mut results = results.into_inner().expect("workers joined");
-    results.sort_by_key(|result| match result {
-        Ok(replication) => replication.index,
-        Err(fault) => fault.replication,
-    });
-    results.into_iter().collect()
+    results.sort_by_key(|(job, _)| *job);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// The number of threads to use when the user does not say.
@@ -181,7 +179,8 @@ mod tests {
                 horizon: SimTime::ZERO + SimDuration::from_days(120),
                 max_events: DEFAULT_MAX_EVENTS,
             };
-            let results = run_replications(&experiment, 7, &[0, 1], 2, &|| {}).unwrap();
+            let results: Vec<Replication> =
+                run_pool(2, 2, |index| run_replication(&experiment, 7, index as u32).unwrap());
             let obs = &results[0].observations;
             eprintln!(
                 "{}: events {} outcomes {:?} batches {} incomplete {} lat n {}",

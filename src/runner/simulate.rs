@@ -1,12 +1,12 @@
-//! One scenario end to end: generate its org from the seed, run the
+//! Scenarios end to end: generate each org from its seed, run the
 //! replications, merge their records into a `Summary`.
 
-use super::{DEFAULT_MAX_EVENTS, Experiment, OnReplication, RunFault, run_replications};
-use crate::engine::{SimTime, hash_keys};
+use super::tasks::{Task, simulate_tasks};
+use super::{OnReplication, RunFault};
+use crate::engine::hash_keys;
 use crate::metrics::{ReplicationRecord, RunInfo, Summary, Timing};
 use crate::scenario::Scenario;
-use crate::synth::generate;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The seeds of a run: the org is generated from one, the replications'
 /// streams derive from the other. A plain run uses the same seed for both;
@@ -29,30 +29,6 @@ impl Seeds {
     }
 }
 
-/// Replication records of `scenario` for the replication `indices`, and the
-/// wall time they took.
-pub fn simulate_records(
-    scenario: &Scenario,
-    seeds: Seeds,
-    indices: &[u32],
-    threads: usize,
-    on_done: OnReplication<'_>,
-) -> Result<(Vec<ReplicationRecord>, Duration), RunFault> {
-    let started = Instant::now();
-    let org = generate(&scenario.org, seeds.org);
-    let experiment = Experiment {
-        org: &org,
-        policy: &scenario.policy,
-        behaviour: &scenario.behaviour,
-        workload: &scenario.workload,
-        horizon: SimTime::ZERO + scenario.horizon,
-        max_events: DEFAULT_MAX_EVENTS,
-    };
-    let results = run_replications(&experiment, seeds.streams, indices, threads, on_done)?;
-    let records = results.iter().map(|r| ReplicationRecord::new(r.index, r.events, r.stop, &r.observations)).collect();
-    Ok((records, started.elapsed()))
-}
-
 /// Runs `replications` of `scenario` from `seed` on `threads` threads.
 pub fn simulate(
     scenario: &Scenario,
@@ -62,7 +38,8 @@ pub fn simulate(
     on_done: OnReplication<'_>,
 ) -> Result<Summary, RunFault> {
     let indices: Vec<u32> = (0..replications).collect();
-    let (records, wall) = simulate_records(scenario, Seeds::same(seed), &indices, threads, on_done)?;
+    let task = Task { scenario, seeds: Seeds::same(seed), indices: &indices };
+    let (records, wall) = simulate_tasks(&[task], threads, &|_| on_done()).pop().expect("one result per task")?;
     Ok(summarize(scenario, seed, replications, &records, timing(&records, wall, threads)))
 }
 

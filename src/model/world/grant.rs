@@ -7,9 +7,18 @@
 //! tokens learns of the revocation after the propagation delay. Any other
 //! app honours the access token until it expires: its remaining validity is
 //! uniform over the token lifetime (tokens are refreshed as used).
+//!
+//! The app's first use of the token after revocation is settled when the
+//! grant is revoked, not by an event: once revoked, a grant stays revoked
+//! until its acceptance window ends (a vendor unbind fires at that end), so
+//! nothing between revocation and the use can change whether it is
+//! accepted. A use inside the window and no later than the horizon is a
+//! race, tallied at once — the same count an event would give, without
+//! visiting the grant again at a random later moment.
 
 use super::super::ids::{GrantId, MemberId};
 use super::super::observe::RaceKind;
+use super::super::org::Grant;
 use super::super::state::{GrantState, IllegalTransition};
 use super::purpose::Purpose;
 use super::{Event, RequestKind, World};
@@ -35,12 +44,11 @@ fn revoke(
 ) -> Result<(), IllegalTransition> {
     world.set_grant(grant, GrantState::Revoked)?;
     world.obs.races[RaceKind::TokenAfterDisable.index()].units.trials += 1;
-    let accept_until = acceptance_end(world, ctx, grant);
-    world.grants[grant.index()].accept_until = accept_until;
     let key = grant.stream_key();
+    let accept_until = acceptance_end(world, ctx, grant);
     let first_use = ctx.now() + world.sample(&world.behaviour.app_use_gap, key, Purpose::AppUse, 0);
-    if first_use < accept_until {
-        ctx.schedule_at(first_use, Event::TokenUse { grant });
+    if first_use < accept_until && first_use <= world.horizon {
+        token_used(world, grant, ctx.now(), first_use);
     }
     let behaviour = world.behaviour;
     let skipped = kind.member_revokes_grants() && world.chance(key, Purpose::SkipRevoke, behaviour.skip_app_revoke);
@@ -78,20 +86,15 @@ fn token_expiry(world: &World<'_>, grant: GrantId, revoked_at: SimTime) -> SimTi
     revoked_at + SimDuration::from_micros(remaining.max(1))
 }
 
-/// The app uses the member's token: accepted means a race.
-pub(super) fn token_use(world: &mut World<'_>, ctx: &Context<'_, Event>, grant: GrantId) {
-    let run = world.grants[grant.index()];
-    let now = ctx.now();
-    if run.state != GrantState::Revoked || now >= run.accept_until {
-        return;
-    }
+/// The app used the member's token at `used_at`, inside its acceptance
+/// window: a race.
+fn token_used(world: &mut World<'_>, grant: GrantId, revoked_at: SimTime, used_at: SimTime) {
     let tally = &mut world.obs.races[RaceKind::TokenAfterDisable.index()];
     tally.events += 1;
     tally.units.hits += 1;
-    let app = world.org.apps[world.org.grants[grant.index()].app.index()];
-    let member = world.org.grants[grant.index()].member;
+    let Grant { member, app } = world.org.grants[grant.index()];
     world.members[member.index()].flags |= u16::from(RaceKind::TokenAfterDisable.flag());
-    if !app.native_unbind && now >= token_expiry(world, grant, world.members[member.index()].revoked_at) {
+    if !world.org.apps[app.index()].native_unbind && used_at >= token_expiry(world, grant, revoked_at) {
         world.obs.tokens_accepted_after_expiry += 1;
     }
 }

@@ -82,9 +82,6 @@ pub enum Event {
     AutoLogout {
         device: DeviceId,
     },
-    TokenUse {
-        grant: GrantId,
-    },
     VendorUnbind {
         grant: GrantId,
     },
@@ -167,7 +164,6 @@ struct DeviceRun {
 #[derive(Clone, Copy, Debug, Default)]
 struct GrantRun {
     state: GrantState,
-    accept_until: SimTime,
     app_data_left: bool,
 }
 
@@ -203,6 +199,8 @@ pub struct World<'a> {
     untouched: u32,
     split_members: Range<u32>,
     split_deadline: SimTime,
+    /// When the run will be read; nothing after it is observed.
+    horizon: SimTime,
     obs: Observations,
 }
 
@@ -242,8 +240,17 @@ impl<'a> World<'a> {
             untouched: org.members.len() as u32,
             split_members: 0..0,
             split_deadline: SimTime::NEVER,
+            horizon: SimTime::NEVER,
             obs: Observations::default(),
         }
+    }
+
+    /// Observes the run only up to `horizon` (the default: until it drains).
+    /// Outcomes settled at a decision (a token use to come) count only if
+    /// they fall no later than the horizon.
+    pub fn observed_until(mut self, horizon: SimTime) -> Self {
+        self.horizon = horizon;
+        self
     }
 
     /// Schedules the workload's first arrival.
@@ -315,10 +322,6 @@ impl Model for World<'_> {
                 Ok(())
             }
             Event::AutoLogout { device } => device::auto_logout(self, ctx, device),
-            Event::TokenUse { grant } => {
-                grant::token_use(self, ctx, grant);
-                Ok(())
-            }
             Event::VendorUnbind { grant } => self.set_grant(grant, GrantState::VendorUnbound),
             Event::RollbackDeadline => split::rollback(self),
             Event::ArchivePurge => {
