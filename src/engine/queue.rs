@@ -126,8 +126,15 @@ impl<E> EventQueue<E> {
 
     /// Removes and returns the earliest live event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        self.pop_through(SimTime::NEVER)
+    }
+
+    /// Removes and returns the earliest live event if it is due no later
+    /// than `horizon` (one search of the queue, where a peek and a pop would
+    /// take two).
+    pub fn pop_through(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
         loop {
-            let (key, event) = self.heap.pop()?;
+            let (key, event) = self.heap.pop_if(|key| time_of(key) <= horizon)?;
             if self.is_cancelled(key) {
                 continue;
             }

@@ -7,9 +7,12 @@
 //! the bucket named by the highest bit in which it differs from `last`
 //! (bucket 0: equal to it; bucket `b`: highest differing bit `b - 1`). All
 //! keys of a lower bucket are less than all keys of a higher one, so the
-//! least key lives in the lowest non-empty bucket. To extract it, that
-//! bucket is scanned for its least key, which becomes `last`, and the
-//! bucket's keys are redistributed — each to a strictly lower bucket.
+//! least key lives in the lowest non-empty bucket. A short bucket is
+//! searched for it by a scan; a long one is redistributed around it: its
+//! least key becomes `last` and every other key moves to a strictly lower
+//! bucket. When the key that leaves empties the lowest bucket, it becomes
+//! `last` without moving any other key (they all differ from it at the same
+//! highest bit as before).
 //!
 //! A key therefore moves at most 128 times in its life, and in practice a
 //! handful; pushing is an append. Everything is sequential appends and
@@ -24,6 +27,9 @@
 
 /// Buckets: one for keys equal to `last`, one per bit of a `u128`.
 const BUCKETS: usize = 129;
+/// Longest lowest bucket searched by a scan instead of redistributed (six
+/// cache lines of entries).
+const SCAN_LIMIT: usize = 16;
 
 /// A key split in two words, so an entry is aligned to 8 bytes, not 16.
 struct Entry<V> {
@@ -70,26 +76,58 @@ impl<V> RadixHeap<V> {
         self.place(Entry { high: (key >> 64) as u64, low: key as u64, value });
     }
 
-    /// The least key, moved into bucket 0 if it was not there already.
+    /// The least key, without removing it.
     pub(crate) fn peek(&mut self) -> Option<u128> {
-        if self.buckets[0].is_empty() {
-            self.redistribute_lowest()?;
-        }
-        self.buckets[0].last().map(Entry::key)
+        let (bucket, position) = self.locate_least()?;
+        Some(self.buckets[bucket][position].key())
     }
 
     pub(crate) fn pop(&mut self) -> Option<(u128, V)> {
-        self.peek()?;
-        self.buckets[0].pop().map(|entry| (entry.key(), entry.value))
+        self.pop_if(|_| true)
     }
 
-    /// Empties the lowest non-empty bucket around its least key, which
-    /// becomes `last` and lands in bucket 0. `None` when the heap is empty.
-    fn redistribute_lowest(&mut self) -> Option<()> {
+    /// Removes the least key and its value if `wanted` says so of the key.
+    pub(crate) fn pop_if(&mut self, wanted: impl FnOnce(u128) -> bool) -> Option<(u128, V)> {
+        let (bucket, position) = self.locate_least()?;
+        if !wanted(self.buckets[bucket][position].key()) {
+            return None;
+        }
+        let entry = self.buckets[bucket].swap_remove(position);
+        if bucket > 0 && self.buckets[bucket].is_empty() {
+            // Every other key lies in a higher bucket and differs from the
+            // new `last` at the same highest bit as from the old one.
+            self.occupied &= !(1 << (bucket - 1));
+            self.last = entry.key();
+        }
+        Some((entry.key(), entry.value))
+    }
+
+    /// The bucket and position of the least key: in bucket 0 if it is not
+    /// empty, else in the lowest non-empty bucket — found by a scan when
+    /// that bucket is short, after redistributing it when it is long.
+    /// `None` when the heap is empty.
+    #[inline]
+    fn locate_least(&mut self) -> Option<(usize, usize)> {
+        if !self.buckets[0].is_empty() {
+            return Some((0, 0));
+        }
         if self.occupied == 0 {
             return None;
         }
         let bucket = self.occupied.trailing_zeros() as usize + 1;
+        let entries = &self.buckets[bucket];
+        if entries.len() <= SCAN_LIMIT {
+            let least =
+                (1..entries.len()).fold(0, |least, i| if entries[i].key() < entries[least].key() { i } else { least });
+            return Some((bucket, least));
+        }
+        self.redistribute(bucket);
+        Some((0, 0))
+    }
+
+    /// Empties `bucket` around its least key, which becomes `last` and
+    /// lands in bucket 0; every other key moves to a lower bucket.
+    fn redistribute(&mut self, bucket: usize) {
         self.occupied &= !(1 << (bucket - 1));
         let mut entries = std::mem::take(&mut self.buckets[bucket]);
         self.last = entries.iter().map(Entry::key).min().expect("an occupied bucket holds entries");
@@ -97,7 +135,6 @@ impl<V> RadixHeap<V> {
             self.place(entry);
         }
         self.buckets[bucket] = entries;
-        Some(())
     }
 
     /// Re-places every entry relative to `least`, a key below `last`.

@@ -110,21 +110,27 @@ impl<E> Simulation<E> {
     {
         let limit = self.events_processed.saturating_add(max_events);
         loop {
-            match self.queue.peek_time() {
-                None => return Ok(Stop::Drained),
-                Some(time) if time > horizon => {
-                    self.now = horizon;
-                    return Ok(Stop::Horizon);
-                }
-                Some(_) if self.events_processed >= limit => return Ok(Stop::EventLimit),
-                Some(_) => {}
-            }
-            let (time, event) = self.queue.pop().expect("peeked event");
+            let next = if self.events_processed < limit { self.queue.pop_through(horizon) } else { None };
+            let Some((time, event)) = next else { return Ok(self.stop_reason(horizon)) };
             debug_assert!(time >= self.now, "clock went back");
             self.now = time;
             self.events_processed += 1;
             let mut ctx = Context { now: time, queue: &mut self.queue, streams: &self.streams };
             model.handle(event, &mut ctx)?;
+        }
+    }
+
+    /// Why a run that takes no further event stops: nothing is pending, the
+    /// next event lies after `horizon` (the clock moves there), or the
+    /// event limit was reached with an event due.
+    fn stop_reason(&mut self, horizon: SimTime) -> Stop {
+        match self.queue.peek_time() {
+            None => Stop::Drained,
+            Some(time) if time > horizon => {
+                self.now = horizon;
+                Stop::Horizon
+            }
+            Some(_) => Stop::EventLimit,
         }
     }
 }
