@@ -1,7 +1,8 @@
 //! Provisioning: the scenario's synthetic members as SCIM users and its
 //! departments as groups, created at a bounded rate. Users and groups that
-//! already exist are kept (an inactive user is made active again, so a
-//! soft-unbind replay has something to unbind); re-running is idempotent.
+//! already exist are kept (before a soft-unbind replay an inactive user is
+//! made active again, so the replay has something to unbind); re-running
+//! is idempotent.
 
 use super::replay::{PlannedRequest, attempts};
 use super::schedule::{group_name, user_name, user_prefix};
@@ -37,6 +38,8 @@ pub struct Limits {
     pub rate_per_sec: f64,
     pub concurrency: usize,
     pub retries: u32,
+    /// Make inactive users active again (before a soft-unbind replay).
+    pub reactivate: bool,
 }
 
 /// Creates what is missing and returns every member's id.
@@ -66,7 +69,7 @@ pub async fn provision(
     let (created, failed) = run_paced(client, requests, limits).await;
     report.users_created = created;
     report.errors += failed;
-    if config.patch {
+    if config.patch && limits.reactivate {
         let requests = reactivate.iter().map(|id| patch_active(id)).collect();
         let (done, failed) = run_paced(client, requests, limits).await;
         report.users_reactivated = done;
@@ -148,6 +151,19 @@ fn plain(method: Method, path: String, body: Option<Vec<u8>>) -> PlannedRequest 
     PlannedRequest { method, path, body, operations: 0..0, offset: Duration::ZERO, anchor: Duration::ZERO }
 }
 
+/// Provisioning is idempotent (a user created twice is a 409), so a
+/// timeout or a failed connection is retried too, within the same budget.
+async fn attempts_until_answered(client: &ScimClient, request: &PlannedRequest, budget: u32) -> Outcome {
+    let mut outcome = Outcome::Timeout;
+    for _ in 0..=budget {
+        outcome = attempts(client, request, budget).await.0;
+        if matches!(outcome, Outcome::Status(_)) {
+            break;
+        }
+    }
+    outcome
+}
+
 /// Sends `requests` at most `rate` per second and `concurrency` at a time;
 /// returns (succeeded, failed). A 409 (already exists) is neither.
 async fn run_paced(client: &ScimClient, requests: Vec<PlannedRequest>, limits: Limits) -> (u64, u64) {
@@ -160,7 +176,7 @@ async fn run_paced(client: &ScimClient, requests: Vec<PlannedRequest>, limits: L
         let permit = semaphore.clone().acquire_owned().await.expect("the semaphore is never closed");
         let client = client.clone();
         tasks.spawn(async move {
-            let (outcome, _, _) = attempts(&client, &request, limits.retries).await;
+            let outcome = attempts_until_answered(&client, &request, limits.retries).await;
             drop(permit);
             outcome
         });

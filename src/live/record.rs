@@ -52,8 +52,11 @@ pub struct Counters {
     pub abandoned: u64,
     pub retries: u64,
     pub late_starts: u64,
-    /// Requests that found every `--concurrency` slot busy at their intended time.
+    /// Requests held back because every `--concurrency` slot was busy at or
+    /// after their intended time (the service had not answered yet).
     pub waited_for_slot: u64,
+    /// Late starts with a slot free: the client itself fell behind.
+    pub late_starts_client: u64,
     pub bulk_operations_failed: u64,
     pub by_status: BTreeMap<u16, u64>,
     pub connection_errors_by_kind: BTreeMap<&'static str, u64>,
@@ -124,6 +127,7 @@ impl Recorder {
         self.counters.waited_for_slot += u64::from(waited_for_slot);
         if sent.saturating_duration_since(intended) > LATE_START_THRESHOLD {
             self.counters.late_starts += 1;
+            self.counters.late_starts_client += u64::from(!waited_for_slot);
         }
     }
 

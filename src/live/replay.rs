@@ -175,6 +175,9 @@ pub async fn replay(
     let (tx, mut rx) = mpsc::unbounded_channel::<Completion>();
     tokio::pin!(interrupt);
     let (mut in_flight, mut dispatched, mut stop) = (0u64, 0usize, Stop::Complete);
+    // Until when the dispatcher was held up by a full set of slots: a
+    // request intended before then was late because of the service.
+    let mut backlog_until = started;
     'dispatch: for index in 0..requests.len() {
         let intended = started + requests[index].offset;
         let (permit, waited) = loop {
@@ -193,7 +196,11 @@ pub async fn replay(
             }
         };
         let sent = Instant::now();
-        recorder.sent(intended, sent, waited);
+        let held_by_slots = waited || intended < backlog_until;
+        if waited {
+            backlog_until = sent;
+        }
+        recorder.sent(intended, sent, held_by_slots);
         in_flight += 1;
         dispatched += 1;
         let (client, requests, tx) = (client.clone(), requests.clone(), tx.clone());

@@ -92,6 +92,8 @@ pub struct RequestCounts {
     /// Requests that found every `--concurrency` slot taken by requests the
     /// service had not answered yet: late because of the service.
     pub waited_for_slot: u64,
+    /// Late starts with a free slot: the client itself fell behind.
+    pub late_starts_client: u64,
     pub operations: u64,
     pub bulk_operations_failed: u64,
 }
@@ -172,6 +174,7 @@ pub fn request_counts(counters: &Counters, planned: u64, operations: u64) -> Req
         late_starts: counters.late_starts,
         late_start_threshold_ms: LATE_START_THRESHOLD.as_millis() as u64,
         waited_for_slot: counters.waited_for_slot,
+        late_starts_client: counters.late_starts_client,
         operations,
         bulk_operations_failed: counters.bulk_operations_failed,
     }
@@ -256,14 +259,15 @@ pub fn live_table(summary: &LiveSummary) -> String {
         r.retries
     );
     out += &format!(
-        "  rate: intended {:.1}/s, achieved {:.1}/s over {:.1}s; late starts {} (> {} ms), {} waited for one of the {} slots{}\n",
+        "  rate: intended {:.1}/s, achieved {:.1}/s over {:.1}s; late starts {} (> {} ms; {} held by the {} busy slots, {} by the client itself){}\n",
         m.rate.intended_per_sec,
         m.rate.achieved_per_sec,
         m.rate.duration_s,
         r.late_starts,
         r.late_start_threshold_ms,
-        r.waited_for_slot,
+        r.late_starts - r.late_starts_client,
         t.concurrency,
+        r.late_starts_client,
         if m.rate.client_bottleneck { " — the client, not the server, was the bottleneck" } else { "" }
     );
     for (name, p) in &m.request_latency_ms {

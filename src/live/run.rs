@@ -113,7 +113,12 @@ async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadErr
         ScimClient::new(&config.url, config.token.as_deref(), config.timeout, pool).map_err(LoadError::BadInput)?;
     let (client, service) = discover(client).await?;
     check_mode(config.mode, &service)?;
-    let limits = provision::Limits { rate_per_sec: config.rate_per_sec, concurrency: pool, retries: config.retries };
+    let limits = provision::Limits {
+        rate_per_sec: config.rate_per_sec,
+        concurrency: pool,
+        retries: config.retries,
+        reactivate: config.mode == Mode::Patch,
+    };
     let Provisioned { ids, report: provision } =
         provision::provision(&client, &service, &config.scenario.name, &schedule.org, limits)
             .await
@@ -304,8 +309,7 @@ fn live_metrics(
             intended_per_sec: if intended_s > 0.0 { planned as f64 / intended_s } else { 0.0 },
             achieved_per_sec: if duration_s > 0.0 { completed as f64 / duration_s } else { 0.0 },
             duration_s,
-            client_bottleneck: recorder.counters.late_starts.saturating_sub(recorder.counters.waited_for_slot) * 100
-                > recorder.counters.sent.max(1),
+            client_bottleneck: recorder.counters.late_starts_client * 100 > recorder.counters.sent.max(1),
         },
     }
 }
