@@ -103,8 +103,9 @@ fn plan_bulk(schedule: &Schedule, ids: &[String], limits: BulkLimits, batch_limi
     for (index, id) in ids.iter().enumerate() {
         let operation = bulk_delete_operation(id);
         let same_run = index > first && same_batch(schedule, first, index);
-        let fits = chunk.len() < max_operations && bytes + operation.len() + 1 <= max_bytes;
-        if !chunk.is_empty() && !(same_run && fits) {
+        // Each operation after the first also takes a comma.
+        let fits = chunk.len() < max_operations && bytes + operation.len() < max_bytes;
+        if !(chunk.is_empty() || same_run && fits) {
             requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk)), first..index));
             chunk.clear();
             first = index;

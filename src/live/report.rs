@@ -130,6 +130,9 @@ pub struct SimVsLive {
     pub sim_replayed_ms: LatencyReport,
     /// The same batches, with the service's real confirmation times.
     pub live_ms: LatencyReport,
+    /// Per finished batch, live minus sim: what the real service (and the
+    /// client's pacing) added to the model's prediction.
+    pub live_minus_sim_ms: Percentiles,
     /// For reference: the simulator's batch latency (devices confirmed too),
     /// which a SCIM service cannot observe.
     pub sim_batch_latency_ms: LatencyReport,
@@ -180,13 +183,20 @@ pub fn request_counts(counters: &Counters, planned: u64, operations: u64) -> Req
     }
 }
 
-/// Batch latencies, model and live, of the replayed batches: (sim, live).
+/// Batch latencies of the replayed batches.
+pub struct BatchLatencies {
+    pub sim: LatencyReport,
+    pub live: LatencyReport,
+    pub live_minus_sim: Percentiles,
+}
+
+/// Batch latencies, model and live, of the replayed batches.
 pub fn batch_latencies(
     schedule: &Schedule,
     requests: &[PlannedRequest],
     recorder: &Recorder,
     started: Instant,
-) -> (LatencyReport, LatencyReport) {
+) -> BatchLatencies {
     let batches = schedule.batches.len();
     let mut sim_last = vec![SimTime::ZERO; batches];
     let mut live_last: Vec<Option<SimTime>> = vec![Some(SimTime::ZERO); batches];
@@ -203,15 +213,23 @@ pub fn batch_latencies(
     }
     let mut sim = LatencyHistogram::new();
     let mut live = LatencyHistogram::new();
+    let mut added_us = Histogram::<u64>::new(3).expect("a valid precision");
     let mut incomplete = 0;
     for (batch, scheduled) in schedule.batches.iter().enumerate() {
         sim.record_micros((sim_last[batch] - scheduled.decided_at).as_micros());
         match live_last[batch] {
-            Some(last) => live.record_micros((last - scheduled.decided_at).as_micros()),
+            Some(last) => {
+                live.record_micros((last - scheduled.decided_at).as_micros());
+                added_us.saturating_record((last - sim_last[batch]).as_micros());
+            }
             None => incomplete += 1,
         }
     }
-    (latency_report(&sim, batches as u64, 0), latency_report(&live, batches as u64, incomplete))
+    BatchLatencies {
+        sim: latency_report(&sim, batches as u64, 0),
+        live: latency_report(&live, batches as u64, incomplete),
+        live_minus_sim: percentiles(&added_us),
+    }
 }
 
 fn micros(duration: std::time::Duration) -> crate::engine::SimDuration {
@@ -295,7 +313,8 @@ pub fn sim_vs_live_table(table: &SimVsLive) -> String {
         table.figure, "figure", "sim (all reps)", "sim (replayed)", "live"
     );
     let columns = [&table.sim_all_replications_ms, &table.sim_replayed_ms, &table.live_ms];
-    let rows: [(&str, fn(&LatencyReport) -> Option<f64>); 5] = [
+    type Read = fn(&LatencyReport) -> Option<f64>;
+    let rows: [(&str, Read); 5] = [
         ("p50", |r| r.p50.map(|v| v as f64)),
         ("p90", |r| r.p90.map(|v| v as f64)),
         ("p99", |r| r.p99.map(|v| v as f64)),
@@ -307,5 +326,10 @@ pub fn sim_vs_live_table(table: &SimVsLive) -> String {
         out += &format!("    {name:<10} {:>16} {:>16} {:>16}\n", cells[0], cells[1], cells[2]);
     }
     let counts: Vec<String> = columns.iter().map(|c| format!("{} ({} inc.)", c.count, c.incomplete)).collect();
-    out + &format!("    {:<10} {:>16} {:>16} {:>16}\n", "batches", counts[0], counts[1], counts[2])
+    out += &format!("    {:<10} {:>16} {:>16} {:>16}\n", "batches", counts[0], counts[1], counts[2]);
+    let added = &table.live_minus_sim_ms;
+    out + &format!(
+        "    live − sim per batch (what the service added): p50 {:.1}ms  p90 {:.1}ms  max {:.1}ms\n",
+        added.p50, added.p90, added.max
+    )
 }

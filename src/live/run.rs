@@ -233,10 +233,9 @@ fn summarize(
 ) -> Result<LiveSummary, LoadError> {
     let replayed = &mut live.replayed;
     let hlog = replayed.recorder.finish_hlog(replayed.finished, wall_start);
-    let (sim_replayed, live_batches) =
-        report::batch_latencies(schedule, &live.requests, &replayed.recorder, replayed.started);
+    let batches = report::batch_latencies(schedule, &live.requests, &replayed.recorder, replayed.started);
     let (sim_revocation, sim_batch) = report::sim_side(sim);
-    let metrics = live_metrics(&live.requests, replayed, live_batches.clone(), schedule.operations.len() as u64);
+    let metrics = live_metrics(&live.requests, replayed, batches.live.clone(), schedule.operations.len() as u64);
     let stop_reason = stop_reason(config, replayed.stop, &replayed.recorder);
     let status_reason = stop_reason.clone().or(live.verify_error.clone());
     let nothing_lost = metrics.requests.accounted
@@ -263,8 +262,9 @@ fn summarize(
         sim_vs_live: SimVsLive {
             figure: "decision → last account cut (sim) / confirmed by the service (live)",
             sim_all_replications_ms: sim_revocation,
-            sim_replayed_ms: sim_replayed,
-            live_ms: live_batches,
+            sim_replayed_ms: batches.sim,
+            live_ms: batches.live,
+            live_minus_sim_ms: batches.live_minus_sim,
             sim_batch_latency_ms: sim_batch,
         },
         timing: LiveTiming {
