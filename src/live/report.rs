@@ -213,7 +213,8 @@ pub fn batch_latencies(
     }
     let mut sim = LatencyHistogram::new();
     let mut live = LatencyHistogram::new();
-    let mut added_us = Histogram::<u64>::new(3).expect("a valid precision");
+    // Up to ~11.6 days in microseconds; longer differences saturate.
+    let mut added_us = Histogram::<u64>::new_with_bounds(1, 1_000_000_000_000, 3).expect("valid bounds");
     let mut incomplete = 0;
     for (batch, scheduled) in schedule.batches.iter().enumerate() {
         sim.record_micros((sim_last[batch] - scheduled.decided_at).as_micros());
