@@ -336,6 +336,79 @@ mod tests {
         assert!(requests.iter().all(|r| r.body.as_ref().unwrap().len() as u64 <= tight.max_payload_bytes));
     }
 
+    /// A small in-process HTTP server: the first `busy` connections get a
+    /// 429 with `Retry-After: 0`, the rest a 204.
+    async fn server(busy: usize) -> url::Url {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for connection in 0.. {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut buffer = vec![0u8; 4096];
+                let mut read = 0;
+                while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                    read += socket.read(&mut buffer[read..]).await.unwrap();
+                }
+                let response: &[u8] = if connection < busy {
+                    b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+                };
+                socket.write_all(response).await.unwrap();
+            }
+        });
+        url::Url::parse(&format!("http://{address}/scim/v2")).unwrap()
+    }
+
+    fn client(base: &url::Url) -> ScimClient {
+        ScimClient::new(base, Some("t"), Duration::from_secs(5), 4).unwrap()
+    }
+
+    #[tokio::test]
+    async fn retries_429_within_the_budget_and_reports_the_last_status() {
+        let base = server(2).await;
+        let request = request(Method::DELETE, "Users/a".into(), None, 0..1);
+        assert_eq!(attempts(&client(&base), &request, 3).await, (Outcome::Status(204), 2, 0));
+        let base = server(5).await;
+        assert_eq!(attempts(&client(&base), &request, 1).await, (Outcome::Status(429), 1, 0));
+    }
+
+    #[tokio::test]
+    async fn a_replay_counts_every_request_once_and_every_retry_apart() {
+        // Two 429s in all: whichever requests get them, each retries within its budget.
+        let base = server(2).await;
+        let schedule = schedule(&[(0, 0), (0, 0), (1, 1), (1, 1), (2, 2)]);
+        let ids: Vec<String> = (0..5).map(|i| format!("id{i}")).collect();
+        let mut requests = plan(&schedule, &ids, Mode::Delete, None);
+        let pacing = Pacing { retries: 2, ..pacing(200.0, 1000.0) };
+        set_intended_times(&mut requests, &schedule, &pacing);
+        let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending()).await;
+        let counters = &replayed.recorder.counters;
+        assert_eq!(replayed.stop, Stop::Complete);
+        assert_eq!((counters.sent, counters.ok, counters.retries), (5, 5, 2));
+        assert_eq!(counters.by_status.get(&204), Some(&5));
+        assert!(counters.accounted());
+        assert!(replayed.recorder.confirmed_at.iter().all(Option::is_some));
+    }
+
+    #[tokio::test]
+    async fn a_dead_service_stops_the_replay_as_down() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        drop(listener);
+        let schedule = schedule(&[(0, 0); 40]);
+        let ids: Vec<String> = (0..40).map(|i| format!("id{i}")).collect();
+        let mut requests = plan(&schedule, &ids, Mode::Delete, None);
+        let pacing = Pacing { down_limit: Duration::from_millis(100), ..pacing(100.0, 1.0) };
+        set_intended_times(&mut requests, &schedule, &pacing);
+        let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending()).await;
+        assert!(matches!(replayed.stop, Stop::ServiceDown(_)), "{:?}", replayed.stop);
+        let counters = &replayed.recorder.counters;
+        assert!(counters.sent < 40 && counters.connection_error > 0 && counters.accounted());
+        assert_eq!(counters.connection_errors_by_kind.get("refused"), Some(&counters.connection_error));
+    }
+
     #[test]
     fn backoff_honours_retry_after_within_the_cap() {
         assert_eq!(backoff(Some(Duration::from_secs(2)), 0), Duration::from_secs(2));

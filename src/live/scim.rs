@@ -156,7 +156,8 @@ impl ScimClient {
     pub async fn service_config(&self) -> Result<ServiceConfig, String> {
         let response = self.send(Method::GET, "ServiceProviderConfig", None).await.map_err(|o| describe(&o))?;
         if !response.ok() {
-            return Err(format!("GET {}: status {}", self.url("ServiceProviderConfig"), response.status));
+            let hint = auth_hint(response.status);
+            return Err(format!("GET {}: status {}{hint}", self.url("ServiceProviderConfig"), response.status));
         }
         Ok(ServiceConfig::from_json(&response.json()?))
     }
@@ -179,7 +180,11 @@ impl ScimClient {
             );
             let response = self.send(Method::GET, &path, None).await.map_err(|o| describe(&o))?;
             if !response.ok() {
-                return Err(format!("GET {endpoint} (filter {filter}): status {}", response.status));
+                return Err(format!(
+                    "GET {endpoint} (filter {filter}): status {}{}",
+                    response.status,
+                    auth_hint(response.status)
+                ));
             }
             let page = response.json()?;
             let items = page["Resources"].as_array().cloned().unwrap_or_default();
@@ -260,6 +265,15 @@ pub fn bulk_statuses(response: &Value) -> Vec<u16> {
             _ => 0,
         })
         .collect()
+}
+
+/// What to check after a 401 or 403.
+fn auth_hint(status: u16) -> &'static str {
+    match status {
+        401 => " (unauthorized: does the service need --token, or another one?)",
+        403 => " (forbidden: the --token lacks the rights to do this)",
+        _ => "",
+    }
 }
 
 /// A human description of a failed attempt.
