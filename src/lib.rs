@@ -10,10 +10,11 @@
 //! Layers, each knowing only the ones before it: [`engine`] (generic
 //! kernel), [`model`] (the enterprise), [`synth`] (synthetic orgs),
 //! [`scenario`] (the file format), [`metrics`], [`runner`], [`report`] and
-//! [`cli`]. See `ARCHITECTURE.md` for the map and its invariants.
+//! [`cli`], with [`live`] replaying a scenario against a real SCIM service. See `ARCHITECTURE.md` for the map and its invariants.
 
 pub mod cli;
 pub mod engine;
+pub mod live;
 pub mod metrics;
 pub mod model;
 pub mod report;

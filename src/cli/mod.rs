@@ -1,4 +1,4 @@
-//! The command line: `run`, `validate` and `scenarios`. Parses flags with
+//! The command line: `run`, `compare`, `sweep`, `merge`, `load`, `validate` and `scenarios`. Parses flags with
 //! clap, loads and checks every scenario before running any (so bad input
 //! writes nothing), prints the seed and parameters first, and maps errors
 //! to exit codes: 2 for bad input, 1 for runtime failures.
@@ -8,6 +8,7 @@
 
 mod compare;
 mod gates;
+mod load;
 mod merge;
 mod options;
 mod progress;
@@ -46,6 +47,8 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Run the full grid of --set key=v1,v2,... values, with common random numbers across points.
     Sweep(sweep::SweepArgs),
+    /// Replay a scenario's unbinds against a real SCIM 2.0 service and compare with the simulation.
+    Load(load::LoadArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (or built-in scenario names).
@@ -104,6 +107,7 @@ pub fn main() -> i32 {
         Command::Compare(args) => compare::compare(args),
         Command::Merge(args) => merge::merge(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Load(args) => load::load(args),
         Command::Validate { files } => validate(&files),
         Command::Scenarios => {
             list_scenarios();

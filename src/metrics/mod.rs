@@ -28,5 +28,5 @@ pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
 pub use slo::{SloOutcome, Verdict, any_failed, evaluate, minimum_samples_for_quantile, verdict_table};
 pub use summary::{
     EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OutcomeReport, QueueReport, RaceKindReport,
-    RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing,
+    RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,
 };

@@ -278,7 +278,7 @@ impl Merged {
     }
 }
 
-fn latency_report(histogram: &LatencyHistogram, batches: u64, incomplete: u64) -> LatencyReport {
+pub fn latency_report(histogram: &LatencyHistogram, batches: u64, incomplete: u64) -> LatencyReport {
     let summary: Option<LatencySummary> = histogram.summary();
     let null_reason = summary.is_none().then(|| match batches {
         0 => "no batch was decided before the horizon".to_owned(),

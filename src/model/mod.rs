@@ -22,4 +22,4 @@ pub use observe::{Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally
 pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
 pub use platform::{Platform, Residue, ResidueKind};
 pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome, StateMachine};
-pub use world::{Event, World, finish};
+pub use world::{AccountRevocation, Event, World, finish};

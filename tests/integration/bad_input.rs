@@ -154,7 +154,8 @@ fn bad_flags_exit_2_naming_the_flag() {
     let directory = temp_dir("bad-flags");
     let out = directory.join("out");
     let out = out.to_str().unwrap();
-    let cases: [(&[&str], &str); 12] = [
+    const URL: &str = "http://127.0.0.1:9/v2";
+    let cases: [(&[&str], &str); 23] = [
         (&["run", "self-exit", "--members", "0"], "--members"),
         (&["run", "self-exit", "--replications", "0"], "--replications"),
         (&["run", "self-exit", "--threads", "0"], "--threads"),
@@ -167,6 +168,17 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["compare", "self-exit", "device-change", "--members", "100", "--replications", "1"], "--replications"),
         (&["sweep", "self-exit", "--set", "policy.buffer"], "--set"),
         (&["merge", "no-such-folder"], "no-such-folder"),
+        (&["load", "admin-batch", "--url", "not a url"], "--url"),
+        (&["load", "admin-batch", "--url", "ftp://127.0.0.1/scim"], "--url"),
+        (&["load", "admin-batch", "--url", URL, "--rate", "0/s"], "--rate"),
+        (&["load", "admin-batch", "--url", URL, "--rate", "fast"], "--rate"),
+        (&["load", "admin-batch", "--url", URL, "--members", "0"], "--members"),
+        (&["load", "admin-batch", "--url", URL, "--members", "5000000"], "--members"),
+        (&["load", "admin-batch", "--url", URL, "--concurrency", "0"], "--concurrency"),
+        (&["load", "admin-batch", "--url", URL, "--concurrency", "100000"], "--concurrency"),
+        (&["load", "admin-batch", "--url", URL, "--mode", "sideways"], "--mode"),
+        (&["load", "admin-batch", "--url", URL, "--speedup", "0"], "--speedup"),
+        (&["load", "admin-batch", "--url", URL, "--members", "500", "--speedup", "1"], "--speedup"),
     ];
     for (args, needle) in cases {
         let mut args = args.to_vec();

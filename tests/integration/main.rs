@@ -1,7 +1,7 @@
 //! The integration tests, one binary: the command line end to end,
 //! determinism across threads and runs, the headline figure of each seed
 //! scenario against the value its parameters imply, and property tests of
-//! the engine and the model.
+//! the engine and the model, and live load against a real SCIM server.
 
 mod bad_input;
 mod cli;
@@ -11,5 +11,6 @@ mod determinism;
 mod engine_properties;
 mod fuzz_corpus;
 mod headline;
+mod live;
 mod model_properties;
 mod workflow;

@@ -413,3 +413,35 @@ impl World<'_> {
         run.residue = run.residue.with(kind);
     }
 }
+
+/// One member whose account a run revoked: when its request was decided,
+/// when the account was cut, and the batch it was cut in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountRevocation {
+    pub member: MemberId,
+    pub batch: u32,
+    pub decided_at: SimTime,
+    pub revoked_at: SimTime,
+}
+
+impl World<'_> {
+    /// Every member whose account is cut (revoked or fully unbound) so far,
+    /// in order of revocation time, then batch, then member id. App-only
+    /// revocations and device changes keep the account and are left out.
+    pub fn account_revocations(&self) -> Vec<AccountRevocation> {
+        let mut out: Vec<AccountRevocation> = self
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(_, run)| matches!(run.state, MemberState::Revoked | MemberState::Unbound) && run.batch != NONE)
+            .map(|(index, run)| AccountRevocation {
+                member: MemberId(index as u32),
+                batch: run.batch,
+                decided_at: self.batches[run.batch as usize].decided_at,
+                revoked_at: run.revoked_at,
+            })
+            .collect();
+        out.sort_by_key(|r| (r.revoked_at, r.batch, r.member.0));
+        out
+    }
+}

@@ -1,0 +1,160 @@
+//! `unbindsim load`: replay a scenario's unbinds against a real SCIM 2.0
+//! service (see `live`). Every flag is checked here, before anything is
+//! sent or written; bad flags exit 2 naming the flag.
+
+use super::CliError;
+use super::options::RunOptions;
+use crate::live::{Limits, LoadConfig, LoadError, Mode};
+use crate::scenario::units::{parse_duration, parse_rate};
+use clap::{Args, ValueEnum};
+use std::time::Duration;
+use url::Url;
+
+#[derive(Args, Debug)]
+pub struct LoadArgs {
+    /// Scenario file or built-in name whose unbind workload is replayed.
+    scenario: String,
+    /// Kind of service the load goes to.
+    #[arg(long, value_enum, default_value = "scim")]
+    target: Target,
+    /// SCIM base URL (http or https), the one /ServiceProviderConfig is under.
+    #[arg(long)]
+    url: String,
+    #[command(flatten)]
+    options: RunOptions,
+    /// Most requests per second, for provisioning and replay (`200/s`, `5000/min`).
+    #[arg(long, default_value = "200/s")]
+    rate: String,
+    /// Most requests in flight at once.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Bearer token sent to the service (never logged or written).
+    #[arg(long)]
+    token: Option<String>,
+    /// patch: PATCH active=false (soft); delete: DELETE (hard); bulk: POST /Bulk of DELETEs.
+    #[arg(long, value_enum, default_value = "patch")]
+    mode: ModeArg,
+    /// Model time per wall time: 3600 replays an hour of the scenario per second.
+    #[arg(long, default_value_t = 3600.0)]
+    speedup: f64,
+    /// Retries of a request answered 429 or 503 (honouring Retry-After).
+    #[arg(long, default_value_t = 3)]
+    retries: u32,
+    /// Timeout of one attempt (`10s`, `500ms`).
+    #[arg(long, default_value = "10s")]
+    timeout: String,
+    /// Stop when the service gives no response this long while connections fail.
+    #[arg(long, default_value = "10s")]
+    down_limit: String,
+    /// Refuse a replay planned to last longer than this.
+    #[arg(long, default_value = "1h")]
+    max_duration: String,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Target {
+    Scim,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ModeArg {
+    Patch,
+    Delete,
+    Bulk,
+}
+
+/// How long a stopped run waits for the requests in flight.
+const DRAIN_LIMIT: Duration = Duration::from_secs(5);
+
+pub fn load(args: LoadArgs) -> Result<(), CliError> {
+    let config = config(&args)?;
+    match crate::live::run(&config) {
+        Ok(_) => Ok(()),
+        Err(LoadError::BadInput(message)) => Err(CliError::BadInput(message)),
+        Err(LoadError::Runtime(message)) => Err(CliError::Runtime(message)),
+        Err(LoadError::Lost(message)) => Err(CliError::GateFailed(message)),
+    }
+}
+
+fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
+    let Target::Scim = args.target;
+    let url = parse_url(&args.url)?;
+    let rate = parse_rate(&args.rate).map_err(|e| bad("--rate", &e))?.per_sec();
+    if rate > Limits::MAX_RATE_PER_SEC {
+        return Err(bad("--rate", &format!("at most {}/s", Limits::MAX_RATE_PER_SEC)));
+    }
+    if args.concurrency == 0 || args.concurrency > Limits::MAX_CONCURRENCY {
+        return Err(bad(
+            "--concurrency",
+            &format!("must be 1 to {}, got {}", Limits::MAX_CONCURRENCY, args.concurrency),
+        ));
+    }
+    if !(args.speedup.is_finite() && args.speedup > 0.0) {
+        return Err(bad("--speedup", &format!("must be a positive number, got {}", args.speedup)));
+    }
+    if args.retries > Limits::MAX_RETRIES {
+        return Err(bad("--retries", &format!("at most {}, got {}", Limits::MAX_RETRIES, args.retries)));
+    }
+    if args.options.members.is_some_and(|m| m > Limits::MAX_MEMBERS) {
+        return Err(bad("--members", &format!("a live run provisions at most {} members", Limits::MAX_MEMBERS)));
+    }
+    let scenario = args.options.load(&args.scenario)?;
+    if scenario.org.members > Limits::MAX_MEMBERS {
+        return Err(bad(
+            "--members",
+            &format!(
+                "{} has {} members; a live run provisions at most {}; pass a smaller --members",
+                args.scenario,
+                scenario.org.members,
+                Limits::MAX_MEMBERS
+            ),
+        ));
+    }
+    Ok(LoadConfig {
+        seed: args.options.seed_for(&scenario),
+        replications: args.options.replications_for(&scenario),
+        threads: args.options.threads(),
+        scenario,
+        url,
+        token: args.token.clone(),
+        mode: match args.mode {
+            ModeArg::Patch => Mode::Patch,
+            ModeArg::Delete => Mode::Delete,
+            ModeArg::Bulk => Mode::Bulk,
+        },
+        rate_per_sec: rate,
+        concurrency: args.concurrency,
+        speedup: args.speedup,
+        retries: args.retries,
+        timeout: duration("--timeout", &args.timeout, Duration::from_secs(600))?,
+        down_limit: duration("--down-limit", &args.down_limit, Duration::from_secs(3600))?,
+        drain_limit: DRAIN_LIMIT,
+        max_duration: duration("--max-duration", &args.max_duration, Limits::MAX_DURATION)?,
+        out: args.options.out.clone(),
+        quiet: args.options.quiet,
+    })
+}
+
+fn parse_url(text: &str) -> Result<Url, CliError> {
+    let url = Url::parse(text).map_err(|e| bad("--url", &format!("{text:?} is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad("--url", &format!("{text:?}: only http:// and https:// URLs with a host are supported")));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("--url", &format!("{text:?}: give the SCIM base URL without a query or fragment")));
+    }
+    Ok(url)
+}
+
+fn duration(flag: &str, text: &str, max: Duration) -> Result<Duration, CliError> {
+    let value = parse_duration(text).map_err(|e| bad(flag, &e))?;
+    let value = Duration::from_micros(value.as_micros());
+    if value.is_zero() || value > max {
+        return Err(bad(flag, &format!("must be positive and at most {}s, got {text:?}", max.as_secs())));
+    }
+    Ok(value)
+}
+
+fn bad(flag: &str, message: &str) -> CliError {
+    CliError::BadInput(format!("{flag}: {message}"))
+}

@@ -1,0 +1,26 @@
+//! Live load: the same scenario that drives the simulation drives a real
+//! SCIM 2.0 service. A run builds the schedule from the model
+//! ([`schedule`]), discovers the service ([`scim`]), provisions the org's
+//! members and departments ([`provision`]), replays the unbinds on an
+//! open-model schedule with coordinated omission corrected ([`replay`],
+//! [`record`]), checks what the service still shows ([`verify`]) and writes
+//! the summary, the interval log and the sim-vs-live table ([`report`]).
+//!
+//! **Architecture invariant:** only `live` (and `main`) touch tokio, the
+//! network and the wall clock of a load run; the model and the engine do
+//! not know a live run exists. The live side only talks to the URL it is
+//! given (no redirects are followed), and the bearer token is never
+//! written anywhere.
+
+pub mod provision;
+pub mod record;
+pub mod replay;
+pub mod report;
+pub mod schedule;
+pub mod scim;
+pub mod verify;
+
+mod run;
+
+pub use replay::Mode;
+pub use run::{Limits, LoadConfig, LoadError, run};

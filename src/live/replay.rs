@@ -1,0 +1,418 @@
+//! The open-model replay. Every request has an intended send time, fixed
+//! before the run from the schedule (the model's revocation time divided by
+//! the speedup, never closer than `1/rate` to the previous request); the
+//! dispatcher sends it at that time whatever the server is doing, limited
+//! only by `--concurrency`. Latency is measured from the intended time, as
+//! wrk2 does, so a slow server cannot hide its queue by slowing the client
+//! down (coordinated omission); the dispatch delay says how late the client
+//! itself was.
+
+use super::record::{Completion, Recorder};
+use super::schedule::Schedule;
+use super::scim::{BulkLimits, Outcome, ScimClient, bulk_body, bulk_delete_operation, bulk_overhead, bulk_statuses};
+use super::scim::{is_retryable, set_active_body};
+use reqwest::Method;
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, mpsc};
+
+/// Longest wait between two attempts, whatever `Retry-After` says.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// First backoff when the service gives no `Retry-After`.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Lead time between planning and the first intended send.
+const START_LEAD: Duration = Duration::from_millis(20);
+
+/// How members are unbound on the service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `PATCH active=false`: a soft unbind, the user stays.
+    Patch,
+    /// `DELETE /Users/{id}`: a hard unbind.
+    Delete,
+    /// `POST /Bulk` of DELETE operations, chunked within the limits.
+    Bulk,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Patch => "patch",
+            Mode::Delete => "delete",
+            Mode::Bulk => "bulk",
+        }
+    }
+
+    /// Whether an unbound user must be gone (rather than inactive).
+    pub fn removes(self) -> bool {
+        self != Mode::Patch
+    }
+}
+
+/// One HTTP request of the replay.
+#[derive(Clone, Debug)]
+pub struct PlannedRequest {
+    pub method: Method,
+    pub path: String,
+    pub body: Option<Vec<u8>>,
+    /// The schedule's operations it carries.
+    pub operations: Range<usize>,
+    /// Intended send time, from the start of the replay.
+    pub offset: Duration,
+    /// The model's time of its operations, scaled by the speedup: the
+    /// request is `offset - anchor` behind the model because of pacing.
+    pub anchor: Duration,
+}
+
+/// Pacing and limits of a replay.
+#[derive(Clone, Copy, Debug)]
+pub struct Pacing {
+    pub rate_per_sec: f64,
+    pub concurrency: usize,
+    pub speedup: f64,
+    pub retries: u32,
+    pub down_limit: Duration,
+    pub drain_limit: Duration,
+}
+
+/// Turns the schedule into requests: one per member for patch and delete;
+/// for bulk, runs of one console batch cut to `max_operations`, the
+/// scenario's `batch_limit` and the service's `maxPayloadSize`.
+pub fn plan(schedule: &Schedule, ids: &[String], mode: Mode, bulk: Option<(BulkLimits, u32)>) -> Vec<PlannedRequest> {
+    let single = |index: usize| {
+        let (method, body) = match mode {
+            Mode::Patch => (Method::PATCH, Some(set_active_body(false))),
+            _ => (Method::DELETE, None),
+        };
+        request(method, format!("Users/{}", ids[index]), body, index..index + 1)
+    };
+    match (mode, bulk) {
+        (Mode::Bulk, Some((limits, batch_limit))) => plan_bulk(schedule, ids, limits, batch_limit),
+        _ => (0..ids.len()).map(single).collect(),
+    }
+}
+
+fn plan_bulk(schedule: &Schedule, ids: &[String], limits: BulkLimits, batch_limit: u32) -> Vec<PlannedRequest> {
+    let max_operations = limits.max_operations.min(batch_limit).max(1) as usize;
+    let max_bytes = limits.max_payload_bytes as usize;
+    let mut requests = Vec::new();
+    let mut chunk: Vec<Vec<u8>> = Vec::new();
+    let mut first = 0;
+    let mut bytes = bulk_overhead();
+    for (index, id) in ids.iter().enumerate() {
+        let operation = bulk_delete_operation(id);
+        let same_run = index > first && same_batch(schedule, first, index);
+        // Each operation after the first also takes a comma.
+        let fits = chunk.len() < max_operations && bytes + operation.len() < max_bytes;
+        if !(chunk.is_empty() || same_run && fits) {
+            requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk)), first..index));
+            chunk.clear();
+            first = index;
+            bytes = bulk_overhead();
+        }
+        bytes += operation.len() + 1;
+        chunk.push(operation);
+    }
+    if !chunk.is_empty() {
+        requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk)), first..ids.len()));
+    }
+    requests
+}
+
+fn same_batch(schedule: &Schedule, a: usize, b: usize) -> bool {
+    let (a, b) = (&schedule.operations[a], &schedule.operations[b]);
+    a.batch == b.batch && a.revoked_at == b.revoked_at
+}
+
+fn request(method: Method, path: String, body: Option<Vec<u8>>, operations: Range<usize>) -> PlannedRequest {
+    PlannedRequest { method, path, body, operations, offset: Duration::ZERO, anchor: Duration::ZERO }
+}
+
+/// Sets each request's intended send time: the model's time of its first
+/// operation divided by `speedup`, and at least `1/rate` after the previous.
+pub fn set_intended_times(requests: &mut [PlannedRequest], schedule: &Schedule, pacing: &Pacing) {
+    let gap = Duration::from_secs_f64(1.0 / pacing.rate_per_sec);
+    let mut previous: Option<Duration> = None;
+    for request in requests {
+        let model_us =
+            (schedule.operations[request.operations.start].revoked_at - crate::engine::SimTime::ZERO).as_micros();
+        request.anchor = Duration::from_secs_f64(model_us as f64 / 1e6 / pacing.speedup);
+        request.offset = previous.map_or(request.anchor, |p| request.anchor.max(p + gap));
+        previous = Some(request.offset);
+    }
+}
+
+/// Why the dispatcher stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    Complete,
+    /// No response for longer than the limit while connections failed.
+    ServiceDown(Duration),
+    Interrupted,
+}
+
+/// What a replay produced.
+pub struct Replayed {
+    pub recorder: Recorder,
+    pub stop: Stop,
+    pub started: Instant,
+    pub finished: Instant,
+    /// Requests handed to the client.
+    pub dispatched: usize,
+}
+
+/// Runs the replay until every request is done, the service is down for
+/// longer than the limit, or `interrupt` fires.
+pub async fn replay(
+    client: &ScimClient,
+    requests: Arc<Vec<PlannedRequest>>,
+    pacing: Pacing,
+    interrupt: impl std::future::Future<Output = ()>,
+) -> Replayed {
+    let started = Instant::now() + START_LEAD;
+    let mut recorder = Recorder::new(requests.len(), started);
+    let semaphore = Arc::new(Semaphore::new(pacing.concurrency));
+    let (tx, mut rx) = mpsc::unbounded_channel::<Completion>();
+    tokio::pin!(interrupt);
+    let (mut in_flight, mut dispatched, mut stop) = (0u64, 0usize, Stop::Complete);
+    // Until when the dispatcher was held up by a full set of slots: a
+    // request intended before then was late because of the service.
+    let mut backlog_until = started;
+    'dispatch: for index in 0..requests.len() {
+        let intended = started + requests[index].offset;
+        let (permit, waited) = loop {
+            tokio::select! {
+                biased;
+                () = &mut interrupt => { stop = Stop::Interrupted; break 'dispatch; }
+                Some(done) = rx.recv() => {
+                    in_flight -= 1;
+                    recorder.record(&done);
+                    if recorder.down_for(Instant::now()) > pacing.down_limit {
+                        stop = Stop::ServiceDown(recorder.down_for(Instant::now()));
+                        break 'dispatch;
+                    }
+                }
+                turn = turn(intended, semaphore.clone()) => break turn,
+            }
+        };
+        let sent = Instant::now();
+        let held_by_slots = waited || intended < backlog_until;
+        if waited {
+            backlog_until = sent;
+        }
+        recorder.sent(intended, sent, held_by_slots);
+        in_flight += 1;
+        dispatched += 1;
+        let (client, requests, tx) = (client.clone(), requests.clone(), tx.clone());
+        tokio::spawn(async move {
+            let (outcome, retries, bulk_failed) = attempts(&client, &requests[index], pacing.retries).await;
+            drop(permit);
+            let done = Instant::now();
+            let _ = tx.send(Completion { request: index, intended, sent, done, outcome, retries, bulk_failed });
+        });
+    }
+    let interrupted = stop == Stop::Interrupted;
+    drain(&mut rx, &mut recorder, &mut in_flight, &mut stop, pacing.drain_limit, interrupt, interrupted).await;
+    recorder.abandon(in_flight);
+    Replayed { recorder, stop, started, finished: Instant::now(), dispatched }
+}
+
+/// Waits for the requests in flight: all of them after a complete dispatch
+/// (each is bounded by the client's timeout), up to `limit` after a stop.
+async fn drain(
+    rx: &mut mpsc::UnboundedReceiver<Completion>,
+    recorder: &mut Recorder,
+    in_flight: &mut u64,
+    stop: &mut Stop,
+    limit: Duration,
+    interrupt: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+    mut interrupted: bool,
+) {
+    let mut interrupt = interrupt;
+    let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
+    let mut deadline = if *stop == Stop::Complete { far } else { tokio::time::Instant::now() + limit };
+    while *in_flight > 0 {
+        tokio::select! {
+            biased;
+            () = &mut interrupt, if !interrupted => {
+                interrupted = true;
+                *stop = Stop::Interrupted;
+                deadline = tokio::time::Instant::now() + limit;
+            }
+            Some(done) = rx.recv() => { *in_flight -= 1; recorder.record(&done); }
+            () = tokio::time::sleep_until(deadline) => return,
+        }
+    }
+}
+
+/// Waits for the intended time, then for a free slot; says whether every
+/// slot was busy at the intended time.
+async fn turn(intended: Instant, semaphore: Arc<Semaphore>) -> (tokio::sync::OwnedSemaphorePermit, bool) {
+    tokio::time::sleep_until(intended.into()).await;
+    match semaphore.clone().try_acquire_owned() {
+        Ok(permit) => (permit, false),
+        Err(_) => (semaphore.acquire_owned().await.expect("the semaphore is never closed"), true),
+    }
+}
+
+/// Sends a request, retrying 429 and 503 up to `budget` times with the
+/// service's `Retry-After` (or an exponential backoff); returns the last
+/// outcome, the number of retries and the failed bulk operations.
+pub async fn attempts(client: &ScimClient, request: &PlannedRequest, budget: u32) -> (Outcome, u32, u32) {
+    let mut retries = 0;
+    loop {
+        match client.send(request.method.clone(), &request.path, request.body.as_deref()).await {
+            Ok(response) if is_retryable(response.status) && retries < budget => {
+                tokio::time::sleep(backoff(response.retry_after, retries)).await;
+                retries += 1;
+            }
+            Ok(response) => {
+                let failed = if request.path == "Bulk" && response.ok() {
+                    response.json().map_or(0, |v| bulk_statuses(&v).iter().filter(|&&s| s >= 400 || s == 0).count())
+                } else {
+                    0
+                };
+                return (Outcome::Status(response.status), retries, failed as u32);
+            }
+            Err(outcome) => return (outcome, retries, 0),
+        }
+    }
+}
+
+fn backoff(retry_after: Option<Duration>, retries: u32) -> Duration {
+    retry_after.unwrap_or_else(|| FIRST_BACKOFF.saturating_mul(1 << retries.min(16))).min(MAX_BACKOFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{SimDuration, SimTime};
+    use crate::live::schedule::{Operation, ScheduledBatch};
+
+    fn schedule(times_s: &[(u32, u64)]) -> Schedule {
+        let mut scenario = crate::scenario::load_scenario("admin-batch").unwrap();
+        scenario.org.members = 50;
+        let org = crate::synth::generate(&scenario.org, 1);
+        let operations = times_s
+            .iter()
+            .enumerate()
+            .map(|(i, &(batch, s))| Operation {
+                member: i as u32,
+                batch,
+                revoked_at: SimTime::ZERO + SimDuration::from_micros(s * 1_000_000),
+            })
+            .collect();
+        Schedule { org, operations, batches: vec![ScheduledBatch { decided_at: SimTime::ZERO }; 3] }
+    }
+
+    fn pacing(rate: f64, speedup: f64) -> Pacing {
+        let limit = Duration::from_secs(1);
+        Pacing { rate_per_sec: rate, concurrency: 4, speedup, retries: 0, down_limit: limit, drain_limit: limit }
+    }
+
+    #[test]
+    fn intended_times_follow_the_model_but_never_exceed_the_rate() {
+        let schedule = schedule(&[(0, 0), (0, 0), (0, 0), (1, 100), (2, 3600)]);
+        let ids: Vec<String> = (0..5).map(|i| format!("id{i}")).collect();
+        let mut requests = plan(&schedule, &ids, Mode::Patch, None);
+        set_intended_times(&mut requests, &schedule, &pacing(10.0, 100.0));
+        let offsets: Vec<u128> = requests.iter().map(|r| r.offset.as_millis()).collect();
+        assert_eq!(offsets, vec![0, 100, 200, 1000, 36_000]);
+        assert_eq!(requests[3].anchor, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn bulk_chunks_respect_batches_operation_and_payload_limits() {
+        let schedule = schedule(&[(0, 0); 7].iter().copied().chain([(1, 5), (1, 5)]).collect::<Vec<_>>());
+        let ids: Vec<String> = (0..9).map(|i| format!("id{i}")).collect();
+        let limits = BulkLimits { max_operations: 1000, max_payload_bytes: 1 << 20 };
+        let sizes = |requests: Vec<PlannedRequest>| requests.iter().map(|r| r.operations.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(plan(&schedule, &ids, Mode::Bulk, Some((limits, 3)))), vec![3, 3, 1, 2]);
+        let one_op = bulk_delete_operation("id0").len();
+        let tight = BulkLimits { max_operations: 1000, max_payload_bytes: (bulk_overhead() + 2 * (one_op + 1)) as u64 };
+        let requests = plan(&schedule, &ids, Mode::Bulk, Some((tight, 200)));
+        assert_eq!(sizes(requests.clone()), vec![2, 2, 2, 1, 2]);
+        assert!(requests.iter().all(|r| r.body.as_ref().unwrap().len() as u64 <= tight.max_payload_bytes));
+    }
+
+    /// A small in-process HTTP server: the first `busy` connections get a
+    /// 429 with `Retry-After: 0`, the rest a 204.
+    async fn server(busy: usize) -> url::Url {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for connection in 0.. {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut buffer = vec![0u8; 4096];
+                let mut read = 0;
+                while !buffer[..read].windows(4).any(|w| w == b"\r\n\r\n") {
+                    read += socket.read(&mut buffer[read..]).await.unwrap();
+                }
+                let response: &[u8] = if connection < busy {
+                    b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                } else {
+                    b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n"
+                };
+                socket.write_all(response).await.unwrap();
+            }
+        });
+        url::Url::parse(&format!("http://{address}/scim/v2")).unwrap()
+    }
+
+    fn client(base: &url::Url) -> ScimClient {
+        ScimClient::new(base, Some("t"), Duration::from_secs(5), 4).unwrap()
+    }
+
+    #[tokio::test]
+    async fn retries_429_within_the_budget_and_reports_the_last_status() {
+        let base = server(2).await;
+        let request = request(Method::DELETE, "Users/a".into(), None, 0..1);
+        assert_eq!(attempts(&client(&base), &request, 3).await, (Outcome::Status(204), 2, 0));
+        let base = server(5).await;
+        assert_eq!(attempts(&client(&base), &request, 1).await, (Outcome::Status(429), 1, 0));
+    }
+
+    #[tokio::test]
+    async fn a_replay_counts_every_request_once_and_every_retry_apart() {
+        // Two 429s in all: whichever requests get them, each retries within its budget.
+        let base = server(2).await;
+        let schedule = schedule(&[(0, 0), (0, 0), (1, 1), (1, 1), (2, 2)]);
+        let ids: Vec<String> = (0..5).map(|i| format!("id{i}")).collect();
+        let mut requests = plan(&schedule, &ids, Mode::Delete, None);
+        let pacing = Pacing { retries: 2, ..pacing(200.0, 1000.0) };
+        set_intended_times(&mut requests, &schedule, &pacing);
+        let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending()).await;
+        let counters = &replayed.recorder.counters;
+        assert_eq!(replayed.stop, Stop::Complete);
+        assert_eq!((counters.sent, counters.ok, counters.retries), (5, 5, 2));
+        assert_eq!(counters.by_status.get(&204), Some(&5));
+        assert!(counters.accounted());
+        assert!(replayed.recorder.confirmed_at.iter().all(Option::is_some));
+    }
+
+    #[tokio::test]
+    async fn a_dead_service_stops_the_replay_as_down() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = url::Url::parse(&format!("http://{}/", listener.local_addr().unwrap())).unwrap();
+        drop(listener);
+        let schedule = schedule(&[(0, 0); 40]);
+        let ids: Vec<String> = (0..40).map(|i| format!("id{i}")).collect();
+        let mut requests = plan(&schedule, &ids, Mode::Delete, None);
+        let pacing = Pacing { down_limit: Duration::from_millis(100), ..pacing(100.0, 1.0) };
+        set_intended_times(&mut requests, &schedule, &pacing);
+        let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending()).await;
+        assert!(matches!(replayed.stop, Stop::ServiceDown(_)), "{:?}", replayed.stop);
+        let counters = &replayed.recorder.counters;
+        assert!(counters.sent < 40 && counters.connection_error > 0 && counters.accounted());
+        assert_eq!(counters.connection_errors_by_kind.get("refused"), Some(&counters.connection_error));
+    }
+
+    #[test]
+    fn backoff_honours_retry_after_within_the_cap() {
+        assert_eq!(backoff(Some(Duration::from_secs(2)), 0), Duration::from_secs(2));
+        assert_eq!(backoff(Some(Duration::from_secs(999)), 0), MAX_BACKOFF);
+        assert_eq!(backoff(None, 2), Duration::from_millis(400));
+    }
+}

@@ -1,0 +1,336 @@
+//! The live run's `summary.json` — the shape `run` writes (`schema_version`,
+//! `scenario`, `seed`, `members`, `replications`, `parameters`, `metrics`
+//! with `batch_latency_ms`, …, `timing` last) plus what only a live run
+//! has: request figures, the target, provisioning, verification and the
+//! sim-vs-live table — and the table printed to the terminal.
+
+use super::provision::ProvisionReport;
+use super::record::{Counters, LATE_START_THRESHOLD, Recorder};
+use super::replay::{PlannedRequest, Stop};
+use super::schedule::Schedule;
+use super::verify::Verification;
+use crate::engine::SimTime;
+use crate::metrics::{LatencyHistogram, LatencyReport, Summary, format_duration_ms, latency_report};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// Version of the live summary layout.
+pub const LIVE_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveSummary {
+    pub schema_version: u32,
+    pub kind: &'static str,
+    /// `complete`, `partial` (the service went down) or `interrupted`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    pub scenario: String,
+    pub description: String,
+    pub seed: u64,
+    pub members: u64,
+    /// Replications of the simulation the live run is compared with.
+    pub replications: u32,
+    pub horizon: String,
+    pub parameters: serde_json::Value,
+    pub target: TargetReport,
+    pub provision: ProvisionReport,
+    pub metrics: LiveMetrics,
+    pub verify: Option<Verification>,
+    /// Whether nothing was lost: verification clean and every request accounted for.
+    pub nothing_lost: bool,
+    pub sim_vs_live: SimVsLive,
+    pub timing: LiveTiming,
+}
+
+/// Where the load went and how (never the token itself).
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetReport {
+    pub kind: &'static str,
+    pub url: String,
+    pub mode: &'static str,
+    pub rate_per_sec: f64,
+    pub concurrency: usize,
+    pub speedup: f64,
+    pub retries: u32,
+    pub timeout_ms: u64,
+    pub bearer_token: bool,
+    pub bulk_max_operations: Option<u32>,
+    pub bulk_max_payload_bytes: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveMetrics {
+    /// Decision (model) to the last member of the batch confirmed by the service.
+    pub batch_latency_ms: LatencyReport,
+    pub requests: RequestCounts,
+    /// Milliseconds, from HdrHistograms of microseconds.
+    pub request_latency_ms: BTreeMap<&'static str, Percentiles>,
+    pub rate: RateReport,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestCounts {
+    pub planned: u64,
+    pub sent: u64,
+    pub ok: u64,
+    pub http_error: u64,
+    pub timeout: u64,
+    pub connection_error: u64,
+    /// In flight when a stopped run gave up waiting.
+    pub abandoned: u64,
+    /// `sent = ok + http_error + timeout + connection_error + abandoned`.
+    pub accounted: bool,
+    pub by_status: BTreeMap<String, u64>,
+    pub connection_errors_by_kind: BTreeMap<&'static str, u64>,
+    pub retries: u64,
+    pub retry_budget_exhausted: u64,
+    pub late_starts: u64,
+    pub late_start_threshold_ms: u64,
+    /// Requests that found every `--concurrency` slot taken by requests the
+    /// service had not answered yet: late because of the service.
+    pub waited_for_slot: u64,
+    /// Late starts with a free slot: the client itself fell behind.
+    pub late_starts_client: u64,
+    pub operations: u64,
+    pub bulk_operations_failed: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Percentiles {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RateReport {
+    pub intended_per_sec: f64,
+    pub achieved_per_sec: f64,
+    pub duration_s: f64,
+    /// Whether the client itself fell behind its schedule: more than 1 % of
+    /// requests started late although a concurrency slot was free.
+    pub client_bottleneck: bool,
+}
+
+/// The simulator's prediction next to the measurement, for the same
+/// scenario and seed: decision to the last account cut.
+#[derive(Clone, Debug, Serialize)]
+pub struct SimVsLive {
+    pub figure: &'static str,
+    /// Every replication of the simulation (revocation latency).
+    pub sim_all_replications_ms: LatencyReport,
+    /// The replayed replication's own batches, as the model cut them.
+    pub sim_replayed_ms: LatencyReport,
+    /// The same batches, with the service's real confirmation times.
+    pub live_ms: LatencyReport,
+    /// Per finished batch, live minus sim: what the real service (and the
+    /// client's pacing) added to the model's prediction.
+    pub live_minus_sim_ms: Percentiles,
+    /// For reference: the simulator's batch latency (devices confirmed too),
+    /// which a SCIM service cannot observe.
+    pub sim_batch_latency_ms: LatencyReport,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LiveTiming {
+    pub wall_ms: f64,
+    pub replay_wall_ms: f64,
+    pub host: String,
+}
+
+/// Per-request latency figures in milliseconds.
+pub fn percentiles(histogram: &Histogram<u64>) -> Percentiles {
+    let ms = |us: u64| us as f64 / 1e3;
+    Percentiles {
+        count: histogram.len(),
+        mean: histogram.mean().round() / 1e3,
+        p50: ms(histogram.value_at_quantile(0.5)),
+        p90: ms(histogram.value_at_quantile(0.9)),
+        p99: ms(histogram.value_at_quantile(0.99)),
+        p999: ms(histogram.value_at_quantile(0.999)),
+        max: ms(histogram.max()),
+    }
+}
+
+/// Request counts for the summary.
+pub fn request_counts(counters: &Counters, planned: u64, operations: u64) -> RequestCounts {
+    RequestCounts {
+        planned,
+        sent: counters.sent,
+        ok: counters.ok,
+        http_error: counters.http_error,
+        timeout: counters.timeout,
+        connection_error: counters.connection_error,
+        abandoned: counters.abandoned,
+        accounted: counters.accounted(),
+        by_status: counters.by_status.iter().map(|(status, n)| (status.to_string(), *n)).collect(),
+        connection_errors_by_kind: counters.connection_errors_by_kind.clone(),
+        retries: counters.retries,
+        retry_budget_exhausted: counters.retry_budget_exhausted,
+        late_starts: counters.late_starts,
+        late_start_threshold_ms: LATE_START_THRESHOLD.as_millis() as u64,
+        waited_for_slot: counters.waited_for_slot,
+        late_starts_client: counters.late_starts_client,
+        operations,
+        bulk_operations_failed: counters.bulk_operations_failed,
+    }
+}
+
+/// Batch latencies of the replayed batches.
+pub struct BatchLatencies {
+    pub sim: LatencyReport,
+    pub live: LatencyReport,
+    pub live_minus_sim: Percentiles,
+}
+
+/// Batch latencies, model and live, of the replayed batches.
+pub fn batch_latencies(
+    schedule: &Schedule,
+    requests: &[PlannedRequest],
+    recorder: &Recorder,
+    started: Instant,
+) -> BatchLatencies {
+    let batches = schedule.batches.len();
+    let mut sim_last = vec![SimTime::ZERO; batches];
+    let mut live_last: Vec<Option<SimTime>> = vec![Some(SimTime::ZERO); batches];
+    for (index, request) in requests.iter().enumerate() {
+        let lag = recorder.confirmed_at[index].map(|t| t.saturating_duration_since(started + request.anchor));
+        for operation in &schedule.operations[request.operations.clone()] {
+            let batch = operation.batch as usize;
+            sim_last[batch] = sim_last[batch].max(operation.revoked_at);
+            live_last[batch] = match (live_last[batch], lag) {
+                (Some(last), Some(lag)) => Some(last.max(operation.revoked_at + micros(lag))),
+                _ => None,
+            };
+        }
+    }
+    let mut sim = LatencyHistogram::new();
+    let mut live = LatencyHistogram::new();
+    // Up to ~11.6 days in microseconds; longer differences saturate.
+    let mut added_us = Histogram::<u64>::new_with_bounds(1, 1_000_000_000_000, 3).expect("valid bounds");
+    let mut incomplete = 0;
+    for (batch, scheduled) in schedule.batches.iter().enumerate() {
+        sim.record_micros((sim_last[batch] - scheduled.decided_at).as_micros());
+        match live_last[batch] {
+            Some(last) => {
+                live.record_micros((last - scheduled.decided_at).as_micros());
+                added_us.saturating_record((last - sim_last[batch]).as_micros());
+            }
+            None => incomplete += 1,
+        }
+    }
+    BatchLatencies {
+        sim: latency_report(&sim, batches as u64, 0),
+        live: latency_report(&live, batches as u64, incomplete),
+        live_minus_sim: percentiles(&added_us),
+    }
+}
+
+fn micros(duration: std::time::Duration) -> crate::engine::SimDuration {
+    crate::engine::SimDuration::from_micros(duration.as_micros() as u64)
+}
+
+/// The simulator's side of the comparison.
+pub fn sim_side(summary: &Summary) -> (LatencyReport, LatencyReport) {
+    (summary.metrics.revocation_latency_ms.clone(), summary.metrics.batch_latency_ms.clone())
+}
+
+/// The summary's `status` after a stop.
+pub fn status_of(stop: Stop) -> &'static str {
+    match stop {
+        Stop::Complete => "complete",
+        Stop::ServiceDown(_) => "partial",
+        Stop::Interrupted => "interrupted",
+    }
+}
+
+/// The table a live run prints.
+pub fn live_table(summary: &LiveSummary) -> String {
+    let m = &summary.metrics;
+    let r = &m.requests;
+    let t = &summary.target;
+    let mut out = format!(
+        "== live {} → {} ({} mode, seed {}, {} members, rate {}/s, concurrency {}, speedup {})\n",
+        summary.scenario, t.url, t.mode, summary.seed, summary.members, t.rate_per_sec, t.concurrency, t.speedup
+    );
+    out += &format!(
+        "  status: {}{}\n",
+        summary.status,
+        summary.status_reason.as_ref().map_or(String::new(), |r| format!(" — {r}"))
+    );
+    out += &format!(
+        "  requests: sent {} = ok {} + http_error {} + timeout {} + connection_error {} + abandoned {} ({}); planned {}, retries {}\n",
+        r.sent,
+        r.ok,
+        r.http_error,
+        r.timeout,
+        r.connection_error,
+        r.abandoned,
+        if r.accounted { "all accounted for" } else { "NOT accounted for" },
+        r.planned,
+        r.retries
+    );
+    out += &format!(
+        "  rate: intended {:.1}/s, achieved {:.1}/s over {:.1}s; late starts {} (> {} ms; {} held by the {} busy slots, {} by the client itself){}\n",
+        m.rate.intended_per_sec,
+        m.rate.achieved_per_sec,
+        m.rate.duration_s,
+        r.late_starts,
+        r.late_start_threshold_ms,
+        r.late_starts - r.late_starts_client,
+        t.concurrency,
+        r.late_starts_client,
+        if m.rate.client_bottleneck { " — the client, not the server, was the bottleneck" } else { "" }
+    );
+    for (name, p) in &m.request_latency_ms {
+        out += &format!(
+            "  {name:<24} p50 {:.2}ms  p90 {:.2}ms  p99 {:.2}ms  p99.9 {:.2}ms  max {:.2}ms\n",
+            p.p50, p.p90, p.p99, p.p999, p.max
+        );
+    }
+    if let Some(v) = &summary.verify {
+        out += &format!(
+            "  verify: {} unbound, {} still active, {} still present{}\n",
+            v.unbound,
+            v.still_active_count,
+            v.still_present_count,
+            if summary.nothing_lost { " — nothing lost" } else { "" }
+        );
+    }
+    out + &sim_vs_live_table(&summary.sim_vs_live)
+}
+
+/// The sim-vs-live table: one row per figure.
+pub fn sim_vs_live_table(table: &SimVsLive) -> String {
+    let mut out = format!(
+        "  sim vs live ({}):\n    {:<10} {:>16} {:>16} {:>16}\n",
+        table.figure, "figure", "sim (all reps)", "sim (replayed)", "live"
+    );
+    let columns = [&table.sim_all_replications_ms, &table.sim_replayed_ms, &table.live_ms];
+    type Read = fn(&LatencyReport) -> Option<f64>;
+    let rows: [(&str, Read); 5] = [
+        ("p50", |r| r.p50.map(|v| v as f64)),
+        ("p90", |r| r.p90.map(|v| v as f64)),
+        ("p99", |r| r.p99.map(|v| v as f64)),
+        ("max", |r| r.max.map(|v| v as f64)),
+        ("mean", |r| r.mean),
+    ];
+    for (name, read) in rows {
+        let cells: Vec<String> = columns.iter().map(|c| read(c).map_or("n/a".into(), format_duration_ms)).collect();
+        out += &format!("    {name:<10} {:>16} {:>16} {:>16}\n", cells[0], cells[1], cells[2]);
+    }
+    let counts: Vec<String> = columns.iter().map(|c| format!("{} ({} inc.)", c.count, c.incomplete)).collect();
+    out += &format!("    {:<10} {:>16} {:>16} {:>16}\n", "batches", counts[0], counts[1], counts[2]);
+    let added = &table.live_minus_sim_ms;
+    out + &format!(
+        "    live − sim per batch (what the service added): p50 {:.1}ms  p90 {:.1}ms  max {:.1}ms\n",
+        added.p50, added.p90, added.max
+    )
+}

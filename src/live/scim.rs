@@ -1,0 +1,375 @@
+//! The SCIM 2.0 client (RFC 7643/7644): one base URL, requests built only
+//! under it (redirects are never followed), SCIM JSON bodies, discovery of
+//! the `/ServiceProviderConfig`, paged listing with filters, and the
+//! classification of every attempt's outcome. The bearer token is kept in
+//! a header marked sensitive and is never formatted.
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+use url::Url;
+
+pub const SCHEMA_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const SCHEMA_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const SCHEMA_PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const SCHEMA_BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+const MEDIA_TYPE: &str = "application/scim+json";
+/// Most pages one listing may read.
+const MAX_PAGES: u32 = 10_000;
+/// Page size asked for when the service announces no smaller maximum.
+const PAGE_SIZE: u32 = 500;
+
+/// What the service announces about itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceConfig {
+    pub patch: bool,
+    pub bulk: Option<BulkLimits>,
+    pub filter: bool,
+    /// Most resources a filtered query returns (`filter.maxResults`).
+    pub max_results: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BulkLimits {
+    pub max_operations: u32,
+    pub max_payload_bytes: u64,
+}
+
+impl ServiceConfig {
+    /// Reads a `ServiceProviderConfig` resource.
+    pub fn from_json(value: &Value) -> ServiceConfig {
+        let supported = |key: &str| value[key]["supported"].as_bool().unwrap_or(false);
+        let bulk = supported("bulk").then(|| BulkLimits {
+            max_operations: value["bulk"]["maxOperations"].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32,
+            max_payload_bytes: value["bulk"]["maxPayloadSize"].as_u64().unwrap_or(0),
+        });
+        let max_results = value["filter"]["maxResults"].as_u64().map(|n| n.min(u64::from(u32::MAX)) as u32);
+        ServiceConfig { patch: supported("patch"), bulk, filter: supported("filter"), max_results }
+    }
+}
+
+/// How one HTTP attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A response with this status (success or error).
+    Status(u16),
+    Timeout,
+    Connection(ConnectionError),
+}
+
+/// Kinds of connection failure, counted apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConnectionError {
+    Refused,
+    Reset,
+    Other,
+}
+
+impl ConnectionError {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConnectionError::Refused => "refused",
+            ConnectionError::Reset => "reset",
+            ConnectionError::Other => "other",
+        }
+    }
+}
+
+/// A response: status, `Retry-After` (in seconds, when given as such) and body.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn json(&self) -> Result<Value, String> {
+        serde_json::from_slice(&self.body).map_err(|e| format!("response with status {} is not JSON: {e}", self.status))
+    }
+}
+
+/// A SCIM service at one base URL.
+#[derive(Clone)]
+pub struct ScimClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+impl ScimClient {
+    /// A client for `base` (http or https) with a per-attempt `timeout` and
+    /// an optional bearer token.
+    pub fn new(base: &Url, token: Option<&str>, timeout: Duration, pool: usize) -> Result<ScimClient, String> {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static(MEDIA_TYPE));
+        if let Some(token) = token {
+            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| "--token holds characters an HTTP header cannot carry".to_owned())?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .pool_max_idle_per_host(pool)
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(ScimClient { http, base: with_trailing_slash(base) })
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The same client on another base (`base` + `path`).
+    pub fn under(&self, path: &str) -> ScimClient {
+        let base = self.base.join(path).map(|u| with_trailing_slash(&u)).unwrap_or_else(|_| self.base.clone());
+        ScimClient { http: self.http.clone(), base }
+    }
+
+    /// The URL of `path` (relative, e.g. `Users/abc?x=y`) under the base.
+    pub fn url(&self, path: &str) -> Url {
+        self.base.join(path.trim_start_matches('/')).expect("relative SCIM paths join onto the base")
+    }
+
+    /// One attempt of one request.
+    pub async fn send(&self, method: Method, path: &str, body: Option<&[u8]>) -> Result<Response, Outcome> {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.header(CONTENT_TYPE, MEDIA_TYPE).body(body.to_vec());
+        }
+        let response = request.send().await.map_err(|e| classify(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let body = response.bytes().await.map_err(|e| classify(&e))?.to_vec();
+        Ok(Response { status, retry_after, body })
+    }
+
+    /// Reads `/ServiceProviderConfig`.
+    pub async fn service_config(&self) -> Result<ServiceConfig, String> {
+        let response = self.send(Method::GET, "ServiceProviderConfig", None).await.map_err(|o| describe(&o))?;
+        if !response.ok() {
+            let hint = auth_hint(response.status);
+            return Err(format!("GET {}: status {}{hint}", self.url("ServiceProviderConfig"), response.status));
+        }
+        Ok(ServiceConfig::from_json(&response.json()?))
+    }
+
+    /// Every resource of `endpoint` (`Users`, `Groups`) matching `filter`,
+    /// read page by page (`startIndex`, `count`), with only `attributes`.
+    pub async fn list(
+        &self,
+        endpoint: &str,
+        filter: &str,
+        attributes: &str,
+        page_size: u32,
+    ) -> Result<Vec<Value>, String> {
+        let mut resources = Vec::new();
+        let mut start_index: u64 = 1;
+        for _ in 0..MAX_PAGES {
+            let path = format!(
+                "{endpoint}?filter={}&attributes={attributes}&startIndex={start_index}&count={page_size}",
+                encode_query(filter)
+            );
+            let response = self.send(Method::GET, &path, None).await.map_err(|o| describe(&o))?;
+            if !response.ok() {
+                return Err(format!(
+                    "GET {endpoint} (filter {filter}): status {}{}",
+                    response.status,
+                    auth_hint(response.status)
+                ));
+            }
+            let page = response.json()?;
+            let items = page["Resources"].as_array().cloned().unwrap_or_default();
+            let total = page["totalResults"].as_u64().unwrap_or(0);
+            let got = items.len() as u64;
+            resources.extend(items);
+            start_index += got;
+            if got == 0 || start_index > total {
+                return Ok(resources);
+            }
+        }
+        Err(format!("GET {endpoint}: more than {MAX_PAGES} pages"))
+    }
+}
+
+/// The page size to ask for, within what the service announces.
+pub fn page_size(config: &ServiceConfig) -> u32 {
+    config.max_results.filter(|&n| n > 0).map_or(PAGE_SIZE, |n| n.min(PAGE_SIZE))
+}
+
+/// A user resource for a synthetic member.
+pub fn user_body(user_name: &str, external_id: &str) -> Vec<u8> {
+    let body = json!({ "schemas": [SCHEMA_USER], "userName": user_name, "externalId": external_id, "active": true });
+    serde_json::to_vec(&body).expect("JSON values serialize")
+}
+
+/// A group resource for a department with these member ids.
+pub fn group_body(display_name: &str, member_ids: &[&str]) -> Vec<u8> {
+    let members: Vec<Value> = member_ids.iter().map(|id| json!({ "value": id })).collect();
+    let body = json!({ "schemas": [SCHEMA_GROUP], "displayName": display_name, "members": members });
+    serde_json::to_vec(&body).expect("JSON values serialize")
+}
+
+/// A PATCH that sets `active`.
+pub fn set_active_body(active: bool) -> Vec<u8> {
+    let body =
+        json!({ "schemas": [SCHEMA_PATCH], "Operations": [{ "op": "replace", "path": "active", "value": active }] });
+    serde_json::to_vec(&body).expect("JSON values serialize")
+}
+
+/// One bulk operation deleting a user.
+pub fn bulk_delete_operation(id: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "method": "DELETE", "path": format!("/Users/{id}") })).expect("JSON values serialize")
+}
+
+/// The bulk envelope around already encoded operations.
+pub fn bulk_body(operations: &[Vec<u8>]) -> Vec<u8> {
+    let mut body = bulk_prefix();
+    for (index, operation) in operations.iter().enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(operation);
+    }
+    body.extend_from_slice(BULK_SUFFIX);
+    body
+}
+
+/// Bytes of a bulk body with no operation.
+pub fn bulk_overhead() -> usize {
+    bulk_prefix().len() + BULK_SUFFIX.len()
+}
+
+const BULK_SUFFIX: &[u8] = b"]}";
+
+fn bulk_prefix() -> Vec<u8> {
+    format!("{{\"schemas\":[\"{SCHEMA_BULK}\"],\"Operations\":[").into_bytes()
+}
+
+/// The statuses of a bulk response's operations.
+pub fn bulk_statuses(response: &Value) -> Vec<u16> {
+    let operations = response["Operations"].as_array().cloned().unwrap_or_default();
+    operations
+        .iter()
+        .map(|op| match &op["status"] {
+            Value::String(s) => s.parse().unwrap_or(0),
+            Value::Number(n) => n.as_u64().unwrap_or(0) as u16,
+            _ => 0,
+        })
+        .collect()
+}
+
+/// What to check after a 401 or 403.
+fn auth_hint(status: u16) -> &'static str {
+    match status {
+        401 => " (unauthorized: does the service need --token, or another one?)",
+        403 => " (forbidden: the --token lacks the rights to do this)",
+        _ => "",
+    }
+}
+
+/// A human description of a failed attempt.
+pub fn describe(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Status(status) => format!("status {status}"),
+        Outcome::Timeout => "timed out".into(),
+        Outcome::Connection(kind) => format!("connection {}", kind.name()),
+    }
+}
+
+fn with_trailing_slash(url: &Url) -> Url {
+    let mut url = url.clone();
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    url
+}
+
+fn classify(error: &reqwest::Error) -> Outcome {
+    if error.is_timeout() {
+        return Outcome::Timeout;
+    }
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::*;
+            match io.kind() {
+                ConnectionRefused => return Outcome::Connection(ConnectionError::Refused),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof => {
+                    return Outcome::Connection(ConnectionError::Reset);
+                }
+                TimedOut => return Outcome::Timeout,
+                _ => {}
+            }
+        }
+        source = cause.source();
+    }
+    let text = format!("{error:?}");
+    if text.contains("IncompleteMessage") || text.contains("connection closed") || text.contains("reset") {
+        return Outcome::Connection(ConnectionError::Reset);
+    }
+    Outcome::Connection(ConnectionError::Other)
+}
+
+/// `Retry-After` given in seconds (an HTTP date is ignored: the caller
+/// falls back to its own backoff).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?;
+    text.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Percent-encodes a query value.
+fn encode_query(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>().replace('+', "%20")
+}
+
+/// Whether a status asks to come back later.
+pub fn is_retryable(status: u16) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS.as_u16() || status == StatusCode::SERVICE_UNAVAILABLE.as_u16()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_config_reads_bulk_limits_and_unsupported_features() {
+        let full = json!({ "patch": { "supported": true }, "bulk": { "supported": true, "maxOperations": 1000, "maxPayloadSize": 1048576 }, "filter": { "supported": true, "maxResults": 200 } });
+        let config = ServiceConfig::from_json(&full);
+        assert!(config.patch && config.filter);
+        assert_eq!(config.bulk, Some(BulkLimits { max_operations: 1000, max_payload_bytes: 1_048_576 }));
+        assert_eq!(page_size(&config), 200);
+        let bare = ServiceConfig::from_json(&json!({ "bulk": { "supported": false } }));
+        assert_eq!(bare.bulk, None);
+        assert!(!bare.patch);
+        assert_eq!(page_size(&bare), PAGE_SIZE);
+    }
+
+    #[test]
+    fn bulk_body_is_the_envelope_around_its_operations() {
+        let ops = vec![bulk_delete_operation("a"), bulk_delete_operation("b")];
+        let body = bulk_body(&ops);
+        let value: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value["Operations"].as_array().unwrap().len(), 2);
+        assert_eq!(value["Operations"][1]["path"], "/Users/b");
+        assert_eq!(body.len(), bulk_overhead() + ops[0].len() + ops[1].len() + 1);
+    }
+
+    #[test]
+    fn paths_stay_under_the_base() {
+        let client =
+            ScimClient::new(&Url::parse("http://127.0.0.1:9/scim/v2").unwrap(), None, Duration::from_secs(1), 1)
+                .unwrap();
+        assert_eq!(client.url("Users/x").as_str(), "http://127.0.0.1:9/scim/v2/Users/x");
+        assert_eq!(client.url("/Bulk").as_str(), "http://127.0.0.1:9/scim/v2/Bulk");
+        assert_eq!(encode_query("active eq true"), "active%20eq%20true");
+    }
+}

@@ -1,0 +1,188 @@
+//! Live load against a real SCIM 2.0 server: `scim2-server` (PyPI), pinned
+//! and installed into `target/scim-venv` by `scripts/scim-server.sh`, started
+//! on a free loopback port per test and killed at its end. A missing
+//! Python or venv fails these tests with the script's message; they never
+//! skip.
+
+use super::common::{stderr, temp_dir, unbindsim};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A scim2-server process on a free port, killed when dropped.
+struct ScimServer {
+    pid: String,
+    port: String,
+}
+
+impl ScimServer {
+    fn start(directory: &Path) -> ScimServer {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/scim-server.sh");
+        let pidfile = directory.join("scim-server.pid");
+        let output = Command::new("bash").arg(&script).arg("start").arg(&pidfile).output().expect("bash runs");
+        assert!(
+            output.status.success(),
+            "cannot start the SCIM test server (scripts/scim-server.sh start): {}",
+            stderr(&output)
+        );
+        let port = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        let pid = std::fs::read_to_string(&pidfile).expect("the script writes the pid").trim().to_owned();
+        ScimServer { pid, port }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/v2", self.port)
+    }
+
+    fn kill(&self) {
+        let _ = Command::new("kill").arg("-KILL").arg(&self.pid).stderr(Stdio::null()).status();
+    }
+}
+
+impl Drop for ScimServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// 2 000 members, ten super-admin batches of 200: every member is unbound.
+const SCENARIO: &str = r#"base = "admin-batch"
+name = "live-test"
+
+[org]
+members = 2000
+departments = { branching = 4, depth = 2 }
+
+[workload]
+arrivals = { every = "1h", count = 10 }
+members_per_arrival = 200
+
+[workload.admin-batch]
+tiers = { super = 1.0, department = 0.0, app = 0.0 }
+"#;
+
+fn scenario_file(directory: &Path) -> PathBuf {
+    let path = directory.join("live-test.toml");
+    std::fs::write(&path, SCENARIO).unwrap();
+    path
+}
+
+fn summary(out: &Path) -> Value {
+    let text = std::fs::read_to_string(out.join("live-test-live/summary.json")).expect("summary written");
+    serde_json::from_str(&text).expect("summary is JSON")
+}
+
+fn load(scenario: &Path, server: &ScimServer, out: &Path, extra: &[&str]) -> std::process::Output {
+    let url = server.url();
+    let mut args = vec!["load", scenario.to_str().unwrap(), "--url", &url];
+    args.extend(["--out", out.to_str().unwrap(), "--replications", "2", "--speedup", "1000000"]);
+    args.extend(extra);
+    unbindsim(&args)
+}
+
+#[test]
+fn every_mode_unbinds_all_2000_members_and_loses_none() {
+    let directory = temp_dir("live-modes");
+    let scenario = scenario_file(&directory);
+    let server = ScimServer::start(&directory);
+    for mode in ["patch", "delete", "bulk"] {
+        let out = directory.join(mode);
+        let output = load(&scenario, &server, &out, &["--mode", mode, "--rate", "2000/s", "--concurrency", "8"]);
+        assert_eq!(output.status.code(), Some(0), "{mode}: {}", stderr(&output));
+        let summary = summary(&out);
+        let requests = &summary["metrics"]["requests"];
+        assert_eq!(summary["status"], "complete", "{mode}");
+        assert_eq!(summary["verify"]["unbound"], 2000, "{mode}");
+        assert_eq!(summary["verify"]["still_active_count"], 0, "{mode}");
+        assert_eq!(summary["verify"]["still_present_count"], 0, "{mode}");
+        assert_eq!(summary["nothing_lost"], true, "{mode}");
+        assert_eq!(requests["accounted"], true, "{mode}");
+        assert_eq!(requests["operations"], 2000, "{mode}");
+        let sent = requests["sent"].as_u64().unwrap();
+        let parts = ["ok", "http_error", "timeout", "connection_error"].map(|k| requests[k].as_u64().unwrap());
+        assert_eq!(sent, parts.iter().sum::<u64>(), "{mode}: sent = ok + http_error + timeout + connection_error");
+        if mode == "bulk" {
+            assert!(sent < 2000, "bulk sends fewer requests than members");
+            assert!(summary["target"]["bulk_max_operations"].as_u64().unwrap() > 0);
+        }
+        assert_eq!(summary["sim_vs_live"]["live_ms"]["count"], 10, "{mode}");
+        let hlog = std::fs::read_to_string(out.join("live-test-live/requests.hlog")).unwrap();
+        assert!(hlog.contains("#[Histogram log format version 1.3]"), "{mode}");
+        assert!(
+            hlog.contains("\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"")
+        );
+    }
+    drop(server);
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn overload_shows_the_servers_queue_in_corrected_percentiles() {
+    let directory = temp_dir("live-overload");
+    let scenario = scenario_file(&directory);
+    let server = ScimServer::start(&directory);
+    let out = directory.join("out");
+    let args = ["--mode", "delete", "--rate", "5000/s", "--concurrency", "4", "--members", "1000"];
+    let output = load(&scenario, &server, &out, &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary = summary(&out);
+    let latency = &summary["metrics"]["request_latency_ms"];
+    let corrected = latency["response_time"]["p99"].as_f64().unwrap();
+    let uncorrected = latency["service_time"]["p99"].as_f64().unwrap();
+    assert!(corrected > 2.0 * uncorrected, "corrected p99 {corrected} ms vs uncorrected {uncorrected} ms");
+    let rate = &summary["metrics"]["rate"];
+    assert!(rate["achieved_per_sec"].as_f64().unwrap() < 0.5 * rate["intended_per_sec"].as_f64().unwrap());
+    assert!(summary["metrics"]["requests"]["waited_for_slot"].as_u64().unwrap() > 0);
+    drop(server);
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn a_server_killed_mid_run_leaves_partial_results_and_a_clear_error() {
+    let directory = temp_dir("live-killed");
+    let scenario = scenario_file(&directory);
+    let server = ScimServer::start(&directory);
+    let out = directory.join("out");
+    let url = server.url();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unbindsim"))
+        .args(["load", scenario.to_str().unwrap(), "--url", &url, "--out", out.to_str().unwrap()])
+        .args(["--members", "600", "--rate", "100/s", "--concurrency", "4", "--speedup", "1000000"])
+        .args(["--replications", "2", "--down-limit", "2s", "--token", "s3cret-token-value"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("provisioned:") {
+            break;
+        }
+    }
+    assert!(seen.contains("provisioned:"), "no provisioning line: {seen}");
+    std::thread::sleep(Duration::from_millis(1500));
+    server.kill();
+    let killed_at = Instant::now();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    let message = rest.join("\n");
+    assert_eq!(status.code(), Some(1), "{seen}{message}");
+    assert!(killed_at.elapsed() < Duration::from_secs(20), "the run stopped promptly");
+    assert!(message.contains("gave no response") && message.contains("partial results written"), "{message}");
+    let summary = summary(&out);
+    assert_eq!(summary["status"], "partial");
+    let requests = &summary["metrics"]["requests"];
+    assert_eq!(requests["accounted"], true);
+    assert!(requests["connection_error"].as_u64().unwrap() > 0);
+    assert!(requests["ok"].as_u64().unwrap() > 0);
+    assert!(requests["sent"].as_u64().unwrap() < requests["planned"].as_u64().unwrap());
+    let written = std::fs::read_to_string(out.join("live-test-live/summary.json")).unwrap()
+        + &std::fs::read_to_string(out.join("live-test-live/requests.hlog")).unwrap();
+    assert!(!written.contains("s3cret-token-value") && !message.contains("s3cret-token-value"), "the token leaked");
+    std::fs::remove_dir_all(directory).unwrap();
+}
