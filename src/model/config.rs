@@ -4,6 +4,7 @@
 //! any of them. `validate` checks every bound and names the offending field.
 
 use super::platform::Platform;
+use super::script::{MAX_SCRIPT_STEPS, ScriptStep};
 use crate::engine::{Dist, SimDuration};
 
 /// WeCom's `user/batchdelete` takes at most this many ids per call.
@@ -290,6 +291,9 @@ pub enum WorkloadKind {
     /// The authorized admin is `policy.approval`; the officers are a pool
     /// of their own, and both must approve.
     ComplianceDualControl { officers: PoolConfig, risk_confirm: Dist },
+    /// Operations on named members at given times, in time order (ties in
+    /// the order written); arrival `i` is step `i`.
+    Script { steps: Vec<ScriptStep> },
 }
 
 impl WorkloadKind {
@@ -303,6 +307,7 @@ impl WorkloadKind {
             WorkloadKind::GdprExport { .. } => "gdpr-export",
             WorkloadKind::SubsidiarySplit { .. } => "subsidiary-split",
             WorkloadKind::ComplianceDualControl { .. } => "compliance-dual-control",
+            WorkloadKind::Script { .. } => "script",
         }
     }
 }
@@ -369,8 +374,25 @@ impl Workload {
                 check_pool(&path("officers"), officers)?;
                 check_dist(&path("risk_confirm"), risk_confirm)
             }
+            WorkloadKind::Script { steps } => self.validate_script(steps),
             WorkloadKind::SelfExit | WorkloadKind::AppGrants => Ok(()),
         }
+    }
+
+    /// A script's steps are its arrivals, in time order, at most
+    /// `MAX_SCRIPT_STEPS` of them.
+    fn validate_script(&self, steps: &[ScriptStep]) -> Result<(), FieldError> {
+        if steps.len() > MAX_SCRIPT_STEPS {
+            return Err(FieldError::new(
+                "workload.script.steps",
+                format!("at most {MAX_SCRIPT_STEPS} steps, got {}", steps.len()),
+            ));
+        }
+        let times: Vec<SimDuration> = steps.iter().map(|step| step.at).collect();
+        if !times.is_sorted() || self.arrivals != Arrivals::At(times) {
+            return Err(FieldError::new("workload.script.steps", "steps must be the arrivals, in time order"));
+        }
+        Ok(())
     }
 }
 

@@ -5,8 +5,10 @@
 //! **Architecture invariant:** parallelism lives here, across replications;
 //! a single run is sequential.
 
+mod checked;
 mod simulate;
 
+pub use checked::{CheckFailure, run_checked};
 pub use simulate::{Seeds, run_info, simulate, simulate_records, summarize, timing};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};

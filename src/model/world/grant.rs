@@ -7,6 +7,10 @@
 //! tokens learns of the revocation after the propagation delay. Any other
 //! app honours the access token until it expires: its remaining validity is
 //! uniform over the token lifetime (tokens are refreshed as used).
+//!
+//! Grants are revoked all at once when the member is revoked, or one by one
+//! when a script has the member revoke an authorization first; revoking all
+//! skips those already gone.
 
 use super::super::ids::{GrantId, MemberId};
 use super::super::observe::RaceKind;
@@ -22,18 +26,40 @@ pub(super) fn revoke_all(
     kind: RequestKind,
 ) -> Result<(), IllegalTransition> {
     for grant in world.org.grants_of(member) {
-        revoke(world, ctx, grant, kind)?;
+        if world.grants[grant.index()].state == GrantState::Active {
+            revoke(world, ctx, grant, kind.member_revokes_grants())?;
+        }
     }
     Ok(())
 }
 
+/// The member revokes its `nth` authorization itself; false (refused) if
+/// it has no such grant, the grant is gone, or its account no longer works.
+pub(super) fn revoke_one(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+    nth: u8,
+) -> Result<bool, IllegalTransition> {
+    let Some(grant) = world.org.grants_of(member).nth(usize::from(nth)) else { return Ok(false) };
+    if !world.members[member.index()].state.account_usable() || world.grants[grant.index()].state != GrantState::Active
+    {
+        return Ok(false);
+    }
+    revoke(world, ctx, grant, false)?;
+    Ok(true)
+}
+
+/// Revokes `grant`; `may_skip`: the member, not the workspace, decides on
+/// the app's own "revoke authorization" (and may skip it).
 fn revoke(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
     grant: GrantId,
-    kind: RequestKind,
+    may_skip: bool,
 ) -> Result<(), IllegalTransition> {
     world.set_grant(grant, GrantState::Revoked)?;
+    world.grants[grant.index()].revoked_at = ctx.now();
     world.obs.races[RaceKind::TokenAfterDisable.index()].units.trials += 1;
     let accept_until = acceptance_end(world, ctx, grant);
     world.grants[grant.index()].accept_until = accept_until;
@@ -43,7 +69,7 @@ fn revoke(
         ctx.schedule_at(first_use, Event::TokenUse { grant });
     }
     let behaviour = world.behaviour;
-    let skipped = kind.member_revokes_grants() && world.chance(key, Purpose::SkipRevoke, behaviour.skip_app_revoke);
+    let skipped = may_skip && world.chance(key, Purpose::SkipRevoke, behaviour.skip_app_revoke);
     world.grants[grant.index()].app_data_left =
         skipped || world.chance(key, Purpose::VendorKeeps, behaviour.vendor_keeps_data);
     Ok(())
@@ -91,7 +117,7 @@ pub(super) fn token_use(world: &mut World<'_>, ctx: &Context<'_, Event>, grant: 
     let app = world.org.apps[world.org.grants[grant.index()].app.index()];
     let member = world.org.grants[grant.index()].member;
     world.members[member.index()].flags |= u16::from(RaceKind::TokenAfterDisable.flag());
-    if !app.native_unbind && now >= token_expiry(world, grant, world.members[member.index()].revoked_at) {
+    if !app.native_unbind && now >= token_expiry(world, grant, run.revoked_at) {
         world.obs.tokens_accepted_after_expiry += 1;
     }
 }

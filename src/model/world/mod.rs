@@ -6,10 +6,12 @@
 //! Handlers are grouped by what they own: `arrivals` (decisions and whom
 //! they target), `pipeline` (approvals, delays, the admin console),
 //! `member` (handover, buffer, revocation), `device`, `grant`, `split`
-//! (subsidiary re-bind and rollback) and `finish` (what is read at the
-//! horizon).
+//! (subsidiary re-bind and rollback), `script` (scripted operations) and
+//! `finish` (what is read at the horizon). `check` holds the invariants a
+//! world keeps between any two events.
 
 mod arrivals;
+mod check;
 mod device;
 mod finish;
 mod grant;
@@ -17,11 +19,12 @@ mod member;
 mod pipeline;
 mod pool;
 mod purpose;
+mod script;
 mod split;
 
 use super::config::{Behaviour, Policy, Workload, WorkloadKind};
 use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
-use super::observe::{Observations, RaceKind};
+use super::observe::{Count, Observations, RaceKind};
 use super::org::{AdminTier, Org};
 use super::platform::{Residue, ResidueKind};
 use super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
@@ -153,7 +156,6 @@ struct MemberRun {
     request: u32,
     batch: u32,
     residue: Residue,
-    revoked_at: SimTime,
 }
 
 /// Per-device run state.
@@ -167,6 +169,7 @@ struct DeviceRun {
 #[derive(Clone, Copy, Debug, Default)]
 struct GrantRun {
     state: GrantState,
+    revoked_at: SimTime,
     accept_until: SimTime,
     app_data_left: bool,
 }
@@ -175,6 +178,8 @@ struct GrantRun {
 const EFFECTIVE: u16 = 1 << 8;
 const EXPORTED: u16 = 1 << 9;
 const CLOUD_COPY: u16 = 1 << 10;
+/// A scripted device change uninstalls the app before unbinding.
+const SCRIPTED_UNINSTALL: u16 = 1 << 11;
 const NONE: u32 = u32::MAX;
 
 /// Pool slots.
@@ -203,6 +208,8 @@ pub struct World<'a> {
     untouched: u32,
     split_members: Range<u32>,
     split_deadline: SimTime,
+    /// Scripted steps taken so far (trials) and those applied (hits).
+    script_steps: Count,
     obs: Observations,
 }
 
@@ -242,6 +249,7 @@ impl<'a> World<'a> {
             untouched: org.members.len() as u32,
             split_members: 0..0,
             split_deadline: SimTime::NEVER,
+            script_steps: Count::default(),
             obs: Observations::default(),
         }
     }
@@ -249,6 +257,12 @@ impl<'a> World<'a> {
     /// Schedules the workload's first arrival.
     pub fn start(&mut self, ctx: &mut Context<'_, Event>) {
         arrivals::schedule_arrival(self, ctx, 0);
+    }
+
+    /// Scripted steps taken so far (`trials`) and how many were applied
+    /// (`hits`); the rest were refused.
+    pub fn script_steps(&self) -> Count {
+        self.script_steps
     }
 
     fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
