@@ -32,9 +32,16 @@ impl fmt::Display for CheckFailure {
 
 impl std::error::Error for CheckFailure {}
 
-/// Runs replication `index` of `experiment`, checking after every event.
-/// Reaching `max_events` is a failure too: a run must end by itself.
-pub fn run_checked(experiment: &Experiment<'_>, seed: u64, index: u32) -> Result<Replication, CheckFailure> {
+/// Runs replication `index` of `experiment`, checking after every event
+/// and then handing the world to `on_event` (a test comparing it with a
+/// reference). Reaching `max_events` is a failure too: a run must end by
+/// itself.
+pub fn run_checked(
+    experiment: &Experiment<'_>,
+    seed: u64,
+    index: u32,
+    on_event: &mut dyn FnMut(&World<'_>),
+) -> Result<Replication, CheckFailure> {
     let started = Instant::now();
     let streams = replication_streams(seed, index);
     let mut world = World::new(experiment.org, experiment.policy, experiment.behaviour, experiment.workload, streams);
@@ -53,6 +60,7 @@ pub fn run_checked(experiment: &Experiment<'_>, seed: u64, index: u32) -> Result
         let at_limit = simulation.events_processed() >= experiment.max_events;
         let checked = world.check_invariants().and_then(|()| clock_moves_on(last, simulation.now(), at_limit));
         checked.map_err(|violation| fail(&simulation, violation))?;
+        on_event(&world);
         last = simulation.now();
         if stop != Stop::EventLimit {
             break stop;

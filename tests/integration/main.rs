@@ -12,4 +12,6 @@ mod engine_properties;
 mod fuzz_corpus;
 mod headline;
 mod model_properties;
+mod script_case;
+mod script_model;
 mod workflow;

@@ -265,6 +265,18 @@ impl<'a> World<'a> {
         self.script_steps
     }
 
+    pub fn member_state(&self, member: MemberId) -> MemberState {
+        self.members[member.index()].state
+    }
+
+    pub fn device_state(&self, device: DeviceId) -> DeviceState {
+        self.devices[device.index()].state
+    }
+
+    pub fn grant_state(&self, grant: GrantId) -> GrantState {
+        self.grants[grant.index()].state
+    }
+
     fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
         p > 0.0 && self.streams.chance(entity, purpose.key(), 0, p)
     }
