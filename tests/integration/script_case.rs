@@ -74,8 +74,8 @@ impl ScriptCase {
             let op = op_of(next(), MemberId(u32::from(next()) % members), next());
             steps.push(ScriptStep { at, op });
         }
-        let horizon =
-            if flags & 8 != 0 { at + SimDuration::from_hours(u64::from(flags >> 4)) } else { LONGEST_HORIZON };
+        let cut = SimDuration::from_hours(1 + u64::from(flags >> 4));
+        let horizon = if flags & 8 != 0 { at + cut } else { LONGEST_HORIZON };
         ScriptCase {
             seed,
             members,

@@ -35,11 +35,14 @@ impl World<'_> {
         let run = self.members[member.index()];
         let detail = |what: &str| format!("member {} in {:?}: {what} ({run:?})", member.0, run.state);
         ensure((run.state == Active) == (run.request == NONE), "request_iff_taken", || detail("request"))?;
-        let devices: Vec<DeviceState> = self.org.devices_of(member).map(|d| self.devices[d.index()].state).collect();
-        let bound = devices.iter().filter(|&&d| d == DeviceState::Bound).count();
-        let pending = devices.iter().filter(|&&d| d == DeviceState::LogoutPending).count();
-        let unbound = devices.iter().filter(|d| d.is_unbound()).count();
-        let n_devices = devices.len();
+        let (mut bound, mut pending, mut unbound) = (0, 0, 0);
+        for device in self.org.devices_of(member) {
+            let state = self.devices[device.index()].state;
+            bound += usize::from(state == DeviceState::Bound);
+            pending += usize::from(state == DeviceState::LogoutPending);
+            unbound += usize::from(state.is_unbound());
+        }
+        let n_devices = usize::from(self.org.member(member).n_devices);
         let grants_active = self.org.grants_of(member).any(|g| self.grants[g.index()].state == GrantState::Active);
         match run.state {
             Revoked => {
