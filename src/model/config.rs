@@ -3,6 +3,7 @@
 //! when). Defaults are the figures of the domain; a scenario file overrides
 //! any of them. `validate` checks every bound and names the offending field.
 
+use super::ids::MemberId;
 use super::platform::Platform;
 use super::script::{MAX_SCRIPT_STEPS, ScriptStep};
 use crate::engine::{Dist, SimDuration};
@@ -322,6 +323,12 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// The highest member id a script names (none for other workloads).
+    pub fn highest_member(&self) -> Option<MemberId> {
+        let WorkloadKind::Script { steps } = &self.kind else { return None };
+        steps.iter().map(|step| step.op.member()).max()
+    }
+
     pub fn validate(&self) -> Result<(), FieldError> {
         if self.members_per_arrival == 0 {
             return Err(FieldError::new("workload.members_per_arrival", "must be at least 1"));
