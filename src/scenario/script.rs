@@ -87,7 +87,7 @@ pub fn duration_text(duration: SimDuration) -> String {
     let us = duration.as_micros();
     let units =
         [(MICROS_PER_DAY, "d"), (MICROS_PER_HOUR, "h"), (MICROS_PER_MIN, "min"), (MICROS_PER_SEC, "s"), (1_000, "ms")];
-    match units.iter().find(|(size, _)| us % size == 0) {
+    match units.iter().find(|(size, _)| us.is_multiple_of(*size)) {
         Some((size, unit)) => format!("{}{unit}", us / size),
         None => format!("{us}us"),
     }

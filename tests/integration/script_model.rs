@@ -241,4 +241,4 @@ proptest! {
 }
 
 /// Cases per run of the property test.
-const CASES: u32 = 256;
+const CASES: u32 = 1024;
