@@ -17,6 +17,7 @@ use unbindsim::model::{
     AdminTier, DeviceId, DeviceState, GrantId, GrantState, MemberId, MemberState, Org, ScriptOp, ScriptStep, Unbinder,
     World,
 };
+use unbindsim::scenario::parse_scenario;
 use unbindsim::synth::generate;
 
 /// How the reference says a member was taken, and when.
@@ -143,13 +144,10 @@ impl EndStates {
 
 /// Runs `case` and compares the world's end with the reference's.
 fn check(case: &ScriptCase) -> Result<(), String> {
-    let mut org = None;
-    let mut end = EndStates::default();
-    let (scenario, _) = case.run(&mut |world| {
-        let org = org.get_or_insert_with(|| generate(&case_org(case), case.seed));
-        end.read(org, world);
-    })?;
+    let scenario = parse_scenario("script-case.toml", &case.toml()).map_err(|e| case.report(&e.to_string()))?;
     let org = generate(&scenario.org, case.seed);
+    let mut end = EndStates::default();
+    case.run(&mut |world| end.read(&org, world))?;
     let reference = Reference::new(&org, case);
     let mut differences = Vec::new();
     if end.steps_taken != case.steps.len() as u64 {
@@ -182,11 +180,6 @@ fn check(case: &ScriptCase) -> Result<(), String> {
         }
     }
     if differences.is_empty() { Ok(()) } else { Err(case.report(&differences.join("\n"))) }
-}
-
-/// The org parameters of a case, as its file states them.
-fn case_org(case: &ScriptCase) -> unbindsim::synth::OrgParams {
-    unbindsim::scenario::parse_scenario("script-case.toml", &case.toml()).expect("the case parses").org
 }
 
 /// A step as drawn: an hour jump, an operation kind, a member (modulo the
