@@ -50,6 +50,9 @@ impl RunOptions {
         if let Some(members) = self.members {
             scenario.org.members = members;
             scenario.org.validate().map_err(|e| CliError::BadInput(format!("--members {members}: {}", e.message)))?;
+            if let Some(named) = scenario.workload.highest_member().filter(|named| named.0 >= members) {
+                return Err(CliError::BadInput(format!("--members {members}: the script names member {}", named.0)));
+            }
         }
         Ok(scenario)
     }

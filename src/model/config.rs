@@ -3,7 +3,9 @@
 //! when). Defaults are the figures of the domain; a scenario file overrides
 //! any of them. `validate` checks every bound and names the offending field.
 
+use super::ids::MemberId;
 use super::platform::Platform;
+use super::script::{MAX_SCRIPT_STEPS, ScriptStep};
 use crate::engine::{Dist, SimDuration};
 
 /// WeCom's `user/batchdelete` takes at most this many ids per call.
@@ -290,6 +292,9 @@ pub enum WorkloadKind {
     /// The authorized admin is `policy.approval`; the officers are a pool
     /// of their own, and both must approve.
     ComplianceDualControl { officers: PoolConfig, risk_confirm: Dist },
+    /// Operations on named members at given times, in time order (ties in
+    /// the order written); arrival `i` is step `i`.
+    Script { steps: Vec<ScriptStep> },
 }
 
 impl WorkloadKind {
@@ -303,6 +308,7 @@ impl WorkloadKind {
             WorkloadKind::GdprExport { .. } => "gdpr-export",
             WorkloadKind::SubsidiarySplit { .. } => "subsidiary-split",
             WorkloadKind::ComplianceDualControl { .. } => "compliance-dual-control",
+            WorkloadKind::Script { .. } => "script",
         }
     }
 }
@@ -317,6 +323,12 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// The highest member id a script names (none for other workloads).
+    pub fn highest_member(&self) -> Option<MemberId> {
+        let WorkloadKind::Script { steps } = &self.kind else { return None };
+        steps.iter().map(|step| step.op.member()).max()
+    }
+
     pub fn validate(&self) -> Result<(), FieldError> {
         if self.members_per_arrival == 0 {
             return Err(FieldError::new("workload.members_per_arrival", "must be at least 1"));
@@ -369,8 +381,25 @@ impl Workload {
                 check_pool(&path("officers"), officers)?;
                 check_dist(&path("risk_confirm"), risk_confirm)
             }
+            WorkloadKind::Script { steps } => self.validate_script(steps),
             WorkloadKind::SelfExit | WorkloadKind::AppGrants => Ok(()),
         }
+    }
+
+    /// A script's steps are its arrivals, in time order, at most
+    /// `MAX_SCRIPT_STEPS` of them.
+    fn validate_script(&self, steps: &[ScriptStep]) -> Result<(), FieldError> {
+        if steps.len() > MAX_SCRIPT_STEPS {
+            return Err(FieldError::new(
+                "workload.script.steps",
+                format!("at most {MAX_SCRIPT_STEPS} steps, got {}", steps.len()),
+            ));
+        }
+        let times: Vec<SimDuration> = steps.iter().map(|step| step.at).collect();
+        if !times.is_sorted() || self.arrivals != Arrivals::At(times) {
+            return Err(FieldError::new("workload.script.steps", "steps must be the arrivals, in time order"));
+        }
+        Ok(())
     }
 }
 

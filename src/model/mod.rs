@@ -7,9 +7,11 @@
 
 pub mod config;
 pub mod ids;
+pub mod invariants;
 pub mod observe;
 pub mod org;
 pub mod platform;
+pub mod script;
 pub mod state;
 mod world;
 
@@ -18,8 +20,10 @@ pub use config::{
     TierMix, Workload, WorkloadKind,
 };
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
+pub use invariants::{Violation, check_counts, check_outcomes};
 pub use observe::{Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally};
 pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
 pub use platform::{Platform, Residue, ResidueKind};
+pub use script::{MAX_SCRIPT_STEPS, ScriptOp, ScriptStep, Unbinder};
 pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome, StateMachine};
 pub use world::{AccountRevocation, Event, World, finish};

@@ -5,9 +5,11 @@
 //! **Architecture invariant:** parallelism lives here, across replications
 //! and scenarios; a single replication is sequential.
 
+mod checked;
 mod simulate;
 mod tasks;
 
+pub use checked::{CheckFailure, run_checked};
 pub use simulate::{Seeds, run_info, simulate, summarize, timing};
 pub use tasks::{Task, TaskResult, simulate_tasks};
 
@@ -29,6 +31,13 @@ pub struct Experiment<'a> {
     pub workload: &'a Workload,
     pub horizon: SimTime,
     pub max_events: u64,
+}
+
+impl<'a> Experiment<'a> {
+    /// A fresh world of this experiment on `streams`, observed until the horizon.
+    pub fn world(&self, streams: Streams) -> World<'a> {
+        World::new(self.org, self.policy, self.behaviour, self.workload, streams).observed_until(self.horizon)
+    }
 }
 
 /// What one replication produced.
@@ -66,8 +75,7 @@ pub fn replication_streams(seed: u64, index: u32) -> Streams {
 pub fn run_replication(experiment: &Experiment<'_>, seed: u64, index: u32) -> Result<Replication, RunFault> {
     let started = Instant::now();
     let streams = replication_streams(seed, index);
-    let mut world = World::new(experiment.org, experiment.policy, experiment.behaviour, experiment.workload, streams)
-        .observed_until(experiment.horizon);
+    let mut world = experiment.world(streams);
     let mut simulation = Simulation::new(streams);
     world.start(&mut simulation.context());
     let stop = simulation

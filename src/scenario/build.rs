@@ -58,7 +58,7 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     policy.validate()?;
     let behaviour = behaviour(spec.behaviour);
     behaviour.validate()?;
-    let workload = workload(spec.workload)?;
+    let workload = workload(spec.workload, org.members, horizon)?;
     workload.validate()?;
     check_roster(&org, &workload)?;
     let slo = spec
@@ -195,7 +195,10 @@ fn behaviour(spec: BehaviourSpec) -> Behaviour {
     b
 }
 
-fn workload(spec: WorkloadSpec) -> Result<Workload, FieldError> {
+fn workload(spec: WorkloadSpec, members: u32, horizon: SimDuration) -> Result<Workload, FieldError> {
+    if let Some(script) = &spec.script {
+        return script_workload(&spec, &script.steps, members, horizon);
+    }
     let kind = workload_kind(&spec)?;
     let whole_org = matches!(kind, WorkloadKind::Dissolution { .. } | WorkloadKind::SubsidiarySplit { .. });
     let arrivals = match spec.arrivals {
@@ -210,6 +213,24 @@ fn workload(spec: WorkloadSpec) -> Result<Workload, FieldError> {
     };
     let default_per_arrival = if matches!(kind, WorkloadKind::AdminBatch { .. }) { 200 } else { 1 };
     Ok(Workload { kind, arrivals, members_per_arrival: spec.members_per_arrival.unwrap_or(default_per_arrival) })
+}
+
+/// A script's steps are its arrivals, one member each: no `arrivals`, no
+/// `members_per_arrival`, no other kind table.
+fn script_workload(
+    spec: &WorkloadSpec,
+    steps: &[StepSpec],
+    members: u32,
+    horizon: SimDuration,
+) -> Result<Workload, FieldError> {
+    workload_kind(spec)?;
+    if spec.arrivals.is_some() || spec.members_per_arrival.is_some() {
+        let key = if spec.arrivals.is_some() { "workload.arrivals" } else { "workload.members_per_arrival" };
+        return Err(FieldError::new(key, "a script's steps are its arrivals, one member each: leave this out"));
+    }
+    let steps = super::script::steps(steps, members, horizon)?;
+    let arrivals = Arrivals::At(steps.iter().map(|step| step.at).collect());
+    Ok(Workload { kind: WorkloadKind::Script { steps }, arrivals, members_per_arrival: 1 })
 }
 
 fn arrivals_of(spec: ArrivalsSpec) -> Result<Arrivals, FieldError> {
@@ -235,7 +256,7 @@ fn arrivals_of(spec: ArrivalsSpec) -> Result<Arrivals, FieldError> {
     }
 }
 
-const KIND_NAMES: &str = "self-exit, admin-batch, device-change, app-grants, dissolution, gdpr-export, subsidiary-split, compliance-dual-control";
+const KIND_NAMES: &str = "self-exit, admin-batch, device-change, app-grants, dissolution, gdpr-export, subsidiary-split, compliance-dual-control, script";
 
 fn workload_kind(spec: &WorkloadSpec) -> Result<WorkloadKind, FieldError> {
     let given = [
@@ -247,6 +268,7 @@ fn workload_kind(spec: &WorkloadSpec) -> Result<WorkloadKind, FieldError> {
         spec.gdpr_export.is_some(),
         spec.subsidiary_split.is_some(),
         spec.compliance_dual_control.is_some(),
+        spec.script.is_some(),
     ];
     if given.iter().filter(|g| **g).count() != 1 {
         return Err(FieldError::new(
@@ -302,12 +324,14 @@ fn workload_kind(spec: &WorkloadSpec) -> Result<WorkloadKind, FieldError> {
             rebinders: pool_or(&s.rebinders, 3, Dist::LogNormal { median: SimDuration::from_hours(6), sigma: 0.6 }),
             window: span(s.window, SimDuration::from_hours(72)),
         }
-    } else {
-        let s = spec.compliance_dual_control.as_ref().expect("exactly one kind is given");
+    } else if let Some(s) = &spec.compliance_dual_control {
         WorkloadKind::ComplianceDualControl {
             officers: pool_or(&s.officers, 2, exp(SimDuration::from_hours(2))),
             risk_confirm: dist(&s.risk_confirm, exp(SimDuration::from_hours(4))),
         }
+    } else {
+        // A script is built from its steps (see `script_workload`).
+        WorkloadKind::Script { steps: Vec::new() }
     })
 }
 

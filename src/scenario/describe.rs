@@ -124,6 +124,9 @@ fn kind_json(kind: &WorkloadKind) -> Value {
         WorkloadKind::ComplianceDualControl { officers, risk_confirm } => json!({
             "officers": pool(officers), "risk_confirm": dist(risk_confirm),
         }),
+        WorkloadKind::Script { steps } => {
+            json!({ "steps": steps.iter().map(super::script::step_toml).collect::<Vec<_>>() })
+        }
     }
 }
 

@@ -227,6 +227,7 @@ pub struct WorkloadSpec {
     pub subsidiary_split: Option<SplitSpec>,
     #[serde(rename = "compliance-dual-control")]
     pub compliance_dual_control: Option<ComplianceSpec>,
+    pub script: Option<ScriptSpec>,
 }
 
 /// How decisions arrive: exactly one of `poisson`, `at`, `every`.
@@ -300,4 +301,42 @@ pub struct SplitSpec {
 pub struct ComplianceSpec {
     pub officers: Option<PoolSpec>,
     pub risk_confirm: Option<DistValue>,
+}
+
+/// `[workload.script]`: timed operations on named members.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptSpec {
+    pub steps: Vec<StepSpec>,
+}
+
+/// One step, e.g. `{ at = "2h", op = "unbind", member = 3, by = "super" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub at: DurationValue,
+    pub op: OpSpec,
+    pub member: u32,
+    /// Who unbinds (`unbind` only; `super` when left out).
+    pub by: Option<UnbinderSpec>,
+    /// Which of the member's grants, from 0 (`revoke` only).
+    pub grant: Option<u8>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OpSpec {
+    Unbind,
+    ChangeDevice,
+    Uninstall,
+    Revoke,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UnbinderSpec {
+    Member,
+    Super,
+    Department,
+    App,
 }

@@ -101,7 +101,36 @@ fn broken_files() -> Vec<(&'static str, String, &'static str)> {
         ("missing base", format!("base = \"nowhere.toml\"\n{HEAD}{WORKLOAD}"), "nowhere.toml"),
         ("name that is a path", format!("name = \"../x\"\nhorizon = \"30d\"\n{WORKLOAD}"), "name"),
         ("zero replications in the file", format!("{HEAD}replications = 0\n{WORKLOAD}"), "replications"),
+        ("script member out of range", script("{ at = \"1h\", op = \"unbind\", member = 10 }"), "steps[0].member"),
+        ("script step after the horizon", script("{ at = \"31d\", op = \"unbind\", member = 1 }"), "steps[0].at"),
+        ("script unknown operation", script("{ at = \"1h\", op = \"delete\", member = 1 }"), "delete"),
+        (
+            "script `by` on a revoke",
+            script("{ at = \"1h\", op = \"revoke\", member = 1, grant = 0, by = \"app\" }"),
+            "steps[0].by",
+        ),
+        ("script revoke without a grant", script("{ at = \"1h\", op = \"revoke\", member = 1 }"), "steps[0].op"),
+        ("script unknown unbinder", script("{ at = \"1h\", op = \"unbind\", member = 1, by = \"ceo\" }"), "ceo"),
+        ("script without steps", script(""), "workload.script.steps"),
+        (
+            "script too long",
+            script(&["{ at = \"1h\", op = \"unbind\", member = 1 }"; 10_001].join(", ")),
+            "between 1 and 10000",
+        ),
+        (
+            "script with arrivals",
+            format!(
+                "{HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.script]\nsteps = [{{ at = \"1h\", op = \"unbind\", member = 1 }}]\n"
+            ),
+            "workload.arrivals",
+        ),
+        ("script and another kind", format!("{HEAD}{WORKLOAD}[workload.script]\nsteps = []\n"), "workload"),
     ]
+}
+
+/// A 10-member scenario whose script has `steps`.
+fn script(steps: &str) -> String {
+    format!("{HEAD}[org]\nmembers = 10\n[workload.script]\nsteps = [{steps}]\n")
 }
 
 #[test]
@@ -155,7 +184,7 @@ fn bad_flags_exit_2_naming_the_flag() {
     let out = directory.join("out");
     let out = out.to_str().unwrap();
     const URL: &str = "http://127.0.0.1:9/v2";
-    let cases: [(&[&str], &str); 23] = [
+    let cases: [(&[&str], &str); 24] = [
         (&["run", "self-exit", "--members", "0"], "--members"),
         (&["run", "self-exit", "--replications", "0"], "--replications"),
         (&["run", "self-exit", "--threads", "0"], "--threads"),
@@ -179,6 +208,7 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["load", "admin-batch", "--url", URL, "--mode", "sideways"], "--mode"),
         (&["load", "admin-batch", "--url", URL, "--speedup", "0"], "--speedup"),
         (&["load", "admin-batch", "--url", URL, "--members", "500", "--speedup", "1"], "--speedup"),
+        (&["run", "scenarios/script-example.toml", "--members", "5"], "names member 11"),
     ];
     for (args, needle) in cases {
         let mut args = args.to_vec();

@@ -64,3 +64,11 @@ fn shard_reader_corpus_never_panics() {
     }
     assert!(merged > 0, "a complete one-shard run in the corpus merges");
 }
+
+#[test]
+fn model_ops_corpus_keeps_every_invariant() {
+    for (name, data) in corpus("model_ops") {
+        let case = super::script_case::ScriptCase::from_bytes(&data);
+        case.run(&mut |_| {}).unwrap_or_else(|report| panic!("{name}: {report}"));
+    }
+}

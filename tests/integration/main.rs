@@ -13,4 +13,6 @@ mod fuzz_corpus;
 mod headline;
 mod live;
 mod model_properties;
+mod script_case;
+mod script_model;
 mod workflow;

@@ -6,14 +6,16 @@ use super::super::ids::{AdminId, MemberId, RequestId};
 use super::super::org::AdminTier;
 use super::super::state::{IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{Event, RequestKind, World, pipeline, split};
+use super::{Event, RequestKind, World, pipeline, script, split};
 use crate::engine::{Context, SimDuration, SimTime};
 use std::ops::Range;
 
 /// Schedules arrival number `index`, if the process has one and someone
-/// is left for it to take.
+/// is left for it to take (a script's steps all come: some act on members
+/// already taken).
 pub(super) fn schedule_arrival(world: &World<'_>, ctx: &mut Context<'_, Event>, index: u32) {
-    if index >= world.workload.arrivals.max_count() || world.untouched == 0 {
+    let scripted = matches!(world.workload.kind, WorkloadKind::Script { .. });
+    if index >= world.workload.arrivals.max_count() || (world.untouched == 0 && !scripted) {
         return;
     }
     let time = match &world.workload.arrivals {
@@ -47,6 +49,10 @@ pub(super) fn arrive(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index:
         }
         WorkloadKind::AdminBatch { .. } => return admin_arrival(world, ctx, index),
         WorkloadKind::SubsidiarySplit { .. } => return split::stop_interconnect(world, ctx),
+        WorkloadKind::Script { steps } => {
+            let step = steps[index as usize];
+            return script::apply(world, ctx, step);
+        }
     };
     opened.map(|_| ())
 }

@@ -155,16 +155,21 @@ pub(super) fn change_done(
     };
     world.members[member.index()].flags |= super::EFFECTIVE;
     world.member_revoked(ctx.now(), member);
-    let WorkloadKind::DeviceChange { lost_device } = world.workload.kind else {
-        unreachable!("device change outside a device-change workload")
-    };
     let key = member.stream_key();
-    if world.chance(key, Purpose::LostDevice, lost_device) {
+    // A scripted change says whether the app is uninstalled first and
+    // loses no device; a device-change workload draws both.
+    let (lost_device, uninstalled) = match world.workload.kind {
+        WorkloadKind::DeviceChange { lost_device } => (
+            world.chance(key, Purpose::LostDevice, lost_device),
+            world.chance(key, Purpose::Uninstall, world.behaviour.uninstall_before_unbind),
+        ),
+        _ => (false, world.members[member.index()].flags & super::SCRIPTED_UNINSTALL != 0),
+    };
+    if lost_device {
         return lost(world, ctx, member, device);
     }
     let platform = world.org.devices[device.index()].platform;
     let behaviour = world.behaviour;
-    let uninstalled = world.chance(key, Purpose::Uninstall, behaviour.uninstall_before_unbind);
     let locked = uninstalled && world.chance(key, Purpose::Lockout, behaviour.lockout_given_uninstall.get(platform));
     world.obs.lockouts_by_platform[platform.index()].record(locked);
     if uninstalled {

@@ -8,6 +8,10 @@
 //! app honours the access token until it expires: its remaining validity is
 //! uniform over the token lifetime (tokens are refreshed as used).
 //!
+//! Grants are revoked all at once when the member is revoked, or one by one
+//! when a script has the member revoke an authorization first; revoking all
+//! skips those already gone.
+//!
 //! The app's first use of the token after revocation is settled when the
 //! grant is revoked, not by an event: once revoked, a grant stays revoked
 //! until its acceptance window ends (a vendor unbind fires at that end), so
@@ -31,27 +35,50 @@ pub(super) fn revoke_all(
     kind: RequestKind,
 ) -> Result<(), IllegalTransition> {
     for grant in world.org.grants_of(member) {
-        revoke(world, ctx, grant, kind)?;
+        if world.grants[grant.index()].state == GrantState::Active {
+            revoke(world, ctx, grant, kind.member_revokes_grants())?;
+        }
     }
     Ok(())
 }
 
+/// The member revokes its `nth` authorization itself; false (refused) if
+/// it has no such grant, the grant is gone, or its account no longer works.
+pub(super) fn revoke_one(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+    nth: u8,
+) -> Result<bool, IllegalTransition> {
+    let Some(grant) = world.org.grants_of(member).nth(usize::from(nth)) else { return Ok(false) };
+    if !world.members[member.index()].state.account_usable() || world.grants[grant.index()].state != GrantState::Active
+    {
+        return Ok(false);
+    }
+    revoke(world, ctx, grant, false)?;
+    Ok(true)
+}
+
+/// Revokes `grant`; `may_skip`: the member, not the workspace, decides on
+/// the app's own "revoke authorization" (and may skip it).
 fn revoke(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
     grant: GrantId,
-    kind: RequestKind,
+    may_skip: bool,
 ) -> Result<(), IllegalTransition> {
     world.set_grant(grant, GrantState::Revoked)?;
+    world.grants[grant.index()].revoked_at = ctx.now();
     world.obs.races[RaceKind::TokenAfterDisable.index()].units.trials += 1;
     let key = grant.stream_key();
     let accept_until = acceptance_end(world, ctx, grant);
+    world.grants[grant.index()].accept_until = accept_until;
     let first_use = ctx.now() + world.sample(&world.behaviour.app_use_gap, key, Purpose::AppUse, 0);
     if first_use < accept_until && first_use <= world.horizon {
         token_used(world, grant, ctx.now(), first_use);
     }
     let behaviour = world.behaviour;
-    let skipped = kind.member_revokes_grants() && world.chance(key, Purpose::SkipRevoke, behaviour.skip_app_revoke);
+    let skipped = may_skip && world.chance(key, Purpose::SkipRevoke, behaviour.skip_app_revoke);
     world.grants[grant.index()].app_data_left =
         skipped || world.chance(key, Purpose::VendorKeeps, behaviour.vendor_keeps_data);
     Ok(())

@@ -22,9 +22,7 @@ pub(super) fn begin_unbind(
     let kind = world.request_kind(member);
     if kind == RequestKind::Admin(AdminTier::App) {
         world.set_member(member, MemberState::AppAccessRevoked)?;
-        let run = &mut world.members[member.index()];
-        run.flags |= EFFECTIVE;
-        run.revoked_at = ctx.now();
+        world.members[member.index()].flags |= EFFECTIVE;
         grant::revoke_all(world, ctx, member, kind)?;
         world.member_revoked(ctx.now(), member);
         complete(world, ctx, member);
@@ -82,9 +80,7 @@ pub(super) fn revoke(
 ) -> Result<(), IllegalTransition> {
     let kind = world.request_kind(member);
     world.set_member(member, MemberState::Revoked)?;
-    let run = &mut world.members[member.index()];
-    run.flags |= EFFECTIVE;
-    run.revoked_at = ctx.now();
+    world.members[member.index()].flags |= EFFECTIVE;
     grant::revoke_all(world, ctx, member, kind)?;
     world.member_revoked(ctx.now(), member);
     let outstanding = device::unbind_all(world, ctx, member, kind)?;

@@ -6,10 +6,12 @@
 //! Handlers are grouped by what they own: `arrivals` (decisions and whom
 //! they target), `pipeline` (approvals, delays, the admin console),
 //! `member` (handover, buffer, revocation), `device`, `grant`, `split`
-//! (subsidiary re-bind and rollback) and `finish` (what is read at the
-//! horizon).
+//! (subsidiary re-bind and rollback), `script` (scripted operations) and
+//! `finish` (what is read at the horizon). `check` holds the invariants a
+//! world keeps between any two events.
 
 mod arrivals;
+mod check;
 mod device;
 mod finish;
 mod grant;
@@ -17,11 +19,12 @@ mod member;
 mod pipeline;
 mod pool;
 mod purpose;
+mod script;
 mod split;
 
 use super::config::{Behaviour, Policy, Workload, WorkloadKind};
 use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
-use super::observe::{Observations, RaceKind};
+use super::observe::{Count, Observations, RaceKind};
 use super::org::{AdminTier, Org};
 use super::platform::{Residue, ResidueKind};
 use super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
@@ -150,6 +153,7 @@ struct MemberRun {
     request: u32,
     batch: u32,
     residue: Residue,
+    /// When the member's account (or app access) was cut.
     revoked_at: SimTime,
 }
 
@@ -164,6 +168,8 @@ struct DeviceRun {
 #[derive(Clone, Copy, Debug, Default)]
 struct GrantRun {
     state: GrantState,
+    revoked_at: SimTime,
+    accept_until: SimTime,
     app_data_left: bool,
 }
 
@@ -171,6 +177,8 @@ struct GrantRun {
 const EFFECTIVE: u16 = 1 << 8;
 const EXPORTED: u16 = 1 << 9;
 const CLOUD_COPY: u16 = 1 << 10;
+/// A scripted device change uninstalls the app before unbinding.
+const SCRIPTED_UNINSTALL: u16 = 1 << 11;
 const NONE: u32 = u32::MAX;
 
 /// Pool slots.
@@ -201,6 +209,8 @@ pub struct World<'a> {
     split_deadline: SimTime,
     /// When the run will be read; nothing after it is observed.
     horizon: SimTime,
+    /// Scripted steps taken so far (trials) and those applied (hits).
+    script_steps: Count,
     obs: Observations,
 }
 
@@ -241,6 +251,7 @@ impl<'a> World<'a> {
             split_members: 0..0,
             split_deadline: SimTime::NEVER,
             horizon: SimTime::NEVER,
+            script_steps: Count::default(),
             obs: Observations::default(),
         }
     }
@@ -256,6 +267,24 @@ impl<'a> World<'a> {
     /// Schedules the workload's first arrival.
     pub fn start(&mut self, ctx: &mut Context<'_, Event>) {
         arrivals::schedule_arrival(self, ctx, 0);
+    }
+
+    /// Scripted steps taken so far (`trials`) and how many were applied
+    /// (`hits`); the rest were refused.
+    pub fn script_steps(&self) -> Count {
+        self.script_steps
+    }
+
+    pub fn member_state(&self, member: MemberId) -> MemberState {
+        self.members[member.index()].state
+    }
+
+    pub fn device_state(&self, device: DeviceId) -> DeviceState {
+        self.devices[device.index()].state
+    }
+
+    pub fn grant_state(&self, grant: GrantId) -> GrantState {
+        self.grants[grant.index()].state
     }
 
     fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
@@ -363,6 +392,7 @@ impl World<'_> {
     /// A member's account and grants are cut; the batch's last records the
     /// revocation latency.
     fn member_revoked(&mut self, now: SimTime, member: MemberId) {
+        self.members[member.index()].revoked_at = now;
         let batch = &mut self.batches[self.members[member.index()].batch as usize];
         batch.revocations_left -= 1;
         if batch.revocations_left == 0 && !batch.superseded {

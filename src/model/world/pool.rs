@@ -47,6 +47,12 @@ impl Pool {
         }
     }
 
+    /// No more busy servers than there are, and nobody waits while one is
+    /// free.
+    pub fn is_consistent(&self) -> bool {
+        self.busy <= self.config.servers && (self.waiting.is_empty() || self.busy == self.config.servers)
+    }
+
     /// Adds a service time to the busy total (for utilisation).
     pub fn record_service(&mut self, service: SimDuration) {
         self.tally.busy_sum_us += service.as_micros();
