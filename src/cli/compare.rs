@@ -79,8 +79,8 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     ];
     let mut sides = simulate_tasks(&tasks, threads, &|_| progress.inc(1)).into_iter();
     progress.finish_and_clear();
-    let (records_a, _) = sides.next().expect("one result per task").map_err(runtime)?;
-    let (records_b, _) = sides.next().expect("one result per task").map_err(runtime)?;
+    let records_a = sides.next().expect("one result per task").map_err(runtime)?.records;
+    let records_b = sides.next().expect("one result per task").map_err(runtime)?.records;
     let figures = compare_records(&records_a, &records_b, !args.independent);
     let file = ComparisonFile {
         schema_version: 1,

@@ -72,14 +72,14 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let results = simulate_plans(&plans, &indices, threads, args.options.quiet);
     let mut gates = Gates::default();
     for (plan, result) in plans.iter().zip(results) {
-        let (records, wall) =
+        let run =
             result.map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
-        let timing = timing(&records, wall, threads);
+        let timing = timing(&run, threads);
         if let Some(shard) = shard {
-            write_shard(plan, &args, shard, timing, records)?;
+            write_shard(plan, &args, shard, timing, run.records)?;
             continue;
         }
-        let summary = summarize(&plan.scenario, plan.seed, plan.replications, &records, timing);
+        let summary = summarize(&plan.scenario, plan.seed, plan.replications, &run.records, timing);
         write_and_print(&summary, &args)?;
         let baseline = baseline.as_ref().filter(|b| b.scenario == summary.scenario);
         gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);

@@ -77,8 +77,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
     progress.finish_and_clear();
     for ((point, scenario), result) in grid.iter().zip(&scenarios).zip(results) {
-        let (records, wall) = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
-        let summary = summarize(scenario, seed, replications, &records, timing(&records, wall, threads));
+        let run = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
+        let summary = summarize(scenario, seed, replications, &run.records, timing(&run, threads));
         let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
         if !options.quiet {
             let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();

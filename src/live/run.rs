@@ -270,7 +270,7 @@ fn summarize(
         timing: LiveTiming {
             wall_ms: clock.elapsed().as_secs_f64() * 1e3,
             replay_wall_ms: replayed.finished.saturating_duration_since(replayed.started).as_secs_f64() * 1e3,
-            host: crate::runner::timing(&[], Duration::ZERO, 1).host,
+            host: crate::runner::host_name(),
         },
     };
     let directory = config.out.join(format!("{}-live", config.scenario.name));

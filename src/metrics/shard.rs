@@ -113,16 +113,18 @@ pub fn merge_shards(shards: &[ShardFile]) -> Result<Summary, String> {
     Ok(Summary::build(first.info.clone(), &records, merged_timing(shards)))
 }
 
-/// Wall time summed over shards; hosts listed once each.
+/// Wall and replication times summed over shards; hosts listed once each.
 fn merged_timing(shards: &[ShardFile]) -> Timing {
     let wall_ms: f64 = shards.iter().map(|s| s.timing.wall_ms).sum();
-    let events: f64 = shards.iter().map(|s| s.timing.events_per_sec * s.timing.wall_ms / 1e3).sum();
+    let replication_ms: f64 = shards.iter().map(|s| s.timing.replication_ms).sum();
+    let events: f64 = shards.iter().map(|s| s.timing.events_per_sec * s.timing.replication_ms / 1e3).sum();
     let mut hosts: Vec<&str> = shards.iter().map(|s| s.timing.host.as_str()).collect();
     hosts.sort_unstable();
     hosts.dedup();
     Timing {
         wall_ms,
-        events_per_sec: events / (wall_ms / 1e3).max(1e-9),
+        replication_ms,
+        events_per_sec: events / (replication_ms / 1e3).max(1e-9),
         threads: shards.iter().map(|s| s.timing.threads).sum(),
         host: hosts.join(","),
     }

@@ -332,7 +332,7 @@ pub(super) mod tests {
             horizon: "30d".to_owned(),
             parameters: serde_json::Value::Null,
         };
-        let timing = Timing { wall_ms: 0.0, events_per_sec: 0.0, threads: 1, host: String::new() };
+        let timing = Timing { wall_ms: 0.0, replication_ms: 0.0, events_per_sec: 0.0, threads: 1, host: String::new() };
         Summary::build(info, &[], timing)
     }
 

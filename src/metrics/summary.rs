@@ -158,7 +158,13 @@ pub struct EngineFigures {
 /// Wall-clock figures: the only part that differs between identical runs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
+    /// From the start of the command until this scenario's results were
+    /// complete (its replications share the threads with other scenarios').
     pub wall_ms: f64,
+    /// This scenario's replications' own run times, summed.
+    #[serde(default)]
+    pub replication_ms: f64,
+    /// Events per second of replication time: the rate of one thread.
     pub events_per_sec: f64,
     pub threads: usize,
     pub host: String,

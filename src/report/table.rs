@@ -111,10 +111,11 @@ pub fn summary_table(summary: &Summary) -> String {
     }
     let _ = writeln!(
         out,
-        "  engine: {} events in {:.0} ms ({:.2} M events/s, {} thread(s))",
+        "  engine: {} events in {:.0} ms of replication time ({:.2} M events/s per thread); done after {:.0} ms on {} thread(s)",
         summary.engine.events,
-        summary.timing.wall_ms,
+        summary.timing.replication_ms,
         summary.timing.events_per_sec / 1e6,
+        summary.timing.wall_ms,
         summary.timing.threads
     );
     out

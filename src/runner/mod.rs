@@ -10,8 +10,8 @@ mod simulate;
 mod tasks;
 
 pub use checked::{CheckFailure, run_checked};
-pub use simulate::{Seeds, run_info, simulate, summarize, timing};
-pub use tasks::{Task, TaskResult, simulate_tasks};
+pub use simulate::{Seeds, host_name, run_info, simulate, summarize, timing};
+pub use tasks::{Task, TaskResult, TaskRun, simulate_tasks};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};
 use crate::model::{Behaviour, IllegalTransition, Observations, Org, Policy, Workload, World, finish};

@@ -1,12 +1,11 @@
 //! Scenarios end to end: generate each org from its seed, run the
 //! replications, merge their records into a `Summary`.
 
-use super::tasks::{Task, simulate_tasks};
+use super::tasks::{Task, TaskRun, simulate_tasks};
 use super::{OnReplication, RunFault};
 use crate::engine::hash_keys;
 use crate::metrics::{ReplicationRecord, RunInfo, Summary, Timing};
 use crate::scenario::Scenario;
-use std::time::Duration;
 
 /// The seeds of a run: the org is generated from one, the replications'
 /// streams derive from the other. A plain run uses the same seed for both;
@@ -39,8 +38,8 @@ pub fn simulate(
 ) -> Result<Summary, RunFault> {
     let indices: Vec<u32> = (0..replications).collect();
     let task = Task { scenario, seeds: Seeds::same(seed), indices: &indices };
-    let (records, wall) = simulate_tasks(&[task], threads, &|_| on_done()).pop().expect("one result per task")?;
-    Ok(summarize(scenario, seed, replications, &records, timing(&records, wall, threads)))
+    let run = simulate_tasks(&[task], threads, &|_| on_done()).pop().expect("one result per task")?;
+    Ok(summarize(scenario, seed, replications, &run.records, timing(&run, threads)))
 }
 
 /// What a run of `scenario` records about itself.
@@ -67,18 +66,20 @@ pub fn summarize(
     Summary::build(run_info(scenario, seed, replications), records, timing)
 }
 
-/// Wall-clock figures of records that took `wall` on `threads` threads.
-pub fn timing(records: &[ReplicationRecord], wall: Duration, threads: usize) -> Timing {
-    let events: u64 = records.iter().map(|r| r.events).sum();
+/// Wall-clock figures of a task's run on `threads` threads.
+pub fn timing(run: &TaskRun, threads: usize) -> Timing {
+    let events: u64 = run.records.iter().map(|r| r.events).sum();
     Timing {
-        wall_ms: wall.as_secs_f64() * 1e3,
-        events_per_sec: events as f64 / wall.as_secs_f64().max(1e-9),
+        wall_ms: run.wall.as_secs_f64() * 1e3,
+        replication_ms: run.busy.as_secs_f64() * 1e3,
+        events_per_sec: events as f64 / run.busy.as_secs_f64().max(1e-9),
         threads,
         host: host_name(),
     }
 }
 
-fn host_name() -> String {
+/// The machine's name, for `timing`.
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|name| name.trim().to_owned())
         .or_else(|_| std::env::var("HOSTNAME"))

@@ -24,9 +24,19 @@ pub struct Task<'a> {
     pub indices: &'a [u32],
 }
 
-/// A task's records in index order, and the wall time from the start of
-/// the pool until its last replication finished.
-pub type TaskResult = Result<(Vec<ReplicationRecord>, Duration), RunFault>;
+/// What a task's replications produced, and how long they took.
+#[derive(Debug)]
+pub struct TaskRun {
+    /// One record per replication, in index order.
+    pub records: Vec<ReplicationRecord>,
+    /// From the start of the pool until the task's last replication finished.
+    pub wall: Duration,
+    /// The task's replications' own run times, summed.
+    pub busy: Duration,
+}
+
+/// A task's run, or the first model fault among its replications.
+pub type TaskResult = Result<TaskRun, RunFault>;
 
 /// An org shared by the tasks built on it.
 struct SharedOrg<'a> {
@@ -69,13 +79,15 @@ pub fn simulate_tasks(tasks: &[Task<'_>], threads: usize, on_done: &(dyn Fn(usiz
         on_done(task);
         (result, started.elapsed())
     });
-    let mut results: Vec<TaskResult> = tasks.iter().map(|_| Ok((Vec::new(), Duration::ZERO))).collect();
+    let empty = || TaskRun { records: Vec::new(), wall: Duration::ZERO, busy: Duration::ZERO };
+    let mut results: Vec<TaskResult> = tasks.iter().map(|_| Ok(empty())).collect();
     for ((task, _), (replication, finished_at)) in jobs.iter().zip(finished) {
-        let Ok((records, wall)) = &mut results[*task] else { continue };
+        let Ok(run) = &mut results[*task] else { continue };
         match replication {
             Ok(r) => {
-                records.push(ReplicationRecord::new(r.index, r.events, r.stop, &r.observations));
-                *wall = (*wall).max(finished_at);
+                run.records.push(ReplicationRecord::new(r.index, r.events, r.stop, &r.observations));
+                run.wall = run.wall.max(finished_at);
+                run.busy += r.wall;
             }
             Err(fault) => results[*task] = Err(fault),
         }
