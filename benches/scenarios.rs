@@ -27,8 +27,6 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use unbindsim::engine::SimTime;
-use unbindsim::model::Org;
 use unbindsim::runner::{self, Experiment};
 use unbindsim::scenario::{BUILTIN, Scenario, builtin, parse_scenario};
 use unbindsim::synth;
@@ -45,17 +43,6 @@ fn scenario_at_100k(name: &str, text: &str) -> Scenario {
     let mut scenario = parse_scenario(name, text).unwrap_or_else(|e| panic!("{e}"));
     scenario.org.members = MEMBERS;
     scenario
-}
-
-fn experiment<'a>(scenario: &'a Scenario, org: &'a Org) -> Experiment<'a> {
-    Experiment {
-        org,
-        policy: &scenario.policy,
-        behaviour: &scenario.behaviour,
-        workload: &scenario.workload,
-        horizon: SimTime::ZERO + scenario.horizon,
-        max_events: runner::DEFAULT_MAX_EVENTS,
-    }
 }
 
 /// One untimed replication: fails loudly on a model fault, reports the
@@ -96,7 +83,7 @@ fn admin_batch(c: &mut Criterion) {
     size_for(&mut group, started.elapsed(), Duration::from_secs(4));
     group.bench_function("synth_generate_100k", |b| b.iter(|| black_box(synth::generate(&scenario.org, SEED))));
 
-    let experiment = experiment(&scenario, &org);
+    let experiment = Experiment::of(&scenario, &org);
     let wall = check_runs("admin-batch", &experiment);
     size_for(&mut group, wall, Duration::from_secs(4));
     group.bench_function("run_replication", |b| {
@@ -113,7 +100,7 @@ fn seed_suite(c: &mut Criterion) {
     for (name, text) in BUILTIN {
         let scenario = scenario_at_100k(name, text);
         let org = synth::generate(&scenario.org, SEED);
-        let experiment = experiment(&scenario, &org);
+        let experiment = Experiment::of(&scenario, &org);
         let wall = check_runs(name, &experiment);
         size_for(&mut group, wall, Duration::from_secs(3));
         group.bench_function(BenchmarkId::from_parameter(name), |b| {

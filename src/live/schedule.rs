@@ -9,8 +9,8 @@
 //! takes, and that is what the replay measures.
 
 use crate::engine::{SimDuration, SimTime, Simulation};
-use crate::model::{AccountRevocation, Org, World};
-use crate::runner::replication_streams;
+use crate::model::{AccountRevocation, Org};
+use crate::runner::{Experiment, replication_streams};
 use crate::scenario::Scenario;
 use crate::synth::generate;
 
@@ -75,13 +75,12 @@ impl Schedule {
 
 fn revocations(scenario: &Scenario, org: &Org, seed: u64) -> Result<Vec<AccountRevocation>, String> {
     let streams = replication_streams(seed, 0);
-    let horizon = SimTime::ZERO + scenario.horizon;
-    let mut world =
-        World::new(org, &scenario.policy, &scenario.behaviour, &scenario.workload, streams).observed_until(horizon);
+    let experiment = Experiment::of(scenario, org);
+    let mut world = experiment.world(streams);
     let mut simulation = Simulation::new(streams);
     world.start(&mut simulation.context());
     simulation
-        .run_until(&mut world, horizon, MAX_EVENTS)
+        .run_until(&mut world, experiment.horizon, MAX_EVENTS)
         .map_err(|fault| format!("model invariant broken while building the schedule (seed {seed}): {fault}"))?;
     Ok(world.account_revocations())
 }

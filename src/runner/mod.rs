@@ -15,6 +15,7 @@ pub use tasks::{Task, TaskResult, TaskRun, simulate_tasks};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};
 use crate::model::{Behaviour, IllegalTransition, Observations, Org, Policy, Workload, World, finish};
+use crate::scenario::Scenario;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -34,6 +35,18 @@ pub struct Experiment<'a> {
 }
 
 impl<'a> Experiment<'a> {
+    /// `scenario` on `org`, to its horizon, under the default event limit.
+    pub fn of(scenario: &'a Scenario, org: &'a Org) -> Self {
+        Experiment {
+            org,
+            policy: &scenario.policy,
+            behaviour: &scenario.behaviour,
+            workload: &scenario.workload,
+            horizon: SimTime::ZERO + scenario.horizon,
+            max_events: DEFAULT_MAX_EVENTS,
+        }
+    }
+
     /// A fresh world of this experiment on `streams`, observed until the horizon.
     pub fn world(&self, streams: Streams) -> World<'a> {
         World::new(self.org, self.policy, self.behaviour, self.workload, streams).observed_until(self.horizon)
