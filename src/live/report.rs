@@ -10,7 +10,7 @@ use super::replay::{PlannedRequest, Stop};
 use super::schedule::Schedule;
 use super::verify::Verification;
 use crate::engine::SimTime;
-use crate::metrics::{LatencyHistogram, LatencyReport, Summary, format_duration_ms, latency_report};
+use crate::metrics::{LatencyHistogram, LatencyReport, RunInfo, Summary, format_duration_ms, latency_report};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,14 +27,10 @@ pub struct LiveSummary {
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
-    pub scenario: String,
-    pub description: String,
-    pub seed: u64,
-    pub members: u64,
-    /// Replications of the simulation the live run is compared with.
-    pub replications: u32,
-    pub horizon: String,
-    pub parameters: serde_json::Value,
+    /// The scenario as `run` records it; `replications` are those of the
+    /// simulation the live run is compared with.
+    #[serde(flatten)]
+    pub run: RunInfo,
     pub target: TargetReport,
     pub provision: ProvisionReport,
     pub metrics: LiveMetrics,
@@ -258,7 +254,14 @@ pub fn live_table(summary: &LiveSummary) -> String {
     let t = &summary.target;
     let mut out = format!(
         "== live {} → {} ({} mode, seed {}, {} members, rate {}/s, concurrency {}, speedup {})\n",
-        summary.scenario, t.url, t.mode, summary.seed, summary.members, t.rate_per_sec, t.concurrency, t.speedup
+        summary.run.scenario,
+        t.url,
+        t.mode,
+        summary.run.seed,
+        summary.run.members,
+        t.rate_per_sec,
+        t.concurrency,
+        t.speedup
     );
     out += &format!(
         "  status: {}{}\n",

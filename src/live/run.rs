@@ -241,19 +241,12 @@ fn summarize(
     let nothing_lost = metrics.requests.accounted
         && replayed.stop == Stop::Complete
         && live.verification.as_ref().is_some_and(Verification::clean);
-    let info = crate::runner::run_info(&config.scenario, config.seed, config.replications);
     let summary = LiveSummary {
         schema_version: report::LIVE_SCHEMA_VERSION,
         kind: "live-load",
         status: report::status_of(replayed.stop).to_owned(),
         status_reason,
-        scenario: info.scenario,
-        description: info.description,
-        seed: info.seed,
-        members: info.members,
-        replications: info.replications,
-        horizon: info.horizon,
-        parameters: info.parameters,
+        run: crate::runner::run_info(&config.scenario, config.seed, config.replications),
         target: target_report(config, &live.base, &live.service),
         provision: live.provision.clone(),
         metrics,
