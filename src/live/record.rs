@@ -8,6 +8,7 @@
 use super::scim::{ConnectionError, Outcome, is_retryable};
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -42,7 +43,7 @@ impl Completion {
 
 /// Counts of outcomes: `sent = ok + http_error + timeout + connection_error`
 /// (+ `abandoned` when the run stopped with requests in flight).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
     pub sent: u64,
     pub ok: u64,

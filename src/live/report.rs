@@ -70,28 +70,13 @@ pub struct LiveMetrics {
 #[derive(Clone, Debug, Serialize)]
 pub struct RequestCounts {
     pub planned: u64,
-    pub sent: u64,
-    pub ok: u64,
-    pub http_error: u64,
-    pub timeout: u64,
-    pub connection_error: u64,
-    /// In flight when a stopped run gave up waiting.
-    pub abandoned: u64,
+    /// Every outcome, retry and late start the recorder counted.
+    #[serde(flatten)]
+    pub counters: Counters,
     /// `sent = ok + http_error + timeout + connection_error + abandoned`.
     pub accounted: bool,
-    pub by_status: BTreeMap<String, u64>,
-    pub connection_errors_by_kind: BTreeMap<&'static str, u64>,
-    pub retries: u64,
-    pub retry_budget_exhausted: u64,
-    pub late_starts: u64,
     pub late_start_threshold_ms: u64,
-    /// Requests that found every `--concurrency` slot taken by requests the
-    /// service had not answered yet: late because of the service.
-    pub waited_for_slot: u64,
-    /// Late starts with a free slot: the client itself fell behind.
-    pub late_starts_client: u64,
     pub operations: u64,
-    pub bulk_operations_failed: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -159,23 +144,10 @@ pub fn percentiles(histogram: &Histogram<u64>) -> Percentiles {
 pub fn request_counts(counters: &Counters, planned: u64, operations: u64) -> RequestCounts {
     RequestCounts {
         planned,
-        sent: counters.sent,
-        ok: counters.ok,
-        http_error: counters.http_error,
-        timeout: counters.timeout,
-        connection_error: counters.connection_error,
-        abandoned: counters.abandoned,
+        counters: counters.clone(),
         accounted: counters.accounted(),
-        by_status: counters.by_status.iter().map(|(status, n)| (status.to_string(), *n)).collect(),
-        connection_errors_by_kind: counters.connection_errors_by_kind.clone(),
-        retries: counters.retries,
-        retry_budget_exhausted: counters.retry_budget_exhausted,
-        late_starts: counters.late_starts,
         late_start_threshold_ms: LATE_START_THRESHOLD.as_millis() as u64,
-        waited_for_slot: counters.waited_for_slot,
-        late_starts_client: counters.late_starts_client,
         operations,
-        bulk_operations_failed: counters.bulk_operations_failed,
     }
 }
 
@@ -250,7 +222,7 @@ pub fn status_of(stop: Stop) -> &'static str {
 /// The table a live run prints.
 pub fn live_table(summary: &LiveSummary) -> String {
     let m = &summary.metrics;
-    let r = &m.requests;
+    let (requests, r) = (&m.requests, &m.requests.counters);
     let t = &summary.target;
     let mut out = format!(
         "== live {} → {} ({} mode, seed {}, {} members, rate {}/s, concurrency {}, speedup {})\n",
@@ -276,8 +248,8 @@ pub fn live_table(summary: &LiveSummary) -> String {
         r.timeout,
         r.connection_error,
         r.abandoned,
-        if r.accounted { "all accounted for" } else { "NOT accounted for" },
-        r.planned,
+        if requests.accounted { "all accounted for" } else { "NOT accounted for" },
+        requests.planned,
         r.retries
     );
     out += &format!(
@@ -286,7 +258,7 @@ pub fn live_table(summary: &LiveSummary) -> String {
         m.rate.achieved_per_sec,
         m.rate.duration_s,
         r.late_starts,
-        r.late_start_threshold_ms,
+        requests.late_start_threshold_ms,
         r.late_starts - r.late_starts_client,
         t.concurrency,
         r.late_starts_client,
