@@ -2,19 +2,28 @@
 //!
 //! Every draw in a run comes from a stream named by what it is for, not by
 //! when it is made: `Streams::stream(entity, purpose, index)` hashes the run
-//! seed with the three keys into the seed of a small fast generator
-//! (xoshiro256++). Two runs that differ only in policy therefore hand the
-//! same entity the same numbers for the same purpose, whatever order their
-//! events fire in — the basis of common random numbers. A draw made for one
-//! purpose never shifts the draws of another.
+//! seed with the three keys into the state of a counter-based generator
+//! (SplitMix64: each output is a full-avalanche mix of a counter that
+//! advances by a fixed odd step). Two runs that differ only in policy
+//! therefore hand the same entity the same numbers for the same purpose,
+//! whatever order their events fire in — the basis of common random
+//! numbers. A draw made for one purpose never shifts the draws of another.
+//!
+//! Most streams are used for one or two draws, so what matters is the cost
+//! of opening one: the seed's part of the hash is computed once per
+//! `Streams`, each key then costs one mix, and the generator needs no
+//! seeding beyond taking the hash as its counter. A single draw is four
+//! mixes in all.
 
-use rand::{RngExt, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
+use rand::RngExt;
+use rand::SeedableRng;
+use rand_xoshiro::SplitMix64;
 
 /// The generator every stream uses.
-pub type Stream = Xoshiro256PlusPlus;
+pub type Stream = SplitMix64;
 
 /// SplitMix64's finaliser: a bijective 64-bit mixer with full avalanche.
+#[inline]
 pub fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -22,31 +31,45 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The hash's starting value (the first 64 bits of the fractional part of √2).
+const HASH_START: u64 = 0x6a09_e667_f3bc_c908;
+
+/// Hashes `keys`, in order, on top of `acc`: one mix per key.
+#[inline]
+fn absorb(acc: u64, keys: &[u64]) -> u64 {
+    keys.iter().fold(acc, |acc, &key| mix64(acc ^ key))
+}
+
 /// Hashes a sequence of keys into one well-mixed 64-bit value.
 pub fn hash_keys(keys: &[u64]) -> u64 {
-    keys.iter().fold(0x6a09_e667_f3bc_c908, |acc, &key| mix64(acc ^ mix64(key)))
+    absorb(HASH_START, keys)
 }
 
 /// The source of every random stream of one run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Streams {
     seed: u64,
+    /// `hash_keys(&[seed])`: the part of every stream's hash that the seed
+    /// alone decides.
+    seeded: u64,
 }
 
 impl Streams {
     pub fn new(seed: u64) -> Self {
-        Streams { seed }
+        Streams { seed, seeded: hash_keys(&[seed]) }
     }
 
     pub fn seed(&self) -> u64 {
         self.seed
     }
 
-    /// The stream for draw number `index` of `purpose` on `entity`.
+    /// The stream for draw number `index` of `purpose` on `entity`: the
+    /// generator whose counter is `hash_keys(&[seed, entity, purpose, index])`.
     /// `purpose` values are chosen by the caller (the model numbers its
     /// purposes); entity ids of different kinds should not share a purpose.
+    #[inline]
     pub fn stream(&self, entity: u64, purpose: u64, index: u64) -> Stream {
-        Stream::seed_from_u64(hash_keys(&[self.seed, entity, purpose, index]))
+        Stream::seed_from_u64(absorb(self.seeded, &[entity, purpose, index]))
     }
 
     /// A child `Streams` for a sub-run (a replication, a shard, the org
@@ -57,11 +80,13 @@ impl Streams {
 
     /// One uniform draw in [0, 1) for (entity, purpose, index): the common
     /// case of a single Bernoulli decision.
+    #[inline]
     pub fn uniform(&self, entity: u64, purpose: u64, index: u64) -> f64 {
         self.stream(entity, purpose, index).random::<f64>()
     }
 
     /// True with probability `p` for (entity, purpose, index).
+    #[inline]
     pub fn chance(&self, entity: u64, purpose: u64, index: u64, p: f64) -> bool {
         self.uniform(entity, purpose, index) < p
     }
