@@ -16,6 +16,7 @@
 //! These are checked by the property tests in `tests/properties.rs`.
 
 mod dist;
+mod pending;
 mod queue;
 mod radix_heap;
 mod rng;

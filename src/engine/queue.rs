@@ -18,11 +18,13 @@
 //!
 //! Nothing is scheduled before the current time, and a new event's
 //! sequence exceeds every earlier one, so keys arrive in monotone order
-//! relative to the last one popped: the entries live in a **radix heap**
-//! (`radix_heap.rs`), where scheduling is an append and popping scans short
-//! contiguous buckets — no chain of cache misses per operation, as in an
-//! implicit binary or d-ary heap, once millions are pending. The payload
-//! travels with its key, so popping reads no other memory.
+//! relative to the last one popped. The entries live in `pending.rs`: a
+//! short sorted vector while a few dozen are pending, a **radix heap**
+//! (`radix_heap.rs`) beyond, where scheduling is an append and popping
+//! scans short contiguous buckets — no chain of cache misses per
+//! operation, as in an implicit binary or d-ary heap, once millions are
+//! pending. The payload travels with its key, so popping reads no other
+//! memory.
 //!
 //! An `EventId` is the event's key. Fired events' keys increase (a new
 //! event's key exceeds the clock's and every earlier sequence), so an id at
@@ -33,7 +35,7 @@
 //! the hot path only checks that it is empty. Once the buckets have grown
 //! to the peak number of pending events, scheduling allocates nothing.
 
-use super::radix_heap::RadixHeap;
+use super::pending::Pending;
 use super::time::SimTime;
 use std::collections::BTreeSet;
 
@@ -53,7 +55,7 @@ fn time_of(key: u128) -> SimTime {
 
 /// Pending events of type `E`, popped in (time, insertion sequence) order.
 pub struct EventQueue<E> {
-    heap: RadixHeap<E>,
+    entries: Pending<E>,
     next_sequence: u64,
     /// The key of the last event that fired.
     last_fired: Option<u128>,
@@ -71,7 +73,7 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
-            heap: RadixHeap::default(),
+            entries: Pending::default(),
             next_sequence: 0,
             last_fired: None,
             cancelled: BTreeSet::new(),
@@ -92,7 +94,7 @@ impl<E> EventQueue<E> {
     pub fn schedule(&mut self, time: SimTime, event: E) -> EventId {
         let key = key_of(time, self.next_sequence);
         self.next_sequence += 1;
-        self.heap.push(key, event);
+        self.entries.push(key, event);
         self.pending += 1;
         EventId { key }
     }
@@ -115,11 +117,11 @@ impl<E> EventQueue<E> {
 
     /// Time of the next live event, if any (drops cancelled keys on the way).
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        while let Some(key) = self.heap.peek() {
+        while let Some(key) = self.entries.peek() {
             if !self.is_cancelled(key) {
                 return Some(time_of(key));
             }
-            self.heap.pop();
+            self.entries.pop();
         }
         None
     }
@@ -134,7 +136,7 @@ impl<E> EventQueue<E> {
     /// take two).
     pub fn pop_through(&mut self, horizon: SimTime) -> Option<(SimTime, E)> {
         loop {
-            let (key, event) = self.heap.pop_if(|key| time_of(key) <= horizon)?;
+            let (key, event) = self.entries.pop_if(|key| time_of(key) <= horizon)?;
             if self.is_cancelled(key) {
                 continue;
             }
@@ -150,6 +152,9 @@ impl<E> EventQueue<E> {
     fn fired(&mut self, key: u128) {
         self.last_fired = Some(key);
         self.pending -= 1;
+        if self.cancelled.is_empty() {
+            return;
+        }
         while self.cancelled.first().is_some_and(|&cancelled| cancelled < key) {
             self.cancelled.pop_first();
         }

@@ -32,7 +32,7 @@ const BUCKETS: usize = 129;
 const SCAN_LIMIT: usize = 16;
 
 /// A key split in two words, so an entry is aligned to 8 bytes, not 16.
-struct Entry<V> {
+pub(super) struct Entry<V> {
     high: u64,
     low: u64,
     value: V,
@@ -40,8 +40,18 @@ struct Entry<V> {
 
 impl<V> Entry<V> {
     #[inline]
-    fn key(&self) -> u128 {
+    pub(super) fn new(key: u128, value: V) -> Self {
+        Entry { high: (key >> 64) as u64, low: key as u64, value }
+    }
+
+    #[inline]
+    pub(super) fn key(&self) -> u128 {
         (u128::from(self.high) << 64) | u128::from(self.low)
+    }
+
+    #[inline]
+    pub(super) fn into_parts(self) -> (u128, V) {
+        (self.key(), self.value)
     }
 }
 
@@ -73,7 +83,7 @@ impl<V> RadixHeap<V> {
         if key < self.last {
             self.rebuild_from(key);
         }
-        self.place(Entry { high: (key >> 64) as u64, low: key as u64, value });
+        self.place(Entry::new(key, value));
     }
 
     /// The least key, without removing it.
@@ -99,7 +109,7 @@ impl<V> RadixHeap<V> {
             self.occupied &= !(1 << (bucket - 1));
             self.last = entry.key();
         }
-        Some((entry.key(), entry.value))
+        Some(entry.into_parts())
     }
 
     /// The bucket and position of the least key: in bucket 0 if it is not
@@ -117,9 +127,7 @@ impl<V> RadixHeap<V> {
         let bucket = self.occupied.trailing_zeros() as usize + 1;
         let entries = &self.buckets[bucket];
         if entries.len() <= SCAN_LIMIT {
-            let least =
-                (1..entries.len()).fold(0, |least, i| if entries[i].key() < entries[least].key() { i } else { least });
-            return Some((bucket, least));
+            return Some((bucket, position_of_least(entries)));
         }
         self.redistribute(bucket);
         Some((0, 0))
@@ -127,6 +135,7 @@ impl<V> RadixHeap<V> {
 
     /// Empties `bucket` around its least key, which becomes `last` and
     /// lands in bucket 0; every other key moves to a lower bucket.
+    #[inline(never)]
     fn redistribute(&mut self, bucket: usize) {
         self.occupied &= !(1 << (bucket - 1));
         let mut entries = std::mem::take(&mut self.buckets[bucket]);
@@ -149,6 +158,21 @@ impl<V> RadixHeap<V> {
             self.place(entry);
         }
     }
+}
+
+/// The position of the least key in a non-empty bucket. Which entry wins
+/// each comparison is data, not a pattern a branch predictor can learn, so
+/// the choice is made with conditional moves.
+#[inline]
+fn position_of_least<V>(entries: &[Entry<V>]) -> usize {
+    let (mut least, mut least_key) = (0, entries[0].key());
+    for (position, entry) in entries.iter().enumerate().skip(1) {
+        let key = entry.key();
+        let below = key < least_key;
+        least = std::hint::select_unpredictable(below, position, least);
+        least_key = std::hint::select_unpredictable(below, key, least_key);
+    }
+    least
 }
 
 #[cfg(test)]
