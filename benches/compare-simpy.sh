@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs the same M/M/c approval queue on SimPy 4 and on unbindsim's engine,
 # with the same parameters, and prints each one's figures and the ratio of
-# requests simulated per second. Installs SimPy in a local venv if missing.
+# requests simulated per second. Our engine runs twice: with keyed draws (a
+# stream per request and purpose, as the simulator draws: common random
+# numbers) and with sequential draws (one stream per purpose, as the SimPy
+# model draws from one generator). Installs SimPy in a local venv if missing.
 #
 #   benches/compare-simpy.sh [--lambda 2.5] [--mu 1] [--servers 3] [--requests 200000] [--seed 42]
 set -euo pipefail
@@ -11,17 +14,22 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import simpy" 2>/dev/
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet "simpy==4.1.2"
 fi
-ours=$(cargo bench --quiet --bench mmc -- "$@")
+cargo bench --quiet --bench mmc --no-run
+keyed=$(cargo bench --quiet --bench mmc -- "$@" --draws keyed)
+sequential=$(cargo bench --quiet --bench mmc -- "$@" --draws sequential)
 theirs=$("$venv/bin/python" benches/peer/simpy_mmc.py "$@")
-echo "unbindsim: $ours"
+echo "unbindsim: $keyed"
+echo "unbindsim: $sequential"
 echo "simpy:     $theirs"
-python3 - "$ours" "$theirs" <<'PY'
+python3 - "$keyed" "$sequential" "$theirs" <<'PY'
 import json, sys
-ours, theirs = (json.loads(s) for s in sys.argv[1:3])
-for name, run in (("unbindsim", ours), ("simpy", theirs)):
+keyed, sequential, theirs = (json.loads(s) for s in sys.argv[1:4])
+runs = (("unbindsim, keyed draws", keyed), ("unbindsim, sequential", sequential), ("simpy", theirs))
+for name, run in runs:
     low, high = run["mean_wait_h_ci95"]
     inside = "inside" if low <= run["erlang_c_wait_h"] <= high else "OUTSIDE"
-    print(f"{name:>10}: {run['events_per_sec']:>14,.0f} events/s  {run['requests_per_sec']:>12,.0f} requests/s  "
+    print(f"{name:>22}: {run['events_per_sec']:>12,.0f} events/s  {run['requests_per_sec']:>12,.0f} requests/s  "
           f"mean wait {run['mean_wait_h']:.4f} h [{low:.4f}, {high:.4f}]  Erlang C {run['erlang_c_wait_h']:.4f} h ({inside})")
-print(f"ratio (requests/s, unbindsim / simpy): {ours['requests_per_sec'] / theirs['requests_per_sec']:.1f}x")
+for name, run in runs[:2]:
+    print(f"ratio (requests/s), {name} / simpy: {run['requests_per_sec'] / theirs['requests_per_sec']:.1f}x")
 PY

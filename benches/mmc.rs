@@ -2,15 +2,21 @@
 //! `peer/simpy_mmc.py`, for the side-by-side comparison that
 //! `compare-simpy.sh` runs.
 //!
-//! `cargo bench --bench mmc -- --lambda 2.5 --mu 1 --servers 3 --requests 200000 --seed 42`
+//! `cargo bench --bench mmc -- --lambda 2.5 --mu 1 --servers 3 --requests 200000 --seed 42 [--draws keyed|sequential]`
 //! prints one JSON line: requests, events, simulated hours, the mean wait with
 //! a 95 % batch-means interval, the Erlang-C mean wait, wall time, events/s
-//! and requests/s. Draws come from the engine's keyed streams, as in the
-//! simulator proper.
+//! and requests/s.
+//!
+//! With `--draws keyed` (the default) every interarrival gap and service
+//! time comes from its own keyed stream (request, purpose), as draws do in
+//! the simulator proper: that is what common random numbers cost. With
+//! `--draws sequential` gaps and service times are the successive draws of
+//! two streams, one per purpose, as the SimPy model draws them from one
+//! generator: the engine's own speed.
 
 use std::collections::VecDeque;
 use std::time::Instant;
-use unbindsim::engine::{Context, Dist, Model, SimDuration, SimTime, Simulation, Streams};
+use unbindsim::engine::{Context, Dist, Model, SimDuration, SimTime, Simulation, Stream, Streams};
 use unbindsim::metrics::{mean_ci95, round9};
 
 #[derive(Clone, Copy)]
@@ -19,7 +25,16 @@ enum Event {
     Departure,
 }
 
+/// Where the model's draws come from.
+enum Draws {
+    /// A stream per (request, purpose), opened for its one draw.
+    Keyed,
+    /// One stream per purpose, drawn in order.
+    Sequential { gaps: Stream, services: Stream },
+}
+
 struct Mmc {
+    draws: Draws,
     interarrival: Dist,
     service: Dist,
     servers: u32,
@@ -33,10 +48,25 @@ const ARRIVAL_GAP: u64 = 1;
 const SERVICE: u64 = 2;
 
 impl Mmc {
+    /// The gap before request `request` arrives.
+    fn gap(&mut self, request: u32, streams: &Streams) -> SimDuration {
+        match &mut self.draws {
+            Draws::Keyed => self.interarrival.sample(&mut streams.stream(u64::from(request), ARRIVAL_GAP, 0)),
+            Draws::Sequential { gaps, .. } => self.interarrival.sample(gaps),
+        }
+    }
+
+    fn service_time(&mut self, request: u32, streams: &Streams) -> SimDuration {
+        match &mut self.draws {
+            Draws::Keyed => self.service.sample(&mut streams.stream(u64::from(request), SERVICE, 0)),
+            Draws::Sequential { services, .. } => self.service.sample(services),
+        }
+    }
+
     fn start_service(&mut self, request: u32, arrived: SimTime, ctx: &mut Context<'_, Event>) {
         self.busy += 1;
         self.waits_h.push((ctx.now() - arrived).as_secs_f64() / 3600.0);
-        let service = self.service.sample(&mut ctx.streams().stream(u64::from(request), SERVICE, 0));
+        let service = self.service_time(request, ctx.streams());
         ctx.schedule_in(service, Event::Departure);
     }
 }
@@ -49,8 +79,7 @@ impl Model for Mmc {
         match event {
             Event::Arrival { request } => {
                 if request + 1 < self.requests {
-                    let gap =
-                        self.interarrival.sample(&mut ctx.streams().stream(u64::from(request + 1), ARRIVAL_GAP, 0));
+                    let gap = self.gap(request + 1, ctx.streams());
                     ctx.schedule_in(gap, Event::Arrival { request: request + 1 });
                 }
                 if self.busy < self.servers {
@@ -94,8 +123,18 @@ fn main() {
     let servers = arg(&args, "--servers", 3.0) as u32;
     let requests = arg(&args, "--requests", 200_000.0) as u32;
     let seed = arg(&args, "--seed", 42.0) as u64;
+    let streams = Streams::new(seed);
+    let draws = match args.iter().position(|a| a == "--draws").and_then(|i| args.get(i + 1)).map(String::as_str) {
+        None | Some("keyed") => Draws::Keyed,
+        Some("sequential") => {
+            Draws::Sequential { gaps: streams.stream(0, ARRIVAL_GAP, 0), services: streams.stream(0, SERVICE, 0) }
+        }
+        Some(other) => panic!("--draws takes keyed or sequential, got {other}"),
+    };
+    let draws_name = if matches!(draws, Draws::Keyed) { "keyed" } else { "sequential" };
     let hour = |h: f64| SimDuration::from_secs_f64(h * 3600.0);
     let mut model = Mmc {
+        draws,
         interarrival: Dist::Exp { mean: hour(1.0 / lambda) },
         service: Dist::Exp { mean: hour(1.0 / mu) },
         servers,
@@ -104,8 +143,8 @@ fn main() {
         waiting: VecDeque::new(),
         waits_h: Vec::with_capacity(requests as usize),
     };
-    let mut simulation = Simulation::new(Streams::new(seed));
-    let first = model.interarrival.sample(&mut simulation.streams().stream(0, ARRIVAL_GAP, 0));
+    let mut simulation = Simulation::new(streams);
+    let first = model.gap(0, &streams);
     simulation.context().schedule_in(first, Event::Arrival { request: 0 });
     let started = Instant::now();
     simulation.run_until(&mut model, SimTime::NEVER, u64::MAX).expect("the M/M/c model cannot fail");
@@ -115,7 +154,7 @@ fn main() {
         model.waits_h.chunks_exact(batch).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect();
     let ci = mean_ci95(&batch_means).expect("30 batches");
     println!(
-        "{{\"simulator\": \"unbindsim engine\", \"requests\": {}, \"events\": {}, \"simulated_hours\": {}, \"mean_wait_h\": {}, \"mean_wait_h_ci95\": [{}, {}], \"erlang_c_wait_h\": {}, \"wall_s\": {}, \"events_per_sec\": {}, \"requests_per_sec\": {}}}",
+        "{{\"simulator\": \"unbindsim engine\", \"draws\": \"{draws_name}\", \"requests\": {}, \"events\": {}, \"simulated_hours\": {}, \"mean_wait_h\": {}, \"mean_wait_h_ci95\": [{}, {}], \"erlang_c_wait_h\": {}, \"wall_s\": {}, \"events_per_sec\": {}, \"requests_per_sec\": {}}}",
         model.waits_h.len(),
         simulation.events_processed(),
         round9(simulation.now().as_micros() as f64 / 3.6e9),
