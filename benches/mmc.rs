@@ -2,10 +2,11 @@
 //! `peer/simpy_mmc.py`, for the side-by-side comparison that
 //! `compare-simpy.sh` runs.
 //!
-//! `cargo bench --bench mmc -- --lambda 2.5 --mu 1 --servers 3 --requests 200000 --seed 42 [--draws keyed|sequential]`
+//! `cargo bench --bench mmc -- --lambda 2.5 --mu 1 --servers 3 --requests 200000 --seed 42 [--draws keyed|sequential] [--repeat 7]`
 //! prints one JSON line: requests, events, simulated hours, the mean wait with
-//! a 95 % batch-means interval, the Erlang-C mean wait, wall time, events/s
-//! and requests/s.
+//! a 95 % batch-means interval, the Erlang-C mean wait, the median wall time
+//! of `--repeat` identical runs (and the fastest and slowest), events/s and
+//! requests/s at the median.
 //!
 //! With `--draws keyed` (the default) every interarrival gap and service
 //! time comes from its own keyed stream (request, purpose), as draws do in
@@ -117,52 +118,97 @@ fn erlang_c_wait(lambda: f64, mu: f64, servers: u32) -> f64 {
     waiting / (below + waiting) / (f64::from(servers) * mu - lambda)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let (lambda, mu) = (arg(&args, "--lambda", 2.5), arg(&args, "--mu", 1.0));
-    let servers = arg(&args, "--servers", 3.0) as u32;
-    let requests = arg(&args, "--requests", 200_000.0) as u32;
-    let seed = arg(&args, "--seed", 42.0) as u64;
-    let streams = Streams::new(seed);
-    let draws = match args.iter().position(|a| a == "--draws").and_then(|i| args.get(i + 1)).map(String::as_str) {
-        None | Some("keyed") => Draws::Keyed,
-        Some("sequential") => {
-            Draws::Sequential { gaps: streams.stream(0, ARRIVAL_GAP, 0), services: streams.stream(0, SERVICE, 0) }
+/// The model's parameters, from the command line.
+struct Params {
+    lambda: f64,
+    mu: f64,
+    servers: u32,
+    requests: u32,
+    seed: u64,
+    sequential: bool,
+}
+
+impl Params {
+    fn from_args(args: &[String]) -> Params {
+        let sequential =
+            match args.iter().position(|a| a == "--draws").and_then(|i| args.get(i + 1)).map(String::as_str) {
+                None | Some("keyed") => false,
+                Some("sequential") => true,
+                Some(other) => panic!("--draws takes keyed or sequential, got {other}"),
+            };
+        Params {
+            lambda: arg(args, "--lambda", 2.5),
+            mu: arg(args, "--mu", 1.0),
+            servers: arg(args, "--servers", 3.0) as u32,
+            requests: arg(args, "--requests", 200_000.0) as u32,
+            seed: arg(args, "--seed", 42.0) as u64,
+            sequential,
         }
-        Some(other) => panic!("--draws takes keyed or sequential, got {other}"),
+    }
+}
+
+/// One run from an empty system: the model, the simulation it ran on, and
+/// the wall time of the run loop in seconds.
+fn run_once(params: &Params) -> (Mmc, Simulation<Event>, f64) {
+    let streams = Streams::new(params.seed);
+    let draws = if params.sequential {
+        Draws::Sequential { gaps: streams.stream(0, ARRIVAL_GAP, 0), services: streams.stream(0, SERVICE, 0) }
+    } else {
+        Draws::Keyed
     };
-    let draws_name = if matches!(draws, Draws::Keyed) { "keyed" } else { "sequential" };
     let hour = |h: f64| SimDuration::from_secs_f64(h * 3600.0);
     let mut model = Mmc {
         draws,
-        interarrival: Dist::Exp { mean: hour(1.0 / lambda) },
-        service: Dist::Exp { mean: hour(1.0 / mu) },
-        servers,
+        interarrival: Dist::Exp { mean: hour(1.0 / params.lambda) },
+        service: Dist::Exp { mean: hour(1.0 / params.mu) },
+        servers: params.servers,
         busy: 0,
-        requests,
+        requests: params.requests,
         waiting: VecDeque::new(),
-        waits_h: Vec::with_capacity(requests as usize),
+        waits_h: Vec::with_capacity(params.requests as usize),
     };
     let mut simulation = Simulation::new(streams);
     let first = model.gap(0, &streams);
     simulation.context().schedule_in(first, Event::Arrival { request: 0 });
     let started = Instant::now();
     simulation.run_until(&mut model, SimTime::NEVER, u64::MAX).expect("the M/M/c model cannot fail");
-    let wall = started.elapsed().as_secs_f64();
+    (model, simulation, started.elapsed().as_secs_f64())
+}
+
+/// Runs the model `--repeat` times (default 7; a run of 200 000 requests
+/// lasts a few tens of milliseconds, too short for one timing to mean much
+/// on a shared machine) and reports the median wall time. Every repeat must
+/// produce the same waits: same seed, same run.
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let params = Params::from_args(&args);
+    let repeats = (arg(&args, "--repeat", 7.0) as usize).max(1);
+    let (model, simulation, first_wall) = run_once(&params);
+    let mut walls = vec![first_wall];
+    for _ in 1..repeats {
+        let (again, _, wall) = run_once(&params);
+        assert!(again.waits_h == model.waits_h, "a repeat of the same seed gave other waits");
+        walls.push(wall);
+    }
+    walls.sort_by(f64::total_cmp);
+    let wall = walls[walls.len() / 2];
     let batch = model.waits_h.len() / 30;
     let batch_means: Vec<f64> =
         model.waits_h.chunks_exact(batch).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect();
     let ci = mean_ci95(&batch_means).expect("30 batches");
+    let draws = if params.sequential { "sequential" } else { "keyed" };
     println!(
-        "{{\"simulator\": \"unbindsim engine\", \"draws\": \"{draws_name}\", \"requests\": {}, \"events\": {}, \"simulated_hours\": {}, \"mean_wait_h\": {}, \"mean_wait_h_ci95\": [{}, {}], \"erlang_c_wait_h\": {}, \"wall_s\": {}, \"events_per_sec\": {}, \"requests_per_sec\": {}}}",
+        "{{\"simulator\": \"unbindsim engine\", \"draws\": \"{draws}\", \"requests\": {}, \"events\": {}, \"simulated_hours\": {}, \"mean_wait_h\": {}, \"mean_wait_h_ci95\": [{}, {}], \"erlang_c_wait_h\": {}, \"repeats\": {repeats}, \"wall_s\": {}, \"wall_s_min\": {}, \"wall_s_max\": {}, \"events_per_sec\": {}, \"requests_per_sec\": {}}}",
         model.waits_h.len(),
         simulation.events_processed(),
         round9(simulation.now().as_micros() as f64 / 3.6e9),
         round9(ci.mean),
         round9(ci.low),
         round9(ci.high),
-        round9(erlang_c_wait(lambda, mu, servers)),
+        round9(erlang_c_wait(params.lambda, params.mu, params.servers)),
         round9(wall),
+        round9(walls[0]),
+        round9(walls[walls.len() - 1]),
         (simulation.events_processed() as f64 / wall).round(),
         (model.waits_h.len() as f64 / wall).round()
     );

@@ -124,6 +124,50 @@ mod tests {
         assert!((mean - 0.5).abs() < 0.01, "mean {mean}");
     }
 
+    /// Pearson correlation of two equally long samples.
+    fn correlation(xs: &[f64], ys: &[f64]) -> f64 {
+        let n = xs.len() as f64;
+        let (mx, my) = (xs.iter().sum::<f64>() / n, ys.iter().sum::<f64>() / n);
+        let cov: f64 = xs.iter().zip(ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+        let vx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+        let vy: f64 = ys.iter().map(|y| (y - my).powi(2)).sum();
+        cov / (vx * vy).sqrt()
+    }
+
+    /// Neighbouring keys (the next entity, the next purpose, the next
+    /// index) and a stream's successive draws must look independent. With
+    /// 20 000 pairs the standard error of a correlation is 0.007; the bound
+    /// is six of them.
+    #[test]
+    fn neighbouring_keys_and_successive_draws_are_uncorrelated() {
+        let streams = Streams::new(42);
+        let n = 20_000u64;
+        let base: Vec<f64> = (0..n).map(|e| streams.uniform(e, 3, 0)).collect();
+        let next_entity: Vec<f64> = (0..n).map(|e| streams.uniform(e + 1, 3, 0)).collect();
+        let next_purpose: Vec<f64> = (0..n).map(|e| streams.uniform(e, 4, 0)).collect();
+        let next_index: Vec<f64> = (0..n).map(|e| streams.uniform(e, 3, 1)).collect();
+        let second_draw: Vec<f64> = (0..n)
+            .map(|e| {
+                let mut stream = streams.stream(e, 3, 0);
+                stream.next_u64();
+                stream.random::<f64>()
+            })
+            .collect();
+        for (name, other) in
+            [("entity", next_entity), ("purpose", next_purpose), ("index", next_index), ("draw", second_draw)]
+        {
+            let r = correlation(&base, &other);
+            assert!(r.abs() < 0.042, "next {name}: correlation {r}");
+        }
+    }
+
+    #[test]
+    fn a_stream_is_the_splitmix_generator_at_the_keys_hash() {
+        let streams = Streams::new(9);
+        let mut expected = Stream::seed_from_u64(hash_keys(&[9, 5, 6, 7]));
+        assert_eq!(streams.stream(5, 6, 7).next_u64(), expected.next_u64());
+    }
+
     #[test]
     fn child_streams_differ_from_parent() {
         let parent = Streams::new(11);
