@@ -47,6 +47,9 @@ fn device_change_lockout_is_uninstall_share_times_conditional_lockout() {
     let summary = run(&scenario, 2);
     let lockout = &summary.metrics.lockout.overall;
     check_binomial("lockout rate", lockout.hits, lockout.trials, p);
+    // A device change keeps the account and its grants: no grant is a trial.
+    let grants = &summary.metrics.residue.app_data_per_grant;
+    assert_eq!((grants.hits, grants.trials), (0, 0), "app data per grant counted unrevoked grants");
 }
 
 #[test]

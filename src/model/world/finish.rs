@@ -4,8 +4,7 @@
 use super::super::ids::MemberId;
 use super::super::observe::{Observations, RaceKind};
 use super::super::platform::ResidueKind;
-use super::super::state::DeviceState;
-use super::super::state::Outcome;
+use super::super::state::{DeviceState, GrantState, Outcome};
 use super::{EFFECTIVE, World};
 
 /// Consumes the world and returns everything it observed.
@@ -38,7 +37,8 @@ fn count_outcomes(world: &mut World<'_>) {
 }
 
 /// Residue over members whose unbind took effect: their own (archive,
-/// cloud copy, app data) and that of every device the unbind touched.
+/// cloud copy, app data of every grant the unbind revoked) and that of
+/// every device the unbind touched.
 fn count_residue(world: &mut World<'_>) {
     let (org, obs) = (world.org, &mut world.obs.residue);
     for (index, run) in world.members.iter().enumerate() {
@@ -48,9 +48,12 @@ fn count_residue(world: &mut World<'_>) {
         let member = MemberId(index as u32);
         let mut residue = run.residue;
         for grant in org.grants_of(member) {
-            let left = world.grants[grant.index()].app_data_left;
-            obs.grants.record(left);
-            if left {
+            let grant_run = &world.grants[grant.index()];
+            if grant_run.state == GrantState::Active {
+                continue; // not revoked (a device change keeps the account's grants): no trial
+            }
+            obs.grants.record(grant_run.app_data_left);
+            if grant_run.app_data_left {
                 residue = residue.with(ResidueKind::AppData);
             }
         }
