@@ -26,18 +26,32 @@ enum Event {
     Departure,
 }
 
-/// Where the model's draws come from.
-enum Draws {
-    /// A stream per (request, purpose), opened for its one draw.
-    Keyed,
-    /// One stream per purpose, drawn in order.
-    Sequential { gaps: Stream, services: Stream },
+/// One kind of draw: its distribution, the purpose that keys its streams,
+/// and, with sequential draws, the one stream it draws from in order.
+struct Source {
+    dist: Dist,
+    purpose: u64,
+    sequence: Option<Stream>,
+}
+
+impl Source {
+    fn new(dist: Dist, purpose: u64, streams: &Streams, sequential: bool) -> Source {
+        Source { dist, purpose, sequence: sequential.then(|| streams.stream(0, purpose, 0)) }
+    }
+
+    /// The draw for `request`: the next one of the sequence, or the one of
+    /// the stream keyed by (request, purpose).
+    fn draw(&mut self, request: u32, streams: &Streams) -> SimDuration {
+        match &mut self.sequence {
+            Some(stream) => self.dist.sample(stream),
+            None => self.dist.sample(&mut streams.stream(u64::from(request), self.purpose, 0)),
+        }
+    }
 }
 
 struct Mmc {
-    draws: Draws,
-    interarrival: Dist,
-    service: Dist,
+    gaps: Source,
+    services: Source,
     servers: u32,
     busy: u32,
     requests: u32,
@@ -49,25 +63,10 @@ const ARRIVAL_GAP: u64 = 1;
 const SERVICE: u64 = 2;
 
 impl Mmc {
-    /// The gap before request `request` arrives.
-    fn gap(&mut self, request: u32, streams: &Streams) -> SimDuration {
-        match &mut self.draws {
-            Draws::Keyed => self.interarrival.sample(&mut streams.stream(u64::from(request), ARRIVAL_GAP, 0)),
-            Draws::Sequential { gaps, .. } => self.interarrival.sample(gaps),
-        }
-    }
-
-    fn service_time(&mut self, request: u32, streams: &Streams) -> SimDuration {
-        match &mut self.draws {
-            Draws::Keyed => self.service.sample(&mut streams.stream(u64::from(request), SERVICE, 0)),
-            Draws::Sequential { services, .. } => self.service.sample(services),
-        }
-    }
-
     fn start_service(&mut self, request: u32, arrived: SimTime, ctx: &mut Context<'_, Event>) {
         self.busy += 1;
         self.waits_h.push((ctx.now() - arrived).as_secs_f64() / 3600.0);
-        let service = self.service_time(request, ctx.streams());
+        let service = self.services.draw(request, ctx.streams());
         ctx.schedule_in(service, Event::Departure);
     }
 }
@@ -80,7 +79,7 @@ impl Model for Mmc {
         match event {
             Event::Arrival { request } => {
                 if request + 1 < self.requests {
-                    let gap = self.gap(request + 1, ctx.streams());
+                    let gap = self.gaps.draw(request + 1, ctx.streams());
                     ctx.schedule_in(gap, Event::Arrival { request: request + 1 });
                 }
                 if self.busy < self.servers {
@@ -151,16 +150,10 @@ impl Params {
 /// the wall time of the run loop in seconds.
 fn run_once(params: &Params) -> (Mmc, Simulation<Event>, f64) {
     let streams = Streams::new(params.seed);
-    let draws = if params.sequential {
-        Draws::Sequential { gaps: streams.stream(0, ARRIVAL_GAP, 0), services: streams.stream(0, SERVICE, 0) }
-    } else {
-        Draws::Keyed
-    };
     let hour = |h: f64| SimDuration::from_secs_f64(h * 3600.0);
     let mut model = Mmc {
-        draws,
-        interarrival: Dist::Exp { mean: hour(1.0 / params.lambda) },
-        service: Dist::Exp { mean: hour(1.0 / params.mu) },
+        gaps: Source::new(Dist::Exp { mean: hour(1.0 / params.lambda) }, ARRIVAL_GAP, &streams, params.sequential),
+        services: Source::new(Dist::Exp { mean: hour(1.0 / params.mu) }, SERVICE, &streams, params.sequential),
         servers: params.servers,
         busy: 0,
         requests: params.requests,
@@ -168,7 +161,7 @@ fn run_once(params: &Params) -> (Mmc, Simulation<Event>, f64) {
         waits_h: Vec::with_capacity(params.requests as usize),
     };
     let mut simulation = Simulation::new(streams);
-    let first = model.gap(0, &streams);
+    let first = model.gaps.draw(0, &streams);
     simulation.context().schedule_in(first, Event::Arrival { request: 0 });
     let started = Instant::now();
     simulation.run_until(&mut model, SimTime::NEVER, u64::MAX).expect("the M/M/c model cannot fail");

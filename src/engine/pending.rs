@@ -39,12 +39,12 @@ impl<V> Default for Pending<V> {
 impl<V> Pending<V> {
     #[inline]
     pub(crate) fn push(&mut self, key: u128, value: V) {
-        if self.in_heap == 0 && self.sorted.len() < SORTED_MAX {
-            let position = self.sorted.partition_point(|entry| entry.key() > key);
-            self.sorted.insert(position, Entry::new(key, value));
-            return;
-        }
         if self.in_heap == 0 {
+            if self.sorted.len() < SORTED_MAX {
+                let position = self.sorted.partition_point(|entry| entry.key() > key);
+                self.sorted.insert(position, Entry::new(key, value));
+                return;
+            }
             self.move_to_heap();
         }
         self.heap.push(key, value);

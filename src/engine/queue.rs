@@ -152,9 +152,6 @@ impl<E> EventQueue<E> {
     fn fired(&mut self, key: u128) {
         self.last_fired = Some(key);
         self.pending -= 1;
-        if self.cancelled.is_empty() {
-            return;
-        }
         while self.cancelled.first().is_some_and(|&cancelled| cancelled < key) {
             self.cancelled.pop_first();
         }

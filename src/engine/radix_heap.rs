@@ -127,7 +127,9 @@ impl<V> RadixHeap<V> {
         let bucket = self.occupied.trailing_zeros() as usize + 1;
         let entries = &self.buckets[bucket];
         if entries.len() <= SCAN_LIMIT {
-            return Some((bucket, position_of_least(entries)));
+            let least =
+                (1..entries.len()).fold(0, |least, i| if entries[i].key() < entries[least].key() { i } else { least });
+            return Some((bucket, least));
         }
         self.redistribute(bucket);
         Some((0, 0))
@@ -135,7 +137,6 @@ impl<V> RadixHeap<V> {
 
     /// Empties `bucket` around its least key, which becomes `last` and
     /// lands in bucket 0; every other key moves to a lower bucket.
-    #[inline(never)]
     fn redistribute(&mut self, bucket: usize) {
         self.occupied &= !(1 << (bucket - 1));
         let mut entries = std::mem::take(&mut self.buckets[bucket]);
@@ -158,21 +159,6 @@ impl<V> RadixHeap<V> {
             self.place(entry);
         }
     }
-}
-
-/// The position of the least key in a non-empty bucket. Which entry wins
-/// each comparison is data, not a pattern a branch predictor can learn, so
-/// the choice is made with conditional moves.
-#[inline]
-fn position_of_least<V>(entries: &[Entry<V>]) -> usize {
-    let (mut least, mut least_key) = (0, entries[0].key());
-    for (position, entry) in entries.iter().enumerate().skip(1) {
-        let key = entry.key();
-        let below = key < least_key;
-        least = std::hint::select_unpredictable(below, position, least);
-        least_key = std::hint::select_unpredictable(below, key, least_key);
-    }
-    least
 }
 
 #[cfg(test)]

@@ -15,8 +15,7 @@
 //! seeding beyond taking the hash as its counter. A single draw is four
 //! mixes in all.
 
-use rand::RngExt;
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_xoshiro::SplitMix64;
 
 /// The generator every stream uses.
