@@ -51,8 +51,9 @@ impl Dist {
     }
 
     /// Draws one duration. Fixed and exponential spans, the commonest and
-    /// cheapest, are drawn here; the others call out, so this stays small.
-    #[inline]
+    /// cheapest, are drawn where the call is made; the others call out, so
+    /// the inlined part stays small.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Stream) -> SimDuration {
         match self {
             Dist::Fixed(span) => *span,
@@ -60,9 +61,25 @@ impl Dist {
                 let unit: f64 = Exp1.sample(rng);
                 SimDuration::from_micros_f64(unit * mean.as_micros() as f64)
             }
-            Dist::LogNormal { median, sigma } => sample_log_normal(*median, *sigma, rng),
-            Dist::Uniform { low, high } => sample_uniform(*low, *high, rng),
+            other => other.sample_out_of_line(rng),
+        }
+    }
+
+    /// Draws from the kinds `sample` does not inline.
+    #[inline(never)]
+    fn sample_out_of_line(&self, rng: &mut Stream) -> SimDuration {
+        match self {
+            Dist::LogNormal { median, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                SimDuration::from_micros_f64(median.as_micros() as f64 * (sigma * z).exp())
+            }
+            Dist::Uniform { low, high } => {
+                let width = high.as_micros() - low.as_micros();
+                let offset = if width == 0 { 0 } else { rng.random_range(0..=width) };
+                SimDuration::from_micros(low.as_micros() + offset)
+            }
             Dist::Empirical(values) => values[rng.random_range(0..values.len())],
+            Dist::Fixed(_) | Dist::Exp { .. } => self.sample(rng),
         }
     }
 
@@ -91,19 +108,6 @@ impl Dist {
             Dist::Exp { .. } | Dist::LogNormal { .. } => None,
         }
     }
-}
-
-#[inline(never)]
-fn sample_log_normal(median: SimDuration, sigma: f64, rng: &mut Stream) -> SimDuration {
-    let z: f64 = StandardNormal.sample(rng);
-    SimDuration::from_micros_f64(median.as_micros() as f64 * (sigma * z).exp())
-}
-
-#[inline(never)]
-fn sample_uniform(low: SimDuration, high: SimDuration, rng: &mut Stream) -> SimDuration {
-    let width = high.as_micros() - low.as_micros();
-    let offset = if width == 0 { 0 } else { rng.random_range(0..=width) };
-    SimDuration::from_micros(low.as_micros() + offset)
 }
 
 impl std::fmt::Display for Dist {

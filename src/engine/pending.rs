@@ -3,7 +3,7 @@
 //!
 //! A few dozen entries live in one vector sorted by descending key, so the
 //! least is the last one: popping it shortens the vector, and pushing moves
-//! the entries below the new key up by one — a copy of a few cache lines.
+//! the entries below the new key up by one place.
 //! That is the cheapest layout for a model with a handful of timers (a
 //! queue of approvals, a hold model with few processes). The copy grows
 //! with the count, so past `SORTED_MAX` entries a **radix heap**
@@ -39,16 +39,36 @@ impl<V> Default for Pending<V> {
 impl<V> Pending<V> {
     #[inline]
     pub(crate) fn push(&mut self, key: u128, value: V) {
+        if self.in_heap == 0 && self.sorted.len() < SORTED_MAX {
+            self.insert_sorted(key, value);
+        } else {
+            self.push_to_heap(key, value);
+        }
+    }
+
+    /// Pushes onto the heap, moving the sorted entries there first if the
+    /// vector is full. Out of line: the vector's path stays short.
+    #[inline(never)]
+    fn push_to_heap(&mut self, key: u128, value: V) {
         if self.in_heap == 0 {
-            if self.sorted.len() < SORTED_MAX {
-                let position = self.sorted.partition_point(|entry| entry.key() > key);
-                self.sorted.insert(position, Entry::new(key, value));
-                return;
-            }
             self.move_to_heap();
         }
         self.heap.push(key, value);
         self.in_heap += 1;
+    }
+
+    /// Inserts into the sorted vector from its end: each entry with a
+    /// lesser key moves up one place, and the new one takes the last place
+    /// freed. A new event usually lands near the least keys, and a short
+    /// shift of whole entries beats a search plus a call to copy memory.
+    #[inline]
+    fn insert_sorted(&mut self, key: u128, value: V) {
+        self.sorted.push(Entry::new(key, value));
+        let mut place = self.sorted.len() - 1;
+        while place > 0 && self.sorted[place - 1].key() < key {
+            self.sorted.swap(place - 1, place);
+            place -= 1;
+        }
     }
 
     /// The least key, without removing it.

@@ -91,6 +91,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Schedules `event` at `time`; among equal times, earlier calls fire first.
+    #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) -> EventId {
         let key = key_of(time, self.next_sequence);
         self.next_sequence += 1;

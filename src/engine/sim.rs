@@ -37,12 +37,14 @@ impl<E> Context<'_, E> {
     }
 
     /// Schedules `event` at `time`, which must not be in the past.
+    #[inline]
     pub fn schedule_at(&mut self, time: SimTime, event: E) -> EventId {
         assert!(time >= self.now, "event scheduled in the past: {time} < {}", self.now);
         self.queue.schedule(time, event)
     }
 
     /// Schedules `event` after `delay`.
+    #[inline]
     pub fn schedule_in(&mut self, delay: SimDuration, event: E) -> EventId {
         self.queue.schedule(self.now + delay, event)
     }
