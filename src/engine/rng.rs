@@ -10,10 +10,12 @@
 //! numbers. A draw made for one purpose never shifts the draws of another.
 //!
 //! Most streams are used for one or two draws, so what matters is the cost
-//! of opening one: the seed's part of the hash is computed once per
-//! `Streams`, each key then costs one mix, and the generator needs no
-//! seeding beyond taking the hash as its counter. A single draw is four
-//! mixes in all.
+//! of opening one, and above all its latency: the first draw waits for the
+//! whole hash. The hash has two branches that run side by side: one mixes
+//! the entity into the seed's part (computed once per `Streams`), the other
+//! mixes the purpose and index, packed into one word. Their exclusive-or is
+//! the generator's counter, which needs no further seeding. A single draw is
+//! three mixes, two of them one after the other.
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::SplitMix64;
@@ -32,6 +34,13 @@ pub fn mix64(mut z: u64) -> u64 {
 
 /// The hash's starting value (the first 64 bits of the fractional part of √2).
 const HASH_START: u64 = 0x6a09_e667_f3bc_c908;
+
+/// Spreads purposes apart before the index is added (the first 64 bits of
+/// the fractional part of √3, an odd number). Two purposes `d` apart, for
+/// any `d` below 2^20, land at least 2^43 apart, so (purpose, index) pairs
+/// pack into distinct words whenever purposes are below 2^20 and indices
+/// below 2^42 (a test checks this).
+const PURPOSE_SPREAD: u64 = 0xbb67_ae85_84ca_a73b;
 
 /// Hashes `keys`, in order, on top of `acc`: one mix per key.
 #[inline]
@@ -63,12 +72,14 @@ impl Streams {
     }
 
     /// The stream for draw number `index` of `purpose` on `entity`: the
-    /// generator whose counter is `hash_keys(&[seed, entity, purpose, index])`.
+    /// generator whose counter is `mix64(seeded ^ entity) ^ mix64(purpose ·
+    /// PURPOSE_SPREAD + index)`, with `seeded = hash_keys(&[seed])`.
     /// `purpose` values are chosen by the caller (the model numbers its
     /// purposes); entity ids of different kinds should not share a purpose.
     #[inline]
     pub fn stream(&self, entity: u64, purpose: u64, index: u64) -> Stream {
-        Stream::seed_from_u64(absorb(self.seeded, &[entity, purpose, index]))
+        let draw = purpose.wrapping_mul(PURPOSE_SPREAD).wrapping_add(index);
+        Stream::seed_from_u64(mix64(self.seeded ^ entity) ^ mix64(draw))
     }
 
     /// A child `Streams` for a sub-run (a replication, a shard, the org
@@ -161,10 +172,25 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_is_the_splitmix_generator_at_the_keys_hash() {
+    fn a_stream_is_the_splitmix_generator_at_the_documented_hash() {
         let streams = Streams::new(9);
-        let mut expected = Stream::seed_from_u64(hash_keys(&[9, 5, 6, 7]));
+        let counter = mix64(hash_keys(&[9]) ^ 5) ^ mix64(6u64.wrapping_mul(PURPOSE_SPREAD).wrapping_add(7));
+        let mut expected = Stream::seed_from_u64(counter);
         assert_eq!(streams.stream(5, 6, 7).next_u64(), expected.next_u64());
+    }
+
+    /// Purposes `d` apart pack to words at least 2^43 apart (either way
+    /// round), so no index below 2^42 can make two packed keys meet.
+    #[test]
+    fn purposes_below_2_pow_20_pack_apart_from_indices_below_2_pow_42() {
+        let closest = (1..1u64 << 20)
+            .map(|d| {
+                let gap = d.wrapping_mul(PURPOSE_SPREAD);
+                gap.min(gap.wrapping_neg())
+            })
+            .min()
+            .unwrap();
+        assert!(closest >= 1 << 43, "purposes pack only {closest} apart");
     }
 
     #[test]
