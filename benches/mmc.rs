@@ -26,17 +26,17 @@ enum Event {
     Departure,
 }
 
-/// One kind of draw: its distribution, the purpose that keys its streams,
-/// and, with sequential draws, the one stream it draws from in order.
-struct Source {
+/// One kind of draw: its distribution, the purpose that keys its streams
+/// (a constant, as the simulator's purposes are at each call site), and,
+/// with sequential draws, the one stream it draws from in order.
+struct Source<const PURPOSE: u64> {
     dist: Dist,
-    purpose: u64,
     sequence: Option<Stream>,
 }
 
-impl Source {
-    fn new(dist: Dist, purpose: u64, streams: &Streams, sequential: bool) -> Source {
-        Source { dist, purpose, sequence: sequential.then(|| streams.stream(0, purpose, 0)) }
+impl<const PURPOSE: u64> Source<PURPOSE> {
+    fn new(dist: Dist, streams: &Streams, sequential: bool) -> Self {
+        Source { dist, sequence: sequential.then(|| streams.stream(0, PURPOSE, 0)) }
     }
 
     /// The draw for `request`: the next one of the sequence, or the one of
@@ -44,14 +44,14 @@ impl Source {
     fn draw(&mut self, request: u32, streams: &Streams) -> SimDuration {
         match &mut self.sequence {
             Some(stream) => self.dist.sample(stream),
-            None => self.dist.sample(&mut streams.stream(u64::from(request), self.purpose, 0)),
+            None => self.dist.sample(&mut streams.stream(u64::from(request), PURPOSE, 0)),
         }
     }
 }
 
 struct Mmc {
-    gaps: Source,
-    services: Source,
+    gaps: Source<ARRIVAL_GAP>,
+    services: Source<SERVICE>,
     servers: u32,
     busy: u32,
     requests: u32,
@@ -152,8 +152,8 @@ fn run_once(params: &Params) -> (Mmc, Simulation<Event>, f64) {
     let streams = Streams::new(params.seed);
     let hour = |h: f64| SimDuration::from_secs_f64(h * 3600.0);
     let mut model = Mmc {
-        gaps: Source::new(Dist::Exp { mean: hour(1.0 / params.lambda) }, ARRIVAL_GAP, &streams, params.sequential),
-        services: Source::new(Dist::Exp { mean: hour(1.0 / params.mu) }, SERVICE, &streams, params.sequential),
+        gaps: Source::new(Dist::Exp { mean: hour(1.0 / params.lambda) }, &streams, params.sequential),
+        services: Source::new(Dist::Exp { mean: hour(1.0 / params.mu) }, &streams, params.sequential),
         servers: params.servers,
         busy: 0,
         requests: params.requests,
