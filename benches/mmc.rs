@@ -41,6 +41,7 @@ impl<const PURPOSE: u64> Source<PURPOSE> {
 
     /// The draw for `request`: the next one of the sequence, or the one of
     /// the stream keyed by (request, purpose).
+    #[inline(always)]
     fn draw(&mut self, request: u32, streams: &Streams) -> SimDuration {
         match &mut self.sequence {
             Some(stream) => self.dist.sample(stream),
