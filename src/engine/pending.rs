@@ -5,7 +5,7 @@
 //! least is the last one: popping it shortens the vector, and pushing moves
 //! the entries below the new key up by one place.
 //! That is the cheapest layout for a model with a handful of timers (a
-//! queue of approvals, a hold model with few processes). The copy grows
+//! queue of approvals, a hold model with few processes). The shift grows
 //! with the count, so past `SORTED_MAX` entries a **radix heap**
 //! (`radix_heap.rs`) takes over, and the vector only comes back once the
 //! heap has shrunk to `SORTED_MIN`: a count that hovers near one threshold
