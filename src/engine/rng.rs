@@ -11,11 +11,13 @@
 //!
 //! Most streams are used for one or two draws, so what matters is the cost
 //! of opening one, and above all its latency: the first draw waits for the
-//! whole hash. The hash has two branches that run side by side: one mixes
-//! the entity into the seed's part (computed once per `Streams`), the other
-//! mixes the purpose and index, packed into one word. Their exclusive-or is
-//! the generator's counter, which needs no further seeding. A single draw is
-//! three mixes, two of them one after the other.
+//! whole hash. The hash has two branches that run side by side. One folds
+//! the entity into the seed's part (computed once per `Streams`) with a
+//! single wide multiply, its 128-bit product's halves xor-ed together (the
+//! mixing step of wyhash); the other mixes the purpose and index, packed
+//! into one word. Their exclusive-or is the generator's counter, which
+//! needs no further seeding, and the generator's own mix finishes every
+//! output. A first draw thus waits for one multiply and one mix.
 
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::SplitMix64;
@@ -34,6 +36,18 @@ pub fn mix64(mut z: u64) -> u64 {
 
 /// The hash's starting value (the first 64 bits of the fractional part of √2).
 const HASH_START: u64 = 0x6a09_e667_f3bc_c908;
+
+/// Multiplies the entity's word in `fold_multiply` (the first 64 bits of
+/// the fractional part of √7, an odd number).
+const ENTITY_SPREAD: u64 = 0xa54f_f53a_5f1d_36f1;
+
+/// The 128-bit product of `x` and `k`, its high and low halves xor-ed: every
+/// bit of `x` reaches bits of the result both above and below its own.
+#[inline]
+fn fold_multiply(x: u64, k: u64) -> u64 {
+    let product = u128::from(x) * u128::from(k);
+    (product >> 64) as u64 ^ product as u64
+}
 
 /// Spreads purposes apart before the index is added (the first 64 bits of
 /// the fractional part of √3, an odd number). Two purposes `d` apart, for
@@ -72,14 +86,15 @@ impl Streams {
     }
 
     /// The stream for draw number `index` of `purpose` on `entity`: the
-    /// generator whose counter is `mix64(seeded ^ entity) ^ mix64(purpose ·
-    /// PURPOSE_SPREAD + index)`, with `seeded = hash_keys(&[seed])`.
+    /// generator whose counter is `fold_multiply(seeded ^ entity,
+    /// ENTITY_SPREAD) ^ mix64(purpose · PURPOSE_SPREAD + index)`, with
+    /// `seeded = hash_keys(&[seed])`.
     /// `purpose` values are chosen by the caller (the model numbers its
     /// purposes); entity ids of different kinds should not share a purpose.
     #[inline]
     pub fn stream(&self, entity: u64, purpose: u64, index: u64) -> Stream {
         let draw = purpose.wrapping_mul(PURPOSE_SPREAD).wrapping_add(index);
-        Stream::seed_from_u64(mix64(self.seeded ^ entity) ^ mix64(draw))
+        Stream::seed_from_u64(fold_multiply(self.seeded ^ entity, ENTITY_SPREAD) ^ mix64(draw))
     }
 
     /// A child `Streams` for a sub-run (a replication, a shard, the org
@@ -174,7 +189,9 @@ mod tests {
     #[test]
     fn a_stream_is_the_splitmix_generator_at_the_documented_hash() {
         let streams = Streams::new(9);
-        let counter = mix64(hash_keys(&[9]) ^ 5) ^ mix64(6u64.wrapping_mul(PURPOSE_SPREAD).wrapping_add(7));
+        let entity = u128::from(hash_keys(&[9]) ^ 5) * u128::from(ENTITY_SPREAD);
+        let counter =
+            ((entity >> 64) as u64 ^ entity as u64) ^ mix64(6u64.wrapping_mul(PURPOSE_SPREAD).wrapping_add(7));
         let mut expected = Stream::seed_from_u64(counter);
         assert_eq!(streams.stream(5, 6, 7).next_u64(), expected.next_u64());
     }
