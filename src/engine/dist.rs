@@ -61,25 +61,9 @@ impl Dist {
                 let unit: f64 = Exp1.sample(rng);
                 SimDuration::from_micros_f64(unit * mean.as_micros() as f64)
             }
-            other => other.sample_out_of_line(rng),
-        }
-    }
-
-    /// Draws from the kinds `sample` does not inline.
-    #[inline(never)]
-    fn sample_out_of_line(&self, rng: &mut Stream) -> SimDuration {
-        match self {
-            Dist::LogNormal { median, sigma } => {
-                let z: f64 = StandardNormal.sample(rng);
-                SimDuration::from_micros_f64(median.as_micros() as f64 * (sigma * z).exp())
-            }
-            Dist::Uniform { low, high } => {
-                let width = high.as_micros() - low.as_micros();
-                let offset = if width == 0 { 0 } else { rng.random_range(0..=width) };
-                SimDuration::from_micros(low.as_micros() + offset)
-            }
-            Dist::Empirical(values) => values[rng.random_range(0..values.len())],
-            Dist::Fixed(_) | Dist::Exp { .. } => self.sample(rng),
+            Dist::LogNormal { median, sigma } => sample_log_normal(*median, *sigma, rng),
+            Dist::Uniform { low, high } => sample_uniform(*low, *high, rng),
+            Dist::Empirical(values) => sample_empirical(values, rng),
         }
     }
 
@@ -108,6 +92,24 @@ impl Dist {
             Dist::Exp { .. } | Dist::LogNormal { .. } => None,
         }
     }
+}
+
+#[inline(never)]
+fn sample_log_normal(median: SimDuration, sigma: f64, rng: &mut Stream) -> SimDuration {
+    let z: f64 = StandardNormal.sample(rng);
+    SimDuration::from_micros_f64(median.as_micros() as f64 * (sigma * z).exp())
+}
+
+#[inline(never)]
+fn sample_uniform(low: SimDuration, high: SimDuration, rng: &mut Stream) -> SimDuration {
+    let width = high.as_micros() - low.as_micros();
+    let offset = if width == 0 { 0 } else { rng.random_range(0..=width) };
+    SimDuration::from_micros(low.as_micros() + offset)
+}
+
+#[inline(never)]
+fn sample_empirical(values: &[SimDuration], rng: &mut Stream) -> SimDuration {
+    values[rng.random_range(0..values.len())]
 }
 
 impl std::fmt::Display for Dist {

@@ -56,15 +56,10 @@ fn fold_multiply(x: u64, k: u64) -> u64 {
 /// below 2^42 (a test checks this).
 const PURPOSE_SPREAD: u64 = 0xbb67_ae85_84ca_a73b;
 
-/// Hashes `keys`, in order, on top of `acc`: one mix per key.
-#[inline]
-fn absorb(acc: u64, keys: &[u64]) -> u64 {
-    keys.iter().fold(acc, |acc, &key| mix64(acc ^ key))
-}
-
-/// Hashes a sequence of keys into one well-mixed 64-bit value.
+/// Hashes a sequence of keys into one well-mixed 64-bit value: one mix per
+/// key, in order.
 pub fn hash_keys(keys: &[u64]) -> u64 {
-    absorb(HASH_START, keys)
+    keys.iter().fold(HASH_START, |acc, &key| mix64(acc ^ key))
 }
 
 /// The source of every random stream of one run.
@@ -189,11 +184,17 @@ mod tests {
     #[test]
     fn a_stream_is_the_splitmix_generator_at_the_documented_hash() {
         let streams = Streams::new(9);
-        let entity = u128::from(hash_keys(&[9]) ^ 5) * u128::from(ENTITY_SPREAD);
-        let counter =
-            ((entity >> 64) as u64 ^ entity as u64) ^ mix64(6u64.wrapping_mul(PURPOSE_SPREAD).wrapping_add(7));
+        let counter = fold_multiply(hash_keys(&[9]) ^ 5, ENTITY_SPREAD)
+            ^ mix64(6u64.wrapping_mul(PURPOSE_SPREAD).wrapping_add(7));
         let mut expected = Stream::seed_from_u64(counter);
         assert_eq!(streams.stream(5, 6, 7).next_u64(), expected.next_u64());
+    }
+
+    /// 3 · 2^63 = 2^64 + 2^63: high half 1, low half 2^63.
+    #[test]
+    fn fold_multiply_xors_the_halves_of_the_wide_product() {
+        assert_eq!(fold_multiply(1 << 63, 3), (1 << 63) | 1);
+        assert_eq!(fold_multiply(5, 7), 35);
     }
 
     /// Purposes `d` apart pack to words at least 2^43 apart (either way
