@@ -5,28 +5,36 @@
 # time against members, and the machine it ran on, written to
 # results/baselines/scale.md (or --out FILE).
 #
-#   benches/scale.sh [--repeat 3] [--out results/baselines/scale.md]
+# With --against OTHER_BINARY (an older build, say) every run of ours is
+# followed by the same run of the other binary, so both see the same machine
+# load, and the table gains their figures and the ratio of medians; the
+# fitted exponent stays ours.
+#
+#   benches/scale.sh [--repeat 3] [--out results/baselines/scale.md] [--against OTHER_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat=3
 out=results/baselines/scale.md
+against=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --repeat) repeat="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "unknown argument: $1 (allowed: --repeat N, --out FILE)" >&2; exit 2 ;;
+    --against) against="$2"; shift 2 ;;
+    *) echo "unknown argument: $1 (allowed: --repeat N, --out FILE, --against BINARY)" >&2; exit 2 ;;
   esac
 done
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (Debian package: time)" >&2; exit 1; }
+[ -z "$against" ] || [ -x "$against" ] || { echo "--against $against: not an executable file" >&2; exit 2; }
 cargo build --release --quiet
-python3 - "$repeat" "$out" <<'PY'
+python3 - "$repeat" "$out" "$against" <<'PY'
 import math, os, platform, re, statistics, subprocess, sys, tempfile, time
 
-repeat, out = int(sys.argv[1]), sys.argv[2]
+repeat, out, against = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 sizes = [10_000, 100_000, 1_000_000]
-binary = "target/release/unbindsim"
+ours = "target/release/unbindsim"
 
-def measure(members):
+def measure(members, binary=ours):
     with tempfile.TemporaryDirectory() as results:
         command = ["/usr/bin/time", "-v", binary, "run", "--members", str(members),
                    "--replications", "1", "--quiet", "--out", results]
@@ -41,16 +49,26 @@ def measure(members):
 def load():
     return os.getloadavg()[0]
 
-rows = []
+rows, others = [], []
 for members in sizes:
     load_before = load()
-    runs = [measure(members) for _ in range(repeat)]
+    runs, other_runs = [], []
+    for _ in range(repeat):
+        runs.append(measure(members))
+        if against:
+            other_runs.append(measure(members, against))
     wall = statistics.median(r[0] for r in runs)
     user = statistics.median(r[1] for r in runs)
     rss = max(r[2] for r in runs)
     rows.append((members, wall, user, rss, [r[0] for r in runs], load_before))
     print(f"{members:>9} members: wall {wall:.2f} s (runs {', '.join(f'{r[0]:.2f}' for r in runs)}), "
           f"user {user:.2f} s, peak RSS {rss / 1024:.0f} MiB, load before {load_before:.2f}", flush=True)
+    if against:
+        other_wall = statistics.median(r[0] for r in other_runs)
+        other_rss = max(r[2] for r in other_runs)
+        others.append((members, other_wall, other_rss, [r[0] for r in other_runs], wall / other_wall))
+        print(f"{'':>9} against {against}: wall {other_wall:.2f} s (runs {', '.join(f'{r[0]:.2f}' for r in other_runs)}), "
+              f"peak RSS {other_rss / 1024:.0f} MiB; ours / theirs {wall / other_wall:.3f}", flush=True)
 
 def slope(points):
     xs = [math.log(x) for x, _ in points]
@@ -89,6 +107,17 @@ lines = [
 for members, wall, user, rss, runs, load_before in rows:
     lines.append(f"| {members:,} | {wall:.2f} | {', '.join(f'{r:.2f}' for r in runs)} | {user:.2f} | "
                  f"{rss / 1024:.0f} | {load_before:.2f} |")
+if against:
+    lines += [
+        "",
+        f"Side by side with `{against}` (each of our runs followed by the same run of it):",
+        "",
+        "| members | its wall (s) | its runs (s) | its peak RSS (MiB) | ours / its wall |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for members, other_wall, other_rss, other_runs, ratio in others:
+        lines.append(f"| {members:,} | {other_wall:.2f} | {', '.join(f'{r:.2f}' for r in other_runs)} | "
+                     f"{other_rss / 1024:.0f} | {ratio:.3f} |")
 lines += [
     "",
     f"Least-squares slope of log(wall) against log(members), 10 000 → 1 000 000: **{wall_exponent:.3f}** "
