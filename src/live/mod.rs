@@ -1,24 +1,27 @@
 //! Live load: the same scenario that drives the simulation drives a real
 //! SCIM 2.0 service. A run builds the schedule from the model
-//! ([`schedule`]), discovers the service ([`scim`]), provisions the org's
-//! members and departments ([`provision`]), replays the unbinds on an
-//! open-model schedule with coordinated omission corrected ([`replay`],
-//! [`record`]), checks what the service still shows ([`verify`]) and writes
-//! the summary, the interval log and the sim-vs-live table ([`report`]).
+//! (`schedule`), discovers the service (`scim`), provisions the org's
+//! members and departments (`provision`), replays the unbinds on an
+//! open-model schedule with coordinated omission corrected (`replay`,
+//! `record`), checks what the service still shows (`verify`) and writes
+//! the summary, the interval log and the sim-vs-live table (`report`).
 //!
 //! **Architecture invariant:** only `live` (and `main`) touch tokio, the
 //! network and the wall clock of a load run; the model and the engine do
 //! not know a live run exists. The live side only talks to the URL it is
 //! given (no redirects are followed), and the bearer token is never
 //! written anywhere.
+//!
+//! The submodules are private: the command line sees only the load
+//! configuration, its limits and errors, the request modes and `run`.
 
-pub mod provision;
-pub mod record;
-pub mod replay;
-pub mod report;
-pub mod schedule;
-pub mod scim;
-pub mod verify;
+mod provision;
+mod record;
+mod replay;
+mod report;
+mod schedule;
+mod scim;
+mod verify;
 
 mod run;
 

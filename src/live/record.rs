@@ -18,7 +18,7 @@ pub const LATE_START_THRESHOLD: Duration = Duration::from_millis(10);
 /// Highest latency the histograms track (longer ones are recorded as this).
 const HIGHEST_TRACKABLE_US: u64 = 3_600_000_000;
 /// Length of one interval of the `.hlog`.
-pub const LOG_INTERVAL: Duration = Duration::from_secs(1);
+const LOG_INTERVAL: Duration = Duration::from_secs(1);
 
 /// One finished request.
 #[derive(Clone, Debug)]
@@ -33,12 +33,6 @@ pub struct Completion {
     pub retries: u32,
     /// Bulk operations the response reported failed.
     pub bulk_failed: u32,
-}
-
-impl Completion {
-    pub fn ok(&self) -> bool {
-        matches!(self.outcome, Outcome::Status(s) if (200..300).contains(&s))
-    }
 }
 
 /// Counts of outcomes: `sent = ok + http_error + timeout + connection_error`

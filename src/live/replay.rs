@@ -158,8 +158,6 @@ pub struct Replayed {
     pub stop: Stop,
     pub started: Instant,
     pub finished: Instant,
-    /// Requests handed to the client.
-    pub dispatched: usize,
 }
 
 /// Runs the replay until every request is done, the service is down for
@@ -175,7 +173,7 @@ pub async fn replay(
     let semaphore = Arc::new(Semaphore::new(pacing.concurrency));
     let (tx, mut rx) = mpsc::unbounded_channel::<Completion>();
     tokio::pin!(interrupt);
-    let (mut in_flight, mut dispatched, mut stop) = (0u64, 0usize, Stop::Complete);
+    let (mut in_flight, mut stop) = (0u64, Stop::Complete);
     // Until when the dispatcher was held up by a full set of slots: a
     // request intended before then was late because of the service.
     let mut backlog_until = started;
@@ -203,7 +201,6 @@ pub async fn replay(
         }
         recorder.sent(intended, sent, held_by_slots);
         in_flight += 1;
-        dispatched += 1;
         let (client, requests, tx) = (client.clone(), requests.clone(), tx.clone());
         tokio::spawn(async move {
             let (outcome, retries, bulk_failed) = attempts(&client, &requests[index], pacing.retries).await;
@@ -215,7 +212,7 @@ pub async fn replay(
     let interrupted = stop == Stop::Interrupted;
     drain(&mut rx, &mut recorder, &mut in_flight, &mut stop, pacing.drain_limit, interrupt, interrupted).await;
     recorder.abandon(in_flight);
-    Replayed { recorder, stop, started, finished: Instant::now(), dispatched }
+    Replayed { recorder, stop, started, finished: Instant::now() }
 }
 
 /// Waits for the requests in flight: all of them after a complete dispatch

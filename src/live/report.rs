@@ -283,7 +283,7 @@ pub fn live_table(summary: &LiveSummary) -> String {
 }
 
 /// The sim-vs-live table: one row per figure.
-pub fn sim_vs_live_table(table: &SimVsLive) -> String {
+fn sim_vs_live_table(table: &SimVsLive) -> String {
     let mut out = format!(
         "  sim vs live ({}):\n    {:<10} {:>16} {:>16} {:>16}\n",
         table.figure, "figure", "sim (all reps)", "sim (replayed)", "live"

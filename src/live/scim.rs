@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use url::Url;
 
-pub const SCHEMA_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-pub const SCHEMA_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-pub const SCHEMA_PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-pub const SCHEMA_BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+const SCHEMA_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const SCHEMA_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const SCHEMA_PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const SCHEMA_BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 const MEDIA_TYPE: &str = "application/scim+json";
 /// Most pages one listing may read.
 const MAX_PAGES: u32 = 10_000;
@@ -38,7 +38,7 @@ pub struct BulkLimits {
 
 impl ServiceConfig {
     /// Reads a `ServiceProviderConfig` resource.
-    pub fn from_json(value: &Value) -> ServiceConfig {
+    fn from_json(value: &Value) -> ServiceConfig {
         let supported = |key: &str| value[key]["supported"].as_bool().unwrap_or(false);
         let bulk = supported("bulk").then(|| BulkLimits {
             max_operations: value["bulk"]["maxOperations"].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32,
