@@ -20,11 +20,11 @@ use crate::scenario::{BUILTIN, Scenario, ScenarioError, parse_scenario};
 use clap::{Parser, Subcommand};
 
 /// Exit code for bad input: a file or flag the user got wrong.
-pub const EXIT_BAD_INPUT: i32 = 2;
+pub(crate) const EXIT_BAD_INPUT: i32 = 2;
 /// Exit code for a failure at run time (I/O, a broken model invariant).
-pub const EXIT_RUNTIME: i32 = 1;
+pub(crate) const EXIT_RUNTIME: i32 = 1;
 /// Exit code for a failed objective or a confident regression.
-pub const EXIT_GATE: i32 = 3;
+pub(crate) const EXIT_GATE: i32 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,7 +32,7 @@ pub const EXIT_GATE: i32 = 3;
     version,
     about = "Discrete-event simulator for unbinding members, devices and app grants from an enterprise workspace"
 )]
-pub struct Cli {
+struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -61,14 +61,14 @@ enum Command {
 
 /// An error with the exit code it deserves.
 #[derive(Debug)]
-pub enum CliError {
+pub(crate) enum CliError {
     BadInput(String),
     Runtime(String),
     GateFailed(String),
 }
 
 impl CliError {
-    pub fn exit_code(&self) -> i32 {
+    fn exit_code(&self) -> i32 {
         match self {
             CliError::BadInput(_) => EXIT_BAD_INPUT,
             CliError::Runtime(_) => EXIT_RUNTIME,
@@ -124,7 +124,7 @@ pub fn main() -> i32 {
 }
 
 /// Loads a scenario (a file or a built-in name); errors are bad input.
-pub fn load_scenario(reference: &str) -> Result<Scenario, CliError> {
+pub(crate) fn load_scenario(reference: &str) -> Result<Scenario, CliError> {
     Ok(crate::scenario::load_scenario(reference)?)
 }
 
