@@ -86,6 +86,12 @@ impl SimDuration {
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
+    /// The span in the largest whole unit that writes it exactly, which the
+    /// scenario parser reads back to the same span: as `Display`, except
+    /// that `FOREVER` is written as its microseconds, not as `forever`.
+    pub fn exact_text(self) -> String {
+        InLargestExactUnit(self.0).to_string()
+    }
 }
 
 impl Add<SimDuration> for SimTime {
@@ -117,9 +123,12 @@ impl Sub for SimTime {
     }
 }
 
-/// Writes the largest whole unit that divides the span exactly
-/// (`72h`, `30d`, `250ms`), as scenario files spell durations.
-impl fmt::Display for SimDuration {
+/// A span written in the largest whole unit that divides it exactly
+/// (`72h` as `3d`, `250ms`, `90s`; zero as `0s`), the way scenario files
+/// spell durations. The one place the crate picks a duration's unit.
+struct InLargestExactUnit(u64);
+
+impl fmt::Display for InLargestExactUnit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const UNITS: [(u64, &str); 6] = [
             (MICROS_PER_DAY, "d"),
@@ -132,11 +141,19 @@ impl fmt::Display for SimDuration {
         if self.0 == 0 {
             return write!(f, "0s");
         }
+        let (unit, name) = UNITS.iter().find(|(unit, _)| self.0.is_multiple_of(*unit)).copied().unwrap_or((1, "us"));
+        write!(f, "{}{}", self.0 / unit, name)
+    }
+}
+
+/// Writes the span as [`SimDuration::exact_text`] does, and `FOREVER` as
+/// `forever`, for people.
+impl fmt::Display for SimDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if *self == SimDuration::FOREVER {
             return write!(f, "forever");
         }
-        let (unit, name) = UNITS.iter().find(|(unit, _)| self.0.is_multiple_of(*unit)).copied().unwrap_or((1, "us"));
-        write!(f, "{}{}", self.0 / unit, name)
+        write!(f, "{}", InLargestExactUnit(self.0))
     }
 }
 
@@ -157,6 +174,18 @@ mod tests {
         assert_eq!(SimDuration::from_millis(250).to_string(), "250ms");
         assert_eq!(SimDuration::from_secs(90).to_string(), "90s");
         assert_eq!(SimDuration::ZERO.to_string(), "0s");
+        assert_eq!(SimDuration::FOREVER.to_string(), "forever");
+    }
+
+    #[test]
+    fn exact_text_differs_from_display_only_for_forever() {
+        for us in [0, 1, 999, 1_000, 90_000_000, 3_600_000_000, 86_400_000_000, 86_400_000_001, u64::MAX - 1] {
+            let span = SimDuration::from_micros(us);
+            assert_eq!(span.exact_text(), span.to_string(), "{us}");
+        }
+        assert_eq!(SimDuration::ZERO.exact_text(), "0s");
+        assert_eq!(SimDuration::from_micros(86_400_000_001).exact_text(), "86400000001us");
+        assert_eq!(SimDuration::FOREVER.exact_text(), format!("{}us", u64::MAX));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! back as TOML, exactly, so a generated script is a file a user can run.
 
 use super::spec::{OpSpec, StepSpec, UnbinderSpec};
-use crate::engine::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN, MICROS_PER_SEC, SimDuration};
+use crate::engine::SimDuration;
 use crate::model::{AdminTier, FieldError, MAX_SCRIPT_STEPS, MemberId, ScriptOp, ScriptStep, Unbinder};
 
 /// The steps of a script for an org of `members` members run to `horizon`,
@@ -65,7 +65,7 @@ pub fn script_toml(steps: &[ScriptStep]) -> String {
 
 /// One step as an inline TOML table, which reads back to the same step.
 pub fn step_toml(step: &ScriptStep) -> String {
-    let at = duration_text(step.at);
+    let at = step.at.exact_text();
     let (op, member, extra) = match step.op {
         ScriptOp::Unbind { member, by } => ("unbind", member, format!(", by = \"{}\"", unbinder_name(by))),
         ScriptOp::ChangeDevice { member, uninstall: false } => ("change-device", member, String::new()),
@@ -79,30 +79,5 @@ fn unbinder_name(by: Unbinder) -> &'static str {
     match by {
         Unbinder::Member => "member",
         Unbinder::Admin(tier) => tier.name(),
-    }
-}
-
-/// A duration in the largest unit that writes it exactly.
-pub fn duration_text(duration: SimDuration) -> String {
-    let us = duration.as_micros();
-    let units =
-        [(MICROS_PER_DAY, "d"), (MICROS_PER_HOUR, "h"), (MICROS_PER_MIN, "min"), (MICROS_PER_SEC, "s"), (1_000, "ms")];
-    match units.iter().find(|(size, _)| us.is_multiple_of(*size)) {
-        Some((size, unit)) => format!("{}{unit}", us / size),
-        None => format!("{us}us"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::units::parse_duration;
-
-    #[test]
-    fn durations_are_written_exactly() {
-        for us in [0, 1, 999, 1_000, 90_000_000, 3_600_000_000, 86_400_000_000, 86_400_000_001, u64::MAX] {
-            let duration = SimDuration::from_micros(us);
-            assert_eq!(parse_duration(&duration_text(duration)), Ok(duration), "{us}");
-        }
     }
 }

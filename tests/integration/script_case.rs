@@ -104,7 +104,7 @@ impl ScriptCase {
              [policy]\nbuffer = \"{buffer_h}h\"\nedition = \"{edition}\"\nmdm_wipe = {wipe}\nbatch_limit = {limit}\n\
              approval = {{ servers = {approvers}, service = {{ exp = \"1h\" }} }}\n\n\
              [behaviour]\nlockout_given_uninstall = {lockout}\ndevice_never_checks_in = {vanish}\n\n{script}",
-            horizon = unbindsim::scenario::script::duration_text(self.horizon),
+            horizon = self.horizon.exact_text(),
             seed = self.seed,
             members = self.members,
             branching = self.branching,
