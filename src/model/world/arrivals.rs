@@ -3,6 +3,7 @@
 
 use super::super::config::{Arrivals, WorkloadKind};
 use super::super::ids::{AdminId, MemberId, RequestId};
+use super::super::observe::RaceKind;
 use super::super::org::AdminTier;
 use super::super::state::{IllegalTransition, MemberState};
 use super::purpose::Purpose;
@@ -48,7 +49,7 @@ pub(super) fn arrive(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index:
             open_picked(world, ctx, index, RequestKind::Dissolution, all.clone(), all.end)
         }
         WorkloadKind::AdminBatch { .. } => return admin_arrival(world, ctx, index),
-        WorkloadKind::SubsidiarySplit { .. } => return split::stop_interconnect(world, ctx),
+        WorkloadKind::SubsidiarySplit { .. } => return stop_interconnect(world, ctx),
         WorkloadKind::Script { steps } => {
             let step = steps[index as usize];
             return script::apply(world, ctx, step);
@@ -91,6 +92,33 @@ fn pick_admin(world: &World<'_>, index: u32, tier: AdminTier) -> AdminId {
     admins[((u * admins.len() as f64) as usize).min(admins.len() - 1)]
 }
 
+/// The interconnect stops: the subsidiary's members turn pending and are
+/// queued for re-binding in console-sized batches.
+fn stop_interconnect(world: &mut World<'_>, ctx: &mut Context<'_, Event>) -> Result<(), IllegalTransition> {
+    let WorkloadKind::SubsidiarySplit { subsidiary_share, window, .. } = &world.workload.kind else {
+        unreachable!("split outside a split workload")
+    };
+    if !world.split_members.is_empty() {
+        return Ok(()); // the interconnect stops once
+    }
+    let members = split::subsidiary_members(world, *subsidiary_share);
+    world.split_members = members.clone();
+    world.split_deadline = ctx.now() + *window;
+    world.obs.races[RaceKind::RebindVsRollback.index()].units.trials += u64::from(members.end - members.start);
+    ctx.schedule_at(world.split_deadline, Event::RollbackDeadline);
+    let limit = world.policy.batch_limit;
+    let mut start = members.start;
+    while start < members.end {
+        let len = limit.min(members.end - start);
+        let first = world.request_members.len() as u32;
+        world.request_members.extend((start..start + len).map(MemberId));
+        let request = world.open_request(ctx.now(), RequestKind::Rebind, first, len, MemberState::PendingRebind)?;
+        pipeline::decided(world, ctx, request)?;
+        start += len;
+    }
+    Ok(())
+}
+
 /// Picks up to `count` untouched members of `scope` (walking on from a
 /// random start, so a batch is a block of colleagues) and opens a request.
 fn open_picked(
@@ -120,28 +148,7 @@ fn open_picked(
     if len == 0 {
         return Ok(None);
     }
-    let request = open_request(world, ctx.now(), kind, first, len, MemberState::Requested)?;
+    let request = world.open_request(ctx.now(), kind, first, len, MemberState::Requested)?;
     pipeline::decided(world, ctx, request)?;
     Ok(Some(request))
-}
-
-/// Records a request over `request_members[first .. first + len]` and moves
-/// its members to `state`.
-pub(super) fn open_request(
-    world: &mut World<'_>,
-    now: SimTime,
-    kind: RequestKind,
-    first: u32,
-    len: u32,
-    state: MemberState,
-) -> Result<RequestId, IllegalTransition> {
-    let request = world.push_request(now, kind, first, len);
-    world.untouched -= len;
-    let state = if kind == RequestKind::DeviceChange { MemberState::ChangingDevice } else { state };
-    for position in first..first + len {
-        let member = world.request_members[position as usize];
-        world.set_member(member, state)?;
-        world.members[member.index()].request = request.0;
-    }
-    Ok(request)
 }

@@ -8,7 +8,7 @@ use super::super::ids::{DeviceId, MemberId};
 use super::super::platform::{Residue, ResidueKind};
 use super::super::state::{DeviceState, IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{Event, RequestKind, World, member};
+use super::{Event, RequestKind, World};
 use crate::engine::Context;
 
 /// Unbinds every device of a revoked member; returns how many must still
@@ -93,7 +93,7 @@ fn device_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: Devi
     let run = &mut world.members[member.index()];
     run.outstanding -= 1;
     if run.outstanding == 0 && run.state != MemberState::LockedOut {
-        member::complete(world, ctx, member);
+        world.complete(ctx.now(), member);
     }
 }
 
@@ -150,7 +150,7 @@ pub(super) fn change_done(
 ) -> Result<(), IllegalTransition> {
     let Some(device) = old_device(world, member) else {
         world.member_revoked(ctx.now(), member);
-        member::complete(world, ctx, member);
+        world.complete(ctx.now(), member);
         return Ok(());
     };
     world.members[member.index()].flags |= super::EFFECTIVE;
@@ -198,7 +198,7 @@ fn lost(
     world.set_device(device, DeviceState::Inactive)?;
     world.devices[device.index()].residue = uncleaned_residue(world, device);
     schedule_retention(world, ctx, device);
-    member::complete(world, ctx, member);
+    world.complete(ctx.now(), member);
     Ok(())
 }
 
@@ -243,7 +243,7 @@ fn unbind_in_order(
     }
     world.devices[device.index()].residue = residue;
     schedule_retention(world, ctx, device);
-    member::complete(world, ctx, member);
+    world.complete(ctx.now(), member);
     Ok(())
 }
 

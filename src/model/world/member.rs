@@ -25,7 +25,7 @@ pub(super) fn begin_unbind(
         world.members[member.index()].flags |= EFFECTIVE;
         grant::revoke_all(world, ctx, member, kind)?;
         world.member_revoked(ctx.now(), member);
-        complete(world, ctx, member);
+        world.complete(ctx.now(), member);
         return Ok(());
     }
     if kind == RequestKind::Gdpr {
@@ -91,24 +91,9 @@ pub(super) fn revoke(
         _ => {}
     }
     if outstanding == 0 {
-        complete(world, ctx, member);
+        world.complete(ctx.now(), member);
     }
     Ok(())
-}
-
-/// The member is fully unbound (or done changing a device): its batch
-/// may be complete.
-pub(super) fn complete(world: &mut World<'_>, ctx: &Context<'_, Event>, member: MemberId) {
-    let run = world.members[member.index()];
-    let next = match run.state {
-        MemberState::Revoked => MemberState::Unbound,
-        MemberState::ChangingDevice => MemberState::DeviceChanged,
-        other => other,
-    };
-    if next != run.state {
-        world.set_member(member, next).expect("completion follows revocation or a device change");
-    }
-    world.member_done(ctx.now(), member);
 }
 
 fn start_export(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) {

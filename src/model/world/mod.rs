@@ -3,12 +3,15 @@
 //! machines. One `World` is one replication; the `Org` it acts on is shared
 //! and never changes.
 //!
-//! Handlers are grouped by what they own: `arrivals` (decisions and whom
-//! they target), `pipeline` (approvals, delays, the admin console),
-//! `member` (handover, buffer, revocation), `device`, `grant`, `split`
-//! (subsidiary re-bind and rollback), `script` (scripted operations) and
-//! `finish` (what is read at the horizon). `check` holds the invariants a
-//! world keeps between any two events.
+//! Handlers are grouped by what they own: `arrivals` (decisions, whom they
+//! target, and the split's stopped interconnect), `pipeline` (approvals,
+//! delays, the admin console), `member` (handover, buffer, revocation),
+//! `device`, `grant`, `split` (subsidiary re-bind and rollback), `script`
+//! (scripted operations) and `finish` (what is read at the horizon). They
+//! call each other top-down only — arrivals → script → pipeline → member →
+//! device and grant; pipeline → split — and share what several need
+//! through the `World` methods of `primitives`, which calls no handler.
+//! `check` holds the invariants a world keeps between any two events.
 
 mod arrivals;
 mod check;
@@ -18,19 +21,19 @@ mod grant;
 mod member;
 mod pipeline;
 mod pool;
+mod primitives;
 mod purpose;
 mod script;
 mod split;
 
 use super::config::{Behaviour, Policy, Workload, WorkloadKind};
 use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
-use super::observe::{Count, Observations, RaceKind};
+use super::observe::{Count, Observations};
 use super::org::{AdminTier, Org};
-use super::platform::{Residue, ResidueKind};
-use super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
+use super::platform::Residue;
+use super::state::{DeviceState, GrantState, IllegalTransition, MemberState};
 use crate::engine::{Context, Model, SimTime, Streams};
 use pool::Pool;
-use purpose::Purpose;
 use std::collections::VecDeque;
 use std::ops::Range;
 
@@ -286,37 +289,6 @@ impl<'a> World<'a> {
     pub fn grant_state(&self, grant: GrantId) -> GrantState {
         self.grants[grant.index()].state
     }
-
-    fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
-        p > 0.0 && self.streams.chance(entity, purpose.key(), 0, p)
-    }
-
-    fn sample(
-        &self,
-        dist: &crate::engine::Dist,
-        entity: u64,
-        purpose: Purpose,
-        index: u64,
-    ) -> crate::engine::SimDuration {
-        dist.sample(&mut self.streams.stream(entity, purpose.key(), index))
-    }
-
-    fn set_member(&mut self, member: MemberId, next: MemberState) -> Result<(), IllegalTransition> {
-        self.members[member.index()].state.advance(member.0, next)
-    }
-
-    fn set_device(&mut self, device: DeviceId, next: DeviceState) -> Result<(), IllegalTransition> {
-        self.devices[device.index()].state.advance(device.0, next)
-    }
-
-    fn set_grant(&mut self, grant: GrantId, next: GrantState) -> Result<(), IllegalTransition> {
-        self.grants[grant.index()].state.advance(grant.0, next)
-    }
-
-    fn members_of(&self, request: RequestId) -> Range<usize> {
-        let r = &self.requests[request.index()];
-        r.first as usize..(r.first + r.len) as usize
-    }
 }
 
 impl Model for World<'_> {
@@ -362,87 +334,6 @@ impl Model for World<'_> {
 }
 
 pub use finish::finish;
-
-impl World<'_> {
-    /// Records a request without touching its members' states.
-    fn push_request(&mut self, now: SimTime, kind: RequestKind, first: u32, len: u32) -> RequestId {
-        let request = RequestId(self.requests.len() as u32);
-        self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0 });
-        self.obs.requests += 1;
-        request
-    }
-
-    /// Opens a batch over `request_members[positions]`, counting the
-    /// members the request still owns.
-    fn open_batch(&mut self, request: RequestId, positions: Range<usize>) -> u32 {
-        let batch = self.batches.len() as u32;
-        let mut owned = 0;
-        for position in positions {
-            let run = &mut self.members[self.request_members[position].index()];
-            if run.request == request.0 {
-                run.batch = batch;
-                owned += 1;
-            }
-        }
-        let decided_at = self.requests[request.index()].decided_at;
-        self.batches.push(Batch { decided_at, revocations_left: owned, members_left: owned, superseded: owned == 0 });
-        batch
-    }
-
-    /// A member's account and grants are cut; the batch's last records the
-    /// revocation latency.
-    fn member_revoked(&mut self, now: SimTime, member: MemberId) {
-        self.members[member.index()].revoked_at = now;
-        let batch = &mut self.batches[self.members[member.index()].batch as usize];
-        batch.revocations_left -= 1;
-        if batch.revocations_left == 0 && !batch.superseded {
-            self.obs.revocation_latencies_us.push((now - batch.decided_at).as_micros());
-        }
-    }
-
-    /// A member is fully unbound; the batch's last records the batch latency.
-    fn member_done(&mut self, now: SimTime, member: MemberId) {
-        let batch = &mut self.batches[self.members[member.index()].batch as usize];
-        batch.members_left -= 1;
-        if batch.members_left == 0 && !batch.superseded {
-            self.obs.batch_latencies_us.push((now - batch.decided_at).as_micros());
-        }
-    }
-
-    /// A member leaves its batch before revocation (taken by another request).
-    fn leave_batch(&mut self, member: MemberId) {
-        let run = &mut self.members[member.index()];
-        if run.batch == NONE {
-            return;
-        }
-        let batch = &mut self.batches[run.batch as usize];
-        run.batch = NONE;
-        batch.revocations_left -= 1;
-        batch.members_left -= 1;
-        batch.superseded |= batch.members_left == 0;
-    }
-
-    /// The kind of the request a member is on.
-    fn request_kind(&self, member: MemberId) -> RequestKind {
-        self.requests[self.members[member.index()].request as usize].kind
-    }
-
-    /// A race of `kind` involving `member`.
-    fn race(&mut self, member: MemberId, kind: RaceKind) {
-        let tally = &mut self.obs.races[kind.index()];
-        tally.events += 1;
-        let flags = &mut self.members[member.index()].flags;
-        if *flags & u16::from(kind.flag()) == 0 {
-            *flags |= u16::from(kind.flag());
-            tally.units.hits += 1;
-        }
-    }
-
-    fn add_residue(&mut self, member: MemberId, kind: ResidueKind) {
-        let run = &mut self.members[member.index()];
-        run.residue = run.residue.with(kind);
-    }
-}
 
 /// One member whose account a run revoked: when its request was decided,
 /// when the account was cut, and the batch it was cut in.

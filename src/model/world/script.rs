@@ -6,7 +6,7 @@
 use super::super::ids::MemberId;
 use super::super::script::{ScriptOp, ScriptStep, Unbinder};
 use super::super::state::{IllegalTransition, MemberState};
-use super::{Event, RequestKind, SCRIPTED_UNINSTALL, World, arrivals, grant, pipeline};
+use super::{Event, RequestKind, SCRIPTED_UNINSTALL, World, grant, pipeline};
 use crate::engine::Context;
 
 /// Takes one step and counts it as applied or refused.
@@ -46,7 +46,7 @@ fn take(
     }
     let first = world.request_members.len() as u32;
     world.request_members.push(member);
-    let request = arrivals::open_request(world, ctx.now(), kind, first, 1, MemberState::Requested)?;
+    let request = world.open_request(ctx.now(), kind, first, 1, MemberState::Requested)?;
     pipeline::decided(world, ctx, request)?;
     Ok(true)
 }
