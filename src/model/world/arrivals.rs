@@ -104,7 +104,7 @@ fn stop_interconnect(world: &mut World<'_>, ctx: &mut Context<'_, Event>) -> Res
     let members = split::subsidiary_members(world, *subsidiary_share);
     world.split_members = members.clone();
     world.split_deadline = ctx.now() + *window;
-    world.obs.races[RaceKind::RebindVsRollback.index()].units.trials += u64::from(members.end - members.start);
+    world.race_exposed(RaceKind::RebindVsRollback, u64::from(members.end - members.start));
     ctx.schedule_at(world.split_deadline, Event::RollbackDeadline);
     let limit = world.policy.batch_limit;
     let mut start = members.start;

@@ -8,7 +8,7 @@ use super::super::ids::{DeviceId, MemberId};
 use super::super::platform::{Residue, ResidueKind};
 use super::super::state::{DeviceState, IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{Event, RequestKind, World};
+use super::{Event, Mark, RequestKind, World};
 use crate::engine::Context;
 
 /// Unbinds every device of a revoked member; returns how many must still
@@ -153,7 +153,7 @@ pub(super) fn change_done(
         world.complete(ctx.now(), member);
         return Ok(());
     };
-    world.members[member.index()].flags |= super::EFFECTIVE;
+    world.members[member.index()].marks.set(Mark::Effective);
     world.member_revoked(ctx.now(), member);
     let key = member.stream_key();
     // A scripted change says whether the app is uninstalled first and
@@ -163,7 +163,7 @@ pub(super) fn change_done(
             world.chance(key, Purpose::LostDevice, lost_device),
             world.chance(key, Purpose::Uninstall, world.behaviour.uninstall_before_unbind),
         ),
-        _ => (false, world.members[member.index()].flags & super::SCRIPTED_UNINSTALL != 0),
+        _ => (false, world.members[member.index()].marks.has(Mark::ScriptedUninstall)),
     };
     if lost_device {
         return lost(world, ctx, member, device);

@@ -9,7 +9,7 @@ use super::super::org::AdminTier;
 use super::super::platform::ResidueKind;
 use super::super::state::{IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{CLOUD_COPY, EFFECTIVE, EXPORTED, Event, RequestKind, World, device, grant};
+use super::{Event, Mark, RequestKind, World, device, grant};
 use crate::engine::{Context, Dist, SimDuration};
 
 /// The member's unbind starts: app admins revoke grants only; everyone
@@ -22,7 +22,7 @@ pub(super) fn begin_unbind(
     let kind = world.request_kind(member);
     if kind == RequestKind::Admin(AdminTier::App) {
         world.set_member(member, MemberState::AppAccessRevoked)?;
-        world.members[member.index()].flags |= EFFECTIVE;
+        world.members[member.index()].marks.set(Mark::Effective);
         grant::revoke_all(world, ctx, member, kind)?;
         world.member_revoked(ctx.now(), member);
         world.complete(ctx.now(), member);
@@ -51,7 +51,7 @@ pub(super) fn start_buffer(
         return revoke(world, ctx, member);
     }
     world.set_member(member, MemberState::Buffer)?;
-    world.obs.races[RaceKind::ActionDuringBuffer.index()].units.trials += 1;
+    world.race_exposed(RaceKind::ActionDuringBuffer, 1);
     ctx.schedule_in(buffer, Event::Revoke { member });
     schedule_act(world, ctx, member, 0);
     Ok(())
@@ -80,7 +80,7 @@ pub(super) fn revoke(
 ) -> Result<(), IllegalTransition> {
     let kind = world.request_kind(member);
     world.set_member(member, MemberState::Revoked)?;
-    world.members[member.index()].flags |= EFFECTIVE;
+    world.members[member.index()].marks.set(Mark::Effective);
     grant::revoke_all(world, ctx, member, kind)?;
     world.member_revoked(ctx.now(), member);
     let outstanding = device::unbind_all(world, ctx, member, kind)?;
@@ -99,7 +99,7 @@ pub(super) fn revoke(
 fn start_export(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) {
     let WorkloadKind::GdprExport { export_share, export_time, .. } = &world.workload.kind else { return };
     if world.chance(member.stream_key(), Purpose::Export, *export_share) {
-        world.obs.races[RaceKind::ExportCutOff.index()].units.trials += 1;
+        world.race_exposed(RaceKind::ExportCutOff, 1);
         let time = world.sample(export_time, member.stream_key(), Purpose::ExportTime, 0);
         ctx.schedule_in(time, Event::ExportDone { member });
     }
@@ -108,7 +108,7 @@ fn start_export(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: Mem
 /// An export finishing after revocation was cut off.
 pub(super) fn export_done(world: &mut World<'_>, member: MemberId) {
     if world.members[member.index()].state.account_usable() {
-        world.members[member.index()].flags |= EXPORTED;
+        world.members[member.index()].marks.set(Mark::Exported);
     } else {
         world.race(member, RaceKind::ExportCutOff);
     }
@@ -120,7 +120,7 @@ fn gdpr_at_revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: M
     };
     let key = member.stream_key();
     if world.chance(key, Purpose::CloudCopy, *cloud_copy_kept) {
-        world.members[member.index()].flags |= CLOUD_COPY;
+        world.members[member.index()].marks.set(Mark::CloudCopy);
         world.add_residue(member, ResidueKind::CloudCopy);
     }
     if world.chance(key, Purpose::Dispute, *dispute_share) {
@@ -132,8 +132,9 @@ fn gdpr_at_revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: M
 
 /// A dispute needs data: without an export or a cloud copy there is none.
 pub(super) fn dispute(world: &mut World<'_>, member: MemberId) {
-    world.obs.races[RaceKind::DisputeWithoutData.index()].units.trials += 1;
-    if world.members[member.index()].flags & (EXPORTED | CLOUD_COPY) == 0 {
+    world.race_exposed(RaceKind::DisputeWithoutData, 1);
+    let marks = world.members[member.index()].marks;
+    if !marks.has(Mark::Exported) && !marks.has(Mark::CloudCopy) {
         world.race(member, RaceKind::DisputeWithoutData);
     }
 }

@@ -28,7 +28,7 @@ mod split;
 
 use super::config::{Behaviour, Policy, Workload, WorkloadKind};
 use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
-use super::observe::{Count, Observations};
+use super::observe::{Count, Observations, RaceSet};
 use super::org::{AdminTier, Org};
 use super::platform::Residue;
 use super::state::{DeviceState, GrantState, IllegalTransition, MemberState};
@@ -150,7 +150,8 @@ struct Batch {
 #[derive(Clone, Copy, Debug, Default)]
 struct MemberRun {
     state: MemberState,
-    flags: u16,
+    races: RaceSet,
+    marks: Marks,
     /// Devices still to check in before the member is fully unbound.
     outstanding: u16,
     request: u32,
@@ -176,12 +177,32 @@ struct GrantRun {
     app_data_left: bool,
 }
 
-/// Member flag bits above the race bits.
-const EFFECTIVE: u16 = 1 << 8;
-const EXPORTED: u16 = 1 << 9;
-const CLOUD_COPY: u16 = 1 << 10;
-/// A scripted device change uninstalls the app before unbinding.
-const SCRIPTED_UNINSTALL: u16 = 1 << 11;
+/// What a member went through besides its state and races, a bit each.
+#[derive(Clone, Copy, Debug, Default)]
+struct Marks(u8);
+
+#[derive(Clone, Copy, Debug)]
+enum Mark {
+    /// The member's unbind took effect (its residue is counted).
+    Effective,
+    /// A GDPR export finished while the account still worked.
+    Exported,
+    /// A cloud copy of the member's data is kept.
+    CloudCopy,
+    /// A scripted device change uninstalls the app before unbinding.
+    ScriptedUninstall,
+}
+
+impl Marks {
+    fn set(&mut self, mark: Mark) {
+        self.0 |= 1 << mark as u8;
+    }
+
+    fn has(self, mark: Mark) -> bool {
+        self.0 & 1 << mark as u8 != 0
+    }
+}
+
 const NONE: u32 = u32::MAX;
 
 /// Pool slots.

@@ -75,7 +75,7 @@ fn exit_steps(world: &World<'_>, member: MemberId) -> SimDuration {
 fn schedule_escalations(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) {
     let WorkloadKind::AdminBatch { escalation, escalation_delay, .. } = &world.workload.kind else { return };
     let range = world.members_of(request);
-    world.obs.races[RaceKind::TierDelayConflict.index()].units.trials += range.len() as u64;
+    world.race_exposed(RaceKind::TierDelayConflict, range.len() as u64);
     for position in range {
         let member = world.request_members[position];
         if world.chance(member.stream_key(), Purpose::Escalation, *escalation) {

@@ -4,7 +4,7 @@
 //! other's primitives, so the handler files form a DAG read top-down.
 
 use super::super::ids::{DeviceId, GrantId, MemberId, RequestId};
-use super::super::observe::RaceKind;
+use super::super::observe::{RaceKind, RaceUnit};
 use super::super::platform::ResidueKind;
 use super::super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
 use super::purpose::Purpose;
@@ -101,15 +101,22 @@ impl World<'_> {
         self.requests[self.members[member.index()].request as usize].kind
     }
 
-    /// A race of `kind` involving `member`.
+    /// `units` more members or grants are exposed to races of `kind`.
+    pub(super) fn race_exposed(&mut self, kind: RaceKind, units: u64) {
+        self.obs.races[kind.index()].units.trials += units;
+    }
+
+    /// A race of `kind` involving `member`: its unit is hit the first time
+    /// (a member once per kind; a grant races only once).
     pub(super) fn race(&mut self, member: MemberId, kind: RaceKind) {
         let tally = &mut self.obs.races[kind.index()];
         tally.events += 1;
-        let flags = &mut self.members[member.index()].flags;
-        if *flags & u16::from(kind.flag()) == 0 {
-            *flags |= u16::from(kind.flag());
-            tally.units.hits += 1;
-        }
+        let first_for_member = self.members[member.index()].races.insert(kind);
+        let first_for_unit = match kind.exposed_unit() {
+            RaceUnit::Members => first_for_member,
+            RaceUnit::Grants => true,
+        };
+        tally.units.hits += u64::from(first_for_unit);
     }
 
     pub(super) fn add_residue(&mut self, member: MemberId, kind: ResidueKind) {

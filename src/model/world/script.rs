@@ -6,7 +6,7 @@
 use super::super::ids::MemberId;
 use super::super::script::{ScriptOp, ScriptStep, Unbinder};
 use super::super::state::{IllegalTransition, MemberState};
-use super::{Event, RequestKind, SCRIPTED_UNINSTALL, World, grant, pipeline};
+use super::{Event, Mark, RequestKind, World, grant, pipeline};
 use crate::engine::Context;
 
 /// Takes one step and counts it as applied or refused.
@@ -23,7 +23,7 @@ pub(super) fn apply(
             ScriptOp::ChangeDevice { uninstall, .. } => {
                 let taken = take(world, ctx, member, RequestKind::DeviceChange)?;
                 if taken && uninstall {
-                    world.members[member.index()].flags |= SCRIPTED_UNINSTALL;
+                    world.members[member.index()].marks.set(Mark::ScriptedUninstall);
                 }
                 taken
             }
