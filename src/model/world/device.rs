@@ -3,12 +3,12 @@
 //! or without uninstalling first, and the timers that clear residue
 //! (chat retention, auto-logout after inactivity).
 
-use super::super::config::{Edition, WorkloadKind};
+use super::super::config::Edition;
 use super::super::ids::{DeviceId, MemberId};
 use super::super::platform::{Residue, ResidueKind};
 use super::super::state::{DeviceState, IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{Event, Mark, RequestKind, World};
+use super::{DeviceChangeBy, Event, Mark, RequestKind, World};
 use crate::engine::Context;
 
 /// Unbinds every device of a revoked member; returns how many must still
@@ -158,12 +158,19 @@ pub(super) fn change_done(
     let key = member.stream_key();
     // A scripted change says whether the app is uninstalled first and
     // loses no device; a device-change workload draws both.
-    let (lost_device, uninstalled) = match world.workload.kind {
-        WorkloadKind::DeviceChange { lost_device } => (
-            world.chance(key, Purpose::LostDevice, lost_device),
+    let (lost_device, uninstalled) = match world.request_kind(member) {
+        RequestKind::DeviceChange(DeviceChangeBy::Workload(params)) => (
+            world.chance(key, Purpose::LostDevice, params.lost_device),
             world.chance(key, Purpose::Uninstall, world.behaviour.uninstall_before_unbind),
         ),
-        _ => (false, world.members[member.index()].marks.has(Mark::ScriptedUninstall)),
+        RequestKind::DeviceChange(DeviceChangeBy::Script { uninstall }) => (false, uninstall),
+        kind @ (RequestKind::SelfExit
+        | RequestKind::Admin(..)
+        | RequestKind::AppGrants
+        | RequestKind::Dissolution(_)
+        | RequestKind::Gdpr(_)
+        | RequestKind::Compliance(_)
+        | RequestKind::Rebind) => unreachable!("a {kind:?} request changes no device"),
     };
     if lost_device {
         return lost(world, ctx, member, device);

@@ -26,12 +26,16 @@ mod purpose;
 mod script;
 mod split;
 
-use super::config::{Behaviour, Policy, Workload, WorkloadKind};
+use super::config::{Behaviour, Policy};
 use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
 use super::observe::{Count, Observations, RaceSet};
 use super::org::{AdminTier, Org};
 use super::platform::Residue;
 use super::state::{DeviceState, GrantState, IllegalTransition, MemberState};
+use super::workload::{
+    AdminBatchParams, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, GdprExportParams, Workload,
+    WorkloadKind,
+};
 use crate::engine::{Context, Model, SimTime, Streams};
 use pool::Pool;
 use std::collections::VecDeque;
@@ -95,37 +99,79 @@ pub enum Event {
     ArchivePurge,
 }
 
-/// Who decided a request, which fixes its path through the pipeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum RequestKind {
+/// Who decided a request, which fixes its path through the pipeline, with
+/// the workload parameters its handlers need.
+#[derive(Clone, Copy, Debug)]
+enum RequestKind<'a> {
     SelfExit,
-    Admin(AdminTier),
+    /// An admin of this tier; `Some` under an admin-batch workload, whose
+    /// department-tier requests may see their members escalated.
+    Admin(AdminTier, Option<&'a AdminBatchParams>),
     /// Offboarded by a super admin; the member revokes app grants.
     AppGrants,
-    DeviceChange,
-    Dissolution,
-    Gdpr,
-    Compliance,
+    DeviceChange(DeviceChangeBy<'a>),
+    Dissolution(&'a DissolutionParams),
+    Gdpr(&'a GdprExportParams),
+    Compliance(&'a ComplianceDualControlParams),
     Rebind,
 }
 
-impl RequestKind {
+/// Where a device change comes from: a device-change workload draws whether
+/// the device was lost and the app uninstalled first; a script says.
+#[derive(Clone, Copy, Debug)]
+enum DeviceChangeBy<'a> {
+    Workload(&'a DeviceChangeParams),
+    Script { uninstall: bool },
+}
+
+impl RequestKind<'_> {
     /// Whether the member (not the workspace) decides on revoking grants.
     fn member_revokes_grants(self) -> bool {
-        matches!(self, RequestKind::SelfExit | RequestKind::AppGrants)
+        match self {
+            RequestKind::SelfExit | RequestKind::AppGrants => true,
+            RequestKind::Admin(..)
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Dissolution(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_)
+            | RequestKind::Rebind => false,
+        }
     }
 
     /// Whether revocation unbinds devices from the server side (admin or
     /// system) rather than by the member on the device.
     fn server_side(self) -> bool {
-        !matches!(self, RequestKind::SelfExit)
+        match self {
+            RequestKind::SelfExit => false,
+            RequestKind::Admin(..)
+            | RequestKind::AppGrants
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Dissolution(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_)
+            | RequestKind::Rebind => true,
+        }
+    }
+
+    /// The state a request moves its members to when it is opened.
+    fn opening_state(self) -> MemberState {
+        match self {
+            RequestKind::DeviceChange(_) => MemberState::ChangingDevice,
+            RequestKind::Rebind => MemberState::PendingRebind,
+            RequestKind::SelfExit
+            | RequestKind::Admin(..)
+            | RequestKind::AppGrants
+            | RequestKind::Dissolution(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_) => MemberState::Requested,
+        }
     }
 }
 
 /// One decision covering `members[first .. first + len]` of `request_members`.
 #[derive(Clone, Copy, Debug)]
-struct Request {
-    kind: RequestKind,
+struct Request<'a> {
+    kind: RequestKind<'a>,
     decided_at: SimTime,
     first: u32,
     len: u32,
@@ -189,8 +235,6 @@ enum Mark {
     Exported,
     /// A cloud copy of the member's data is kept.
     CloudCopy,
-    /// A scripted device change uninstalls the app before unbinding.
-    ScriptedUninstall,
 }
 
 impl Marks {
@@ -219,7 +263,7 @@ pub struct World<'a> {
     members: Vec<MemberRun>,
     devices: Vec<DeviceRun>,
     grants: Vec<GrantRun>,
-    requests: Vec<Request>,
+    requests: Vec<Request<'a>>,
     request_members: Vec<MemberId>,
     batches: Vec<Batch>,
     console: VecDeque<(RequestId, u32, u32)>,
@@ -247,13 +291,7 @@ impl<'a> World<'a> {
         streams: Streams,
     ) -> Self {
         let mut pools = vec![Pool::new("approvers", policy.approval.clone())];
-        match &workload.kind {
-            WorkloadKind::ComplianceDualControl { officers, .. } => {
-                pools.push(Pool::new("compliance_officers", officers.clone()))
-            }
-            WorkloadKind::SubsidiarySplit { rebinders, .. } => pools.push(Pool::new("rebinders", rebinders.clone())),
-            _ => {}
-        }
+        pools.extend(second_pool(&workload.kind));
         World {
             org,
             policy,
@@ -355,6 +393,22 @@ impl Model for World<'_> {
 }
 
 pub use finish::finish;
+
+/// The pool of people a workload adds beside the approvers, in slot
+/// `SECOND_POOL`.
+fn second_pool(kind: &WorkloadKind) -> Option<Pool> {
+    match kind {
+        WorkloadKind::ComplianceDualControl(params) => Some(Pool::new("compliance_officers", params.officers.clone())),
+        WorkloadKind::SubsidiarySplit(params) => Some(Pool::new("rebinders", params.rebinders.clone())),
+        WorkloadKind::SelfExit
+        | WorkloadKind::AdminBatch(_)
+        | WorkloadKind::DeviceChange(_)
+        | WorkloadKind::AppGrants
+        | WorkloadKind::Dissolution(_)
+        | WorkloadKind::GdprExport(_)
+        | WorkloadKind::Script { .. } => None,
+    }
+}
 
 /// One member whose account a run revoked: when its request was decided,
 /// when the account was cut, and the batch it was cut in.

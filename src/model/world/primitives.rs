@@ -12,7 +12,7 @@ use super::{Batch, NONE, Request, RequestKind, World};
 use crate::engine::{Dist, SimDuration, SimTime};
 use std::ops::Range;
 
-impl World<'_> {
+impl<'a> World<'a> {
     pub(super) fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
         p > 0.0 && self.streams.chance(entity, purpose.key(), 0, p)
     }
@@ -39,7 +39,7 @@ impl World<'_> {
     }
 
     /// Records a request without touching its members' states.
-    pub(super) fn push_request(&mut self, now: SimTime, kind: RequestKind, first: u32, len: u32) -> RequestId {
+    pub(super) fn push_request(&mut self, now: SimTime, kind: RequestKind<'a>, first: u32, len: u32) -> RequestId {
         let request = RequestId(self.requests.len() as u32);
         self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0 });
         self.obs.requests += 1;
@@ -97,7 +97,7 @@ impl World<'_> {
     }
 
     /// The kind of the request a member is on.
-    pub(super) fn request_kind(&self, member: MemberId) -> RequestKind {
+    pub(super) fn request_kind(&self, member: MemberId) -> RequestKind<'a> {
         self.requests[self.members[member.index()].request as usize].kind
     }
 
@@ -125,18 +125,17 @@ impl World<'_> {
     }
 
     /// Records a request over `request_members[first .. first + len]` and
-    /// moves its members to `state` (a device change to `ChangingDevice`).
+    /// moves its members to the kind's opening state.
     pub(super) fn open_request(
         &mut self,
         now: SimTime,
-        kind: RequestKind,
+        kind: RequestKind<'a>,
         first: u32,
         len: u32,
-        state: MemberState,
     ) -> Result<RequestId, IllegalTransition> {
         let request = self.push_request(now, kind, first, len);
         self.untouched -= len;
-        let state = if kind == RequestKind::DeviceChange { MemberState::ChangingDevice } else { state };
+        let state = kind.opening_state();
         for position in first..first + len {
             let member = self.request_members[position as usize];
             self.set_member(member, state)?;
