@@ -252,7 +252,7 @@ impl WorkloadKind {
     /// Whether a decision needs an untouched member to act on. A script's
     /// steps all come: some act on members already taken, and are refused.
     pub fn needs_untouched_members(&self) -> bool {
-        !matches!(self.script_steps(), Some(_))
+        self.script_steps().is_none()
     }
 
     /// The steps of a script (none for other kinds).
@@ -306,14 +306,15 @@ impl Workload {
         if self.members_per_arrival == 0 {
             return Err(FieldError::new("workload.members_per_arrival", "must be at least 1"));
         }
-        match &self.arrivals {
-            Arrivals::Poisson { mean_gap, .. } if mean_gap.is_zero() => {
-                return Err(FieldError::new("workload.arrivals", "Poisson rate must be finite"));
+        let unbounded = match &self.arrivals {
+            Arrivals::Poisson { mean_gap, .. } => mean_gap.is_zero().then_some("Poisson rate must be finite"),
+            Arrivals::Every { every, count, .. } => {
+                (every.is_zero() && *count > 1).then_some("`every` must be greater than zero")
             }
-            Arrivals::Every { every, count, .. } if every.is_zero() && *count > 1 => {
-                return Err(FieldError::new("workload.arrivals", "`every` must be greater than zero"));
-            }
-            _ => {}
+            Arrivals::At(_) => None,
+        };
+        if let Some(message) = unbounded {
+            return Err(FieldError::new("workload.arrivals", message));
         }
         if self.arrivals.max_count() == 0 {
             return Err(FieldError::new("workload.arrivals", "the workload has no arrivals"));

@@ -151,7 +151,18 @@ impl<'a> World<'a> {
         let next = match run.state {
             MemberState::Revoked => MemberState::Unbound,
             MemberState::ChangingDevice => MemberState::DeviceChanged,
-            other => other,
+            settled @ (MemberState::Active
+            | MemberState::Requested
+            | MemberState::Handover
+            | MemberState::Buffer
+            | MemberState::Unbound
+            | MemberState::AppAccessRevoked
+            | MemberState::DeviceChanged
+            | MemberState::LockedOut
+            | MemberState::PendingRebind
+            | MemberState::Rebinding
+            | MemberState::Rebound
+            | MemberState::RolledBack) => settled,
         };
         if next != run.state {
             self.set_member(member, next).expect("completion follows revocation or a device change");

@@ -67,7 +67,17 @@ pub(super) fn rollback(world: &mut World<'_>) -> Result<(), IllegalTransition> {
                 world.set_member(member, MemberState::RolledBack)?;
                 world.race(member, RaceKind::RebindVsRollback);
             }
-            _ => {}
+            MemberState::Rebound | MemberState::RolledBack => {} // settled before the deadline
+            MemberState::Active
+            | MemberState::Requested
+            | MemberState::Handover
+            | MemberState::Buffer
+            | MemberState::Revoked
+            | MemberState::Unbound
+            | MemberState::AppAccessRevoked
+            | MemberState::ChangingDevice
+            | MemberState::DeviceChanged
+            | MemberState::LockedOut => {} // never in the split
         }
     }
     Ok(())
