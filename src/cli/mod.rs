@@ -39,7 +39,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run scenarios (all eight seed scenarios when none is given) and write results/<scenario>/summary.json.
+    /// Run scenarios (every seed scenario when none is given) and write results/<scenario>/summary.json.
     Run(run::RunArgs),
     /// Compare two policies on the same org with common random numbers: A, B and B−A with 95 % intervals.
     Compare(compare::CompareArgs),

@@ -21,7 +21,7 @@ const MEMORY_LIMIT_BYTES: u64 = 16 << 30;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Scenario files or built-in names; all eight seed scenarios if none.
+    /// Scenario files or built-in names; every seed scenario (see `unbindsim scenarios`) if none.
     scenarios: Vec<String>,
     #[command(flatten)]
     options: RunOptions,

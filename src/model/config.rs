@@ -1,11 +1,9 @@
-//! What a run is configured with besides the organisation: the policy the
-//! enterprise sets, how people behave, and the workload (who unbinds what,
-//! when). Defaults are the figures of the domain; a scenario file overrides
-//! any of them. `validate` checks every bound and names the offending field.
+//! What a run is configured with besides the organisation and the workload
+//! (see `workload`): the policy the enterprise sets and how people behave.
+//! Defaults are the figures of the domain; a scenario file overrides any of
+//! them. `validate` checks every bound and names the offending field.
 
-use super::ids::MemberId;
 use super::platform::Platform;
-use super::script::{MAX_SCRIPT_STEPS, ScriptStep};
 use crate::engine::{Dist, SimDuration};
 
 /// WeCom's `user/batchdelete` takes at most this many ids per call.
@@ -214,195 +212,6 @@ impl Behaviour {
     }
 }
 
-/// How a workload's decisions arrive.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Arrivals {
-    /// A Poisson process with this mean gap, for at most `count` arrivals.
-    Poisson { mean_gap: SimDuration, count: u32 },
-    /// At these offsets from the start.
-    At(Vec<SimDuration>),
-    /// `count` arrivals `every` apart, the first at `start`.
-    Every { start: SimDuration, every: SimDuration, count: u32 },
-}
-
-impl Arrivals {
-    /// The most arrivals the process can produce.
-    pub fn max_count(&self) -> u32 {
-        match self {
-            Arrivals::Poisson { count, .. } | Arrivals::Every { count, .. } => *count,
-            Arrivals::At(times) => times.len() as u32,
-        }
-    }
-}
-
-/// Shares of admin-batch requests by admin tier.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct TierMix {
-    pub super_admin: f64,
-    pub department: f64,
-    pub app: f64,
-}
-
-/// What a workload does, with the parameters peculiar to it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum WorkloadKind {
-    /// Members leave from the app themselves.
-    SelfExit,
-    /// Admins disable accounts in console batches.
-    AdminBatch {
-        tiers: TierMix,
-        /// A department-tier request's members are also taken by a super
-        /// admin (escalation) with this probability each...
-        escalation: f64,
-        /// ...this long after the department admin's decision.
-        escalation_delay: Dist,
-    },
-    /// Members replace a device; some uninstall before unbinding.
-    DeviceChange {
-        /// The old device was lost: only a remote wipe can clean it.
-        lost_device: f64,
-    },
-    /// Members are offboarded by a super admin, then asked to revoke their
-    /// app authorizations one by one.
-    AppGrants,
-    /// The enterprise dissolves: review, notice, then everyone at once.
-    Dissolution {
-        review: Dist,
-        /// Staff notice before deregistration (≥ 15 working days).
-        notice: SimDuration,
-        /// Deregistration is at least this long after the start (30 d).
-        lead: SimDuration,
-        /// Encrypted data is kept this long after deregistration (180 d).
-        archive_retention: SimDuration,
-    },
-    /// Overseas offboarding under GDPR: written reason, export, cloud copy.
-    GdprExport {
-        reason: Dist,
-        export_share: f64,
-        export_time: Dist,
-        cloud_copy_kept: f64,
-        dispute_share: f64,
-        dispute_window: SimDuration,
-    },
-    /// The parent stops the interconnect; the subsidiary must re-bind its
-    /// members within the window or they roll back to the parent.
-    SubsidiarySplit { subsidiary_share: f64, rebinders: PoolConfig, window: SimDuration },
-    /// HR offboarding under dual control: an authorized admin and a
-    /// compliance officer both approve, then the risk team confirms.
-    /// The authorized admin is `policy.approval`; the officers are a pool
-    /// of their own, and both must approve.
-    ComplianceDualControl { officers: PoolConfig, risk_confirm: Dist },
-    /// Operations on named members at given times, in time order (ties in
-    /// the order written); arrival `i` is step `i`.
-    Script { steps: Vec<ScriptStep> },
-}
-
-impl WorkloadKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            WorkloadKind::SelfExit => "self-exit",
-            WorkloadKind::AdminBatch { .. } => "admin-batch",
-            WorkloadKind::DeviceChange { .. } => "device-change",
-            WorkloadKind::AppGrants => "app-grants",
-            WorkloadKind::Dissolution { .. } => "dissolution",
-            WorkloadKind::GdprExport { .. } => "gdpr-export",
-            WorkloadKind::SubsidiarySplit { .. } => "subsidiary-split",
-            WorkloadKind::ComplianceDualControl { .. } => "compliance-dual-control",
-            WorkloadKind::Script { .. } => "script",
-        }
-    }
-}
-
-/// The workload of a run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Workload {
-    pub kind: WorkloadKind,
-    pub arrivals: Arrivals,
-    /// Members each decision covers (a whole-org workload ignores it).
-    pub members_per_arrival: u32,
-}
-
-impl Workload {
-    /// The highest member id a script names (none for other workloads).
-    pub fn highest_member(&self) -> Option<MemberId> {
-        let WorkloadKind::Script { steps } = &self.kind else { return None };
-        steps.iter().map(|step| step.op.member()).max()
-    }
-
-    pub fn validate(&self) -> Result<(), FieldError> {
-        if self.members_per_arrival == 0 {
-            return Err(FieldError::new("workload.members_per_arrival", "must be at least 1"));
-        }
-        match &self.arrivals {
-            Arrivals::Poisson { mean_gap, .. } if mean_gap.is_zero() => {
-                return Err(FieldError::new("workload.arrivals", "Poisson rate must be finite"));
-            }
-            Arrivals::Every { every, count, .. } if every.is_zero() && *count > 1 => {
-                return Err(FieldError::new("workload.arrivals", "`every` must be greater than zero"));
-            }
-            _ => {}
-        }
-        if self.arrivals.max_count() == 0 {
-            return Err(FieldError::new("workload.arrivals", "the workload has no arrivals"));
-        }
-        self.validate_kind()
-    }
-
-    fn validate_kind(&self) -> Result<(), FieldError> {
-        let path = |field: &str| format!("workload.{}.{field}", self.kind.name());
-        match &self.kind {
-            WorkloadKind::AdminBatch { tiers, escalation, escalation_delay } => {
-                let total = tiers.super_admin + tiers.department + tiers.app;
-                if [tiers.super_admin, tiers.department, tiers.app].iter().any(|s| !(0.0..=1.0).contains(s))
-                    || (total - 1.0).abs() > 1e-6
-                {
-                    return Err(FieldError::new(
-                        path("tiers"),
-                        format!("shares must lie in [0, 1] and sum to 1, got {total}"),
-                    ));
-                }
-                check_probability(&path("escalation"), *escalation)?;
-                check_dist(&path("escalation_delay"), escalation_delay)
-            }
-            WorkloadKind::DeviceChange { lost_device } => check_probability(&path("lost_device"), *lost_device),
-            WorkloadKind::Dissolution { review, .. } => check_dist(&path("review"), review),
-            WorkloadKind::GdprExport { reason, export_share, export_time, cloud_copy_kept, dispute_share, .. } => {
-                check_dist(&path("reason"), reason)?;
-                check_dist(&path("export_time"), export_time)?;
-                check_probability(&path("export_share"), *export_share)?;
-                check_probability(&path("cloud_copy_kept"), *cloud_copy_kept)?;
-                check_probability(&path("dispute_share"), *dispute_share)
-            }
-            WorkloadKind::SubsidiarySplit { subsidiary_share, rebinders, .. } => {
-                check_probability(&path("subsidiary_share"), *subsidiary_share)?;
-                check_pool(&path("rebinders"), rebinders)
-            }
-            WorkloadKind::ComplianceDualControl { officers, risk_confirm } => {
-                check_pool(&path("officers"), officers)?;
-                check_dist(&path("risk_confirm"), risk_confirm)
-            }
-            WorkloadKind::Script { steps } => self.validate_script(steps),
-            WorkloadKind::SelfExit | WorkloadKind::AppGrants => Ok(()),
-        }
-    }
-
-    /// A script's steps are its arrivals, in time order, at most
-    /// `MAX_SCRIPT_STEPS` of them.
-    fn validate_script(&self, steps: &[ScriptStep]) -> Result<(), FieldError> {
-        if steps.len() > MAX_SCRIPT_STEPS {
-            return Err(FieldError::new(
-                "workload.script.steps",
-                format!("at most {MAX_SCRIPT_STEPS} steps, got {}", steps.len()),
-            ));
-        }
-        let times: Vec<SimDuration> = steps.iter().map(|step| step.at).collect();
-        if !times.is_sorted() || self.arrivals != Arrivals::At(times) {
-            return Err(FieldError::new("workload.script.steps", "steps must be the arrivals, in time order"));
-        }
-        Ok(())
-    }
-}
-
 /// A configuration value out of bounds: which field, and what is allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
@@ -422,7 +231,7 @@ impl std::fmt::Display for FieldError {
     }
 }
 
-fn check_probability(field: &str, p: f64) -> Result<(), FieldError> {
+pub(super) fn check_probability(field: &str, p: f64) -> Result<(), FieldError> {
     if (0.0..=1.0).contains(&p) {
         Ok(())
     } else {
@@ -430,11 +239,11 @@ fn check_probability(field: &str, p: f64) -> Result<(), FieldError> {
     }
 }
 
-fn check_dist(field: &str, dist: &Dist) -> Result<(), FieldError> {
+pub(super) fn check_dist(field: &str, dist: &Dist) -> Result<(), FieldError> {
     dist.validate().map_err(|message| FieldError::new(field, message))
 }
 
-fn check_pool(field: &str, pool: &PoolConfig) -> Result<(), FieldError> {
+pub(super) fn check_pool(field: &str, pool: &PoolConfig) -> Result<(), FieldError> {
     if pool.servers == 0 {
         return Err(FieldError::new(format!("{field}.servers"), "must be at least 1"));
     }

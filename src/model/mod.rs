@@ -13,12 +13,10 @@ pub mod org;
 pub mod platform;
 pub mod script;
 pub mod state;
+pub mod workload;
 mod world;
 
-pub use config::{
-    Arrivals, Behaviour, DEFAULT_BATCH_LIMIT, Edition, FieldError, MAX_BUFFER, PerPlatform, Policy, PoolConfig,
-    TierMix, Workload, WorkloadKind,
-};
+pub use config::{Behaviour, DEFAULT_BATCH_LIMIT, Edition, FieldError, MAX_BUFFER, PerPlatform, Policy, PoolConfig};
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
 pub use invariants::{Violation, check_counts, check_outcomes};
 pub use observe::{Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally};
@@ -26,4 +24,8 @@ pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Rol
 pub use platform::{Platform, Residue, ResidueKind};
 pub use script::{MAX_SCRIPT_STEPS, ScriptOp, ScriptStep, Unbinder};
 pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome, StateMachine};
+pub use workload::{
+    AdminBatchParams, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, GdprExportParams,
+    SubsidiarySplitParams, TierMix, Workload, WorkloadKind,
+};
 pub use world::{AccountRevocation, Event, World, finish};

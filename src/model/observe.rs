@@ -44,21 +44,65 @@ impl RaceKind {
         }
     }
 
-    /// What one exposed unit is: members, or grants for token races.
-    pub fn unit(self) -> &'static str {
+    /// What one exposed unit is.
+    pub fn exposed_unit(self) -> RaceUnit {
         match self {
-            RaceKind::TokenAfterDisable => "grants",
-            _ => "members",
+            RaceKind::TokenAfterDisable => RaceUnit::Grants,
+            RaceKind::ActionDuringBuffer
+            | RaceKind::RebindVsRollback
+            | RaceKind::TierDelayConflict
+            | RaceKind::ExportCutOff
+            | RaceKind::DisputeWithoutData => RaceUnit::Members,
+        }
+    }
+
+    /// The exposed unit's name: members, or grants for token races.
+    pub fn unit(self) -> &'static str {
+        match self.exposed_unit() {
+            RaceUnit::Members => "members",
+            RaceUnit::Grants => "grants",
         }
     }
 
     pub fn index(self) -> usize {
         self as usize
     }
+}
 
-    /// The bit in a member's race flags.
-    pub fn flag(self) -> u8 {
-        1 << (self as u8)
+/// What a race kind's exposure counts: members, or grants (each grant
+/// races at most once: its first use after revocation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RaceUnit {
+    Members,
+    Grants,
+}
+
+/// The race kinds one member has seen: a bit per kind, in a set of its own
+/// so no other member flag shares its bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RaceSet(u8);
+
+// Every race kind needs a bit of its own.
+const _: () = assert!(RaceKind::ALL.len() <= u8::BITS as usize);
+
+impl RaceSet {
+    pub fn contains(self, kind: RaceKind) -> bool {
+        self.0 & Self::bit(kind) != 0
+    }
+
+    /// Adds `kind`; true if it was not in the set yet.
+    pub fn insert(&mut self, kind: RaceKind) -> bool {
+        let new = !self.contains(kind);
+        self.0 |= Self::bit(kind);
+        new
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    fn bit(kind: RaceKind) -> u8 {
+        1 << kind.index()
     }
 }
 

@@ -141,43 +141,46 @@ pub fn default_threads() -> usize {
 mod tests {
     use super::*;
     use crate::engine::{Dist, SimDuration};
-    use crate::model::{Arrivals, PoolConfig, TierMix, WorkloadKind};
+    use crate::model::{
+        AdminBatchParams, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams,
+        GdprExportParams, PoolConfig, SubsidiarySplitParams, TierMix, WorkloadKind,
+    };
     use crate::synth::{OrgParams, generate};
 
     fn kinds() -> Vec<WorkloadKind> {
         let exp = |h| Dist::Exp { mean: SimDuration::from_hours(h) };
         vec![
             WorkloadKind::SelfExit,
-            WorkloadKind::AdminBatch {
+            WorkloadKind::AdminBatch(AdminBatchParams {
                 tiers: TierMix { super_admin: 0.2, department: 0.6, app: 0.2 },
                 escalation: 0.1,
                 escalation_delay: exp(6),
-            },
-            WorkloadKind::DeviceChange { lost_device: 0.05 },
+            }),
+            WorkloadKind::DeviceChange(DeviceChangeParams { lost_device: 0.05 }),
             WorkloadKind::AppGrants,
-            WorkloadKind::Dissolution {
+            WorkloadKind::Dissolution(DissolutionParams {
                 review: exp(72),
                 notice: SimDuration::from_days(21),
                 lead: SimDuration::from_days(30),
                 archive_retention: SimDuration::from_days(180),
-            },
-            WorkloadKind::GdprExport {
+            }),
+            WorkloadKind::GdprExport(GdprExportParams {
                 reason: exp(4),
                 export_share: 0.4,
                 export_time: exp(2),
                 cloud_copy_kept: 0.3,
                 dispute_share: 0.05,
                 dispute_window: SimDuration::from_days(60),
-            },
-            WorkloadKind::SubsidiarySplit {
+            }),
+            WorkloadKind::SubsidiarySplit(SubsidiarySplitParams {
                 subsidiary_share: 0.3,
                 rebinders: PoolConfig { servers: 2, service: exp(4) },
                 window: SimDuration::from_hours(72),
-            },
-            WorkloadKind::ComplianceDualControl {
+            }),
+            WorkloadKind::ComplianceDualControl(ComplianceDualControlParams {
                 officers: PoolConfig { servers: 2, service: exp(2) },
                 risk_confirm: exp(4),
-            },
+            }),
         ]
     }
 

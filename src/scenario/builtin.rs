@@ -1,5 +1,6 @@
-//! The eight seed scenarios, compiled into the binary so `unbindsim run`
-//! works anywhere without arguments; the same text as `scenarios/*.toml`.
+//! The seed scenarios, one per workload kind but the script, compiled into
+//! the binary so `unbindsim run` works anywhere without arguments; the same
+//! text as `scenarios/*.toml`.
 
 /// (name, TOML text) of each seed scenario.
 pub const BUILTIN: [(&str, &str); 8] = [
@@ -21,6 +22,7 @@ pub fn builtin(name: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::WorkloadKind;
     use crate::scenario::parse_scenario;
 
     #[test]
@@ -30,5 +32,16 @@ mod tests {
             assert_eq!(scenario.name, name);
             assert_eq!(scenario.workload.kind.name(), name);
         }
+    }
+
+    #[test]
+    fn every_workload_kind_but_the_script_has_a_seed_scenario_in_kind_order() {
+        let seeds: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
+        let kinds: Vec<&str> = WorkloadKind::all_with_defaults()
+            .iter()
+            .filter(|kind| kind.script_steps().is_none())
+            .map(WorkloadKind::name)
+            .collect();
+        assert_eq!(seeds, kinds);
     }
 }

@@ -4,7 +4,10 @@
 
 use super::build::Scenario;
 use crate::engine::Dist;
-use crate::model::{Arrivals, Edition, Platform, PoolConfig, WorkloadKind};
+use crate::model::{
+    AdminBatchParams, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, Edition,
+    GdprExportParams, Platform, PoolConfig, SubsidiarySplitParams, WorkloadKind,
+};
 use serde_json::{Value, json};
 
 impl Scenario {
@@ -97,31 +100,31 @@ impl Scenario {
 fn kind_json(kind: &WorkloadKind) -> Value {
     match kind {
         WorkloadKind::SelfExit | WorkloadKind::AppGrants => json!({}),
-        WorkloadKind::AdminBatch { tiers, escalation, escalation_delay } => json!({
+        WorkloadKind::AdminBatch(AdminBatchParams { tiers, escalation, escalation_delay }) => json!({
             "tiers": { "super": tiers.super_admin, "department": tiers.department, "app": tiers.app },
             "escalation": escalation,
             "escalation_delay": dist(escalation_delay),
         }),
-        WorkloadKind::DeviceChange { lost_device } => json!({ "lost_device": lost_device }),
-        WorkloadKind::Dissolution { review, notice, lead, archive_retention } => json!({
+        WorkloadKind::DeviceChange(DeviceChangeParams { lost_device }) => json!({ "lost_device": lost_device }),
+        WorkloadKind::Dissolution(DissolutionParams { review, notice, lead, archive_retention }) => json!({
             "review": dist(review), "notice": notice.to_string(), "lead": lead.to_string(),
             "archive_retention": archive_retention.to_string(),
         }),
-        WorkloadKind::GdprExport {
+        WorkloadKind::GdprExport(GdprExportParams {
             reason,
             export_share,
             export_time,
             cloud_copy_kept,
             dispute_share,
             dispute_window,
-        } => json!({
+        }) => json!({
             "reason": dist(reason), "export_share": export_share, "export_time": dist(export_time),
             "cloud_copy_kept": cloud_copy_kept, "dispute_share": dispute_share, "dispute_window": dispute_window.to_string(),
         }),
-        WorkloadKind::SubsidiarySplit { subsidiary_share, rebinders, window } => json!({
+        WorkloadKind::SubsidiarySplit(SubsidiarySplitParams { subsidiary_share, rebinders, window }) => json!({
             "subsidiary_share": subsidiary_share, "rebinders": pool(rebinders), "window": window.to_string(),
         }),
-        WorkloadKind::ComplianceDualControl { officers, risk_confirm } => json!({
+        WorkloadKind::ComplianceDualControl(ComplianceDualControlParams { officers, risk_confirm }) => json!({
             "officers": pool(officers), "risk_confirm": dist(risk_confirm),
         }),
         WorkloadKind::Script { steps } => {

@@ -10,7 +10,7 @@ fn validate_accepts_every_shipped_scenario() {
         .map(|entry| entry.unwrap().path().to_string_lossy().into_owned())
         .filter(|path| path.ends_with(".toml"))
         .collect();
-    assert!(files.len() >= 8, "the eight seed scenarios and their variants");
+    assert!(files.len() >= unbindsim::scenario::BUILTIN.len(), "the seed scenarios and their variants");
     let mut args = vec!["validate"];
     args.extend(files.iter().map(String::as_str));
     let output = unbindsim(&args);
@@ -191,10 +191,10 @@ fn a_metric_the_scenario_cannot_produce_is_null_with_a_reason() {
 }
 
 #[test]
-fn scenarios_lists_the_eight_seed_scenarios() {
+fn scenarios_lists_every_seed_scenario() {
     let output = unbindsim(&["scenarios"]);
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(text.lines().count(), 8, "{text}");
+    assert_eq!(text.lines().count(), unbindsim::scenario::BUILTIN.len(), "{text}");
     assert!(text.contains("compliance-dual-control"));
 }

@@ -22,14 +22,14 @@ fn a_run_killed_at_random_moments_leaves_only_complete_summaries() {
     // A complete run first: every later, killed run must leave its results
     // whole (the previous complete result) or replace them whole.
     assert!(run().status().expect("the binary starts").success());
-    check_every_summary(&out, 8);
-    // Fixed kill delays (ms), spread over a run of all eight scenarios.
+    check_every_summary(&out, unbindsim::scenario::BUILTIN.len());
+    // Fixed kill delays (ms), spread over a run of every seed scenario.
     for delay_ms in [30u64, 90, 160, 240, 330, 450, 600, 800, 1_100, 1_500, 2_000] {
         let mut child = run().spawn().expect("the binary starts");
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL on Unix
         let _ = child.wait();
-        check_every_summary(&out, 8);
+        check_every_summary(&out, unbindsim::scenario::BUILTIN.len());
     }
     std::fs::remove_dir_all(directory).unwrap();
 }

@@ -6,7 +6,7 @@
 use super::common::seed_scenario;
 use unbindsim::engine::{Dist, SimDuration};
 use unbindsim::metrics::{Summary, Z999};
-use unbindsim::model::{TierMix, WorkloadKind};
+use unbindsim::model::{AdminBatchParams, GdprExportParams, TierMix, WorkloadKind};
 use unbindsim::runner::simulate;
 use unbindsim::scenario::Scenario;
 
@@ -78,7 +78,9 @@ fn self_exit_members_act_inside_the_buffer_as_often_as_exponential_gaps_imply() 
 #[test]
 fn gdpr_cloud_copies_are_kept_at_the_configured_share() {
     let scenario = seed_scenario("gdpr-export");
-    let WorkloadKind::GdprExport { cloud_copy_kept, .. } = scenario.workload.kind else { panic!("gdpr workload") };
+    let WorkloadKind::GdprExport(GdprExportParams { cloud_copy_kept, .. }) = scenario.workload.kind else {
+        panic!("gdpr workload")
+    };
     let summary = run(&scenario, 4);
     let cloud = &summary.metrics.residue.by_kind["cloud_copy"];
     check_binomial("cloud copy kept", cloud.hits, cloud.trials, cloud_copy_kept);
@@ -89,7 +91,9 @@ fn app_admin_batches_take_effect_after_the_six_hour_buffer_in_batches_of_at_most
     let mut scenario = seed_scenario("admin-batch");
     scenario.org.group_owner_share = 0.0;
     scenario.org.pending_approvals_share = 0.0;
-    let WorkloadKind::AdminBatch { tiers, .. } = &mut scenario.workload.kind else { panic!("admin-batch") };
+    let WorkloadKind::AdminBatch(AdminBatchParams { tiers, .. }) = &mut scenario.workload.kind else {
+        panic!("admin-batch")
+    };
     *tiers = TierMix { super_admin: 0.0, department: 0.0, app: 1.0 };
     let summary = run(&scenario, 2);
     let latency = &summary.metrics.revocation_latency_ms;
@@ -109,7 +113,9 @@ fn admin_batch_never_exceeds_the_batch_limit_and_tier_conflicts_need_escalations
     assert_eq!(summary.metrics.invariants.scope_violations, 0);
     let conflicts = &summary.metrics.grace_races.by_kind["tier_delay_conflict"];
     assert!(conflicts.count > 0, "escalations at 5 % must sometimes beat a 24 h delay");
-    let WorkloadKind::AdminBatch { escalation, .. } = &mut scenario.workload.kind else { panic!("admin-batch") };
+    let WorkloadKind::AdminBatch(AdminBatchParams { escalation, .. }) = &mut scenario.workload.kind else {
+        panic!("admin-batch")
+    };
     *escalation = 0.0;
     let without = run(&scenario, 2);
     assert_eq!(without.metrics.grace_races.by_kind["tier_delay_conflict"].count, 0);

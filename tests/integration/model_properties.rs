@@ -8,8 +8,9 @@
 use proptest::prelude::*;
 use unbindsim::engine::{Dist, SimDuration, SimTime};
 use unbindsim::model::{
-    Arrivals, Behaviour, Edition, Observations, Policy, PoolConfig, RaceKind, TierMix, Workload, WorkloadKind,
-    check_counts, check_outcomes,
+    AdminBatchParams, Arrivals, Behaviour, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, Edition,
+    GdprExportParams, Observations, Policy, PoolConfig, RaceKind, SubsidiarySplitParams, TierMix, Workload,
+    WorkloadKind, check_counts, check_outcomes,
 };
 use unbindsim::runner::{Experiment, run_replication};
 use unbindsim::synth::{OrgParams, generate};
@@ -22,36 +23,36 @@ fn kind(index: usize, share: f64) -> WorkloadKind {
     let exp = |h| Dist::Exp { mean: hours(h) };
     match index {
         0 => WorkloadKind::SelfExit,
-        1 => WorkloadKind::AdminBatch {
+        1 => WorkloadKind::AdminBatch(AdminBatchParams {
             tiers: TierMix { super_admin: 0.3, department: 0.5, app: 0.2 },
             escalation: share,
             escalation_delay: exp(6),
-        },
+        }),
         2 => WorkloadKind::AppGrants,
-        3 => WorkloadKind::Dissolution {
+        3 => WorkloadKind::Dissolution(DissolutionParams {
             review: exp(24),
             notice: hours(48),
             lead: hours(24),
             archive_retention: hours(100),
-        },
-        4 => WorkloadKind::GdprExport {
+        }),
+        4 => WorkloadKind::GdprExport(GdprExportParams {
             reason: exp(2),
             export_share: share,
             export_time: exp(3),
             cloud_copy_kept: share,
             dispute_share: share,
             dispute_window: hours(200),
-        },
-        5 => WorkloadKind::SubsidiarySplit {
+        }),
+        5 => WorkloadKind::SubsidiarySplit(SubsidiarySplitParams {
             subsidiary_share: share,
             rebinders: PoolConfig { servers: 1, service: exp(10) },
             window: hours(72),
-        },
-        6 => WorkloadKind::ComplianceDualControl {
+        }),
+        6 => WorkloadKind::ComplianceDualControl(ComplianceDualControlParams {
             officers: PoolConfig { servers: 1, service: exp(2) },
             risk_confirm: exp(1),
-        },
-        _ => WorkloadKind::DeviceChange { lost_device: share },
+        }),
+        _ => WorkloadKind::DeviceChange(DeviceChangeParams { lost_device: share }),
     }
 }
 

@@ -1,12 +1,14 @@
 //! Decisions arriving: when the workload's next decision comes, whom it
-//! targets, and which request it becomes.
+//! targets, and which request it becomes (for a subsidiary split, the
+//! interconnect stopping, which opens the re-bind requests).
 
-use super::super::config::{Arrivals, WorkloadKind};
 use super::super::ids::{AdminId, MemberId, RequestId};
+use super::super::observe::RaceKind;
 use super::super::org::AdminTier;
 use super::super::state::{IllegalTransition, MemberState};
+use super::super::workload::{AdminBatchParams, Arrivals, SubsidiarySplitParams, Workload, WorkloadKind};
 use super::purpose::Purpose;
-use super::{Event, RequestKind, World, pipeline, script, split};
+use super::{DeviceChangeBy, Event, RequestKind, World, pipeline, script, split};
 use crate::engine::{Context, SimDuration, SimTime};
 use std::ops::Range;
 
@@ -14,8 +16,8 @@ use std::ops::Range;
 /// is left for it to take (a script's steps all come: some act on members
 /// already taken).
 pub(super) fn schedule_arrival(world: &World<'_>, ctx: &mut Context<'_, Event>, index: u32) {
-    let scripted = matches!(world.workload.kind, WorkloadKind::Script { .. });
-    if index >= world.workload.arrivals.max_count() || (world.untouched == 0 && !scripted) {
+    let needs_untouched = world.workload.kind.needs_untouched_members();
+    if index >= world.workload.arrivals.max_count() || (world.untouched == 0 && needs_untouched) {
         return;
     }
     let time = match &world.workload.arrivals {
@@ -32,35 +34,45 @@ pub(super) fn schedule_arrival(world: &World<'_>, ctx: &mut Context<'_, Event>, 
 }
 
 /// Arrival `index`: pick the targets, open the request, schedule the next.
-pub(super) fn arrive(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index: u32) -> Result<(), IllegalTransition> {
+pub(super) fn arrive<'a>(
+    world: &mut World<'a>,
+    ctx: &mut Context<'_, Event>,
+    index: u32,
+) -> Result<(), IllegalTransition> {
     schedule_arrival(world, ctx, index + 1);
-    let per_arrival = world.workload.members_per_arrival;
+    let workload: &'a Workload = world.workload;
+    let per_arrival = workload.members_per_arrival;
     let all = 0..world.org.members.len() as u32;
-    let opened = match &world.workload.kind {
+    let opened = match &workload.kind {
         WorkloadKind::SelfExit => open_picked(world, ctx, index, RequestKind::SelfExit, all, 1),
-        WorkloadKind::DeviceChange { .. } => open_picked(world, ctx, index, RequestKind::DeviceChange, all, 1),
+        WorkloadKind::DeviceChange(params) => {
+            let kind = RequestKind::DeviceChange(DeviceChangeBy::Workload(params));
+            open_picked(world, ctx, index, kind, all, 1)
+        }
         WorkloadKind::AppGrants => open_picked(world, ctx, index, RequestKind::AppGrants, all, per_arrival),
-        WorkloadKind::GdprExport { .. } => open_picked(world, ctx, index, RequestKind::Gdpr, all, per_arrival),
-        WorkloadKind::ComplianceDualControl { .. } => {
-            open_picked(world, ctx, index, RequestKind::Compliance, all, per_arrival)
+        WorkloadKind::GdprExport(params) => open_picked(world, ctx, index, RequestKind::Gdpr(params), all, per_arrival),
+        WorkloadKind::ComplianceDualControl(params) => {
+            open_picked(world, ctx, index, RequestKind::Compliance(params), all, per_arrival)
         }
-        WorkloadKind::Dissolution { .. } => {
-            open_picked(world, ctx, index, RequestKind::Dissolution, all.clone(), all.end)
+        WorkloadKind::Dissolution(params) => {
+            open_picked(world, ctx, index, RequestKind::Dissolution(params), all.clone(), all.end)
         }
-        WorkloadKind::AdminBatch { .. } => return admin_arrival(world, ctx, index),
-        WorkloadKind::SubsidiarySplit { .. } => return split::stop_interconnect(world, ctx),
-        WorkloadKind::Script { steps } => {
-            let step = steps[index as usize];
-            return script::apply(world, ctx, step);
-        }
+        WorkloadKind::AdminBatch(params) => return admin_arrival(world, ctx, index, params),
+        WorkloadKind::SubsidiarySplit(params) => return stop_interconnect(world, ctx, params),
+        WorkloadKind::Script { steps } => return script::apply(world, ctx, steps[index as usize]),
     };
     opened.map(|_| ())
 }
 
 /// An admin-batch decision: draw the tier and the admin, then the targets
 /// within that admin's scope.
-fn admin_arrival(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index: u32) -> Result<(), IllegalTransition> {
-    let WorkloadKind::AdminBatch { tiers, .. } = &world.workload.kind else { unreachable!("admin arrival") };
+fn admin_arrival<'a>(
+    world: &mut World<'a>,
+    ctx: &mut Context<'_, Event>,
+    index: u32,
+    params: &'a AdminBatchParams,
+) -> Result<(), IllegalTransition> {
+    let tiers = params.tiers;
     let u = world.streams.uniform(u64::from(index), Purpose::PickTier.key(), 0);
     let tier = if u < tiers.super_admin {
         AdminTier::Super
@@ -71,7 +83,8 @@ fn admin_arrival(world: &mut World<'_>, ctx: &mut Context<'_, Event>, index: u32
     };
     let admin = pick_admin(world, index, tier);
     let scope = world.org.scope_members(admin);
-    let opened = open_picked(world, ctx, index, RequestKind::Admin(tier), scope, world.workload.members_per_arrival)?;
+    let kind = RequestKind::Admin(tier, Some(params));
+    let opened = open_picked(world, ctx, index, kind, scope, world.workload.members_per_arrival)?;
     if let Some(request) = opened.filter(|_| tier == AdminTier::Department) {
         for position in world.members_of(request) {
             if !world.org.admin_may_unbind(admin, world.request_members[position]) {
@@ -91,13 +104,41 @@ fn pick_admin(world: &World<'_>, index: u32, tier: AdminTier) -> AdminId {
     admins[((u * admins.len() as f64) as usize).min(admins.len() - 1)]
 }
 
-/// Picks up to `count` untouched members of `scope` (walking on from a
-/// random start, so a batch is a block of colleagues) and opens a request.
-fn open_picked(
+/// The interconnect stops: the subsidiary's members turn pending and are
+/// queued for re-binding in console-sized batches.
+fn stop_interconnect(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
+    params: &SubsidiarySplitParams,
+) -> Result<(), IllegalTransition> {
+    if !world.split_members.is_empty() {
+        return Ok(()); // the interconnect stops once
+    }
+    let members = split::subsidiary_members(world, params.subsidiary_share);
+    world.split_members = members.clone();
+    world.split_deadline = ctx.now() + params.window;
+    world.race_exposed(RaceKind::RebindVsRollback, u64::from(members.end - members.start));
+    ctx.schedule_at(world.split_deadline, Event::RollbackDeadline);
+    let limit = world.policy.batch_limit;
+    let mut start = members.start;
+    while start < members.end {
+        let len = limit.min(members.end - start);
+        let first = world.request_members.len() as u32;
+        world.request_members.extend((start..start + len).map(MemberId));
+        let request = world.open_request(ctx.now(), RequestKind::Rebind, first, len)?;
+        pipeline::decided(world, ctx, request)?;
+        start += len;
+    }
+    Ok(())
+}
+
+/// Picks up to `count` untouched members of `scope` (walking on from a
+/// random start, so a batch is a block of colleagues) and opens a request.
+fn open_picked<'a>(
+    world: &mut World<'a>,
+    ctx: &mut Context<'_, Event>,
     index: u32,
-    kind: RequestKind,
+    kind: RequestKind<'a>,
     scope: Range<u32>,
     count: u32,
 ) -> Result<Option<RequestId>, IllegalTransition> {
@@ -120,28 +161,7 @@ fn open_picked(
     if len == 0 {
         return Ok(None);
     }
-    let request = open_request(world, ctx.now(), kind, first, len, MemberState::Requested)?;
+    let request = world.open_request(ctx.now(), kind, first, len)?;
     pipeline::decided(world, ctx, request)?;
     Ok(Some(request))
-}
-
-/// Records a request over `request_members[first .. first + len]` and moves
-/// its members to `state`.
-pub(super) fn open_request(
-    world: &mut World<'_>,
-    now: SimTime,
-    kind: RequestKind,
-    first: u32,
-    len: u32,
-    state: MemberState,
-) -> Result<RequestId, IllegalTransition> {
-    let request = world.push_request(now, kind, first, len);
-    world.untouched -= len;
-    let state = if kind == RequestKind::DeviceChange { MemberState::ChangingDevice } else { state };
-    for position in first..first + len {
-        let member = world.request_members[position as usize];
-        world.set_member(member, state)?;
-        world.members[member.index()].request = request.0;
-    }
-    Ok(request)
 }

@@ -3,12 +3,12 @@
 //! or without uninstalling first, and the timers that clear residue
 //! (chat retention, auto-logout after inactivity).
 
-use super::super::config::{Edition, WorkloadKind};
+use super::super::config::Edition;
 use super::super::ids::{DeviceId, MemberId};
 use super::super::platform::{Residue, ResidueKind};
 use super::super::state::{DeviceState, IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{Event, RequestKind, World, member};
+use super::{DeviceChangeBy, Event, Mark, RequestKind, World};
 use crate::engine::Context;
 
 /// Unbinds every device of a revoked member; returns how many must still
@@ -93,7 +93,7 @@ fn device_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: Devi
     let run = &mut world.members[member.index()];
     run.outstanding -= 1;
     if run.outstanding == 0 && run.state != MemberState::LockedOut {
-        member::complete(world, ctx, member);
+        world.complete(ctx.now(), member);
     }
 }
 
@@ -150,20 +150,27 @@ pub(super) fn change_done(
 ) -> Result<(), IllegalTransition> {
     let Some(device) = old_device(world, member) else {
         world.member_revoked(ctx.now(), member);
-        member::complete(world, ctx, member);
+        world.complete(ctx.now(), member);
         return Ok(());
     };
-    world.members[member.index()].flags |= super::EFFECTIVE;
+    world.members[member.index()].marks.set(Mark::Effective);
     world.member_revoked(ctx.now(), member);
     let key = member.stream_key();
     // A scripted change says whether the app is uninstalled first and
     // loses no device; a device-change workload draws both.
-    let (lost_device, uninstalled) = match world.workload.kind {
-        WorkloadKind::DeviceChange { lost_device } => (
-            world.chance(key, Purpose::LostDevice, lost_device),
+    let (lost_device, uninstalled) = match world.request_kind(member) {
+        RequestKind::DeviceChange(DeviceChangeBy::Workload(params)) => (
+            world.chance(key, Purpose::LostDevice, params.lost_device),
             world.chance(key, Purpose::Uninstall, world.behaviour.uninstall_before_unbind),
         ),
-        _ => (false, world.members[member.index()].flags & super::SCRIPTED_UNINSTALL != 0),
+        RequestKind::DeviceChange(DeviceChangeBy::Script { uninstall }) => (false, uninstall),
+        kind @ (RequestKind::SelfExit
+        | RequestKind::Admin(..)
+        | RequestKind::AppGrants
+        | RequestKind::Dissolution(_)
+        | RequestKind::Gdpr(_)
+        | RequestKind::Compliance(_)
+        | RequestKind::Rebind) => unreachable!("a {kind:?} request changes no device"),
     };
     if lost_device {
         return lost(world, ctx, member, device);
@@ -198,7 +205,7 @@ fn lost(
     world.set_device(device, DeviceState::Inactive)?;
     world.devices[device.index()].residue = uncleaned_residue(world, device);
     schedule_retention(world, ctx, device);
-    member::complete(world, ctx, member);
+    world.complete(ctx.now(), member);
     Ok(())
 }
 
@@ -243,7 +250,7 @@ fn unbind_in_order(
     }
     world.devices[device.index()].residue = residue;
     schedule_retention(world, ctx, device);
-    member::complete(world, ctx, member);
+    world.complete(ctx.now(), member);
     Ok(())
 }
 

@@ -2,10 +2,10 @@
 //! survives, which requests never completed, and the pools' tallies.
 
 use super::super::ids::MemberId;
-use super::super::observe::{Observations, RaceKind};
+use super::super::observe::Observations;
 use super::super::platform::ResidueKind;
 use super::super::state::{DeviceState, GrantState, Outcome};
-use super::{EFFECTIVE, World};
+use super::{Mark, World};
 
 /// Consumes the world and returns everything it observed.
 pub fn finish(mut world: World<'_>) -> Observations {
@@ -21,10 +21,9 @@ pub fn finish(mut world: World<'_>) -> Observations {
 
 fn count_outcomes(world: &mut World<'_>) {
     let outcomes = &mut world.obs.outcomes;
-    let race_flags = RaceKind::ALL.iter().fold(0u16, |flags, kind| flags | u16::from(kind.flag()));
     for run in &world.members {
         if run.state.outcome() != Outcome::Untouched {
-            world.obs.members_raced.record(run.flags & race_flags != 0);
+            world.obs.members_raced.record(!run.races.is_empty());
         }
         match run.state.outcome() {
             Outcome::Untouched => outcomes.untouched += 1,
@@ -42,7 +41,7 @@ fn count_outcomes(world: &mut World<'_>) {
 fn count_residue(world: &mut World<'_>) {
     let (org, obs) = (world.org, &mut world.obs.residue);
     for (index, run) in world.members.iter().enumerate() {
-        if run.flags & EFFECTIVE == 0 {
+        if !run.marks.has(Mark::Effective) {
             continue;
         }
         let member = MemberId(index as u32);

@@ -69,7 +69,7 @@ fn revoke(
 ) -> Result<(), IllegalTransition> {
     world.set_grant(grant, GrantState::Revoked)?;
     world.grants[grant.index()].revoked_at = ctx.now();
-    world.obs.races[RaceKind::TokenAfterDisable.index()].units.trials += 1;
+    world.race_exposed(RaceKind::TokenAfterDisable, 1);
     let key = grant.stream_key();
     let accept_until = acceptance_end(world, ctx, grant);
     world.grants[grant.index()].accept_until = accept_until;
@@ -116,11 +116,8 @@ fn token_expiry(world: &World<'_>, grant: GrantId, revoked_at: SimTime) -> SimTi
 /// The app used the member's token at `used_at`, inside its acceptance
 /// window: a race.
 fn token_used(world: &mut World<'_>, grant: GrantId, revoked_at: SimTime, used_at: SimTime) {
-    let tally = &mut world.obs.races[RaceKind::TokenAfterDisable.index()];
-    tally.events += 1;
-    tally.units.hits += 1;
     let Grant { member, app } = world.org.grants[grant.index()];
-    world.members[member.index()].flags |= u16::from(RaceKind::TokenAfterDisable.flag());
+    world.race(member, RaceKind::TokenAfterDisable);
     if !world.org.apps[app.index()].native_unbind && used_at >= token_expiry(world, grant, revoked_at) {
         world.obs.tokens_accepted_after_expiry += 1;
     }

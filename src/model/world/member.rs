@@ -2,14 +2,14 @@
 //! member does inside it), revocation, GDPR export and disputes, and the
 //! member's completion, which may complete its request.
 
-use super::super::config::WorkloadKind;
 use super::super::ids::MemberId;
 use super::super::observe::RaceKind;
 use super::super::org::AdminTier;
 use super::super::platform::ResidueKind;
 use super::super::state::{IllegalTransition, MemberState};
+use super::super::workload::GdprExportParams;
 use super::purpose::Purpose;
-use super::{CLOUD_COPY, EFFECTIVE, EXPORTED, Event, RequestKind, World, device, grant};
+use super::{Event, Mark, RequestKind, World, device, grant};
 use crate::engine::{Context, Dist, SimDuration};
 
 /// The member's unbind starts: app admins revoke grants only; everyone
@@ -20,16 +20,16 @@ pub(super) fn begin_unbind(
     member: MemberId,
 ) -> Result<(), IllegalTransition> {
     let kind = world.request_kind(member);
-    if kind == RequestKind::Admin(AdminTier::App) {
-        world.set_member(member, MemberState::AppAccessRevoked)?;
-        world.members[member.index()].flags |= EFFECTIVE;
-        grant::revoke_all(world, ctx, member, kind)?;
-        world.member_revoked(ctx.now(), member);
-        complete(world, ctx, member);
-        return Ok(());
-    }
-    if kind == RequestKind::Gdpr {
-        start_export(world, ctx, member);
+    match kind {
+        RequestKind::Admin(AdminTier::App, _) => return revoke_app_access(world, ctx, member, kind),
+        RequestKind::Gdpr(params) => start_export(world, ctx, member, params),
+        RequestKind::SelfExit
+        | RequestKind::Admin(AdminTier::Super | AdminTier::Department, _)
+        | RequestKind::AppGrants
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Dissolution(_)
+        | RequestKind::Compliance(_)
+        | RequestKind::Rebind => {}
     }
     if world.org.member(member).roles.needs_handover() {
         world.set_member(member, MemberState::Handover)?;
@@ -38,6 +38,21 @@ pub(super) fn begin_unbind(
         return Ok(());
     }
     start_buffer(world, ctx, member)
+}
+
+/// An app admin's request cuts the member's app access only.
+fn revoke_app_access(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+    kind: RequestKind<'_>,
+) -> Result<(), IllegalTransition> {
+    world.set_member(member, MemberState::AppAccessRevoked)?;
+    world.members[member.index()].marks.set(Mark::Effective);
+    grant::revoke_all(world, ctx, member, kind)?;
+    world.member_revoked(ctx.now(), member);
+    world.complete(ctx.now(), member);
+    Ok(())
 }
 
 /// Revocation waits out the buffer; the member may act meanwhile.
@@ -51,7 +66,7 @@ pub(super) fn start_buffer(
         return revoke(world, ctx, member);
     }
     world.set_member(member, MemberState::Buffer)?;
-    world.obs.races[RaceKind::ActionDuringBuffer.index()].units.trials += 1;
+    world.race_exposed(RaceKind::ActionDuringBuffer, 1);
     ctx.schedule_in(buffer, Event::Revoke { member });
     schedule_act(world, ctx, member, 0);
     Ok(())
@@ -80,42 +95,31 @@ pub(super) fn revoke(
 ) -> Result<(), IllegalTransition> {
     let kind = world.request_kind(member);
     world.set_member(member, MemberState::Revoked)?;
-    world.members[member.index()].flags |= EFFECTIVE;
+    world.members[member.index()].marks.set(Mark::Effective);
     grant::revoke_all(world, ctx, member, kind)?;
     world.member_revoked(ctx.now(), member);
     let outstanding = device::unbind_all(world, ctx, member, kind)?;
     world.members[member.index()].outstanding = outstanding;
-    match &world.workload.kind {
-        WorkloadKind::Dissolution { .. } => world.add_residue(member, ResidueKind::Archive),
-        WorkloadKind::GdprExport { .. } => gdpr_at_revoke(world, ctx, member),
-        _ => {}
+    match kind {
+        RequestKind::Dissolution(_) => world.add_residue(member, ResidueKind::Archive),
+        RequestKind::Gdpr(params) => gdpr_at_revoke(world, ctx, member, params),
+        RequestKind::SelfExit
+        | RequestKind::Admin(..)
+        | RequestKind::AppGrants
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Compliance(_)
+        | RequestKind::Rebind => {}
     }
     if outstanding == 0 {
-        complete(world, ctx, member);
+        world.complete(ctx.now(), member);
     }
     Ok(())
 }
 
-/// The member is fully unbound (or done changing a device): its batch
-/// may be complete.
-pub(super) fn complete(world: &mut World<'_>, ctx: &Context<'_, Event>, member: MemberId) {
-    let run = world.members[member.index()];
-    let next = match run.state {
-        MemberState::Revoked => MemberState::Unbound,
-        MemberState::ChangingDevice => MemberState::DeviceChanged,
-        other => other,
-    };
-    if next != run.state {
-        world.set_member(member, next).expect("completion follows revocation or a device change");
-    }
-    world.member_done(ctx.now(), member);
-}
-
-fn start_export(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) {
-    let WorkloadKind::GdprExport { export_share, export_time, .. } = &world.workload.kind else { return };
-    if world.chance(member.stream_key(), Purpose::Export, *export_share) {
-        world.obs.races[RaceKind::ExportCutOff.index()].units.trials += 1;
-        let time = world.sample(export_time, member.stream_key(), Purpose::ExportTime, 0);
+fn start_export(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId, params: &GdprExportParams) {
+    if world.chance(member.stream_key(), Purpose::Export, params.export_share) {
+        world.race_exposed(RaceKind::ExportCutOff, 1);
+        let time = world.sample(&params.export_time, member.stream_key(), Purpose::ExportTime, 0);
         ctx.schedule_in(time, Event::ExportDone { member });
     }
 }
@@ -123,23 +127,20 @@ fn start_export(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: Mem
 /// An export finishing after revocation was cut off.
 pub(super) fn export_done(world: &mut World<'_>, member: MemberId) {
     if world.members[member.index()].state.account_usable() {
-        world.members[member.index()].flags |= EXPORTED;
+        world.members[member.index()].marks.set(Mark::Exported);
     } else {
         world.race(member, RaceKind::ExportCutOff);
     }
 }
 
-fn gdpr_at_revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId) {
-    let WorkloadKind::GdprExport { cloud_copy_kept, dispute_share, dispute_window, .. } = &world.workload.kind else {
-        return;
-    };
+fn gdpr_at_revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: MemberId, params: &GdprExportParams) {
     let key = member.stream_key();
-    if world.chance(key, Purpose::CloudCopy, *cloud_copy_kept) {
-        world.members[member.index()].flags |= CLOUD_COPY;
+    if world.chance(key, Purpose::CloudCopy, params.cloud_copy_kept) {
+        world.members[member.index()].marks.set(Mark::CloudCopy);
         world.add_residue(member, ResidueKind::CloudCopy);
     }
-    if world.chance(key, Purpose::Dispute, *dispute_share) {
-        let window = Dist::Uniform { low: SimDuration::ZERO, high: *dispute_window };
+    if world.chance(key, Purpose::Dispute, params.dispute_share) {
+        let window = Dist::Uniform { low: SimDuration::ZERO, high: params.dispute_window };
         let delay = world.sample(&window, key, Purpose::DisputeTime, 0);
         ctx.schedule_in(delay, Event::Dispute { member });
     }
@@ -147,8 +148,9 @@ fn gdpr_at_revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: M
 
 /// A dispute needs data: without an export or a cloud copy there is none.
 pub(super) fn dispute(world: &mut World<'_>, member: MemberId) {
-    world.obs.races[RaceKind::DisputeWithoutData.index()].units.trials += 1;
-    if world.members[member.index()].flags & (EXPORTED | CLOUD_COPY) == 0 {
+    world.race_exposed(RaceKind::DisputeWithoutData, 1);
+    let marks = world.members[member.index()].marks;
+    if !marks.has(Mark::Exported) && !marks.has(Mark::CloudCopy) {
         world.race(member, RaceKind::DisputeWithoutData);
     }
 }

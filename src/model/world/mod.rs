@@ -3,12 +3,15 @@
 //! machines. One `World` is one replication; the `Org` it acts on is shared
 //! and never changes.
 //!
-//! Handlers are grouped by what they own: `arrivals` (decisions and whom
-//! they target), `pipeline` (approvals, delays, the admin console),
-//! `member` (handover, buffer, revocation), `device`, `grant`, `split`
-//! (subsidiary re-bind and rollback), `script` (scripted operations) and
-//! `finish` (what is read at the horizon). `check` holds the invariants a
-//! world keeps between any two events.
+//! Handlers are grouped by what they own: `arrivals` (decisions, whom they
+//! target, and the split's stopped interconnect), `pipeline` (approvals,
+//! delays, the admin console), `member` (handover, buffer, revocation),
+//! `device`, `grant`, `split` (subsidiary re-bind and rollback), `script`
+//! (scripted operations) and `finish` (what is read at the horizon). They
+//! call each other top-down only — arrivals → script → pipeline → member →
+//! device and grant; pipeline → split — and share what several need
+//! through the `World` methods of `primitives`, which calls no handler.
+//! `check` holds the invariants a world keeps between any two events.
 
 mod arrivals;
 mod check;
@@ -18,19 +21,23 @@ mod grant;
 mod member;
 mod pipeline;
 mod pool;
+mod primitives;
 mod purpose;
 mod script;
 mod split;
 
-use super::config::{Behaviour, Policy, Workload, WorkloadKind};
+use super::config::{Behaviour, Policy};
 use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
-use super::observe::{Count, Observations, RaceKind};
+use super::observe::{Count, Observations, RaceSet};
 use super::org::{AdminTier, Org};
-use super::platform::{Residue, ResidueKind};
-use super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
+use super::platform::Residue;
+use super::state::{DeviceState, GrantState, IllegalTransition, MemberState};
+use super::workload::{
+    AdminBatchParams, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, GdprExportParams, Workload,
+    WorkloadKind,
+};
 use crate::engine::{Context, Model, SimTime, Streams};
 use pool::Pool;
-use purpose::Purpose;
 use std::collections::VecDeque;
 use std::ops::Range;
 
@@ -92,37 +99,79 @@ pub enum Event {
     ArchivePurge,
 }
 
-/// Who decided a request, which fixes its path through the pipeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum RequestKind {
+/// Who decided a request, which fixes its path through the pipeline, with
+/// the workload parameters its handlers need.
+#[derive(Clone, Copy, Debug)]
+enum RequestKind<'a> {
     SelfExit,
-    Admin(AdminTier),
+    /// An admin of this tier; `Some` under an admin-batch workload, whose
+    /// department-tier requests may see their members escalated.
+    Admin(AdminTier, Option<&'a AdminBatchParams>),
     /// Offboarded by a super admin; the member revokes app grants.
     AppGrants,
-    DeviceChange,
-    Dissolution,
-    Gdpr,
-    Compliance,
+    DeviceChange(DeviceChangeBy<'a>),
+    Dissolution(&'a DissolutionParams),
+    Gdpr(&'a GdprExportParams),
+    Compliance(&'a ComplianceDualControlParams),
     Rebind,
 }
 
-impl RequestKind {
+/// Where a device change comes from: a device-change workload draws whether
+/// the device was lost and the app uninstalled first; a script says.
+#[derive(Clone, Copy, Debug)]
+enum DeviceChangeBy<'a> {
+    Workload(&'a DeviceChangeParams),
+    Script { uninstall: bool },
+}
+
+impl RequestKind<'_> {
     /// Whether the member (not the workspace) decides on revoking grants.
     fn member_revokes_grants(self) -> bool {
-        matches!(self, RequestKind::SelfExit | RequestKind::AppGrants)
+        match self {
+            RequestKind::SelfExit | RequestKind::AppGrants => true,
+            RequestKind::Admin(..)
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Dissolution(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_)
+            | RequestKind::Rebind => false,
+        }
     }
 
     /// Whether revocation unbinds devices from the server side (admin or
     /// system) rather than by the member on the device.
     fn server_side(self) -> bool {
-        !matches!(self, RequestKind::SelfExit)
+        match self {
+            RequestKind::SelfExit => false,
+            RequestKind::Admin(..)
+            | RequestKind::AppGrants
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Dissolution(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_)
+            | RequestKind::Rebind => true,
+        }
+    }
+
+    /// The state a request moves its members to when it is opened.
+    fn opening_state(self) -> MemberState {
+        match self {
+            RequestKind::DeviceChange(_) => MemberState::ChangingDevice,
+            RequestKind::Rebind => MemberState::PendingRebind,
+            RequestKind::SelfExit
+            | RequestKind::Admin(..)
+            | RequestKind::AppGrants
+            | RequestKind::Dissolution(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_) => MemberState::Requested,
+        }
     }
 }
 
 /// One decision covering `members[first .. first + len]` of `request_members`.
 #[derive(Clone, Copy, Debug)]
-struct Request {
-    kind: RequestKind,
+struct Request<'a> {
+    kind: RequestKind<'a>,
     decided_at: SimTime,
     first: u32,
     len: u32,
@@ -147,7 +196,8 @@ struct Batch {
 #[derive(Clone, Copy, Debug, Default)]
 struct MemberRun {
     state: MemberState,
-    flags: u16,
+    races: RaceSet,
+    marks: Marks,
     /// Devices still to check in before the member is fully unbound.
     outstanding: u16,
     request: u32,
@@ -173,12 +223,30 @@ struct GrantRun {
     app_data_left: bool,
 }
 
-/// Member flag bits above the race bits.
-const EFFECTIVE: u16 = 1 << 8;
-const EXPORTED: u16 = 1 << 9;
-const CLOUD_COPY: u16 = 1 << 10;
-/// A scripted device change uninstalls the app before unbinding.
-const SCRIPTED_UNINSTALL: u16 = 1 << 11;
+/// What a member went through besides its state and races, a bit each.
+#[derive(Clone, Copy, Debug, Default)]
+struct Marks(u8);
+
+#[derive(Clone, Copy, Debug)]
+enum Mark {
+    /// The member's unbind took effect (its residue is counted).
+    Effective,
+    /// A GDPR export finished while the account still worked.
+    Exported,
+    /// A cloud copy of the member's data is kept.
+    CloudCopy,
+}
+
+impl Marks {
+    fn set(&mut self, mark: Mark) {
+        self.0 |= 1 << mark as u8;
+    }
+
+    fn has(self, mark: Mark) -> bool {
+        self.0 & 1 << mark as u8 != 0
+    }
+}
+
 const NONE: u32 = u32::MAX;
 
 /// Pool slots.
@@ -195,7 +263,7 @@ pub struct World<'a> {
     members: Vec<MemberRun>,
     devices: Vec<DeviceRun>,
     grants: Vec<GrantRun>,
-    requests: Vec<Request>,
+    requests: Vec<Request<'a>>,
     request_members: Vec<MemberId>,
     batches: Vec<Batch>,
     console: VecDeque<(RequestId, u32, u32)>,
@@ -223,13 +291,7 @@ impl<'a> World<'a> {
         streams: Streams,
     ) -> Self {
         let mut pools = vec![Pool::new("approvers", policy.approval.clone())];
-        match &workload.kind {
-            WorkloadKind::ComplianceDualControl { officers, .. } => {
-                pools.push(Pool::new("compliance_officers", officers.clone()))
-            }
-            WorkloadKind::SubsidiarySplit { rebinders, .. } => pools.push(Pool::new("rebinders", rebinders.clone())),
-            _ => {}
-        }
+        pools.extend(second_pool(&workload.kind));
         World {
             org,
             policy,
@@ -286,37 +348,6 @@ impl<'a> World<'a> {
     pub fn grant_state(&self, grant: GrantId) -> GrantState {
         self.grants[grant.index()].state
     }
-
-    fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
-        p > 0.0 && self.streams.chance(entity, purpose.key(), 0, p)
-    }
-
-    fn sample(
-        &self,
-        dist: &crate::engine::Dist,
-        entity: u64,
-        purpose: Purpose,
-        index: u64,
-    ) -> crate::engine::SimDuration {
-        dist.sample(&mut self.streams.stream(entity, purpose.key(), index))
-    }
-
-    fn set_member(&mut self, member: MemberId, next: MemberState) -> Result<(), IllegalTransition> {
-        self.members[member.index()].state.advance(member.0, next)
-    }
-
-    fn set_device(&mut self, device: DeviceId, next: DeviceState) -> Result<(), IllegalTransition> {
-        self.devices[device.index()].state.advance(device.0, next)
-    }
-
-    fn set_grant(&mut self, grant: GrantId, next: GrantState) -> Result<(), IllegalTransition> {
-        self.grants[grant.index()].state.advance(grant.0, next)
-    }
-
-    fn members_of(&self, request: RequestId) -> Range<usize> {
-        let r = &self.requests[request.index()];
-        r.first as usize..(r.first + r.len) as usize
-    }
 }
 
 impl Model for World<'_> {
@@ -363,84 +394,19 @@ impl Model for World<'_> {
 
 pub use finish::finish;
 
-impl World<'_> {
-    /// Records a request without touching its members' states.
-    fn push_request(&mut self, now: SimTime, kind: RequestKind, first: u32, len: u32) -> RequestId {
-        let request = RequestId(self.requests.len() as u32);
-        self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0 });
-        self.obs.requests += 1;
-        request
-    }
-
-    /// Opens a batch over `request_members[positions]`, counting the
-    /// members the request still owns.
-    fn open_batch(&mut self, request: RequestId, positions: Range<usize>) -> u32 {
-        let batch = self.batches.len() as u32;
-        let mut owned = 0;
-        for position in positions {
-            let run = &mut self.members[self.request_members[position].index()];
-            if run.request == request.0 {
-                run.batch = batch;
-                owned += 1;
-            }
-        }
-        let decided_at = self.requests[request.index()].decided_at;
-        self.batches.push(Batch { decided_at, revocations_left: owned, members_left: owned, superseded: owned == 0 });
-        batch
-    }
-
-    /// A member's account and grants are cut; the batch's last records the
-    /// revocation latency.
-    fn member_revoked(&mut self, now: SimTime, member: MemberId) {
-        self.members[member.index()].revoked_at = now;
-        let batch = &mut self.batches[self.members[member.index()].batch as usize];
-        batch.revocations_left -= 1;
-        if batch.revocations_left == 0 && !batch.superseded {
-            self.obs.revocation_latencies_us.push((now - batch.decided_at).as_micros());
-        }
-    }
-
-    /// A member is fully unbound; the batch's last records the batch latency.
-    fn member_done(&mut self, now: SimTime, member: MemberId) {
-        let batch = &mut self.batches[self.members[member.index()].batch as usize];
-        batch.members_left -= 1;
-        if batch.members_left == 0 && !batch.superseded {
-            self.obs.batch_latencies_us.push((now - batch.decided_at).as_micros());
-        }
-    }
-
-    /// A member leaves its batch before revocation (taken by another request).
-    fn leave_batch(&mut self, member: MemberId) {
-        let run = &mut self.members[member.index()];
-        if run.batch == NONE {
-            return;
-        }
-        let batch = &mut self.batches[run.batch as usize];
-        run.batch = NONE;
-        batch.revocations_left -= 1;
-        batch.members_left -= 1;
-        batch.superseded |= batch.members_left == 0;
-    }
-
-    /// The kind of the request a member is on.
-    fn request_kind(&self, member: MemberId) -> RequestKind {
-        self.requests[self.members[member.index()].request as usize].kind
-    }
-
-    /// A race of `kind` involving `member`.
-    fn race(&mut self, member: MemberId, kind: RaceKind) {
-        let tally = &mut self.obs.races[kind.index()];
-        tally.events += 1;
-        let flags = &mut self.members[member.index()].flags;
-        if *flags & u16::from(kind.flag()) == 0 {
-            *flags |= u16::from(kind.flag());
-            tally.units.hits += 1;
-        }
-    }
-
-    fn add_residue(&mut self, member: MemberId, kind: ResidueKind) {
-        let run = &mut self.members[member.index()];
-        run.residue = run.residue.with(kind);
+/// The pool of people a workload adds beside the approvers, in slot
+/// `SECOND_POOL`.
+fn second_pool(kind: &WorkloadKind) -> Option<Pool> {
+    match kind {
+        WorkloadKind::ComplianceDualControl(params) => Some(Pool::new("compliance_officers", params.officers.clone())),
+        WorkloadKind::SubsidiarySplit(params) => Some(Pool::new("rebinders", params.rebinders.clone())),
+        WorkloadKind::SelfExit
+        | WorkloadKind::AdminBatch(_)
+        | WorkloadKind::DeviceChange(_)
+        | WorkloadKind::AppGrants
+        | WorkloadKind::Dissolution(_)
+        | WorkloadKind::GdprExport(_)
+        | WorkloadKind::Script { .. } => None,
     }
 }
 

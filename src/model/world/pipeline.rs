@@ -2,61 +2,59 @@
 //! notice delays, and the admin console that runs batches of at most
 //! `batch_limit` accounts, one batch per `console_gap`.
 
-use super::super::config::WorkloadKind;
 use super::super::ids::{MemberId, RequestId};
 use super::super::observe::RaceKind;
 use super::super::org::AdminTier;
 use super::super::state::{IllegalTransition, MemberState};
+use super::super::workload::AdminBatchParams;
 use super::purpose::Purpose;
 use super::{APPROVERS, Event, RequestKind, SECOND_POOL, World, member, split};
 use crate::engine::{Context, SimDuration};
 
-/// A request was just decided: send it on its path.
+/// A request was just decided: send it on its path. A request without a
+/// console (a self-exit, a device change, a re-bind batch) is one batch.
 pub(super) fn decided(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
     request: RequestId,
 ) -> Result<(), IllegalTransition> {
-    let kind = world.requests[request.index()].kind;
     let key = u64::from(request.0);
-    if matches!(kind, RequestKind::SelfExit | RequestKind::DeviceChange | RequestKind::Rebind) {
-        world.open_batch(request, world.members_of(request));
-    }
-    match kind {
+    match world.requests[request.index()].kind {
         RequestKind::SelfExit => {
+            world.open_batch(request, world.members_of(request));
             let steps = exit_steps(world, first_member(world, request));
             ctx.schedule_in(steps, Event::Effective { request });
         }
-        RequestKind::DeviceChange => {
+        RequestKind::DeviceChange(_) => {
+            world.open_batch(request, world.members_of(request));
             let member = first_member(world, request);
             let steps = exit_steps(world, member);
             ctx.schedule_in(steps, Event::DeviceChangeDone { member });
         }
-        RequestKind::Admin(AdminTier::Super) | RequestKind::AppGrants => effective(world, ctx, request)?,
-        RequestKind::Admin(AdminTier::Department) => {
-            schedule_escalations(world, ctx, request);
+        RequestKind::Admin(AdminTier::Super, _) | RequestKind::AppGrants => effective(world, ctx, request)?,
+        RequestKind::Admin(AdminTier::Department, batch) => {
+            if let Some(params) = batch {
+                schedule_escalations(world, ctx, request, params);
+            }
             await_pools(world, ctx, request, &[APPROVERS]);
         }
-        RequestKind::Admin(AdminTier::App) => {
+        RequestKind::Admin(AdminTier::App, _) => {
             let delay = world.sample(&world.policy.app_admin_delay, key, Purpose::EffectiveDelay, 0);
             ctx.schedule_in(delay, Event::Effective { request });
         }
-        RequestKind::Dissolution => {
-            let WorkloadKind::Dissolution { review, notice, lead, .. } = &world.workload.kind else {
-                unreachable!("dissolution request outside a dissolution workload")
-            };
-            let reviewed = world.sample(review, key, Purpose::EffectiveDelay, 0) + *notice;
-            ctx.schedule_in(reviewed.max(*lead), Event::Effective { request });
+        RequestKind::Dissolution(params) => {
+            let reviewed = world.sample(&params.review, key, Purpose::EffectiveDelay, 0) + params.notice;
+            ctx.schedule_in(reviewed.max(params.lead), Event::Effective { request });
         }
-        RequestKind::Gdpr => {
-            let WorkloadKind::GdprExport { reason, .. } = &world.workload.kind else {
-                unreachable!("GDPR request outside a GDPR workload")
-            };
-            let delay = world.sample(reason, key, Purpose::EffectiveDelay, 0);
+        RequestKind::Gdpr(params) => {
+            let delay = world.sample(&params.reason, key, Purpose::EffectiveDelay, 0);
             ctx.schedule_in(delay, Event::Effective { request });
         }
-        RequestKind::Compliance => await_pools(world, ctx, request, &[APPROVERS, SECOND_POOL]),
-        RequestKind::Rebind => await_pools(world, ctx, request, &[SECOND_POOL]),
+        RequestKind::Compliance(_) => await_pools(world, ctx, request, &[APPROVERS, SECOND_POOL]),
+        RequestKind::Rebind => {
+            world.open_batch(request, world.members_of(request));
+            await_pools(world, ctx, request, &[SECOND_POOL]);
+        }
     }
     Ok(())
 }
@@ -71,15 +69,20 @@ fn exit_steps(world: &World<'_>, member: MemberId) -> SimDuration {
     platform.map_or(SimDuration::ZERO, |p| world.behaviour.exit_steps.get(p))
 }
 
-/// Department-tier requests: each member may be taken over by a super admin.
-fn schedule_escalations(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: RequestId) {
-    let WorkloadKind::AdminBatch { escalation, escalation_delay, .. } = &world.workload.kind else { return };
+/// Department-tier requests of an admin batch: each member may be taken
+/// over by a super admin.
+fn schedule_escalations(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    request: RequestId,
+    params: &AdminBatchParams,
+) {
     let range = world.members_of(request);
-    world.obs.races[RaceKind::TierDelayConflict.index()].units.trials += range.len() as u64;
+    world.race_exposed(RaceKind::TierDelayConflict, range.len() as u64);
     for position in range {
         let member = world.request_members[position];
-        if world.chance(member.stream_key(), Purpose::Escalation, *escalation) {
-            let delay = world.sample(escalation_delay, member.stream_key(), Purpose::EscalationDelay, 0);
+        if world.chance(member.stream_key(), Purpose::Escalation, params.escalation) {
+            let delay = world.sample(&params.escalation_delay, member.stream_key(), Purpose::EscalationDelay, 0);
             ctx.schedule_in(delay, Event::Escalate { member });
         }
     }
@@ -102,8 +105,7 @@ fn start_service(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, 
         Purpose::PoolService,
         u64::from(pool),
     );
-    if world.requests[request.index()].kind == RequestKind::Rebind && !split::rebind_started(world, ctx.now(), request)
-    {
+    if waits_for_rebinders(world.requests[request.index()].kind) && !split::rebind_started(world, ctx.now(), request) {
         service = SimDuration::ZERO;
     }
     world.pools[pool as usize].record_service(service);
@@ -128,21 +130,38 @@ pub(super) fn pool_done(
     }
     let key = u64::from(request.0);
     match world.requests[request.index()].kind {
-        RequestKind::Admin(AdminTier::Department) => {
+        RequestKind::Admin(AdminTier::Department, _) => {
             let delay = world.sample(&world.policy.department_delay, key, Purpose::EffectiveDelay, 0);
             ctx.schedule_in(delay, Event::Effective { request });
         }
-        RequestKind::Compliance => {
-            let WorkloadKind::ComplianceDualControl { risk_confirm, .. } = &world.workload.kind else {
-                unreachable!("compliance request outside a compliance workload")
-            };
-            let delay = world.sample(risk_confirm, key, Purpose::EffectiveDelay, 0);
+        RequestKind::Compliance(params) => {
+            let delay = world.sample(&params.risk_confirm, key, Purpose::EffectiveDelay, 0);
             ctx.schedule_in(delay, Event::Effective { request });
         }
         RequestKind::Rebind => split::rebind_done(world, ctx, request)?,
-        kind => unreachable!("{kind:?} requests wait in no pool"),
+        kind @ (RequestKind::SelfExit
+        | RequestKind::Admin(AdminTier::Super | AdminTier::App, _)
+        | RequestKind::AppGrants
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Dissolution(_)
+        | RequestKind::Gdpr(_)) => unreachable!("{kind:?} requests wait in no pool"),
     }
     Ok(())
+}
+
+/// Whether a pool's server picking up a request of `kind` starts a re-bind
+/// (which the rollback may have overtaken).
+fn waits_for_rebinders(kind: RequestKind<'_>) -> bool {
+    match kind {
+        RequestKind::Rebind => true,
+        RequestKind::SelfExit
+        | RequestKind::Admin(..)
+        | RequestKind::AppGrants
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Dissolution(_)
+        | RequestKind::Gdpr(_)
+        | RequestKind::Compliance(_) => false,
+    }
 }
 
 /// The request takes effect: a self-exit starts at once, everything else
@@ -152,13 +171,20 @@ pub(super) fn effective(
     ctx: &mut Context<'_, Event>,
     request: RequestId,
 ) -> Result<(), IllegalTransition> {
-    let kind = world.requests[request.index()].kind;
-    if kind == RequestKind::SelfExit {
-        let member = first_member(world, request);
-        return member::begin_unbind(world, ctx, member);
-    }
-    if let WorkloadKind::Dissolution { archive_retention, .. } = &world.workload.kind {
-        ctx.schedule_in(*archive_retention, Event::ArchivePurge);
+    match world.requests[request.index()].kind {
+        RequestKind::SelfExit => {
+            let member = first_member(world, request);
+            return member::begin_unbind(world, ctx, member);
+        }
+        RequestKind::Dissolution(params) => {
+            ctx.schedule_in(params.archive_retention, Event::ArchivePurge);
+        }
+        RequestKind::Admin(..)
+        | RequestKind::AppGrants
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Gdpr(_)
+        | RequestKind::Compliance(_)
+        | RequestKind::Rebind => {}
     }
     let range = world.members_of(request);
     let limit = world.policy.batch_limit as usize;
@@ -214,7 +240,7 @@ pub(super) fn escalate(
     world.leave_batch(member);
     let first = world.request_members.len() as u32;
     world.request_members.push(member);
-    let request = world.push_request(ctx.now(), RequestKind::Admin(AdminTier::Super), first, 1);
+    let request = world.push_request(ctx.now(), RequestKind::Admin(AdminTier::Super, None), first, 1);
     world.members[member.index()].request = request.0;
     effective(world, ctx, request)
 }

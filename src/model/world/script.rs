@@ -6,7 +6,7 @@
 use super::super::ids::MemberId;
 use super::super::script::{ScriptOp, ScriptStep, Unbinder};
 use super::super::state::{IllegalTransition, MemberState};
-use super::{Event, RequestKind, SCRIPTED_UNINSTALL, World, arrivals, grant, pipeline};
+use super::{DeviceChangeBy, Event, RequestKind, World, grant, pipeline};
 use crate::engine::Context;
 
 /// Takes one step and counts it as applied or refused.
@@ -19,13 +19,11 @@ pub(super) fn apply(
     let applied = member.index() < world.members.len()
         && match step.op {
             ScriptOp::Unbind { by: Unbinder::Member, .. } => take(world, ctx, member, RequestKind::SelfExit)?,
-            ScriptOp::Unbind { by: Unbinder::Admin(tier), .. } => take(world, ctx, member, RequestKind::Admin(tier))?,
+            ScriptOp::Unbind { by: Unbinder::Admin(tier), .. } => {
+                take(world, ctx, member, RequestKind::Admin(tier, None))?
+            }
             ScriptOp::ChangeDevice { uninstall, .. } => {
-                let taken = take(world, ctx, member, RequestKind::DeviceChange)?;
-                if taken && uninstall {
-                    world.members[member.index()].flags |= SCRIPTED_UNINSTALL;
-                }
-                taken
+                take(world, ctx, member, RequestKind::DeviceChange(DeviceChangeBy::Script { uninstall }))?
             }
             ScriptOp::Revoke { nth, .. } => grant::revoke_one(world, ctx, member, nth)?,
         };
@@ -35,18 +33,18 @@ pub(super) fn apply(
 
 /// Opens a one-member request of `kind` if nothing has taken the member
 /// yet; false (refused) otherwise.
-fn take(
-    world: &mut World<'_>,
+fn take<'a>(
+    world: &mut World<'a>,
     ctx: &mut Context<'_, Event>,
     member: MemberId,
-    kind: RequestKind,
+    kind: RequestKind<'a>,
 ) -> Result<bool, IllegalTransition> {
     if world.members[member.index()].state != MemberState::Active {
         return Ok(false);
     }
     let first = world.request_members.len() as u32;
     world.request_members.push(member);
-    let request = arrivals::open_request(world, ctx.now(), kind, first, 1, MemberState::Requested)?;
+    let request = world.open_request(ctx.now(), kind, first, 1)?;
     pipeline::decided(world, ctx, request)?;
     Ok(true)
 }

@@ -1,48 +1,20 @@
-//! Subsidiary split: the parent stops the interconnect, the subsidiary's
-//! members turn pending, the subsidiary's admins re-bind them batch by
-//! batch, and at the end of the window everything not re-bound rolls back
-//! to the parent. A re-bind still in flight when the rollback fires races it.
+//! Subsidiary split after the interconnect stopped (see `arrivals`): which
+//! members the subsidiary takes, the subsidiary's admins re-binding them
+//! batch by batch, and at the end of the window everything not re-bound
+//! rolling back to the parent. A re-bind still in flight when the rollback
+//! fires races it.
 
-use super::super::config::WorkloadKind;
 use super::super::ids::{MemberId, RequestId};
 use super::super::observe::RaceKind;
 use super::super::state::{IllegalTransition, MemberState};
-use super::{Event, RequestKind, World, arrivals, pipeline};
+use super::{Event, World};
 use crate::engine::{Context, SimTime};
 use std::ops::Range;
-
-/// The interconnect stops: the subsidiary's members turn pending and are
-/// queued for re-binding in console-sized batches.
-pub(super) fn stop_interconnect(world: &mut World<'_>, ctx: &mut Context<'_, Event>) -> Result<(), IllegalTransition> {
-    let WorkloadKind::SubsidiarySplit { subsidiary_share, window, .. } = &world.workload.kind else {
-        unreachable!("split outside a split workload")
-    };
-    if !world.split_members.is_empty() {
-        return Ok(()); // the interconnect stops once
-    }
-    let members = subsidiary_members(world, *subsidiary_share);
-    world.split_members = members.clone();
-    world.split_deadline = ctx.now() + *window;
-    world.obs.races[RaceKind::RebindVsRollback.index()].units.trials += u64::from(members.end - members.start);
-    ctx.schedule_at(world.split_deadline, Event::RollbackDeadline);
-    let limit = world.policy.batch_limit;
-    let mut start = members.start;
-    while start < members.end {
-        let len = limit.min(members.end - start);
-        let first = world.request_members.len() as u32;
-        world.request_members.extend((start..start + len).map(MemberId));
-        let request =
-            arrivals::open_request(world, ctx.now(), RequestKind::Rebind, first, len, MemberState::PendingRebind)?;
-        pipeline::decided(world, ctx, request)?;
-        start += len;
-    }
-    Ok(())
-}
 
 /// Whole top-level departments, in order, until they hold at least `share`
 /// of the members: a contiguous member range (members are sorted by
 /// department and departments are in pre-order).
-fn subsidiary_members(world: &World<'_>, share: f64) -> Range<u32> {
+pub(super) fn subsidiary_members(world: &World<'_>, share: f64) -> Range<u32> {
     let wanted = (share * world.org.members.len() as f64).ceil() as u32;
     let mut range: Option<Range<u32>> = None;
     for department in world.org.departments.iter().filter(|d| d.parent.is_some() && d.depth == 1) {
@@ -95,7 +67,17 @@ pub(super) fn rollback(world: &mut World<'_>) -> Result<(), IllegalTransition> {
                 world.set_member(member, MemberState::RolledBack)?;
                 world.race(member, RaceKind::RebindVsRollback);
             }
-            _ => {}
+            MemberState::Rebound | MemberState::RolledBack => {} // settled before the deadline
+            MemberState::Active
+            | MemberState::Requested
+            | MemberState::Handover
+            | MemberState::Buffer
+            | MemberState::Revoked
+            | MemberState::Unbound
+            | MemberState::AppAccessRevoked
+            | MemberState::ChangingDevice
+            | MemberState::DeviceChanged
+            | MemberState::LockedOut => {} // never in the split
         }
     }
     Ok(())

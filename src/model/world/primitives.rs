@@ -1,0 +1,172 @@
+//! The world's own steps, which every handler calls and which call no
+//! handler: draws, state transitions, requests and batches, races and
+//! residue. Handler files import this file's `World` methods, never each
+//! other's primitives, so the handler files form a DAG read top-down.
+
+use super::super::ids::{DeviceId, GrantId, MemberId, RequestId};
+use super::super::observe::{RaceKind, RaceUnit};
+use super::super::platform::ResidueKind;
+use super::super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
+use super::purpose::Purpose;
+use super::{Batch, NONE, Request, RequestKind, World};
+use crate::engine::{Dist, SimDuration, SimTime};
+use std::ops::Range;
+
+impl<'a> World<'a> {
+    pub(super) fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
+        p > 0.0 && self.streams.chance(entity, purpose.key(), 0, p)
+    }
+
+    pub(super) fn sample(&self, dist: &Dist, entity: u64, purpose: Purpose, index: u64) -> SimDuration {
+        dist.sample(&mut self.streams.stream(entity, purpose.key(), index))
+    }
+
+    pub(super) fn set_member(&mut self, member: MemberId, next: MemberState) -> Result<(), IllegalTransition> {
+        self.members[member.index()].state.advance(member.0, next)
+    }
+
+    pub(super) fn set_device(&mut self, device: DeviceId, next: DeviceState) -> Result<(), IllegalTransition> {
+        self.devices[device.index()].state.advance(device.0, next)
+    }
+
+    pub(super) fn set_grant(&mut self, grant: GrantId, next: GrantState) -> Result<(), IllegalTransition> {
+        self.grants[grant.index()].state.advance(grant.0, next)
+    }
+
+    pub(super) fn members_of(&self, request: RequestId) -> Range<usize> {
+        let r = &self.requests[request.index()];
+        r.first as usize..(r.first + r.len) as usize
+    }
+
+    /// Records a request without touching its members' states.
+    pub(super) fn push_request(&mut self, now: SimTime, kind: RequestKind<'a>, first: u32, len: u32) -> RequestId {
+        let request = RequestId(self.requests.len() as u32);
+        self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0 });
+        self.obs.requests += 1;
+        request
+    }
+
+    /// Opens a batch over `request_members[positions]`, counting the
+    /// members the request still owns.
+    pub(super) fn open_batch(&mut self, request: RequestId, positions: Range<usize>) -> u32 {
+        let batch = self.batches.len() as u32;
+        let mut owned = 0;
+        for position in positions {
+            let run = &mut self.members[self.request_members[position].index()];
+            if run.request == request.0 {
+                run.batch = batch;
+                owned += 1;
+            }
+        }
+        let decided_at = self.requests[request.index()].decided_at;
+        self.batches.push(Batch { decided_at, revocations_left: owned, members_left: owned, superseded: owned == 0 });
+        batch
+    }
+
+    /// A member's account and grants are cut; the batch's last records the
+    /// revocation latency.
+    pub(super) fn member_revoked(&mut self, now: SimTime, member: MemberId) {
+        self.members[member.index()].revoked_at = now;
+        let batch = &mut self.batches[self.members[member.index()].batch as usize];
+        batch.revocations_left -= 1;
+        if batch.revocations_left == 0 && !batch.superseded {
+            self.obs.revocation_latencies_us.push((now - batch.decided_at).as_micros());
+        }
+    }
+
+    /// A member is fully unbound; the batch's last records the batch latency.
+    pub(super) fn member_done(&mut self, now: SimTime, member: MemberId) {
+        let batch = &mut self.batches[self.members[member.index()].batch as usize];
+        batch.members_left -= 1;
+        if batch.members_left == 0 && !batch.superseded {
+            self.obs.batch_latencies_us.push((now - batch.decided_at).as_micros());
+        }
+    }
+
+    /// A member leaves its batch before revocation (taken by another request).
+    pub(super) fn leave_batch(&mut self, member: MemberId) {
+        let run = &mut self.members[member.index()];
+        if run.batch == NONE {
+            return;
+        }
+        let batch = &mut self.batches[run.batch as usize];
+        run.batch = NONE;
+        batch.revocations_left -= 1;
+        batch.members_left -= 1;
+        batch.superseded |= batch.members_left == 0;
+    }
+
+    /// The kind of the request a member is on.
+    pub(super) fn request_kind(&self, member: MemberId) -> RequestKind<'a> {
+        self.requests[self.members[member.index()].request as usize].kind
+    }
+
+    /// `units` more members or grants are exposed to races of `kind`.
+    pub(super) fn race_exposed(&mut self, kind: RaceKind, units: u64) {
+        self.obs.races[kind.index()].units.trials += units;
+    }
+
+    /// A race of `kind` involving `member`: its unit is hit the first time
+    /// (a member once per kind; a grant races only once).
+    pub(super) fn race(&mut self, member: MemberId, kind: RaceKind) {
+        let tally = &mut self.obs.races[kind.index()];
+        tally.events += 1;
+        let first_for_member = self.members[member.index()].races.insert(kind);
+        let first_for_unit = match kind.exposed_unit() {
+            RaceUnit::Members => first_for_member,
+            RaceUnit::Grants => true,
+        };
+        tally.units.hits += u64::from(first_for_unit);
+    }
+
+    pub(super) fn add_residue(&mut self, member: MemberId, kind: ResidueKind) {
+        let run = &mut self.members[member.index()];
+        run.residue = run.residue.with(kind);
+    }
+
+    /// Records a request over `request_members[first .. first + len]` and
+    /// moves its members to the kind's opening state.
+    pub(super) fn open_request(
+        &mut self,
+        now: SimTime,
+        kind: RequestKind<'a>,
+        first: u32,
+        len: u32,
+    ) -> Result<RequestId, IllegalTransition> {
+        let request = self.push_request(now, kind, first, len);
+        self.untouched -= len;
+        let state = kind.opening_state();
+        for position in first..first + len {
+            let member = self.request_members[position as usize];
+            self.set_member(member, state)?;
+            self.members[member.index()].request = request.0;
+        }
+        Ok(request)
+    }
+
+    /// The member is fully unbound (or done changing a device): its batch
+    /// may be complete.
+    pub(super) fn complete(&mut self, now: SimTime, member: MemberId) {
+        let run = self.members[member.index()];
+        let next = match run.state {
+            MemberState::Revoked => MemberState::Unbound,
+            MemberState::ChangingDevice => MemberState::DeviceChanged,
+            settled @ (MemberState::Active
+            | MemberState::Requested
+            | MemberState::Handover
+            | MemberState::Buffer
+            | MemberState::Unbound
+            | MemberState::AppAccessRevoked
+            | MemberState::DeviceChanged
+            | MemberState::LockedOut
+            | MemberState::PendingRebind
+            | MemberState::Rebinding
+            | MemberState::Rebound
+            | MemberState::RolledBack) => settled,
+        };
+        if next != run.state {
+            self.set_member(member, next).expect("completion follows revocation or a device change");
+        }
+        self.member_done(now, member);
+    }
+}
