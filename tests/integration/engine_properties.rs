@@ -7,8 +7,8 @@
 //! alone, whatever order events fire in and whatever else was drawn.
 
 use proptest::prelude::*;
-use std::collections::HashSet;
 use rand::Rng;
+use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use unbindsim::engine::{Context, EventId, EventQueue, Model, SimDuration, SimTime, Simulation, Stop, Streams};
 
