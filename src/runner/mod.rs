@@ -3,7 +3,9 @@
 //! result does not depend on the thread count or on which thread ran what.
 //!
 //! **Architecture invariant:** parallelism lives here, across replications
-//! and scenarios; a single replication is sequential.
+//! and scenarios; a single replication is sequential. The wall clock is read
+//! here only for `timing`, and the file system only for the host name a
+//! result records; neither reaches a figure.
 
 mod checked;
 mod simulate;

@@ -71,7 +71,7 @@ const RULES: &[Rule] = &[
         ],
     },
     Rule {
-        says: "results are serialised to text only in report, live and cli",
+        says: "results are serialised to text only in report, live (a load run's summary) and cli (shard, comparison and sweep files)",
         scope: Scope::AllBut(&["report", "live", "cli"]),
         forbidden: &[
             "serde_json::to_string",
