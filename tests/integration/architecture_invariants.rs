@@ -26,9 +26,6 @@ struct Rule {
     forbidden: &'static [&'static str],
 }
 
-const PRINT: [&str; 7] =
-    ["std::println", "std::eprintln", "std::print", "std::eprint", "std::dbg", "std::io::stdout", "std::io::stderr"];
-
 const RULES: &[Rule] = &[
     Rule {
         says: "the engine, the model and synth know no file format",
@@ -43,8 +40,18 @@ const RULES: &[Rule] = &[
     Rule {
         says: "only cli and live write to the terminal",
         scope: Scope::AllBut(&["cli", "live"]),
-        forbidden: &[PRINT[0], PRINT[1], PRINT[2], PRINT[3], PRINT[4], PRINT[5], PRINT[6], "indicatif", "clap"],
+        forbidden: &[
+            "std::println",
+            "std::eprintln",
+            "std::print",
+            "std::eprint",
+            "std::dbg",
+            "std::io::stdout",
+            "std::io::stderr",
+            "indicatif",
+        ],
     },
+    Rule { says: "only cli parses the command line", scope: Scope::AllBut(&["cli"]), forbidden: &["clap"] },
     Rule {
         says: "statistics (histograms) live in metrics, and in live for a load run",
         scope: Scope::AllBut(&["metrics", "live"]),
