@@ -1,5 +1,6 @@
-//! The command line: exit codes, located errors, and nothing written on
-//! bad input.
+//! The command line: exit codes and nothing written on bad input, the keys
+//! a summary promises, and the list of scenarios. Located errors are
+//! checked by the table in `bad_input.rs`.
 
 use super::common::{stderr, temp_dir, unbindsim};
 
