@@ -9,8 +9,10 @@
 //!
 //! Layers, each knowing only the ones before it: [`engine`] (generic
 //! kernel), [`model`] (the enterprise), [`synth`] (synthetic orgs),
-//! [`scenario`] (the file format), [`metrics`], [`runner`], [`report`] and
-//! [`cli`], with [`live`] replaying a scenario against a real SCIM service. See `ARCHITECTURE.md` for the map and its invariants.
+//! [`scenario`] (the file format), [`metrics`], [`runner`], [`report`],
+//! [`live`] (replaying a scenario against a real SCIM service) and [`cli`].
+//! See `ARCHITECTURE.md` for the map and its invariants, which
+//! `tests/integration/architecture_invariants.rs` checks.
 
 pub mod cli;
 pub mod engine;

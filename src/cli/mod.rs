@@ -3,8 +3,11 @@
 //! writes nothing), prints the seed and parameters first, and maps errors
 //! to exit codes: 2 for bad input, 1 for runtime failures.
 //!
-//! **Architecture invariant:** only `cli` (through `report`) touches the
-//! file system and the terminal; only here is the wall clock read.
+//! **Architecture invariant:** `cli` is the last layer: it may use every
+//! other, and only `main` uses it. It prints to the terminal (as `live`
+//! does during a load run), reads results back (shards, baselines) and
+//! writes every file through `report`. It reads no clock itself: `runner`
+//! measures wall time for `timing`, and `live` paces a load run.
 
 mod compare;
 mod gates;

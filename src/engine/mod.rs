@@ -9,11 +9,18 @@
 //!    scheduled (FIFO ties, by a global insertion sequence).
 //! 3. A cancelled event never fires; cancelling an event that already fired
 //!    or was already cancelled does nothing and says so.
-//! 4. An event may not be scheduled before the current time.
+//! 4. An event may not be scheduled before the current time:
+//!    `Context::schedule_at` refuses it by panicking (a model bug) and
+//!    schedules nothing; `schedule_in` adds a delay, which cannot be negative.
 //! 5. Every random draw is a function of (run seed, entity, purpose, index)
-//!    only, never of the order events fire in.
+//!    only, never of the order events fire in or of other draws.
 //!
-//! These are checked by the property tests in `tests/properties.rs`.
+//! Each is checked by a property test in
+//! `tests/integration/engine_properties.rs`: 1 to 3 by
+//! `queue_keeps_its_ordering_guarantees` (1 also by
+//! `simulation_clock_never_goes_back_and_stops_at_the_horizon`), 4 by
+//! `nothing_can_be_scheduled_in_the_past`, 5 by
+//! `draws_depend_only_on_their_keys`.
 
 mod dist;
 mod pending;

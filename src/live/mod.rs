@@ -6,11 +6,12 @@
 //! `record`), checks what the service still shows (`verify`) and writes
 //! the summary, the interval log and the sim-vs-live table (`report`).
 //!
-//! **Architecture invariant:** only `live` (and `main`) touch tokio, the
-//! network and the wall clock of a load run; the model and the engine do
-//! not know a live run exists. The live side only talks to the URL it is
-//! given (no redirects are followed), and the bearer token is never
-//! written anywhere.
+//! **Architecture invariant:** only `live` touches tokio and the network,
+//! and it reads the wall clock to pace a load run; nothing before it knows
+//! a live run exists. It prints its progress, serialises its own summary and
+//! writes files only through `report::write_atomic`. The live side only
+//! talks to the URL it is given (no redirects are followed), and the bearer
+//! token is never written anywhere.
 //!
 //! The submodules are private: the command line sees only the load
 //! configuration, its limits and errors, the request modes and `run`.

@@ -3,7 +3,11 @@
 //! them through unbinds as the engine hands it events.
 //!
 //! **Architecture invariant:** the model knows the engine and nothing after
-//! it: no file formats, no statistics, no threads, no clock.
+//! it: it reads and writes nothing (no file, terminal or clock), parses and
+//! serialises no format, starts no thread and computes no statistic (it
+//! counts; `metrics` computes). The one trace of the scenario file: a
+//! configuration error names its field by the dotted key a scenario file
+//! uses (`policy.buffer`), so `scenario` can point at the line.
 
 pub mod config;
 pub mod ids;

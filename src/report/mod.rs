@@ -2,8 +2,11 @@
 //! (temporary file, then rename, so a reader never sees half a result), and
 //! the readable table a run prints per scenario.
 //!
-//! **Architecture invariant:** only `report` (and `metrics`' serde types)
-//! write serde output; nothing here runs a simulation.
+//! **Architecture invariant:** every result file is written here
+//! (`write_atomic`), and summaries are serialised here from `metrics`' serde
+//! types; `live` serialises a load run's summary and `cli` its shard,
+//! comparison and sweep files, and both write through `write_atomic`.
+//! Nothing here runs a simulation.
 
 mod junit;
 mod table;

@@ -3,7 +3,9 @@
 //! result does not depend on the thread count or on which thread ran what.
 //!
 //! **Architecture invariant:** parallelism lives here, across replications
-//! and scenarios; a single replication is sequential.
+//! and scenarios; a single replication is sequential. The wall clock is read
+//! here only for `timing`, and the file system only for the host name a
+//! result records; neither reaches a figure.
 
 mod checked;
 mod simulate;
@@ -140,84 +142,38 @@ pub fn default_threads() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Dist, SimDuration};
-    use crate::model::{
-        AdminBatchParams, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams,
-        GdprExportParams, PoolConfig, SubsidiarySplitParams, TierMix, WorkloadKind,
-    };
-    use crate::synth::{OrgParams, generate};
+    use crate::scenario::{builtin, parse_scenario};
+    use crate::synth::generate;
 
-    fn kinds() -> Vec<WorkloadKind> {
-        let exp = |h| Dist::Exp { mean: SimDuration::from_hours(h) };
-        vec![
-            WorkloadKind::SelfExit,
-            WorkloadKind::AdminBatch(AdminBatchParams {
-                tiers: TierMix { super_admin: 0.2, department: 0.6, app: 0.2 },
-                escalation: 0.1,
-                escalation_delay: exp(6),
-            }),
-            WorkloadKind::DeviceChange(DeviceChangeParams { lost_device: 0.05 }),
-            WorkloadKind::AppGrants,
-            WorkloadKind::Dissolution(DissolutionParams {
-                review: exp(72),
-                notice: SimDuration::from_days(21),
-                lead: SimDuration::from_days(30),
-                archive_retention: SimDuration::from_days(180),
-            }),
-            WorkloadKind::GdprExport(GdprExportParams {
-                reason: exp(4),
-                export_share: 0.4,
-                export_time: exp(2),
-                cloud_copy_kept: 0.3,
-                dispute_share: 0.05,
-                dispute_window: SimDuration::from_days(60),
-            }),
-            WorkloadKind::SubsidiarySplit(SubsidiarySplitParams {
-                subsidiary_share: 0.3,
-                rebinders: PoolConfig { servers: 2, service: exp(4) },
-                window: SimDuration::from_hours(72),
-            }),
-            WorkloadKind::ComplianceDualControl(ComplianceDualControlParams {
-                officers: PoolConfig { servers: 2, service: exp(2) },
-                risk_confirm: exp(4),
-            }),
-        ]
+    #[test]
+    fn the_pool_returns_results_in_job_order_whatever_the_thread_count() {
+        for threads in [1, 2, 7, 64] {
+            let results = run_pool(50, threads, |job| job * 10);
+            assert_eq!(results, (0..50).map(|job| job * 10).collect::<Vec<_>>(), "{threads} threads");
+        }
+        assert!(run_pool(0, 4, |job| job).is_empty());
+    }
+
+    /// What a replication produced, without its wall time.
+    fn outcome(replication: &Replication) -> (u32, &Observations, u64, Stop) {
+        (replication.index, &replication.observations, replication.events, replication.stop)
     }
 
     #[test]
-    fn every_workload_runs_and_conserves_members() {
-        let org = generate(&OrgParams { members: 3_000, ..OrgParams::default() }, 1);
-        let policy = Policy { buffer: SimDuration::from_hours(24), ..Policy::default() };
-        let behaviour = Behaviour { uninstall_before_unbind: 0.3, ..Behaviour::default() };
-        for kind in kinds() {
-            let workload = Workload {
-                kind,
-                arrivals: Arrivals::Poisson { mean_gap: SimDuration::from_hours(1), count: 200 },
-                members_per_arrival: 50,
-            };
-            let experiment = Experiment {
-                org: &org,
-                policy: &policy,
-                behaviour: &behaviour,
-                workload: &workload,
-                horizon: SimTime::ZERO + SimDuration::from_days(120),
-                max_events: DEFAULT_MAX_EVENTS,
-            };
-            let results: Vec<Replication> =
-                run_pool(2, 2, |index| run_replication(&experiment, 7, index as u32).unwrap());
-            let obs = &results[0].observations;
-            eprintln!(
-                "{}: events {} outcomes {:?} batches {} incomplete {} lat n {}",
-                workload.kind.name(),
-                results[0].events,
-                obs.outcomes,
-                obs.batches,
-                obs.batches_incomplete,
-                obs.batch_latencies_us.len()
-            );
-            assert_eq!(obs.outcomes.total(), 3_000);
-            assert_eq!(obs.scope_violations, 0);
-            assert_eq!(obs.tokens_accepted_after_expiry, 0);
+    fn a_replication_is_the_same_alone_or_in_a_pool_of_any_size() {
+        let name = "admin-batch";
+        let mut scenario = parse_scenario(name, builtin(name).unwrap()).unwrap();
+        scenario.org.members = 1_500;
+        let org = generate(&scenario.org, 3);
+        let experiment = Experiment::of(&scenario, &org);
+        let run = |index: usize| run_replication(&experiment, 11, index as u32).unwrap();
+        let one_thread = run_pool(4, 1, run);
+        let three_threads = run_pool(4, 3, run);
+        for (index, replication) in one_thread.iter().enumerate() {
+            let alone = run(index);
+            assert_eq!(outcome(replication), outcome(&alone), "replication {index} in a pool of one thread");
+            assert_eq!(outcome(&three_threads[index]), outcome(&alone), "replication {index} in a pool of three");
         }
+        assert_ne!(one_thread[0].observations, one_thread[1].observations, "replications draw their own streams");
     }
 }

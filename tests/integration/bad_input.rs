@@ -7,14 +7,16 @@ use super::common::{stderr, temp_dir, unbindsim};
 const HEAD: &str = "name = \"t\"\nhorizon = \"30d\"\n";
 const WORKLOAD: &str = "[workload]\narrivals = { poisson = \"1/d\" }\n[workload.self-exit]\n";
 
-/// (case, scenario text, text the error must contain).
+/// (case, scenario text, text the error must contain). A needle that starts
+/// with `:` is a location (`:line:column: key `…``) and must follow the
+/// file's path in the message.
 fn broken_files() -> Vec<(&'static str, String, &'static str)> {
     let with = |table: &str| format!("{HEAD}{table}\n{WORKLOAD}");
     vec![
         ("unknown top-level key", format!("{HEAD}colour = 1\n{WORKLOAD}"), ":3:1: key `colour`"),
-        ("unknown org key", with("[org]\nmembrs = 10"), "org.membrs"),
-        ("unknown policy key", with("[policy]\nbufer = \"1h\""), "policy.bufer"),
-        ("unknown behaviour key", with("[behaviour]\nlazy = 0.5"), "behaviour.lazy"),
+        ("unknown org key", with("[org]\nmembrs = 10"), ":4:1: key `org.membrs`"),
+        ("unknown policy key", with("[policy]\nbufer = \"1h\""), ":4:1: key `policy.bufer`"),
+        ("unknown behaviour key", with("[behaviour]\nlazy = 0.5"), ":4:1: key `behaviour.lazy`"),
         ("unknown workload key", format!("{HEAD}[workload]\narivals = 1\n[workload.self-exit]\n"), "arivals"),
         (
             "unknown kind key",
@@ -23,10 +25,10 @@ fn broken_files() -> Vec<(&'static str, String, &'static str)> {
         ),
         ("members as text", with("[org]\nmembers = \"many\""), "org.members"),
         ("duration as number", with("[policy]\nbuffer = 5"), "policy.buffer"),
-        ("negative duration", with("[policy]\nbuffer = \"-1h\""), "policy.buffer"),
+        ("negative duration", with("[policy]\nbuffer = \"-1h\""), ":4:10: key `policy.buffer`"),
         ("zero horizon", format!("name = \"t\"\nhorizon = \"0h\"\n{WORKLOAD}"), "horizon"),
         ("huge horizon", format!("name = \"t\"\nhorizon = \"100000d\"\n{WORKLOAD}"), "horizon"),
-        ("unknown duration unit", with("[policy]\ntoken_ttl = \"3 parsecs\""), "policy.token_ttl"),
+        ("unknown duration unit", with("[policy]\ntoken_ttl = \"3 parsecs\""), ":4:13: key `policy.token_ttl`"),
         (
             "zero rate",
             format!("{HEAD}[workload]\narrivals = {{ poisson = \"0/d\" }}\n[workload.self-exit]\n"),
@@ -42,18 +44,18 @@ fn broken_files() -> Vec<(&'static str, String, &'static str)> {
             format!("{HEAD}[workload]\narrivals = {{ poisson = \"fast\" }}\n[workload.self-exit]\n"),
             "poisson",
         ),
-        ("probability above 1", with("[behaviour]\nskip_app_revoke = 1.5"), "behaviour.skip_app_revoke"),
+        ("probability above 1", with("[behaviour]\nskip_app_revoke = 1.5"), ":4:19: key `behaviour.skip_app_revoke`"),
         ("negative probability", with("[behaviour]\nforced_cleanup = -0.1"), "behaviour.forced_cleanup"),
         (
             "unknown platform in a lockout table",
             with("[behaviour]\nlockout_given_uninstall = { linux = 0.2 }"),
             "linux",
         ),
-        ("batch limit zero", with("[policy]\nbatch_limit = 0"), "policy.batch_limit"),
+        ("batch limit zero", with("[policy]\nbatch_limit = 0"), ":4:1: key `policy.batch_limit`"),
         ("zero members", with("[org]\nmembers = 0"), "org.members"),
         ("members beyond u32", with("[org]\nmembers = 40000000000"), "org.members"),
         ("too many members", with("[org]\nmembers = 30000000"), "org.members"),
-        ("platform shares not summing to 1", with("[org]\nplatforms = { ios = 0.5 }"), "org.platforms"),
+        ("platform shares not summing to 1", with("[org]\nplatforms = { ios = 0.5 }"), ":4:1: key `org.platforms`"),
         ("unknown platform", with("[org]\nplatforms = { symbian = 1.0 }"), "symbian"),
         ("branching zero", with("[org]\ndepartments = { branching = 0, depth = 2 }"), "org.departments"),
         ("depth too deep", with("[org]\ndepartments = { branching = 2, depth = 50 }"), "org.departments"),
@@ -62,7 +64,7 @@ fn broken_files() -> Vec<(&'static str, String, &'static str)> {
             with("[org]\ndevices_per_member = { poisson = 2.0, min = 5, max = 2 }"),
             "org.devices_per_member",
         ),
-        ("no workload kind", format!("{HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n"), "workload"),
+        ("no workload kind", format!("{HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n"), ":3:2: key `workload`"),
         ("two workload kinds", format!("{WORKLOAD}[workload.app-grants]\n{HEAD}"), "workload"),
         ("missing arrivals", format!("{HEAD}[workload]\n[workload.self-exit]\n"), "arrivals"),
         (
@@ -93,7 +95,7 @@ fn broken_files() -> Vec<(&'static str, String, &'static str)> {
         ),
         ("wipe on the basic edition", with("[policy]\nedition = \"basic\"\nmdm_wipe = true"), "policy.mdm_wipe"),
         ("unknown edition", with("[policy]\nedition = \"gold\""), "policy.edition"),
-        ("buffer over 72h", with("[policy]\nbuffer = \"73h\""), "policy.buffer"),
+        ("buffer over 72h", with("[policy]\nbuffer = \"73h\""), ":4:1: key `policy.buffer`"),
         ("TOML syntax error", format!("{HEAD}[policy\n{WORKLOAD}"), ":3:"),
         ("duplicate key", format!("{HEAD}name = \"u\"\n{WORKLOAD}"), ":3:"),
         ("unknown objective", with("[slo]\nspeed = \"fast\""), "slo.speed"),
@@ -154,7 +156,8 @@ fn every_broken_file_exits_2_with_a_located_message_and_writes_nothing() {
         let message = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{case}: {message}");
         assert!(message.contains(path.to_str().unwrap()), "{case}: the file is not named: {message}");
-        assert!(message.contains(needle), "{case}: `{needle}` not in: {message}");
+        let expected = if needle.starts_with(':') { format!("{}{needle}", path.display()) } else { needle.to_string() };
+        assert!(message.contains(&expected), "{case}: `{expected}` not in: {message}");
         assert!(!message.contains("panicked"), "{case}: {message}");
         assert!(!out.exists(), "{case}: a result was written");
     }

@@ -1,5 +1,6 @@
-//! The command line: exit codes, located errors, and nothing written on
-//! bad input.
+//! The command line: exit codes and nothing written on bad input, the keys
+//! a summary promises, and the list of scenarios. Located errors are
+//! checked by the table in `bad_input.rs`.
 
 use super::common::{stderr, temp_dir, unbindsim};
 
@@ -15,80 +16,6 @@ fn validate_accepts_every_shipped_scenario() {
     args.extend(files.iter().map(String::as_str));
     let output = unbindsim(&args);
     assert!(output.status.success(), "{}", stderr(&output));
-}
-
-/// Writes `text` as a scenario file and validates it.
-fn validate_text(name: &str, text: &str) -> (i32, String) {
-    let directory = temp_dir(name);
-    let path = directory.join("broken.toml");
-    std::fs::write(&path, text).unwrap();
-    let output = unbindsim(&["validate", path.to_str().unwrap()]);
-    std::fs::remove_dir_all(directory).unwrap();
-    (output.status.code().unwrap(), stderr(&output))
-}
-
-const GOOD_HEAD: &str = "name = \"t\"\nhorizon = \"30d\"\n";
-
-#[test]
-fn broken_files_exit_2_naming_line_and_key() {
-    let cases = [
-        (
-            "unknown-key",
-            format!(
-                "{GOOD_HEAD}[policy]\nbufer = \"1h\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
-            ),
-            ":4:1:",
-            "bufer",
-        ),
-        (
-            "bad-duration",
-            format!(
-                "{GOOD_HEAD}[policy]\nbuffer = \"7x\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
-            ),
-            ":4:",
-            "policy.buffer",
-        ),
-        (
-            "probability",
-            format!(
-                "{GOOD_HEAD}[behaviour]\nskip_app_revoke = 1.3\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
-            ),
-            ":4:",
-            "behaviour.skip_app_revoke",
-        ),
-        (
-            "buffer-too-long",
-            format!(
-                "{GOOD_HEAD}[policy]\nbuffer = \"73h\"\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
-            ),
-            ":4:",
-            "policy.buffer",
-        ),
-        (
-            "batch-zero",
-            format!(
-                "{GOOD_HEAD}[policy]\nbatch_limit = 0\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
-            ),
-            ":4:",
-            "policy.batch_limit",
-        ),
-        ("no-kind", format!("{GOOD_HEAD}[workload]\narrivals = {{ poisson = \"1/d\" }}\n"), ":3:", "workload"),
-        (
-            "platform-sum",
-            format!(
-                "{GOOD_HEAD}[org]\nplatforms = {{ ios = 0.5 }}\n[workload]\narrivals = {{ poisson = \"1/d\" }}\n[workload.self-exit]\n"
-            ),
-            ":4:",
-            "org.platforms",
-        ),
-    ];
-    for (name, text, position, key) in cases {
-        let (code, message) = validate_text(name, &text);
-        assert_eq!(code, 2, "{name}: {message}");
-        assert!(message.contains(position), "{name}: no position {position} in: {message}");
-        assert!(message.contains(key), "{name}: key {key} not named in: {message}");
-        assert!(!message.contains("panicked"), "{name}: {message}");
-    }
 }
 
 #[test]

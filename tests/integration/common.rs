@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: running the binary, fresh
-//! temporary directories, and loading a built-in scenario with overrides.
+//! temporary directories, loading a built-in scenario, and a summary's bytes
+//! before its `timing` object.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -27,10 +28,10 @@ pub fn seed_scenario(name: &str) -> Scenario {
     parse_scenario(name, builtin(name).expect("a built-in scenario")).expect("built-in scenarios parse")
 }
 
-/// The summary JSON without the wall-clock `timing` object.
-pub fn without_timing(path: &std::path::Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(path).expect("summary written");
-    let mut value: serde_json::Value = serde_json::from_str(&text).expect("summary is JSON");
-    value.as_object_mut().expect("object").remove("timing");
-    value
+/// A summary file's text up to its wall-clock `timing` object (the last
+/// key), byte for byte: what must agree between runs that should be identical.
+pub fn summary_before_timing(path: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let cut = text.find("\n  \"timing\":").unwrap_or_else(|| panic!("{}: no timing object", path.display()));
+    text[..cut].to_owned()
 }

@@ -1,8 +1,10 @@
 //! The integration tests, one binary: the command line end to end,
 //! determinism across threads and runs, the headline figure of each seed
 //! scenario against the value its parameters imply, and property tests of
-//! the engine and the model, and live load against a real SCIM server.
+//! the engine and the model, live load against a real SCIM server, and the
+//! architecture invariants read from `src/`.
 
+mod architecture_invariants;
 mod bad_input;
 mod cli;
 mod common;

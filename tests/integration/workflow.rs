@@ -2,15 +2,7 @@
 //! summary byte for byte, a scenario compared with itself differs by exactly
 //! zero, sweeps refuse unknown keys, and failed objectives exit 3.
 
-use super::common::{stderr, temp_dir, unbindsim};
-use std::path::Path;
-
-/// The summary text before its `timing` object (the last key).
-fn before_timing(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap();
-    let cut = text.find("\n  \"timing\":").expect("a timing object");
-    text[..cut].to_owned()
-}
+use super::common::{stderr, summary_before_timing, temp_dir, unbindsim};
 
 fn ok(args: &[&str]) {
     let output = unbindsim(args);
@@ -37,8 +29,8 @@ fn three_shards_merge_into_the_unsharded_summary_byte_for_byte() {
     }
     ok(&["merge", &out("shards"), "--out", &out("merged"), "--quiet"]);
     for scenario in ["admin-batch", "compliance-dual-control"] {
-        let merged = before_timing(&directory.join("merged").join(scenario).join("summary.json"));
-        let whole = before_timing(&directory.join("whole").join(scenario).join("summary.json"));
+        let merged = summary_before_timing(&directory.join("merged").join(scenario).join("summary.json"));
+        let whole = summary_before_timing(&directory.join("whole").join(scenario).join("summary.json"));
         assert_eq!(merged, whole, "{scenario}: merged shards differ from the unsharded run");
     }
     std::fs::remove_dir_all(directory).unwrap();
