@@ -5,24 +5,24 @@
 //! independent alternative (Welch) is there to show how much pairing buys.
 
 use super::interval::{mean_ci95, student_t_975};
+use super::proportion::Proportion;
 use super::proportion::round9;
-use super::record::{ReplicationRecord, Tally};
+use super::record::ReplicationRecord;
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The figures of one replication, by name.
 pub fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> {
+    let record = &record.counts;
     let mut figures = BTreeMap::new();
-    let mut rate = |name: String, tally: Tally| {
-        if tally.trials > 0 {
-            figures.insert(name, tally.hits as f64 / tally.trials as f64);
+    let mut rate = |name: String, proportion: Proportion| {
+        if proportion.trials > 0 {
+            figures.insert(name, proportion.hits as f64 / proportion.trials as f64);
         }
     };
-    let lockouts = record
-        .lockouts
-        .iter()
-        .fold(Tally::default(), |sum, t| Tally { hits: sum.hits + t.hits, trials: sum.trials + t.trials });
+    let mut lockouts = Proportion::default();
+    record.lockouts.iter().for_each(|platform| lockouts.merge(*platform));
     rate("lockout_rate".into(), lockouts);
     for platform in Platform::ALL {
         rate(format!("lockout_rate.{}", platform.name()), record.lockouts[platform.index()]);
@@ -30,7 +30,7 @@ pub fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> 
     rate("residue_probability".into(), record.residue_members);
     for kind in ResidueKind::ALL {
         let hits = record.residue_by_kind[kind.index()];
-        rate(format!("residue.{}", kind.name()), Tally { hits, trials: record.residue_members.trials });
+        rate(format!("residue.{}", kind.name()), Proportion::new(hits, record.residue_members.trials));
     }
     rate("residue.app_data_per_grant".into(), record.residue_grants);
     rate("race_rate".into(), record.members_raced);
@@ -38,7 +38,7 @@ pub fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> 
         rate(format!("race.{}", kind.name()), race.units);
     }
     let targeted = record.done + record.pending + record.locked_out + record.rolled_back;
-    rate("done_share".into(), Tally { hits: record.done, trials: targeted });
+    rate("done_share".into(), Proportion::new(record.done, targeted));
     for (name, histogram) in
         [("batch_latency", &record.batch_latency), ("revocation_latency", &record.revocation_latency)]
     {
@@ -157,15 +157,33 @@ fn difference_welch(a: &[f64], b: &[f64]) -> Option<Estimate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Stop;
+    use crate::model::{Count, Observations};
+
+    /// Replication `index` with `hits` lockouts out of 10 on the first
+    /// platform and a batch that took `index + 1` seconds.
+    fn record(index: u32, hits: u64) -> ReplicationRecord {
+        let mut observations = Observations::default();
+        observations.lockouts_by_platform[0] = Count { hits, trials: 10 };
+        observations.batch_latencies_us = vec![u64::from(index + 1) * 1_000_000];
+        ReplicationRecord::new(index, 100, Stop::Horizon, &observations)
+    }
 
     #[test]
     fn identical_replications_differ_by_exactly_zero_and_not_significantly() {
-        let values = [0.1, 0.2, 0.15, 0.3];
-        let pairs = [0.0; 4];
-        let comparison = compare_figure(&values, &values, difference_paired(&pairs));
-        let difference = comparison.difference.unwrap();
-        assert_eq!((difference.mean, difference.ci95), (0.0, Some([0.0, 0.0])));
-        assert_eq!(comparison.significant, Some(false));
+        let records: Vec<ReplicationRecord> =
+            [1, 2, 4, 3].into_iter().zip(0..).map(|(hits, i)| record(i, hits)).collect();
+        let figures = compare_records(&records, &records.clone(), true);
+        assert!(figures.len() >= 2, "{figures:?}");
+        for (name, comparison) in &figures {
+            let (a, b) = (comparison.a.unwrap(), comparison.b.unwrap());
+            assert_eq!(a, b, "{name}");
+            assert_eq!(a.replications, 4, "{name}");
+            let difference = comparison.difference.unwrap();
+            assert_eq!((difference.mean, difference.ci95), (0.0, Some([0.0, 0.0])), "{name}");
+            assert_eq!(comparison.significant, Some(false), "{name}");
+        }
+        assert_eq!(figures["lockout_rate"].a.unwrap().mean, 0.25);
     }
 
     #[test]

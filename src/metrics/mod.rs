@@ -20,7 +20,7 @@ pub use compare::{Estimate, FigureComparison, compare_records, replication_figur
 pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};
-pub use record::{QueueRecord, RaceRecord, ReplicationRecord, Tally, stop_name};
+pub use record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, stop_name};
 pub use regression::{
     Change, RegressionCheck, any_regression, compare_to_baseline, newcombe_difference_ci95, regression_table,
 };
