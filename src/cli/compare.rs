@@ -7,7 +7,7 @@
 use super::CliError;
 use super::options::RunOptions;
 use crate::metrics::{FigureComparison, compare_records};
-use crate::report::write_atomic;
+use crate::report::write_json;
 use crate::runner::{Seeds, Task, simulate_tasks};
 use clap::Args;
 use serde::Serialize;
@@ -99,10 +99,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         if args.independent { "-independent" } else { "" }
     ));
     let path = directory.join("comparison.json");
-    let mut text = serde_json::to_string_pretty(&file).map_err(|e| CliError::Runtime(e.to_string()))?;
-    text.push('\n');
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
+    write_json(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !options.quiet {
         print!("{}", comparison_table(&a.name, &b.name, &figures));
         println!("  wrote {}", path.display());

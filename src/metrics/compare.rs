@@ -4,51 +4,79 @@
 //! differences B−A have a small spread and a narrow Student-t interval. The
 //! independent alternative (Welch) is there to show how much pairing buys.
 
+use super::figures::quantile_ms;
 use super::interval::{mean_ci95, student_t_975};
-use super::proportion::Proportion;
-use super::proportion::round9;
-use super::record::ReplicationRecord;
+use super::latency::LatencyHistogram;
+use super::proportion::{Proportion, round9};
+use super::record::{ReplicationCounts, ReplicationRecord};
+use super::summary::latency_report;
 use crate::model::{Platform, RaceKind, ResidueKind};
+use crate::scenario::{Figure, Latency, Quantile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The figures of one replication, by name.
-pub fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> {
-    let record = &record.counts;
-    let mut figures = BTreeMap::new();
-    let mut rate = |name: String, proportion: Proportion| {
-        if proportion.trials > 0 {
-            figures.insert(name, proportion.hits as f64 / proportion.trials as f64);
-        }
-    };
-    let mut lockouts = Proportion::default();
-    record.lockouts.iter().for_each(|platform| lockouts.merge(*platform));
-    rate("lockout_rate".into(), lockouts);
-    for platform in Platform::ALL {
-        rate(format!("lockout_rate.{}", platform.name()), record.lockouts[platform.index()]);
-    }
-    rate("residue_probability".into(), record.residue_members);
-    for kind in ResidueKind::ALL {
-        let hits = record.residue_by_kind[kind.index()];
-        rate(format!("residue.{}", kind.name()), Proportion::new(hits, record.residue_members.trials));
-    }
-    rate("residue.app_data_per_grant".into(), record.residue_grants);
-    rate("race_rate".into(), record.members_raced);
-    for (kind, race) in RaceKind::ALL.iter().zip(&record.races) {
-        rate(format!("race.{}", kind.name()), race.units);
-    }
-    let targeted = record.done + record.pending + record.locked_out + record.rolled_back;
-    rate("done_share".into(), Proportion::new(record.done, targeted));
-    for (name, histogram) in
-        [("batch_latency", &record.batch_latency), ("revocation_latency", &record.revocation_latency)]
-    {
-        if let Some(summary) = histogram.summary() {
-            figures.insert(format!("{name}_p50_ms"), summary.p50 as f64);
-            figures.insert(format!("{name}_p99_ms"), summary.p99 as f64);
-            figures.insert(format!("{name}_mean_ms"), summary.mean);
-        }
+/// The figures a comparison shows, where a replication has them.
+fn compared_figures() -> Vec<Figure> {
+    let mut figures = vec![Figure::LockoutRate, Figure::ResidueProbability, Figure::RaceRate];
+    figures.extend(Platform::ALL.map(Figure::PlatformLockoutRate));
+    figures.extend(ResidueKind::ALL.map(Figure::ResidueKindProbability));
+    figures.push(Figure::GrantResidueProbability);
+    figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
+    figures.push(Figure::DoneShare);
+    for latency in Latency::ALL {
+        figures.extend([Quantile::P50, Quantile::P99].map(|quantile| Figure::LatencyQuantile(latency, quantile)));
+        figures.push(Figure::LatencyMean(latency));
     }
     figures
+}
+
+/// The figures of one replication, by name.
+fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> {
+    compared_figures()
+        .into_iter()
+        .filter_map(|figure| Some((figure.name(), replication_value(figure, record)?)))
+        .collect()
+}
+
+/// The value of `figure` in one replication, computed from its exact
+/// counts (a summary rounds the overall race rate and keeps no hit count
+/// for it): rates as hits over trials, none without trials; latencies
+/// from the histograms, none without a finished batch.
+fn replication_value(figure: Figure, record: &ReplicationRecord) -> Option<f64> {
+    let counts = &record.counts;
+    let share = |hits, trials| Proportion { hits, trials }.rate();
+    match figure {
+        Figure::LatencyQuantile(latency, quantile) => {
+            quantile_ms(&latency_report(histogram(counts, latency), 0, 0), quantile).map(|ms| ms as f64)
+        }
+        Figure::LatencyMean(latency) => latency_report(histogram(counts, latency), 0, 0).mean,
+        Figure::LatencyUnfinished(Latency::Batch) => Some(counts.batches_incomplete as f64),
+        Figure::LatencyUnfinished(Latency::Revocation) => Some(counts.batches_unrevoked as f64),
+        Figure::LockoutRate => {
+            let mut lockouts = Proportion::default();
+            counts.lockouts.iter().for_each(|platform| lockouts.merge(*platform));
+            lockouts.rate()
+        }
+        Figure::PlatformLockoutRate(platform) => counts.lockouts[platform.index()].rate(),
+        Figure::ResidueProbability => counts.residue_members.rate(),
+        Figure::ResidueKindProbability(kind) => {
+            share(counts.residue_by_kind[kind.index()], counts.residue_members.trials)
+        }
+        Figure::GrantResidueProbability => counts.residue_grants.rate(),
+        Figure::RaceRate => counts.members_raced.rate(),
+        Figure::RaceKindRate(kind) => counts.races[kind.index()].units.rate(),
+        Figure::DoneShare => share(counts.done, counts.done + counts.pending + counts.locked_out + counts.rolled_back),
+        Figure::Done => Some(counts.done as f64),
+        Figure::Pending => Some(counts.pending as f64),
+        Figure::Events => Some(record.events as f64),
+    }
+}
+
+fn histogram(counts: &ReplicationCounts, latency: Latency) -> &LatencyHistogram {
+    match latency {
+        Latency::Batch => &counts.batch_latency,
+        Latency::Revocation => &counts.revocation_latency,
+    }
 }
 
 /// A mean over replications with its 95 % interval.

@@ -7,6 +7,9 @@
 //! and re-export its public items beside the others.
 
 mod compare;
+mod figures;
+#[cfg(test)]
+mod fixtures;
 mod interval;
 mod latency;
 mod proportion;
@@ -16,7 +19,8 @@ mod shard;
 mod slo;
 mod summary;
 
-pub use compare::{Estimate, FigureComparison, compare_records, replication_figures};
+pub use compare::{Estimate, FigureComparison, compare_records};
+pub use figures::{RateView, Reading, quantile_ms, read};
 pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};
@@ -25,7 +29,7 @@ pub use regression::{
     Change, RegressionCheck, any_regression, compare_to_baseline, newcombe_difference_ci95, regression_table,
 };
 pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
-pub use slo::{SloOutcome, Verdict, any_failed, evaluate, minimum_samples_for_quantile, verdict_table};
+pub use slo::{SloOutcome, Verdict, any_failed, evaluate, verdict_table};
 pub use summary::{
     EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OutcomeReport, QueueReport, RaceKindReport,
     RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,
