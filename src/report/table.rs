@@ -52,18 +52,10 @@ fn latency(report: &LatencyReport) -> String {
     format!("{}  ({} batches, {} unfinished)", quantiles.join("  "), report.count, report.incomplete)
 }
 
-/// The readable table of one summary.
-pub fn summary_table(summary: &Summary) -> String {
+/// The race, lockout and residue lines: each headline rate, then its
+/// kinds or platforms that saw anything.
+fn rate_lines(out: &mut String, summary: &Summary) {
     let m = &summary.metrics;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "== {} — seed {}, {} replication(s), {} members, horizon {}",
-        summary.scenario, summary.seed, summary.replications, summary.members, summary.horizon
-    );
-    let _ = writeln!(out, "  batch latency (decision → last member fully unbound): {}", latency(&m.batch_latency_ms));
-    let _ =
-        writeln!(out, "  revocation latency (decision → last account revoked): {}", latency(&m.revocation_latency_ms));
     let races = &m.grace_races;
     let _ = writeln!(out, "  grace-period races: {} events; {}", races.total, headline(summary, Figure::RaceRate));
     for (kind, report) in &races.by_kind {
@@ -91,6 +83,21 @@ pub fn summary_table(summary: &Summary) -> String {
     for (platform, report) in residue.by_platform.iter().filter(|(_, r)| r.trials > 0) {
         let _ = writeln!(out, "    device {platform:<15} {}", proportion(&report.into()));
     }
+}
+
+/// The readable table of one summary.
+pub fn summary_table(summary: &Summary) -> String {
+    let m = &summary.metrics;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "== {} — seed {}, {} replication(s), {} members, horizon {}",
+        summary.scenario, summary.seed, summary.replications, summary.members, summary.horizon
+    );
+    let _ = writeln!(out, "  batch latency (decision → last member fully unbound): {}", latency(&m.batch_latency_ms));
+    let _ =
+        writeln!(out, "  revocation latency (decision → last account revoked): {}", latency(&m.revocation_latency_ms));
+    rate_lines(&mut out, summary);
     let o = &m.outcomes;
     let _ = writeln!(
         out,
