@@ -229,25 +229,7 @@ mod tests {
     fn rates_add_their_interval_bounds_to_the_header() {
         assert_eq!(csv_columns(Figure::LockoutRate), ["lockout_rate", "lockout_rate_ci_low", "lockout_rate_ci_high"]);
         assert_eq!(csv_columns(Figure::Events), ["events"]);
-        let summary = crate::metrics::Summary::build(
-            crate::metrics::RunInfo {
-                scenario: "s".into(),
-                description: String::new(),
-                seed: 1,
-                members: 1,
-                replications: 0,
-                horizon: "1d".into(),
-                parameters: serde_json::Value::Null,
-            },
-            &[],
-            crate::metrics::Timing {
-                wall_ms: 0.0,
-                replication_ms: 0.0,
-                events_per_sec: 0.0,
-                threads: 1,
-                host: String::new(),
-            },
-        );
+        let summary = crate::metrics::fixtures::empty_summary("s");
         let header: usize = CSV_FIGURES.into_iter().map(|figure| csv_columns(figure).len()).sum();
         assert_eq!(csv_row(&summary).len(), header);
     }

@@ -1,5 +1,9 @@
 //! Statistics for results: proportions with confidence intervals, latency
-//! histograms, and the summary assembled from a run.
+//! histograms, and the summary assembled from a run. Every figure named in
+//! `scenario::Figure` is read from a summary by `figures` alone (the
+//! objectives, the baseline check, sweeps and the printed table go through
+//! it); `compare` computes the same figures, by the same names, from each
+//! replication's exact counts.
 //!
 //! Each submodule owns one kind of statistic and is private; its public
 //! items are re-exported here so callers write `metrics::Proportion`, not
@@ -9,7 +13,7 @@
 mod compare;
 mod figures;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod interval;
 mod latency;
 mod proportion;

@@ -1,9 +1,10 @@
 //! The figures a run reports, named once: what `[slo]` objectives,
-//! baseline checks, comparisons and sweeps call each figure, in which unit,
-//! and which figures an objective may constrain. `metrics` reads every
-//! figure from a summary (`metrics::rate_reading`, `metrics::figure_value`);
-//! a new figure is a variant here and an arm there, both found by the
-//! compiler.
+//! baseline checks, comparisons, sweeps and the printed table call each
+//! figure, in which unit, and which figures an objective may constrain.
+//! `metrics::read` reads any figure from a summary. A new figure is a
+//! variant here; the compiler then asks for its name, unit and objective
+//! arm here, its reading in `metrics/figures.rs` and its per-replication
+//! value in `metrics/compare.rs`.
 
 use crate::model::{Platform, RaceKind, ResidueKind};
 
