@@ -7,7 +7,7 @@
 use super::CliError;
 use super::gates::Gates;
 use super::options::RunOptions;
-use crate::metrics::{Reading, Summary, read};
+use crate::metrics::{Reading, Summary, format_duration_ms, read};
 use crate::report::{write_atomic, write_json};
 use crate::runner::{Seeds, Task, simulate_tasks, summarize, timing};
 use crate::scenario::{Figure, Latency, Quantile, Unit, load_with_overrides};
@@ -127,15 +127,22 @@ fn cartesian(axes: &[Axis]) -> Vec<Vec<(String, String, toml::Value)>> {
     })
 }
 
+/// The line a sweep prints per point: batch p99 and the headline rates.
 fn row_summary(label: &str, summary: &Summary) -> String {
-    let m = &summary.metrics;
-    let rate = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |r| format!("{:.4}", r));
+    let shown = |figure| {
+        match read(figure, summary) {
+            Ok(Reading::Rate(view)) => view.rate.map(|rate| format!("{rate:.4}")),
+            Ok(Reading::Percentile { value_ms, .. }) => value_ms.map(|ms| format_duration_ms(ms as f64)),
+            Ok(Reading::Mean(_) | Reading::Count(_)) | Err(_) => None,
+        }
+        .unwrap_or_else(|| "—".to_owned())
+    };
     format!(
         "  {label:<40} batch p99 {:>10}  races {}  lockout {}  residue {}",
-        m.batch_latency_ms.p99.map_or_else(|| "—".to_owned(), |v| crate::metrics::format_duration_ms(v as f64)),
-        rate(m.grace_races.rate),
-        rate(m.lockout.overall.rate),
-        rate(m.residue.probability)
+        shown(Figure::LatencyQuantile(Latency::Batch, Quantile::P99)),
+        shown(Figure::RaceRate),
+        shown(Figure::LockoutRate),
+        shown(Figure::ResidueProbability)
     )
 }
 
