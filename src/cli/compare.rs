@@ -6,9 +6,10 @@
 
 use super::CliError;
 use super::options::RunOptions;
-use crate::metrics::{FigureComparison, compare_records};
-use crate::report::write_atomic;
+use crate::metrics::{FigureComparison, ReplicationRecord, compare_records};
+use crate::report::write_json;
 use crate::runner::{Seeds, Task, simulate_tasks};
+use crate::scenario::Scenario;
 use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -50,7 +51,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             args.a, args.b
         )));
     }
-    let (seed, replications, threads) = (options.seed_for(&a), options.replications_for(&a), options.threads());
+    let (seed, replications) = (options.seed_for(&a), options.replications_for(&a));
     if replications < 2 {
         return Err(CliError::BadInput(format!(
             "--replications {replications}: a comparison needs at least 2 (intervals)"
@@ -69,18 +70,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             if args.independent { " --independent" } else { "" }
         );
     }
-    let indices: Vec<u32> = (0..replications).collect();
-    let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
-    let progress = super::progress::bar(2 * u64::from(replications), "compare", options.quiet);
-    let b_seeds = if args.independent { Seeds::independent(seed) } else { Seeds::same(seed) };
-    let tasks = [
-        Task { scenario: &a, seeds: Seeds::same(seed), indices: &indices },
-        Task { scenario: &b, seeds: b_seeds, indices: &indices },
-    ];
-    let mut sides = simulate_tasks(&tasks, threads, &|_| progress.inc(1)).into_iter();
-    progress.finish_and_clear();
-    let records_a = sides.next().expect("one result per task").map_err(runtime)?.records;
-    let records_b = sides.next().expect("one result per task").map_err(runtime)?.records;
+    let (records_a, records_b) = simulate_both(&a, &b, &args, seed, replications)?;
     let figures = compare_records(&records_a, &records_b, !args.independent);
     let file = ComparisonFile {
         schema_version: 1,
@@ -99,15 +89,36 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         if args.independent { "-independent" } else { "" }
     ));
     let path = directory.join("comparison.json");
-    let mut text = serde_json::to_string_pretty(&file).map_err(|e| CliError::Runtime(e.to_string()))?;
-    text.push('\n');
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
+    write_json(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !options.quiet {
         print!("{}", comparison_table(&a.name, &b.name, &figures));
         println!("  wrote {}", path.display());
     }
     Ok(())
+}
+
+/// Replications `0..replications` of `a` and of `b` on one pool of
+/// threads; B on A's streams unless `--independent`.
+fn simulate_both(
+    a: &Scenario,
+    b: &Scenario,
+    args: &CompareArgs,
+    seed: u64,
+    replications: u32,
+) -> Result<(Vec<ReplicationRecord>, Vec<ReplicationRecord>), CliError> {
+    let indices: Vec<u32> = (0..replications).collect();
+    let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
+    let progress = super::progress::bar(2 * u64::from(replications), "compare", args.options.quiet);
+    let b_seeds = if args.independent { Seeds::independent(seed) } else { Seeds::same(seed) };
+    let tasks = [
+        Task { scenario: a, seeds: Seeds::same(seed), indices: &indices },
+        Task { scenario: b, seeds: b_seeds, indices: &indices },
+    ];
+    let mut sides = simulate_tasks(&tasks, args.options.threads(), &|_| progress.inc(1)).into_iter();
+    progress.finish_and_clear();
+    let records_a = sides.next().expect("one result per task").map_err(runtime)?.records;
+    let records_b = sides.next().expect("one result per task").map_err(runtime)?.records;
+    Ok((records_a, records_b))
 }
 
 fn comparison_table(a: &str, b: &str, figures: &BTreeMap<String, FigureComparison>) -> String {

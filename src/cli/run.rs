@@ -10,7 +10,7 @@ use super::gates::{Gates, read_baseline};
 use super::options::RunOptions;
 use super::shard::parse_shard;
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
-use crate::report::{summary_path, summary_table, write_atomic, write_summary};
+use crate::report::{summary_path, summary_table, write_json_line, write_summary};
 use crate::runner::{Seeds, Task, TaskResult, run_info, simulate_tasks, summarize, timing};
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
@@ -154,10 +154,7 @@ fn write_shard(
     let file = ShardFile::new(info, shard, timing, records);
     let path =
         args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));
-    let mut text = serde_json::to_string(&file).map_err(|e| CliError::Runtime(e.to_string()))?;
-    text.push('\n');
-    write_atomic(&path, text.as_bytes())
-        .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
+    write_json_line(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.options.quiet {
         println!(
             "shard {}/{} of {}: replications {indices:?}, wrote {}",

@@ -7,10 +7,10 @@
 use super::CliError;
 use super::gates::Gates;
 use super::options::RunOptions;
-use crate::metrics::{LatencyReport, Summary};
-use crate::report::write_atomic;
+use crate::metrics::{Reading, Summary, format_duration_ms, read};
+use crate::report::{write_atomic, write_json};
 use crate::runner::{Seeds, Task, simulate_tasks, summarize, timing};
-use crate::scenario::load_with_overrides;
+use crate::scenario::{Figure, Latency, Quantile, Unit, load_with_overrides};
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -127,65 +127,70 @@ fn cartesian(axes: &[Axis]) -> Vec<Vec<(String, String, toml::Value)>> {
     })
 }
 
+/// The line a sweep prints per point: batch p99 and the headline rates.
 fn row_summary(label: &str, summary: &Summary) -> String {
-    let m = &summary.metrics;
-    let rate = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |r| format!("{:.4}", r));
+    let shown = |figure| {
+        match read(figure, summary) {
+            Ok(Reading::Rate(view)) => view.rate.map(|rate| format!("{rate:.4}")),
+            Ok(Reading::Percentile { value_ms, .. }) => value_ms.map(|ms| format_duration_ms(ms as f64)),
+            Ok(Reading::Mean(_) | Reading::Count(_)) | Err(_) => None,
+        }
+        .unwrap_or_else(|| "—".to_owned())
+    };
     format!(
         "  {label:<40} batch p99 {:>10}  races {}  lockout {}  residue {}",
-        m.batch_latency_ms.p99.map_or_else(|| "—".to_owned(), |v| crate::metrics::format_duration_ms(v as f64)),
-        rate(m.grace_races.rate),
-        rate(m.lockout.overall.rate),
-        rate(m.residue.probability)
+        shown(Figure::LatencyQuantile(Latency::Batch, Quantile::P99)),
+        shown(Figure::RaceRate),
+        shown(Figure::LockoutRate),
+        shown(Figure::ResidueProbability)
     )
 }
 
-const CSV_FIGURES: [&str; 17] = [
-    "batch_latency_p50_ms",
-    "batch_latency_p99_ms",
-    "batch_latency_incomplete",
-    "revocation_latency_p50_ms",
-    "revocation_latency_p99_ms",
-    "race_rate",
-    "race_rate_ci_low",
-    "race_rate_ci_high",
-    "lockout_rate",
-    "lockout_rate_ci_low",
-    "lockout_rate_ci_high",
-    "residue_probability",
-    "residue_probability_ci_low",
-    "residue_probability_ci_high",
-    "done",
-    "pending",
-    "events",
+/// The figures of a sweep's CSV, one column each; a rate adds the bounds
+/// of its interval as `<name>_ci_low` and `<name>_ci_high`.
+const CSV_FIGURES: [Figure; 11] = [
+    Figure::LatencyQuantile(Latency::Batch, Quantile::P50),
+    Figure::LatencyQuantile(Latency::Batch, Quantile::P99),
+    Figure::LatencyUnfinished(Latency::Batch),
+    Figure::LatencyQuantile(Latency::Revocation, Quantile::P50),
+    Figure::LatencyQuantile(Latency::Revocation, Quantile::P99),
+    Figure::RaceRate,
+    Figure::LockoutRate,
+    Figure::ResidueProbability,
+    Figure::Done,
+    Figure::Pending,
+    Figure::Events,
 ];
 
+/// The CSV column names of `figure`.
+fn csv_columns(figure: Figure) -> Vec<String> {
+    let name = figure.name();
+    match figure.unit() {
+        Unit::Fraction => {
+            let bounds = [format!("{name}_ci_low"), format!("{name}_ci_high")];
+            std::iter::once(name).chain(bounds).collect()
+        }
+        Unit::Milliseconds | Unit::Batches | Unit::Members | Unit::Events => vec![name],
+    }
+}
+
+/// The cells of `figure` in `summary`, as the summary wrote the values
+/// (empty where it has none).
+fn csv_cells(figure: Figure, summary: &Summary) -> Vec<String> {
+    let text = |value: Option<f64>| value.map_or_else(String::new, |value| value.to_string());
+    match read(figure, summary) {
+        Ok(Reading::Rate(view)) => {
+            vec![text(view.rate), text(view.ci95.map(|ci| ci[0])), text(view.ci95.map(|ci| ci[1]))]
+        }
+        Ok(Reading::Percentile { value_ms, .. }) => vec![value_ms.map_or_else(String::new, |ms| ms.to_string())],
+        Ok(Reading::Mean(mean)) => vec![text(mean)],
+        Ok(Reading::Count(count)) => vec![count.to_string()],
+        Err(_) => vec![String::new(); csv_columns(figure).len()],
+    }
+}
+
 fn csv_row(summary: &Summary) -> Vec<String> {
-    let m = &summary.metrics;
-    let opt = |v: Option<f64>| v.map_or_else(String::new, |v| v.to_string());
-    let int = |v: Option<u64>| v.map_or_else(String::new, |v| v.to_string());
-    let bound = |ci: Option<[f64; 2]>, i: usize| opt(ci.map(|c| c[i]));
-    let latency = |l: &LatencyReport| [int(l.p50), int(l.p99)];
-    let [b50, b99] = latency(&m.batch_latency_ms);
-    let [r50, r99] = latency(&m.revocation_latency_ms);
-    vec![
-        b50,
-        b99,
-        m.batch_latency_ms.incomplete.to_string(),
-        r50,
-        r99,
-        opt(m.grace_races.rate),
-        bound(m.grace_races.ci95, 0),
-        bound(m.grace_races.ci95, 1),
-        opt(m.lockout.overall.rate),
-        bound(m.lockout.overall.ci95, 0),
-        bound(m.lockout.overall.ci95, 1),
-        opt(m.residue.probability),
-        bound(m.residue.ci95, 0),
-        bound(m.residue.ci95, 1),
-        m.outcomes.done.to_string(),
-        m.outcomes.pending.to_string(),
-        summary.engine.events.to_string(),
-    ]
+    CSV_FIGURES.iter().flat_map(|figure| csv_cells(*figure, summary)).collect()
 }
 
 fn csv_field(text: &str) -> String {
@@ -195,7 +200,7 @@ fn csv_field(text: &str) -> String {
 fn write_results(directory: &std::path::Path, axes: &[Axis], points: &[Point], quiet: bool) -> Result<(), CliError> {
     let mut csv = String::new();
     let header: Vec<String> =
-        axes.iter().map(|a| a.key.clone()).chain(CSV_FIGURES.iter().map(|f| (*f).to_owned())).collect();
+        axes.iter().map(|a| a.key.clone()).chain(CSV_FIGURES.into_iter().flat_map(csv_columns)).collect();
     csv.push_str(&header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
     csv.push('\n');
     for point in points {
@@ -203,14 +208,11 @@ fn write_results(directory: &std::path::Path, axes: &[Axis], points: &[Point], q
         csv.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
         csv.push('\n');
     }
-    let write = |name: &str, bytes: &[u8]| {
-        let path = directory.join(name);
-        write_atomic(&path, bytes).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))
-    };
-    write("sweep.csv", csv.as_bytes())?;
-    let mut json = serde_json::to_string_pretty(points).map_err(|e| CliError::Runtime(e.to_string()))?;
-    json.push('\n');
-    write("sweep.json", json.as_bytes())?;
+    let failed =
+        |path: &std::path::Path, e: std::io::Error| CliError::Runtime(format!("{}: cannot write: {e}", path.display()));
+    let (csv_path, json_path) = (directory.join("sweep.csv"), directory.join("sweep.json"));
+    write_atomic(&csv_path, csv.as_bytes()).map_err(|e| failed(&csv_path, e))?;
+    write_json(&json_path, points).map_err(|e| failed(&json_path, e))?;
     if !quiet {
         println!("  wrote {} and sweep.json", directory.join("sweep.csv").display());
     }
@@ -228,6 +230,15 @@ mod tests {
         assert_eq!(grid.len(), 6);
         assert_eq!(grid[1][1].2, toml::Value::Integer(100));
         assert_eq!(grid[3][0].2, toml::Value::String("72h".into()));
+    }
+
+    #[test]
+    fn rates_add_their_interval_bounds_to_the_header() {
+        assert_eq!(csv_columns(Figure::LockoutRate), ["lockout_rate", "lockout_rate_ci_low", "lockout_rate_ci_high"]);
+        assert_eq!(csv_columns(Figure::Events), ["events"]);
+        let summary = crate::metrics::fixtures::empty_summary("s");
+        let header: usize = CSV_FIGURES.into_iter().map(|figure| csv_columns(figure).len()).sum();
+        assert_eq!(csv_row(&summary).len(), header);
     }
 
     #[test]

@@ -4,51 +4,79 @@
 //! differences B−A have a small spread and a narrow Student-t interval. The
 //! independent alternative (Welch) is there to show how much pairing buys.
 
+use super::figures::quantile_ms;
 use super::interval::{mean_ci95, student_t_975};
-use super::proportion::round9;
-use super::record::{ReplicationRecord, Tally};
+use super::latency::LatencyHistogram;
+use super::proportion::{Proportion, round9};
+use super::record::{ReplicationCounts, ReplicationRecord};
+use super::summary::latency_report;
 use crate::model::{Platform, RaceKind, ResidueKind};
+use crate::scenario::{Figure, Latency, Quantile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The figures of one replication, by name.
-pub fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> {
-    let mut figures = BTreeMap::new();
-    let mut rate = |name: String, tally: Tally| {
-        if tally.trials > 0 {
-            figures.insert(name, tally.hits as f64 / tally.trials as f64);
-        }
-    };
-    let lockouts = record
-        .lockouts
-        .iter()
-        .fold(Tally::default(), |sum, t| Tally { hits: sum.hits + t.hits, trials: sum.trials + t.trials });
-    rate("lockout_rate".into(), lockouts);
-    for platform in Platform::ALL {
-        rate(format!("lockout_rate.{}", platform.name()), record.lockouts[platform.index()]);
-    }
-    rate("residue_probability".into(), record.residue_members);
-    for kind in ResidueKind::ALL {
-        let hits = record.residue_by_kind[kind.index()];
-        rate(format!("residue.{}", kind.name()), Tally { hits, trials: record.residue_members.trials });
-    }
-    rate("residue.app_data_per_grant".into(), record.residue_grants);
-    rate("race_rate".into(), record.members_raced);
-    for (kind, race) in RaceKind::ALL.iter().zip(&record.races) {
-        rate(format!("race.{}", kind.name()), race.units);
-    }
-    let targeted = record.done + record.pending + record.locked_out + record.rolled_back;
-    rate("done_share".into(), Tally { hits: record.done, trials: targeted });
-    for (name, histogram) in
-        [("batch_latency", &record.batch_latency), ("revocation_latency", &record.revocation_latency)]
-    {
-        if let Some(summary) = histogram.summary() {
-            figures.insert(format!("{name}_p50_ms"), summary.p50 as f64);
-            figures.insert(format!("{name}_p99_ms"), summary.p99 as f64);
-            figures.insert(format!("{name}_mean_ms"), summary.mean);
-        }
+/// The figures a comparison shows, where a replication has them.
+fn compared_figures() -> Vec<Figure> {
+    let mut figures = vec![Figure::LockoutRate, Figure::ResidueProbability, Figure::RaceRate];
+    figures.extend(Platform::ALL.map(Figure::PlatformLockoutRate));
+    figures.extend(ResidueKind::ALL.map(Figure::ResidueKindProbability));
+    figures.push(Figure::GrantResidueProbability);
+    figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
+    figures.push(Figure::DoneShare);
+    for latency in Latency::ALL {
+        figures.extend([Quantile::P50, Quantile::P99].map(|quantile| Figure::LatencyQuantile(latency, quantile)));
+        figures.push(Figure::LatencyMean(latency));
     }
     figures
+}
+
+/// The figures of one replication, by name.
+fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> {
+    compared_figures()
+        .into_iter()
+        .filter_map(|figure| Some((figure.name(), replication_value(figure, record)?)))
+        .collect()
+}
+
+/// The value of `figure` in one replication, computed from its exact
+/// counts (a summary rounds the overall race rate and keeps no hit count
+/// for it): rates as hits over trials, none without trials; latencies
+/// from the histograms, none without a finished batch.
+fn replication_value(figure: Figure, record: &ReplicationRecord) -> Option<f64> {
+    let counts = &record.counts;
+    let share = |hits, trials| Proportion { hits, trials }.rate();
+    match figure {
+        Figure::LatencyQuantile(latency, quantile) => {
+            quantile_ms(&latency_report(histogram(counts, latency), 0, 0), quantile).map(|ms| ms as f64)
+        }
+        Figure::LatencyMean(latency) => latency_report(histogram(counts, latency), 0, 0).mean,
+        Figure::LatencyUnfinished(Latency::Batch) => Some(counts.batches_incomplete as f64),
+        Figure::LatencyUnfinished(Latency::Revocation) => Some(counts.batches_unrevoked as f64),
+        Figure::LockoutRate => {
+            let mut lockouts = Proportion::default();
+            counts.lockouts.iter().for_each(|platform| lockouts.merge(*platform));
+            lockouts.rate()
+        }
+        Figure::PlatformLockoutRate(platform) => counts.lockouts[platform.index()].rate(),
+        Figure::ResidueProbability => counts.residue_members.rate(),
+        Figure::ResidueKindProbability(kind) => {
+            share(counts.residue_by_kind[kind.index()], counts.residue_members.trials)
+        }
+        Figure::GrantResidueProbability => counts.residue_grants.rate(),
+        Figure::RaceRate => counts.members_raced.rate(),
+        Figure::RaceKindRate(kind) => counts.races[kind.index()].units.rate(),
+        Figure::DoneShare => share(counts.done, counts.done + counts.pending + counts.locked_out + counts.rolled_back),
+        Figure::Done => Some(counts.done as f64),
+        Figure::Pending => Some(counts.pending as f64),
+        Figure::Events => Some(record.events as f64),
+    }
+}
+
+fn histogram(counts: &ReplicationCounts, latency: Latency) -> &LatencyHistogram {
+    match latency {
+        Latency::Batch => &counts.batch_latency,
+        Latency::Revocation => &counts.revocation_latency,
+    }
 }
 
 /// A mean over replications with its 95 % interval.
@@ -157,15 +185,33 @@ fn difference_welch(a: &[f64], b: &[f64]) -> Option<Estimate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Stop;
+    use crate::model::{Count, Observations};
+
+    /// Replication `index` with `hits` lockouts out of 10 on the first
+    /// platform and a batch that took `index + 1` seconds.
+    fn record(index: u32, hits: u64) -> ReplicationRecord {
+        let mut observations = Observations::default();
+        observations.lockouts_by_platform[0] = Count { hits, trials: 10 };
+        observations.batch_latencies_us = vec![u64::from(index + 1) * 1_000_000];
+        ReplicationRecord::new(index, 100, Stop::Horizon, &observations)
+    }
 
     #[test]
     fn identical_replications_differ_by_exactly_zero_and_not_significantly() {
-        let values = [0.1, 0.2, 0.15, 0.3];
-        let pairs = [0.0; 4];
-        let comparison = compare_figure(&values, &values, difference_paired(&pairs));
-        let difference = comparison.difference.unwrap();
-        assert_eq!((difference.mean, difference.ci95), (0.0, Some([0.0, 0.0])));
-        assert_eq!(comparison.significant, Some(false));
+        let records: Vec<ReplicationRecord> =
+            [1, 2, 4, 3].into_iter().zip(0..).map(|(hits, i)| record(i, hits)).collect();
+        let figures = compare_records(&records, &records.clone(), true);
+        assert!(figures.len() >= 2, "{figures:?}");
+        for (name, comparison) in &figures {
+            let (a, b) = (comparison.a.unwrap(), comparison.b.unwrap());
+            assert_eq!(a, b, "{name}");
+            assert_eq!(a.replications, 4, "{name}");
+            let difference = comparison.difference.unwrap();
+            assert_eq!((difference.mean, difference.ci95), (0.0, Some([0.0, 0.0])), "{name}");
+            assert_eq!(comparison.significant, Some(false), "{name}");
+        }
+        assert_eq!(figures["lockout_rate"].a.unwrap().mean, 0.25);
     }
 
     #[test]

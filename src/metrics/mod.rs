@@ -1,5 +1,9 @@
 //! Statistics for results: proportions with confidence intervals, latency
-//! histograms, and the summary assembled from a run.
+//! histograms, and the summary assembled from a run. Every figure named in
+//! `scenario::Figure` is read from a summary by `figures` alone (the
+//! objectives, the baseline check, sweeps and the printed table go through
+//! it); `compare` computes the same figures, by the same names, from each
+//! replication's exact counts.
 //!
 //! Each submodule owns one kind of statistic and is private; its public
 //! items are re-exported here so callers write `metrics::Proportion`, not
@@ -7,6 +11,9 @@
 //! and re-export its public items beside the others.
 
 mod compare;
+mod figures;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod interval;
 mod latency;
 mod proportion;
@@ -16,16 +23,17 @@ mod shard;
 mod slo;
 mod summary;
 
-pub use compare::{Estimate, FigureComparison, compare_records, replication_figures};
+pub use compare::{Estimate, FigureComparison, compare_records};
+pub use figures::{RateView, Reading, quantile_ms, read};
 pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};
-pub use record::{QueueRecord, RaceRecord, ReplicationRecord, Tally, stop_name};
+pub use record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, stop_name};
 pub use regression::{
     Change, RegressionCheck, any_regression, compare_to_baseline, newcombe_difference_ci95, regression_table,
 };
 pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
-pub use slo::{SloOutcome, Verdict, any_failed, evaluate, minimum_samples_for_quantile, verdict_table};
+pub use slo::{SloOutcome, Verdict, any_failed, evaluate, verdict_table};
 pub use summary::{
     EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OutcomeReport, QueueReport, RaceKindReport,
     RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,

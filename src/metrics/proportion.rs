@@ -1,13 +1,17 @@
 //! Proportions (hits out of trials) with their Wilson 95 % interval, the
 //! serialisable report of one, and the rounding that keeps report floats
-//! stable in JSON.
+//! stable in JSON. A [`Proportion`] is the metrics layer's one shape of
+//! hits out of trials: the model's `Count`, as records store it and as
+//! summaries compute with it.
 
 use serde::{Deserialize, Serialize};
 
 use super::interval::{Z95, wilson_interval};
+use crate::model::Count;
 
 /// A count of hits out of trials, such as lockouts out of unbind attempts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// In JSON, `{"hits": …, "trials": …}`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proportion {
     pub hits: u64,
     pub trials: u64,
@@ -18,12 +22,6 @@ impl Proportion {
     pub fn new(hits: u64, trials: u64) -> Self {
         assert!(hits <= trials, "a proportion cannot have more hits ({hits}) than trials ({trials})");
         Self { hits, trials }
-    }
-
-    /// Counts one trial, and one hit if `hit`.
-    pub fn record(&mut self, hit: bool) {
-        self.trials += 1;
-        self.hits += u64::from(hit);
     }
 
     /// Adds the hits and trials of `other`, as if recorded here.
@@ -54,6 +52,12 @@ impl Proportion {
             trials: self.trials,
             null_reason: (self.trials == 0).then(|| reason_if_empty.to_owned()),
         }
+    }
+}
+
+impl From<Count> for Proportion {
+    fn from(count: Count) -> Proportion {
+        Proportion { hits: count.hits, trials: count.trials }
     }
 }
 
@@ -94,12 +98,12 @@ mod tests {
     }
 
     #[test]
-    fn record_counts_trials_and_hits() {
-        let mut proportion = Proportion::default();
+    fn a_model_count_becomes_the_same_proportion() {
+        let mut count = Count::default();
         for hit in [true, false, true, false, false] {
-            proportion.record(hit);
+            count.record(hit);
         }
-        assert_eq!(proportion, Proportion::new(2, 5));
+        assert_eq!(Proportion::from(count), Proportion::new(2, 5));
     }
 
     #[test]

@@ -1,43 +1,25 @@
 //! What one replication contributes to a summary, in a form that can be
 //! written to a shard file and read back exactly: counts as integers and
-//! latencies as HdrHistograms. A summary is always built from records, so a
-//! merge of shards and an unsharded run go through the same arithmetic.
+//! latencies as HdrHistograms. A summary is always built from the
+//! replications' [`ReplicationCounts`] added up by [`ReplicationCounts::merge`],
+//! so a merge of shards and an unsharded run go through the same arithmetic.
 
 use super::latency::LatencyHistogram;
 use super::proportion::Proportion;
 use crate::engine::Stop;
-use crate::model::{Count, Observations, Platform, QueueTally, RaceKind, ResidueKind};
+use crate::model::{Observations, Platform, QueueTally, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 
 /// Largest count a record read from a file may hold: far above any real
 /// run, far below where sums over many replications could overflow.
 const MAX_COUNT: u64 = 1 << 50;
 
-/// Hits out of trials, as stored in a record.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Tally {
-    pub hits: u64,
-    pub trials: u64,
-}
-
-impl Tally {
-    pub fn proportion(self) -> Proportion {
-        Proportion::new(self.hits, self.trials)
-    }
-}
-
-impl From<Count> for Tally {
-    fn from(count: Count) -> Tally {
-        Tally { hits: count.hits, trials: count.trials }
-    }
-}
-
 /// One race kind in one replication.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RaceRecord {
     pub kind: String,
     pub events: u64,
-    pub units: Tally,
+    pub units: Proportion,
 }
 
 /// One pool of people in one replication.
@@ -58,25 +40,32 @@ pub struct ReplicationRecord {
     pub events: u64,
     /// "horizon", "drained" or "event-limit".
     pub stopped: String,
+    /// Written beside the fields above, as one flat object.
+    #[serde(flatten)]
+    pub counts: ReplicationCounts,
+}
+
+/// The part of a record that adds up over replications: counts,
+/// histograms and pools. A summary is built from their [`merge`](Self::merge).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicationCounts {
     pub batch_latency: LatencyHistogram,
     pub revocation_latency: LatencyHistogram,
-    pub requests: u64,
     pub batches: u64,
     pub batches_unrevoked: u64,
     pub batches_incomplete: u64,
-    pub console_batches: u64,
     pub largest_console_batch: u32,
     /// In `RaceKind::ALL` order.
     pub races: Vec<RaceRecord>,
-    pub members_raced: Tally,
+    pub members_raced: Proportion,
     /// In `Platform::ALL` order.
-    pub lockouts: Vec<Tally>,
-    pub residue_members: Tally,
+    pub lockouts: Vec<Proportion>,
+    pub residue_members: Proportion,
     /// In `ResidueKind::ALL` order: members with that kind left.
     pub residue_by_kind: Vec<u64>,
     /// In `Platform::ALL` order.
-    pub residue_devices: Vec<Tally>,
-    pub residue_grants: Tally,
+    pub residue_devices: Vec<Proportion>,
+    pub residue_grants: Proportion,
     pub untouched: u64,
     pub done: u64,
     pub pending: u64,
@@ -100,17 +89,29 @@ impl ReplicationRecord {
     /// The record of replication `index`, which processed `events` and
     /// stopped for `stop`.
     pub fn new(index: u32, events: u64, stop: Stop, obs: &Observations) -> ReplicationRecord {
-        ReplicationRecord {
-            index,
-            events,
-            stopped: stop_name(stop).to_owned(),
+        ReplicationRecord { index, events, stopped: stop_name(stop).to_owned(), counts: ReplicationCounts::new(obs) }
+    }
+
+    /// Checks the shape a reader must be able to rely on (lengths of the
+    /// per-kind and per-platform lists, plausible counts), for records read
+    /// from files.
+    pub fn check_shape(&self) -> Result<(), String> {
+        if self.events > MAX_COUNT {
+            return Err(format!("replication {}: an implausibly large count (above {MAX_COUNT})", self.index));
+        }
+        self.counts.check_shape().map_err(|why| format!("replication {}: {why}", self.index))
+    }
+}
+
+impl ReplicationCounts {
+    /// The counts of one run's observations.
+    pub fn new(obs: &Observations) -> ReplicationCounts {
+        ReplicationCounts {
             batch_latency: histogram(&obs.batch_latencies_us),
             revocation_latency: histogram(&obs.revocation_latencies_us),
-            requests: obs.requests,
             batches: obs.batches,
             batches_unrevoked: obs.batches_unrevoked,
             batches_incomplete: obs.batches_incomplete,
-            console_batches: obs.console_batches,
             largest_console_batch: obs.largest_console_batch,
             races: RaceKind::ALL
                 .iter()
@@ -136,9 +137,60 @@ impl ReplicationRecord {
         }
     }
 
-    /// Checks the shape a reader must be able to rely on (lengths of the
-    /// per-kind and per-platform lists), for records read from files.
-    pub fn check_shape(&self) -> Result<(), String> {
+    /// Counts of nothing observed, shaped like any record's: the start of a
+    /// merge.
+    pub fn empty() -> ReplicationCounts {
+        ReplicationCounts::new(&Observations::default())
+    }
+
+    /// Adds `other` to these counts, as if both replications were one:
+    /// counts and histograms add up, the largest batch and longest wait are
+    /// the larger of the two. Lists are matched by position (every record
+    /// has the same kinds, platforms and pools in the same order).
+    pub fn merge(&mut self, other: &ReplicationCounts) {
+        self.batch_latency.merge(&other.batch_latency);
+        self.revocation_latency.merge(&other.revocation_latency);
+        self.batches += other.batches;
+        self.batches_unrevoked += other.batches_unrevoked;
+        self.batches_incomplete += other.batches_incomplete;
+        self.largest_console_batch = self.largest_console_batch.max(other.largest_console_batch);
+        for (race, theirs) in self.races.iter_mut().zip(&other.races) {
+            race.events += theirs.events;
+            race.units.merge(theirs.units);
+        }
+        self.members_raced.merge(other.members_raced);
+        merge_all(&mut self.lockouts, &other.lockouts);
+        self.residue_members.merge(other.residue_members);
+        for (hits, theirs) in self.residue_by_kind.iter_mut().zip(&other.residue_by_kind) {
+            *hits += theirs;
+        }
+        merge_all(&mut self.residue_devices, &other.residue_devices);
+        self.residue_grants.merge(other.residue_grants);
+        self.untouched += other.untouched;
+        self.done += other.done;
+        self.pending += other.pending;
+        self.locked_out += other.locked_out;
+        self.rolled_back += other.rolled_back;
+        self.merge_queues(&other.queues);
+        self.scope_violations += other.scope_violations;
+        self.tokens_accepted_after_expiry += other.tokens_accepted_after_expiry;
+    }
+
+    /// Pools matched by position; the first record's pools name the merge.
+    fn merge_queues(&mut self, others: &[QueueRecord]) {
+        if self.queues.is_empty() {
+            self.queues = others.to_vec();
+            return;
+        }
+        for (queue, theirs) in self.queues.iter_mut().zip(others) {
+            queue.served += theirs.served;
+            queue.wait_sum_us += theirs.wait_sum_us;
+            queue.wait_max_us = queue.wait_max_us.max(theirs.wait_max_us);
+            queue.busy_sum_us += theirs.busy_sum_us;
+        }
+    }
+
+    fn check_shape(&self) -> Result<(), String> {
         let expected = [
             ("races", self.races.len(), RaceKind::ALL.len()),
             ("lockouts", self.lockouts.len(), Platform::ALL.len()),
@@ -147,44 +199,41 @@ impl ReplicationRecord {
         ];
         for (field, found, wanted) in expected {
             if found != wanted {
-                return Err(format!("replication {}: `{field}` has {found} entries, expected {wanted}", self.index));
+                return Err(format!("`{field}` has {found} entries, expected {wanted}"));
             }
         }
-        let tallies = self
+        let proportions = self
             .races
             .iter()
             .map(|r| r.units)
             .chain(self.lockouts.iter().copied())
             .chain(self.residue_devices.iter().copied());
-        for tally in tallies.chain([self.members_raced, self.residue_members, self.residue_grants]) {
-            if tally.hits > tally.trials || tally.trials > MAX_COUNT {
-                return Err(format!(
-                    "replication {}: a count has more hits than trials, or is implausibly large",
-                    self.index
-                ));
+        for proportion in proportions.chain([self.members_raced, self.residue_members, self.residue_grants]) {
+            if proportion.hits > proportion.trials || proportion.trials > MAX_COUNT {
+                return Err("a count has more hits than trials, or is implausibly large".into());
             }
         }
         if self.residue_by_kind.iter().any(|&hits| hits > self.residue_members.trials) {
-            return Err(format!("replication {}: a residue kind has more members than were unbound", self.index));
+            return Err("a residue kind has more members than were unbound".into());
         }
-        let counts =
-            [self.events, self.requests, self.batches, self.untouched, self.done, self.pending, self.locked_out]
-                .into_iter()
-                .chain([
-                    self.rolled_back,
-                    self.console_batches,
-                    self.scope_violations,
-                    self.tokens_accepted_after_expiry,
-                ])
-                .chain(self.races.iter().map(|r| r.events))
-                .chain(self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us]));
+        let counts = [self.batches, self.untouched, self.done, self.pending, self.locked_out, self.rolled_back]
+            .into_iter()
+            .chain([self.scope_violations, self.tokens_accepted_after_expiry])
+            .chain(self.races.iter().map(|r| r.events))
+            .chain(self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us]));
         if counts.into_iter().any(|count| count > MAX_COUNT) {
-            return Err(format!("replication {}: an implausibly large count (above {MAX_COUNT})", self.index));
+            return Err(format!("an implausibly large count (above {MAX_COUNT})"));
         }
         if self.batches_incomplete > self.batches || self.batches_unrevoked > self.batches {
-            return Err(format!("replication {}: more unfinished batches than batches", self.index));
+            return Err("more unfinished batches than batches".into());
         }
         Ok(())
+    }
+}
+
+fn merge_all(proportions: &mut [Proportion], others: &[Proportion]) {
+    for (proportion, theirs) in proportions.iter_mut().zip(others) {
+        proportion.merge(*theirs);
     }
 }
 
@@ -202,5 +251,41 @@ fn queue_record(name: &str, tally: &QueueTally) -> QueueRecord {
         wait_sum_us: tally.wait_sum_us,
         wait_max_us: tally.wait_max_us,
         busy_sum_us: tally.busy_sum_us,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Count;
+
+    fn observations(hits: u64, latency_us: u64) -> Observations {
+        let mut observations = Observations::default();
+        observations.lockouts_by_platform[1] = Count { hits, trials: 10 };
+        observations.batch_latencies_us = vec![latency_us];
+        observations.largest_console_batch = hits as u32;
+        observations.batches = 1;
+        observations
+    }
+
+    #[test]
+    fn merge_adds_counts_and_histograms_and_keeps_the_largest_batch() {
+        let mut merged = ReplicationCounts::empty();
+        merged.merge(&ReplicationCounts::new(&observations(3, 1_000)));
+        merged.merge(&ReplicationCounts::new(&observations(5, 2_000)));
+        assert_eq!(merged.lockouts[1], Proportion::new(8, 20));
+        assert_eq!((merged.batches, merged.largest_console_batch), (2, 5));
+        assert_eq!(merged.batch_latency.count(), 2);
+    }
+
+    #[test]
+    fn a_record_is_one_flat_object_that_reads_back_exactly() {
+        let record = ReplicationRecord::new(4, 99, Stop::Drained, &observations(2, 5_000));
+        let json = serde_json::to_value(&record).unwrap();
+        assert_eq!((json["index"].as_u64(), json["batches"].as_u64()), (Some(4), Some(1)));
+        assert_eq!(json["lockouts"][1], serde_json::json!({"hits": 2, "trials": 10}));
+        let parsed: ReplicationRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(parsed, record);
+        assert_eq!(parsed.check_shape(), Ok(()));
     }
 }

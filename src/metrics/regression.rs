@@ -5,13 +5,11 @@
 //! proportions; latency percentiles are compared as point estimates,
 //! beyond the histogram's 0.1 % precision.
 
+use super::figures::{RateEstimate, format_rate, latency_of, quantile_ms, rate_estimate};
 use super::latency::format_duration_ms;
-use super::slo::{
-    RateEstimate, format_rate, latency_point, minimum_samples_for_quantile, quantile_name, rate_estimate,
-};
 use super::summary::{LatencyReport, Summary};
 use crate::model::{RaceKind, ResidueKind};
-use crate::scenario::SloMetric;
+use crate::scenario::{Figure, Latency, Quantile};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
@@ -19,8 +17,8 @@ use std::fmt::Write;
 /// digits, 0.1 %).
 const PRECISION_PARTS: u128 = 1000;
 
-/// Latency percentiles the gate compares, by permille.
-const COMPARED_QUANTILES: [u16; 2] = [500, 990];
+/// Latency percentiles the gate compares.
+const COMPARED_QUANTILES: [Quantile; 2] = [Quantile::P50, Quantile::P99];
 
 /// How a figure moved from the baseline to the current run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +64,7 @@ pub fn compare_to_baseline(current: &Summary, baseline: &Summary) -> Vec<Regress
     }
     let mut checks: Vec<RegressionCheck> = compared_rates(current, baseline)
         .into_iter()
-        .map(|(name, metric)| rate_check(name, rate_estimate(metric, current), rate_estimate(metric, baseline)))
+        .map(|figure| rate_check(figure.name(), rate_estimate(figure, current), rate_estimate(figure, baseline)))
         .collect();
     checks.extend(latency_checks(current, baseline));
     checks
@@ -129,20 +127,12 @@ fn scenario_mismatch(current: &Summary, baseline: &Summary) -> RegressionCheck {
 
 /// The rates to compare: the three headline rates always, and each race
 /// and residue kind that had trials in both runs.
-fn compared_rates(current: &Summary, baseline: &Summary) -> Vec<(String, SloMetric)> {
-    let mut rates = vec![
-        ("lockout_rate".to_owned(), SloMetric::LockoutRate),
-        ("residue_probability".to_owned(), SloMetric::ResidueProbability),
-        ("race_rate".to_owned(), SloMetric::RaceRate),
-    ];
-    let race_kinds = RaceKind::ALL.iter().map(|kind| (format!("{}_rate", kind.name()), SloMetric::RaceKind(*kind)));
-    let residue_kinds = ResidueKind::ALL
-        .iter()
-        .map(|kind| (format!("residue_{}_probability", kind.name()), SloMetric::ResidueKind(*kind)));
-    let in_both = |(_, metric): &(String, SloMetric)| {
-        rate_estimate(*metric, current).is_ok() && rate_estimate(*metric, baseline).is_ok()
-    };
-    rates.extend(race_kinds.chain(residue_kinds).filter(in_both));
+fn compared_rates(current: &Summary, baseline: &Summary) -> Vec<Figure> {
+    let mut rates = vec![Figure::LockoutRate, Figure::ResidueProbability, Figure::RaceRate];
+    let race_kinds = RaceKind::ALL.map(Figure::RaceKindRate);
+    let residue_kinds = ResidueKind::ALL.map(Figure::ResidueKindProbability);
+    let in_both = |figure: &Figure| rate_estimate(*figure, current).is_ok() && rate_estimate(*figure, baseline).is_ok();
+    rates.extend(race_kinds.into_iter().chain(residue_kinds).filter(in_both));
     rates
 }
 
@@ -201,29 +191,32 @@ fn format_signed_rate(difference: f64) -> String {
 // -------------------------------------------------------------- latency
 
 fn latency_checks(current: &Summary, baseline: &Summary) -> Vec<RegressionCheck> {
-    let sides = [
-        ("batch_latency", &current.metrics.batch_latency_ms, &baseline.metrics.batch_latency_ms),
-        ("revocation_latency", &current.metrics.revocation_latency_ms, &baseline.metrics.revocation_latency_ms),
-    ];
-    sides
+    let side = |summary, latency, quantile| {
+        let report = latency_of(summary, latency);
+        (quantile_ms(report, quantile), report)
+    };
+    Latency::ALL
         .into_iter()
-        .flat_map(|(prefix, current, baseline)| {
-            COMPARED_QUANTILES.map(|permille| latency_check(prefix, permille, current, baseline))
+        .flat_map(|latency| {
+            COMPARED_QUANTILES.map(|quantile| {
+                let name = Figure::LatencyQuantile(latency, quantile).name();
+                latency_check(name, quantile, side(current, latency, quantile), side(baseline, latency, quantile))
+            })
         })
         .collect()
 }
 
+/// One percentile compared, each side given as (point value, report).
 fn latency_check(
-    prefix: &str,
-    quantile_permille: u16,
-    current: &LatencyReport,
-    baseline: &LatencyReport,
+    metric: String,
+    quantile: Quantile,
+    (current_ms, current): (Option<u64>, &LatencyReport),
+    (baseline_ms, baseline): (Option<u64>, &LatencyReport),
 ) -> RegressionCheck {
-    let metric = format!("{prefix}_{}", quantile_name(quantile_permille));
-    match (latency_point(current, quantile_permille), latency_point(baseline, quantile_permille)) {
+    match (current_ms, baseline_ms) {
         (Some(current_ms), Some(baseline_ms)) => {
             let (change, explanation) =
-                compare_latency_points(quantile_permille, (current_ms, current.count), (baseline_ms, baseline.count));
+                compare_latency_points(quantile, (current_ms, current.count), (baseline_ms, baseline.count));
             let (baseline, current) = (Some(baseline_ms as f64), Some(current_ms as f64));
             RegressionCheck { metric, baseline, current, change, explanation }
         }
@@ -233,13 +226,13 @@ fn latency_check(
 
 /// The change between two point percentiles given as (milliseconds,
 /// batches), with its explanation.
-fn compare_latency_points(quantile_permille: u16, current: (u64, u64), baseline: (u64, u64)) -> (Change, String) {
-    let name = quantile_name(quantile_permille);
+fn compare_latency_points(quantile: Quantile, current: (u64, u64), baseline: (u64, u64)) -> (Change, String) {
+    let name = quantile.label();
     let ((current_ms, current_count), (baseline_ms, baseline_count)) = (current, baseline);
     let values =
         format!("{name} {} → {}", format_duration_ms(baseline_ms as f64), format_duration_ms(current_ms as f64));
     let counts = format!("over {baseline_count} and {current_count} batches");
-    let needed = minimum_samples_for_quantile(quantile_permille);
+    let needed = quantile.minimum_samples();
     if current_count < needed || baseline_count < needed {
         let words = format!("{values} {counts}: too few to compare, {name} needs at least {needed} batches in each");
         return (Change::Indistinguishable, words);
@@ -301,7 +294,7 @@ fn latency_not_comparable(
 mod tests {
     use super::*;
     use crate::metrics::Proportion;
-    use crate::metrics::slo::tests::{empty_summary, latency};
+    use crate::metrics::fixtures::{empty_summary, latency};
 
     fn assert_close(actual: f64, expected: f64) {
         assert!((actual - expected).abs() < 5e-5, "{actual} is not {expected}");

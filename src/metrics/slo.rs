@@ -4,16 +4,13 @@
 //! only when even the favourable bound violates it (the whole interval lies
 //! on the wrong side), and is undecided otherwise. A latency objective
 //! compares the point percentile the summary holds, and is undecided when
-//! too few batches finished for that percentile to mean anything.
-//!
-//! Also owns the rate estimates read back from a summary ([`RateEstimate`])
-//! and the number formats that `regression` shares.
+//! too few batches finished for that percentile to mean anything. Figures
+//! are read through `figures`.
 
-use super::interval::{Z95, wilson_interval};
+use super::figures::{RateEstimate, Reading, format_rate, read};
 use super::latency::format_duration_ms;
-use super::proportion::ProportionReport;
-use super::summary::{LatencyReport, RaceReport, Summary};
-use crate::scenario::{Comparison, Slo, SloMetric};
+use super::summary::{LatencyReport, Summary};
+use crate::scenario::{Comparison, Quantile, Slo};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
@@ -78,104 +75,18 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
     table
 }
 
-/// Samples a quantile needs before its point value means anything:
-/// `1 / (1 - q)` rounded up (p99 needs 100), and 1 for the maximum.
-pub fn minimum_samples_for_quantile(quantile_permille: u16) -> u64 {
-    match quantile_permille {
-        1000.. => 1,
-        permille => 1000_u64.div_ceil(1000 - u64::from(permille)),
-    }
-}
-
 fn evaluate_one(slo: &Slo, summary: &Summary) -> Verdict {
-    match slo.metric {
-        SloMetric::Latency { revocation, quantile_permille } => {
-            evaluate_latency(slo, latency_report(summary, revocation), quantile_permille)
+    match read(slo.figure, summary) {
+        Ok(Reading::Percentile { quantile, value_ms, report }) => evaluate_latency(slo, report, quantile, value_ms),
+        Ok(Reading::Rate(view)) => evaluate_rate(slo, RateEstimate::from_view(&view)),
+        Ok(Reading::Mean(_) | Reading::Count(_)) => {
+            undecided(slo, None, format!("no figure to compare: `{}` is not a rate or a percentile", slo.key))
         }
-        rate_metric => evaluate_rate(slo, rate_estimate(rate_metric, summary)),
+        Err(reason) => evaluate_rate(slo, Err(reason)),
     }
 }
 
 // ---------------------------------------------------------------- rates
-
-/// A rate read back from a summary: its point value and Wilson 95 %
-/// interval, with the counts behind them.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(super) struct RateEstimate {
-    pub rate: f64,
-    pub low: f64,
-    pub high: f64,
-    /// Hits, where the summary records them (the overall race rate does not).
-    pub hits: Option<u64>,
-    pub trials: u64,
-}
-
-impl RateEstimate {
-    /// The estimate of `hits` out of `trials`, recomputed exactly; the
-    /// error says why there is none.
-    pub(super) fn from_counts(hits: u64, trials: u64, null_reason: Option<&str>) -> Result<RateEstimate, String> {
-        if trials == 0 {
-            return Err(null_reason.unwrap_or("no trials").to_owned());
-        }
-        let (low, high) = wilson_interval(hits, trials, Z95)
-            .ok_or_else(|| format!("inconsistent figure: {hits} hits out of {trials} trials"))?;
-        Ok(RateEstimate { rate: hits as f64 / trials as f64, low, high, hits: Some(hits), trials })
-    }
-
-    pub(super) fn from_proportion(report: &ProportionReport) -> Result<RateEstimate, String> {
-        RateEstimate::from_counts(report.hits, report.trials, report.null_reason.as_deref())
-    }
-
-    /// The overall race rate carries no hit count: its rate and interval
-    /// are taken as the summary wrote them.
-    pub(super) fn from_race_report(report: &RaceReport) -> Result<RateEstimate, String> {
-        let no_rate = || report.null_reason.clone().unwrap_or_else(|| "no member was targeted".to_owned());
-        match (report.rate, report.ci95) {
-            (Some(rate), Some([low, high])) if report.members > 0 && low <= high => {
-                Ok(RateEstimate { rate, low, high, hits: None, trials: report.members })
-            }
-            (Some(_), Some(_)) => {
-                Err("inconsistent figure: the race rate's interval or member count is invalid".into())
-            }
-            _ => Err(no_rate()),
-        }
-    }
-
-    /// `0.0720 (72 of 1000)`, or `0.0720 (of 1000)` without a hit count.
-    pub(super) fn describe(&self) -> String {
-        match self.hits {
-            Some(hits) => format!("{} ({hits} of {})", format_rate(self.rate), self.trials),
-            None => format!("{} (of {})", format_rate(self.rate), self.trials),
-        }
-    }
-}
-
-/// The estimate of a rate objective's figure in `summary`; an error with
-/// the reason when there is none (or `metric` is a latency).
-pub(super) fn rate_estimate(metric: SloMetric, summary: &Summary) -> Result<RateEstimate, String> {
-    let metrics = &summary.metrics;
-    match metric {
-        SloMetric::LockoutRate => RateEstimate::from_proportion(&metrics.lockout.overall),
-        SloMetric::ResidueProbability => {
-            let residue = &metrics.residue;
-            RateEstimate::from_counts(residue.hits, residue.trials, residue.null_reason.as_deref())
-        }
-        SloMetric::ResidueKind(kind) => metrics
-            .residue
-            .by_kind
-            .get(kind.name())
-            .ok_or_else(|| format!("the summary has no figure for residue kind `{}`", kind.name()))
-            .and_then(RateEstimate::from_proportion),
-        SloMetric::RaceRate => RateEstimate::from_race_report(&metrics.grace_races),
-        SloMetric::RaceKind(kind) => metrics
-            .grace_races
-            .by_kind
-            .get(kind.name())
-            .ok_or_else(|| format!("the summary has no figure for race kind `{}`", kind.name()))
-            .and_then(|report| RateEstimate::from_proportion(&report.rate)),
-        SloMetric::Latency { .. } => Err("a latency is not a rate".into()),
-    }
-}
 
 fn evaluate_rate(slo: &Slo, estimate: Result<RateEstimate, String>) -> Verdict {
     let estimate = match estimate {
@@ -183,13 +94,13 @@ fn evaluate_rate(slo: &Slo, estimate: Result<RateEstimate, String>) -> Verdict {
         Err(reason) => return undecided(slo, None, format!("no figure to compare: {reason}")),
     };
     let (favourable, unfavourable) = bounds_by_side(slo.comparison, &estimate);
-    let threshold = threshold_text(slo);
+    let threshold = slo.threshold_text();
     let observed = format!("(observed {})", estimate.describe());
     let (outcome, bound, explanation) = if slo.comparison.holds(unfavourable.value, slo.threshold) {
         let words = format!("{} {} {threshold} {observed}", unfavourable.words(), slo.comparison.symbol());
         (SloOutcome::Pass, unfavourable.value, words)
     } else if !slo.comparison.holds(favourable.value, slo.threshold) {
-        let symbol = negated_symbol(slo.comparison);
+        let symbol = slo.comparison.negated().symbol();
         let words = format!("{} {symbol} {threshold}: the whole interval violates it {observed}", favourable.words());
         (SloOutcome::Fail, favourable.value, words)
     } else {
@@ -220,60 +131,20 @@ fn bounds_by_side(comparison: Comparison, estimate: &RateEstimate) -> (Bound, Bo
     if comparison.wants_large() { (upper, lower) } else { (lower, upper) }
 }
 
-/// The symbol that holds exactly when `comparison` does not.
-fn negated_symbol(comparison: Comparison) -> &'static str {
-    match comparison {
-        Comparison::Below => ">=",
-        Comparison::AtMost => ">",
-        Comparison::Above => "<=",
-        Comparison::AtLeast => "<",
-    }
-}
-
-/// The threshold as the scenario wrote it, without its comparison.
-fn threshold_text(slo: &Slo) -> &str {
-    slo.text.trim_start_matches(['<', '>', '=', ' '])
-}
-
 fn undecided(slo: &Slo, observed: Option<f64>, explanation: String) -> Verdict {
     Verdict { objective: slo.to_string(), outcome: SloOutcome::Undecided, observed, bound_used: None, explanation }
 }
 
 // -------------------------------------------------------------- latency
 
-fn latency_report(summary: &Summary, revocation: bool) -> &LatencyReport {
-    if revocation { &summary.metrics.revocation_latency_ms } else { &summary.metrics.batch_latency_ms }
-}
-
-/// The point value of a quantile the summary holds, in milliseconds.
-pub(super) fn latency_point(report: &LatencyReport, quantile_permille: u16) -> Option<u64> {
-    match quantile_permille {
-        500 => report.p50,
-        900 => report.p90,
-        990 => report.p99,
-        999 => report.p999,
-        1000 => report.max,
-        _ => None,
-    }
-}
-
-/// `p50`, `p90`, `p99`, `p99.9` or `max`.
-pub(super) fn quantile_name(quantile_permille: u16) -> String {
-    match quantile_permille {
-        1000 => "max".to_owned(),
-        permille if permille % 10 == 0 => format!("p{}", permille / 10),
-        permille => format!("p{}.{}", permille / 10, permille % 10),
-    }
-}
-
-fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile_permille: u16) -> Verdict {
-    let name = quantile_name(quantile_permille);
-    let Some(value) = latency_point(report, quantile_permille) else {
+fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile, value_ms: Option<u64>) -> Verdict {
+    let name = quantile.label();
+    let Some(value) = value_ms else {
         let reason = report.null_reason.clone().unwrap_or_else(|| format!("the summary holds no {name}"));
         return undecided(slo, None, format!("no figure to compare: {reason}"));
     };
     let value_ms = value as f64;
-    let needed = minimum_samples_for_quantile(quantile_permille);
+    let needed = quantile.minimum_samples();
     if report.count < needed {
         let words = format!(
             "too few samples to decide: {name} needs at least {needed} batches, only {} finished (observed {name} = {})",
@@ -285,13 +156,13 @@ fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile_permille: u16) -
     let (outcome, symbol) = if slo.comparison.holds(value_ms, slo.threshold) {
         (SloOutcome::Pass, slo.comparison.symbol())
     } else {
-        (SloOutcome::Fail, negated_symbol(slo.comparison))
+        (SloOutcome::Fail, slo.comparison.negated().symbol())
     };
     let explanation = format!(
         "{name} = {} over {} batches {symbol} {} (point percentile, 3 significant digits){}",
         format_duration_ms(value_ms),
         report.count,
-        threshold_text(slo),
+        slo.threshold_text(),
         unfinished_note(report)
     );
     Verdict { objective: slo.to_string(), outcome, observed: Some(value_ms), bound_used: None, explanation }
@@ -306,52 +177,13 @@ fn unfinished_note(report: &LatencyReport) -> String {
     }
 }
 
-// -------------------------------------------------------------- numbers
-
-/// A rate with four decimals, or in scientific notation when smaller
-/// than 0.001 (so tiny rates do not print as zero).
-pub(super) fn format_rate(rate: f64) -> String {
-    if rate == 0.0 || rate.abs() >= 0.001 { format!("{rate:.4}") } else { format!("{rate:.2e}") }
-}
-
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
-    use crate::metrics::{Proportion, RunInfo, Timing};
+    use crate::metrics::fixtures::{empty_summary, latency};
+    use crate::metrics::{Proportion, Z95, wilson_interval};
     use crate::model::{RaceKind, ResidueKind};
     use crate::scenario::parse_slo;
-
-    /// A summary of no replications (every figure null) to fill in.
-    pub(in crate::metrics) fn empty_summary(scenario: &str) -> Summary {
-        let info = RunInfo {
-            scenario: scenario.to_owned(),
-            description: String::new(),
-            seed: 7,
-            members: 1000,
-            replications: 0,
-            horizon: "30d".to_owned(),
-            parameters: serde_json::Value::Null,
-        };
-        let timing = Timing { wall_ms: 0.0, replication_ms: 0.0, events_per_sec: 0.0, threads: 1, host: String::new() };
-        Summary::build(info, &[], timing)
-    }
-
-    /// A batch latency report with `count` batches and every quantile `ms`.
-    pub(in crate::metrics) fn latency(count: u64, ms: u64) -> LatencyReport {
-        LatencyReport {
-            count,
-            mean: Some(ms as f64),
-            p50: Some(ms),
-            p90: Some(ms),
-            p99: Some(ms),
-            p999: Some(ms),
-            max: Some(ms),
-            min: Some(ms),
-            batches: count,
-            incomplete: 0,
-            null_reason: None,
-        }
-    }
 
     fn verdict_of(key: &str, text: &str, summary: &Summary) -> Verdict {
         let slo = parse_slo(key, text).expect("valid objective");
@@ -451,13 +283,6 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn minimum_samples_follow_one_over_one_minus_q() {
-        let needed: Vec<u64> = [500, 900, 990, 999, 1000].map(minimum_samples_for_quantile).to_vec();
-        assert_eq!(needed, [2, 10, 100, 1000, 1]);
-        assert_eq!(minimum_samples_for_quantile(u16::MAX), 1);
-    }
-
-    #[test]
     fn latency_quantile_is_compared_as_a_point_value() {
         let mut summary = empty_summary("s");
         summary.metrics.batch_latency_ms = latency(411, 164_160_000);
@@ -493,11 +318,6 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn quantile_names_match_the_summary() {
-        assert_eq!([500, 990, 999, 1000].map(quantile_name), ["p50", "p99", "p99.9", "max"]);
-    }
-
-    #[test]
     fn table_has_one_aligned_line_per_verdict_and_failures_are_found() {
         let summary = summary_with_lockouts(72, 1000);
         let slos = [parse_slo("lockout_rate", "< 0.10").unwrap(), parse_slo("residue_probability", "< 0.5").unwrap()];
@@ -526,10 +346,7 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn numbers_print_readably() {
-        assert_eq!(format_rate(0.072), "0.0720");
-        assert_eq!(format_rate(0.0), "0.0000");
-        assert_eq!(format_rate(0.000012), "1.20e-5");
+    fn durations_print_readably() {
         assert_eq!(format_duration_ms(850.0), "850ms");
         assert_eq!(format_duration_ms(164_160_000.0), "1.9d");
     }

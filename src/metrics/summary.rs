@@ -8,7 +8,7 @@
 use super::interval::mean_ci95;
 use super::latency::{LatencyHistogram, LatencySummary};
 use super::proportion::{Proportion, ProportionReport, round9};
-use super::record::ReplicationRecord;
+use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord};
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -174,7 +174,8 @@ impl Summary {
     /// Merges the records of every replication (in index order) into a
     /// summary.
     pub fn build(info: RunInfo, replications: &[ReplicationRecord], timing: Timing) -> Summary {
-        let merged = Merged::of(replications);
+        let mut totals = ReplicationCounts::empty();
+        replications.iter().for_each(|record| totals.merge(&record.counts));
         let engine = EngineFigures {
             events: replications.iter().map(|r| r.events).sum(),
             events_per_replication: replications.iter().map(|r| r.events).collect(),
@@ -183,20 +184,7 @@ impl Summary {
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
         Summary {
             schema_version: SCHEMA_VERSION,
-            metrics: Metrics {
-                batch_latency_ms: latency_report(&merged.batch, merged.batches, merged.batches_incomplete),
-                revocation_latency_ms: latency_report(&merged.revocation, merged.batches, merged.batches_unrevoked),
-                grace_races: race_report(&merged, &buffer),
-                lockout: lockout_report(&merged.lockouts),
-                residue: residue_report(&merged),
-                outcomes: merged.outcomes.clone(),
-                queues: queue_reports(replications),
-                invariants: InvariantReport {
-                    scope_violations: merged.scope_violations,
-                    tokens_accepted_after_expiry: merged.tokens_after_expiry,
-                    largest_console_batch: merged.largest_batch,
-                },
-            },
+            metrics: metrics(&totals, replications, &buffer),
             engine,
             timing,
             scenario: info.scenario,
@@ -220,67 +208,28 @@ impl Summary {
     }
 }
 
-/// All replications' records added up.
-#[derive(Default)]
-struct Merged {
-    batch: LatencyHistogram,
-    revocation: LatencyHistogram,
-    batches: u64,
-    batches_incomplete: u64,
-    batches_unrevoked: u64,
-    races: [(u64, Proportion); RaceKind::ALL.len()],
-    members_raced: Proportion,
-    lockouts: [Proportion; Platform::ALL.len()],
-    residue_members: Proportion,
-    residue_by_kind: [u64; ResidueKind::ALL.len()],
-    residue_by_platform: [Proportion; Platform::ALL.len()],
-    residue_grants: Proportion,
-    outcomes: OutcomeReport,
-    scope_violations: u64,
-    tokens_after_expiry: u64,
-    largest_batch: u32,
-}
-
-impl Merged {
-    fn of(replications: &[ReplicationRecord]) -> Merged {
-        let mut merged = Merged::default();
-        for record in replications {
-            merged.add(record);
-        }
-        merged
-    }
-
-    fn add(&mut self, r: &ReplicationRecord) {
-        self.batch.merge(&r.batch_latency);
-        self.revocation.merge(&r.revocation_latency);
-        self.batches += r.batches;
-        self.batches_incomplete += r.batches_incomplete;
-        self.batches_unrevoked += r.batches_unrevoked;
-        for (merged, race) in self.races.iter_mut().zip(&r.races) {
-            merged.0 += race.events;
-            merged.1.merge(race.units.proportion());
-        }
-        self.members_raced.merge(r.members_raced.proportion());
-        for (merged, tally) in self.lockouts.iter_mut().zip(&r.lockouts) {
-            merged.merge(tally.proportion());
-        }
-        self.residue_members.merge(r.residue_members.proportion());
-        for (merged, hits) in self.residue_by_kind.iter_mut().zip(&r.residue_by_kind) {
-            *merged += hits;
-        }
-        for (merged, tally) in self.residue_by_platform.iter_mut().zip(&r.residue_devices) {
-            merged.merge(tally.proportion());
-        }
-        self.residue_grants.merge(r.residue_grants.proportion());
-        let o = &mut self.outcomes;
-        o.untouched += r.untouched;
-        o.done += r.done;
-        o.pending += r.pending;
-        o.locked_out += r.locked_out;
-        o.rolled_back += r.rolled_back;
-        self.scope_violations += r.scope_violations;
-        self.tokens_after_expiry += r.tokens_accepted_after_expiry;
-        self.largest_batch = self.largest_batch.max(r.largest_console_batch);
+/// The figures of `totals`, every replication's counts added up; queue
+/// intervals need the `replications` one by one.
+fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str) -> Metrics {
+    Metrics {
+        batch_latency_ms: latency_report(&totals.batch_latency, totals.batches, totals.batches_incomplete),
+        revocation_latency_ms: latency_report(&totals.revocation_latency, totals.batches, totals.batches_unrevoked),
+        grace_races: race_report(totals, buffer),
+        lockout: lockout_report(&totals.lockouts),
+        residue: residue_report(totals),
+        outcomes: OutcomeReport {
+            untouched: totals.untouched,
+            done: totals.done,
+            pending: totals.pending,
+            locked_out: totals.locked_out,
+            rolled_back: totals.rolled_back,
+        },
+        queues: queue_reports(&totals.queues, replications),
+        invariants: InvariantReport {
+            scope_violations: totals.scope_violations,
+            tokens_accepted_after_expiry: totals.tokens_accepted_after_expiry,
+            largest_console_batch: totals.largest_console_batch,
+        },
     }
 }
 
@@ -316,19 +265,18 @@ fn race_reason(kind: RaceKind, buffer: &str) -> String {
     }
 }
 
-fn race_report(merged: &Merged, buffer: &str) -> RaceReport {
+fn race_report(totals: &ReplicationCounts, buffer: &str) -> RaceReport {
     let by_kind = RaceKind::ALL
         .iter()
-        .map(|&kind| {
-            let (count, units) = merged.races[kind.index()];
-            let report =
-                RaceKindReport { count, unit: kind.unit().into(), rate: units.report(&race_reason(kind, buffer)) };
-            (kind.name().to_owned(), report)
+        .zip(&totals.races)
+        .map(|(&kind, race)| {
+            let rate = race.units.report(&race_reason(kind, buffer));
+            (kind.name().to_owned(), RaceKindReport { count: race.events, unit: kind.unit().into(), rate })
         })
         .collect();
-    let overall = merged.members_raced.report("no member was targeted before the horizon");
+    let overall = totals.members_raced.report("no member was targeted before the horizon");
     RaceReport {
-        total: merged.races.iter().map(|(count, _)| count).sum(),
+        total: totals.races.iter().map(|race| race.events).sum(),
         rate: overall.rate,
         ci95: overall.ci95,
         members: overall.trials,
@@ -337,7 +285,7 @@ fn race_report(merged: &Merged, buffer: &str) -> RaceReport {
     }
 }
 
-fn lockout_report(lockouts: &[Proportion; 4]) -> LockoutReport {
+fn lockout_report(lockouts: &[Proportion]) -> LockoutReport {
     const REASON: &str = "no member-driven device unbind in this workload (only device changes uninstall apps)";
     let mut overall = Proportion::default();
     lockouts.iter().for_each(|p| overall.merge(*p));
@@ -350,10 +298,10 @@ fn lockout_report(lockouts: &[Proportion; 4]) -> LockoutReport {
     }
 }
 
-fn residue_report(merged: &Merged) -> ResidueReport {
+fn residue_report(totals: &ReplicationCounts) -> ResidueReport {
     const REASON: &str = "no member's unbind took effect before the horizon";
-    let overall = merged.residue_members.report(REASON);
-    let trials = merged.residue_members.trials;
+    let overall = totals.residue_members.report(REASON);
+    let trials = totals.residue_members.trials;
     ResidueReport {
         probability: overall.rate,
         ci95: overall.ci95,
@@ -362,41 +310,43 @@ fn residue_report(merged: &Merged) -> ResidueReport {
         by_kind: ResidueKind::ALL
             .iter()
             .map(|&kind| {
-                (kind.name().to_owned(), Proportion::new(merged.residue_by_kind[kind.index()], trials).report(REASON))
+                (kind.name().to_owned(), Proportion::new(totals.residue_by_kind[kind.index()], trials).report(REASON))
             })
             .collect(),
         by_platform: Platform::ALL
             .iter()
             .map(|&p| {
                 let reason = format!("the unbind touched no {} device", p.name());
-                (p.name().to_owned(), merged.residue_by_platform[p.index()].report(&reason))
+                (p.name().to_owned(), totals.residue_devices[p.index()].report(&reason))
             })
             .collect(),
-        app_data_per_grant: merged.residue_grants.report("no app grant was revoked"),
+        app_data_per_grant: totals.residue_grants.report("no app grant was revoked"),
         null_reason: overall.null_reason,
     }
 }
 
-fn queue_reports(replications: &[ReplicationRecord]) -> BTreeMap<String, QueueReport> {
+/// Each pool's merged `totals`, with the interval of its mean wait across
+/// `replications`.
+fn queue_reports(totals: &[QueueRecord], replications: &[ReplicationRecord]) -> BTreeMap<String, QueueReport> {
     let mut reports = BTreeMap::new();
-    let Some(first) = replications.first() else { return reports };
-    for (slot, queue) in first.queues.iter().enumerate() {
-        let tallies: Vec<_> = replications.iter().filter_map(|r| r.queues.get(slot)).collect();
-        let served: u64 = tallies.iter().map(|t| t.served).sum();
-        let wait_sum: u64 = tallies.iter().map(|t| t.wait_sum_us).sum();
-        let busy_sum: u64 = tallies.iter().map(|t| t.busy_sum_us).sum();
-        let per_replication: Vec<f64> =
-            tallies.iter().filter(|t| t.served > 0).map(|t| t.wait_sum_us as f64 / t.served as f64 / 1_000.0).collect();
+    for (slot, queue) in totals.iter().enumerate() {
+        let per_replication: Vec<f64> = replications
+            .iter()
+            .filter_map(|r| r.counts.queues.get(slot))
+            .filter(|t| t.served > 0)
+            .map(|t| t.wait_sum_us as f64 / t.served as f64 / 1_000.0)
+            .collect();
+        let served = queue.served;
         let mean_ms = |sum: u64| (served > 0).then(|| round9(sum as f64 / served as f64 / 1_000.0));
         reports.insert(
             queue.name.clone(),
             QueueReport {
                 servers: queue.servers,
                 served,
-                mean_wait_ms: mean_ms(wait_sum),
+                mean_wait_ms: mean_ms(queue.wait_sum_us),
                 mean_wait_ms_ci95: mean_ci95(&per_replication).map(|ci| [round9(ci.low), round9(ci.high)]),
-                max_wait_ms: tallies.iter().map(|t| t.wait_max_us).max().unwrap_or(0) / 1_000,
-                mean_service_ms: mean_ms(busy_sum),
+                max_wait_ms: queue.wait_max_us / 1_000,
+                mean_service_ms: mean_ms(queue.busy_sum_us),
             },
         );
     }

@@ -1,12 +1,14 @@
-//! What runs write and print: summaries as JSON files written atomically
-//! (temporary file, then rename, so a reader never sees half a result), and
-//! the readable table a run prints per scenario.
+//! What runs write and print: summaries and the other JSON results
+//! (comparisons, sweeps, shards) written atomically (temporary file, then
+//! rename, so a reader never sees half a result), and the readable table a
+//! run prints per scenario.
 //!
 //! **Architecture invariant:** every result file is written here
-//! (`write_atomic`), and summaries are serialised here from `metrics`' serde
-//! types; `live` serialises a load run's summary and `cli` its shard,
-//! comparison and sweep files, and both write through `write_atomic`.
-//! Nothing here runs a simulation.
+//! (`write_atomic`). The simulation commands (`run`, `compare`, `sweep`,
+//! `merge`) serialise their results only through [`write_json`] and
+//! [`write_json_line`] (the types themselves live in `metrics` and `cli`);
+//! `live` serialises a load run's summary itself and writes it through
+//! `write_atomic`. Nothing here runs a simulation.
 
 mod junit;
 mod table;
@@ -15,6 +17,7 @@ pub use junit::{TestCase, escape_xml, junit_xml, regression_cases, verdict_cases
 pub use table::summary_table;
 
 use crate::metrics::Summary;
+use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -44,7 +47,20 @@ pub fn summary_path(out: &Path, scenario: &str) -> PathBuf {
 
 /// Writes the summary as pretty JSON (with a final newline), atomically.
 pub fn write_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
-    let mut text = serde_json::to_string_pretty(summary).map_err(std::io::Error::other)?;
+    write_json(path, summary)
+}
+
+/// Writes `value` as pretty JSON with a final newline, atomically.
+pub fn write_json<T: Serialize + ?Sized>(path: &Path, value: &T) -> std::io::Result<()> {
+    let mut text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+/// Writes `value` as JSON on one line (with a final newline), atomically:
+/// for files read by programs only, such as shard results.
+pub fn write_json_line<T: Serialize + ?Sized>(path: &Path, value: &T) -> std::io::Result<()> {
+    let mut text = serde_json::to_string(value).map_err(std::io::Error::other)?;
     text.push('\n');
     write_atomic(path, text.as_bytes())
 }

@@ -1,44 +1,88 @@
 //! The table a run prints per scenario: headline figures with their 95 %
 //! intervals, durations in the largest sensible unit, nulls with reasons.
+//! Headline rates and percentiles are read through `metrics::read`.
 
-use crate::metrics::{LatencyReport, ProportionReport, Summary, format_duration_ms};
+use crate::metrics::{LatencyReport, RateView, Reading, Summary, format_duration_ms, quantile_ms, read};
+use crate::scenario::{Figure, Quantile};
 use std::fmt::Write;
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{:.2}%", r * 100.0))
 }
 
-fn proportion(report: &ProportionReport) -> String {
-    match (report.rate, report.ci95) {
-        (Some(rate), Some([low, high])) => {
+/// `7.00% [6.77%, 7.24%] (3203/45763)`; `of members` instead of the
+/// counts for a rate without a hit count.
+fn proportion(view: &RateView) -> String {
+    match (view.rate, view.ci95, view.hits) {
+        (Some(rate), Some([low, high]), Some(hits)) => {
             format!(
-                "{} [{}, {}] ({}/{})",
+                "{} [{}, {}] ({hits}/{})",
                 percent(Some(rate)),
                 percent(Some(low)),
                 percent(Some(high)),
-                report.hits,
-                report.trials
+                view.trials
             )
         }
-        _ => format!("n/a: {}", report.null_reason.as_deref().unwrap_or("no data")),
+        (Some(rate), Some([low, high]), None) => {
+            format!("{} of members [{}, {}]", percent(Some(rate)), percent(Some(low)), percent(Some(high)))
+        }
+        _ => format!("n/a: {}", view.null_reason.as_deref().unwrap_or("no data")),
+    }
+}
+
+/// A headline rate of `summary`, printed.
+fn headline(summary: &Summary, figure: Figure) -> String {
+    match read(figure, summary) {
+        Ok(Reading::Rate(view)) => proportion(&view),
+        Ok(Reading::Percentile { .. } | Reading::Mean(_) | Reading::Count(_)) => "n/a: not a rate".to_owned(),
+        Err(reason) => format!("n/a: {reason}"),
     }
 }
 
 fn latency(report: &LatencyReport) -> String {
-    let Some(p50) = report.p50 else {
+    if report.p50.is_none() {
         return format!("n/a: {}", report.null_reason.as_deref().unwrap_or("no data"));
-    };
-    let ms = |v: Option<u64>| format_duration_ms(v.unwrap_or(0) as f64);
-    format!(
-        "p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} batches, {} unfinished)",
-        format_duration_ms(p50 as f64),
-        ms(report.p90),
-        ms(report.p99),
-        ms(report.p999),
-        ms(report.max),
-        report.count,
-        report.incomplete
-    )
+    }
+    let quantiles: Vec<String> = Quantile::ALL
+        .iter()
+        .map(|&quantile| {
+            format!("{} {}", quantile.label(), format_duration_ms(quantile_ms(report, quantile).unwrap_or(0) as f64))
+        })
+        .collect();
+    format!("{}  ({} batches, {} unfinished)", quantiles.join("  "), report.count, report.incomplete)
+}
+
+/// The race, lockout and residue lines: each headline rate, then its
+/// kinds or platforms that saw anything.
+fn rate_lines(out: &mut String, summary: &Summary) {
+    let m = &summary.metrics;
+    let races = &m.grace_races;
+    let _ = writeln!(out, "  grace-period races: {} events; {}", races.total, headline(summary, Figure::RaceRate));
+    for (kind, report) in &races.by_kind {
+        if report.rate.trials > 0 {
+            let _ = writeln!(
+                out,
+                "    {kind:<22} {:>7} events  {} {}",
+                report.count,
+                proportion(&RateView::from(&report.rate)),
+                report.unit
+            );
+        }
+    }
+    let _ = writeln!(out, "  lockout rate: {}", headline(summary, Figure::LockoutRate));
+    if m.lockout.overall.trials > 0 {
+        for (platform, report) in &m.lockout.by_platform {
+            let _ = writeln!(out, "    {platform:<22} {}", proportion(&report.into()));
+        }
+    }
+    let residue = &m.residue;
+    let _ = writeln!(out, "  residue at horizon (members): {}", headline(summary, Figure::ResidueProbability));
+    for (kind, report) in residue.by_kind.iter().filter(|(_, r)| r.hits > 0) {
+        let _ = writeln!(out, "    {kind:<22} {}", proportion(&report.into()));
+    }
+    for (platform, report) in residue.by_platform.iter().filter(|(_, r)| r.trials > 0) {
+        let _ = writeln!(out, "    device {platform:<15} {}", proportion(&report.into()));
+    }
 }
 
 /// The readable table of one summary.
@@ -53,46 +97,7 @@ pub fn summary_table(summary: &Summary) -> String {
     let _ = writeln!(out, "  batch latency (decision → last member fully unbound): {}", latency(&m.batch_latency_ms));
     let _ =
         writeln!(out, "  revocation latency (decision → last account revoked): {}", latency(&m.revocation_latency_ms));
-    let races = &m.grace_races;
-    let overall = match (races.rate, races.ci95) {
-        (Some(rate), Some([low, high])) => {
-            format!("{} of members [{}, {}]", percent(Some(rate)), percent(Some(low)), percent(Some(high)))
-        }
-        _ => format!("n/a: {}", races.null_reason.as_deref().unwrap_or("no data")),
-    };
-    let _ = writeln!(out, "  grace-period races: {} events; {}", races.total, overall);
-    for (kind, report) in &races.by_kind {
-        if report.rate.trials > 0 {
-            let _ = writeln!(
-                out,
-                "    {kind:<22} {:>7} events  {} {}",
-                report.count,
-                proportion(&report.rate),
-                report.unit
-            );
-        }
-    }
-    let _ = writeln!(out, "  lockout rate: {}", proportion(&m.lockout.overall));
-    if m.lockout.overall.trials > 0 {
-        for (platform, report) in &m.lockout.by_platform {
-            let _ = writeln!(out, "    {platform:<22} {}", proportion(report));
-        }
-    }
-    let residue = &m.residue;
-    let residue_overall = ProportionReport {
-        rate: residue.probability,
-        ci95: residue.ci95,
-        hits: residue.hits,
-        trials: residue.trials,
-        null_reason: residue.null_reason.clone(),
-    };
-    let _ = writeln!(out, "  residue at horizon (members): {}", proportion(&residue_overall));
-    for (kind, report) in residue.by_kind.iter().filter(|(_, r)| r.hits > 0) {
-        let _ = writeln!(out, "    {kind:<22} {}", proportion(report));
-    }
-    for (platform, report) in residue.by_platform.iter().filter(|(_, r)| r.trials > 0) {
-        let _ = writeln!(out, "    device {platform:<15} {}", proportion(report));
-    }
+    rate_lines(&mut out, summary);
     let o = &m.outcomes;
     let _ = writeln!(
         out,

@@ -11,6 +11,7 @@
 pub mod build;
 pub mod builtin;
 pub mod describe;
+pub mod figure;
 pub mod load;
 pub mod location;
 pub mod script;
@@ -20,7 +21,8 @@ pub mod units;
 
 pub use build::Scenario;
 pub use builtin::{BUILTIN, builtin};
+pub use figure::{Figure, Latency, Quantile, Unit};
 pub use load::{load_scenario, load_with_overrides, parse_scenario};
 pub use location::ScenarioError;
 pub use script::{script_toml, step_toml};
-pub use slo::{Comparison, Slo, SloMetric, parse_slo, slo_keys};
+pub use slo::{Comparison, Slo, parse_slo, slo_keys};

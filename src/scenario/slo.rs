@@ -1,6 +1,7 @@
 //! Service-level objectives a scenario may carry in its `[slo]` table:
 //! which figure, compared how, against what. Parsed and checked here (a
 //! bad key or threshold is a located error); evaluated by `metrics::slo`.
+//! The keys are the names of [`Figure`]s.
 //!
 //! ```toml
 //! [slo]
@@ -10,24 +11,9 @@
 //! token_after_disable_rate = "< 0.7"
 //! ```
 
+use super::figure::Figure;
 use super::units::parse_duration;
-use crate::model::{RaceKind, ResidueKind};
 use std::fmt;
-
-/// The figure an objective constrains.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SloMetric {
-    /// A latency quantile (0.5, 0.9, 0.99, 0.999, or 1.0 for max).
-    Latency {
-        revocation: bool,
-        quantile_permille: u16,
-    },
-    LockoutRate,
-    ResidueProbability,
-    ResidueKind(ResidueKind),
-    RaceRate,
-    RaceKind(RaceKind),
-}
 
 /// How the figure must compare with the threshold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,12 +25,25 @@ pub enum Comparison {
 }
 
 impl Comparison {
+    /// Longest symbols first, so `<=` is not read as `<`.
+    const BY_SYMBOL: [Comparison; 4] = [Comparison::AtMost, Comparison::AtLeast, Comparison::Below, Comparison::Above];
+
     pub fn symbol(self) -> &'static str {
         match self {
             Comparison::Below => "<",
             Comparison::AtMost => "<=",
             Comparison::Above => ">",
             Comparison::AtLeast => ">=",
+        }
+    }
+
+    /// The comparison that holds exactly when this one does not.
+    pub fn negated(self) -> Comparison {
+        match self {
+            Comparison::Below => Comparison::AtLeast,
+            Comparison::AtMost => Comparison::Above,
+            Comparison::Above => Comparison::AtMost,
+            Comparison::AtLeast => Comparison::Below,
         }
     }
 
@@ -60,7 +59,18 @@ impl Comparison {
 
     /// Whether larger values are the good direction.
     pub fn wants_large(self) -> bool {
-        matches!(self, Comparison::Above | Comparison::AtLeast)
+        match self {
+            Comparison::Above | Comparison::AtLeast => true,
+            Comparison::Below | Comparison::AtMost => false,
+        }
+    }
+
+    /// Splits a leading symbol off `text`; a bare value means at most.
+    fn split(text: &str) -> (Comparison, &str) {
+        Comparison::BY_SYMBOL
+            .iter()
+            .find_map(|comparison| text.strip_prefix(comparison.symbol()).map(|rest| (*comparison, rest.trim())))
+            .unwrap_or((Comparison::AtMost, text))
     }
 }
 
@@ -69,64 +79,42 @@ impl Comparison {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Slo {
     pub key: String,
-    pub metric: SloMetric,
+    /// The figure the objective constrains, named by `key`.
+    pub figure: Figure,
     pub comparison: Comparison,
     pub threshold: f64,
     /// The threshold as written.
     pub text: String,
 }
 
+impl Slo {
+    /// The threshold as the scenario wrote it, without its comparison.
+    pub fn threshold_text(&self) -> &str {
+        self.text.trim_start_matches(['<', '>', '=', ' '])
+    }
+}
+
 impl fmt::Display for Slo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.key, self.comparison.symbol(), self.text.trim_start_matches(['<', '>', '=', ' ']))
+        write!(f, "{} {} {}", self.key, self.comparison.symbol(), self.threshold_text())
     }
 }
 
-const QUANTILES: [(&str, u16); 5] = [("p50", 500), ("p90", 900), ("p99", 990), ("p999", 999), ("max", 1000)];
-
-/// Every key an `[slo]` table accepts.
+/// Every key an `[slo]` table accepts: the names of the figures an
+/// objective may constrain.
 pub fn slo_keys() -> Vec<String> {
-    let mut keys = Vec::new();
-    for latency in ["batch_latency", "revocation_latency"] {
-        keys.extend(QUANTILES.iter().map(|(name, _)| format!("{latency}_{name}")));
-    }
-    keys.extend(["lockout_rate", "residue_probability", "race_rate"].map(String::from));
-    keys.extend(ResidueKind::ALL.iter().map(|kind| format!("residue_{}_probability", kind.name())));
-    keys.extend(RaceKind::ALL.iter().map(|kind| format!("{}_rate", kind.name())));
-    keys
-}
-
-fn metric_of(key: &str) -> Option<SloMetric> {
-    for (prefix, revocation) in [("batch_latency_", false), ("revocation_latency_", true)] {
-        if let Some(quantile) = key.strip_prefix(prefix) {
-            let (_, permille) = QUANTILES.iter().find(|(name, _)| *name == quantile)?;
-            return Some(SloMetric::Latency { revocation, quantile_permille: *permille });
-        }
-    }
-    match key {
-        "lockout_rate" => return Some(SloMetric::LockoutRate),
-        "residue_probability" => return Some(SloMetric::ResidueProbability),
-        "race_rate" => return Some(SloMetric::RaceRate),
-        _ => {}
-    }
-    if let Some(kind) = ResidueKind::ALL.iter().find(|k| key == format!("residue_{}_probability", k.name())) {
-        return Some(SloMetric::ResidueKind(*kind));
-    }
-    RaceKind::ALL.iter().find(|k| key == format!("{}_rate", k.name())).map(|kind| SloMetric::RaceKind(*kind))
+    Figure::all().into_iter().filter(|figure| figure.is_objective()).map(Figure::name).collect()
 }
 
 /// Parses `key = "threshold"`; the error says what is allowed.
 pub fn parse_slo(key: &str, text: &str) -> Result<Slo, String> {
-    let metric = metric_of(key)
+    let figure = Figure::named(key)
+        .filter(|figure| figure.is_objective())
         .ok_or_else(|| format!("unknown objective `{key}`, expected one of: {}", slo_keys().join(", ")))?;
     let trimmed = text.trim();
-    let (comparison, value) =
-        [("<=", Comparison::AtMost), (">=", Comparison::AtLeast), ("<", Comparison::Below), (">", Comparison::Above)]
-            .iter()
-            .find_map(|(symbol, comparison)| trimmed.strip_prefix(symbol).map(|rest| (*comparison, rest.trim())))
-            .unwrap_or((Comparison::AtMost, trimmed));
-    let threshold = match metric {
-        SloMetric::Latency { .. } => parse_duration(value)?.as_millis_f64(),
+    let (comparison, value) = Comparison::split(trimmed);
+    let threshold = match figure {
+        Figure::LatencyQuantile(..) => parse_duration(value)?.as_millis_f64(),
         _ => {
             let rate: f64 =
                 value.parse().map_err(|_| format!("expected a rate in [0, 1] like \"< 0.05\", got \"{text}\""))?;
@@ -136,23 +124,45 @@ pub fn parse_slo(key: &str, text: &str) -> Result<Slo, String> {
             rate
         }
     };
-    Ok(Slo { key: key.to_owned(), metric, comparison, threshold, text: trimmed.to_owned() })
+    Ok(Slo { key: key.to_owned(), figure, comparison, threshold, text: trimmed.to_owned() })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RaceKind;
+    use crate::scenario::figure::{Latency, Quantile};
 
     #[test]
     fn parses_latency_and_rate_objectives() {
         let latency = parse_slo("batch_latency_p99", "24h").unwrap();
-        assert_eq!(latency.metric, SloMetric::Latency { revocation: false, quantile_permille: 990 });
+        assert_eq!(latency.figure, Figure::LatencyQuantile(Latency::Batch, Quantile::P99));
         assert_eq!(latency.comparison, Comparison::AtMost);
         assert_eq!(latency.threshold, 86_400_000.0);
         let rate = parse_slo("lockout_rate", "< 0.05").unwrap();
-        assert_eq!((rate.metric, rate.comparison, rate.threshold), (SloMetric::LockoutRate, Comparison::Below, 0.05));
+        assert_eq!((rate.figure, rate.comparison, rate.threshold), (Figure::LockoutRate, Comparison::Below, 0.05));
         let race = parse_slo("token_after_disable_rate", ">= 0.1").unwrap();
-        assert_eq!(race.metric, SloMetric::RaceKind(RaceKind::TokenAfterDisable));
+        assert_eq!(race.figure, Figure::RaceKindRate(RaceKind::TokenAfterDisable));
+        assert_eq!(race.to_string(), "token_after_disable_rate >= 0.1");
+    }
+
+    #[test]
+    fn negation_holds_exactly_when_the_comparison_does_not() {
+        for comparison in Comparison::BY_SYMBOL {
+            for value in [0.4, 0.5, 0.6] {
+                assert_ne!(comparison.holds(value, 0.5), comparison.negated().holds(value, 0.5));
+            }
+        }
+        assert_eq!(Comparison::Below.negated().symbol(), ">=");
+    }
+
+    #[test]
+    fn objectives_accept_the_latency_percentiles_and_the_rates_with_intervals() {
+        let keys = slo_keys();
+        assert_eq!(keys.len(), 10 + 3 + 9 + 6, "{keys:?}");
+        assert_eq!(keys[..3], ["batch_latency_p50", "batch_latency_p90", "batch_latency_p99"]);
+        assert!(keys.contains(&"residue_credentials_probability".to_owned()));
+        assert!(parse_slo("done_share", "< 0.5").unwrap_err().contains("unknown objective"));
     }
 
     #[test]

@@ -78,8 +78,8 @@ const RULES: &[Rule] = &[
         ],
     },
     Rule {
-        says: "results are serialised to text only in report, live (a load run's summary) and cli (shard, comparison and sweep files)",
-        scope: Scope::AllBut(&["report", "live", "cli"]),
+        says: "results are serialised to text only in report and live (a load run's summary)",
+        scope: Scope::AllBut(&["report", "live"]),
         forbidden: &[
             "serde_json::to_string",
             "serde_json::to_string_pretty",

@@ -188,7 +188,7 @@ fn sweep_writes_one_csv_row_per_grid_point() {
     let csv = std::fs::read_to_string(directory.join("sweep-self-exit/sweep.csv")).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 5, "{csv}");
-    assert!(lines[0].starts_with("policy.buffer,behaviour.activity_gap,batch_latency_p50_ms"));
+    assert!(lines[0].starts_with("policy.buffer,behaviour.activity_gap,batch_latency_p50"));
     assert!(lines[0].contains("lockout_rate_ci_high") && lines[0].contains("residue_probability_ci_low"));
     std::fs::remove_dir_all(directory).unwrap();
 }

@@ -1,0 +1,250 @@
+//! Reading a [`Figure`] from a summary: the one place that knows where in a
+//! `Summary` each named figure lives. Objectives, the baseline check, the
+//! sweep CSV and the printed table all read figures through [`read`];
+//! [`RateEstimate`] is a rate recomputed exactly from what was read, and
+//! [`format_rate`] the way rates print in explanations.
+
+use super::interval::{Z95, wilson_interval};
+use super::proportion::{Proportion, ProportionReport};
+use super::summary::{LatencyReport, Summary};
+use crate::scenario::{Figure, Latency, Quantile};
+
+/// A rate as the summary wrote it: point value and interval (rounded),
+/// the counts behind them, and why the rate is null when it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RateView {
+    pub rate: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    /// Hits, where the summary records them (the overall race rate does not).
+    pub hits: Option<u64>,
+    pub trials: u64,
+    pub null_reason: Option<String>,
+}
+
+impl From<&ProportionReport> for RateView {
+    fn from(report: &ProportionReport) -> RateView {
+        RateView {
+            rate: report.rate,
+            ci95: report.ci95,
+            hits: Some(report.hits),
+            trials: report.trials,
+            null_reason: report.null_reason.clone(),
+        }
+    }
+}
+
+/// One figure read from a summary.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reading<'a> {
+    Rate(RateView),
+    /// A latency percentile: its point value in milliseconds, if the
+    /// summary has one, and the report it belongs to.
+    Percentile {
+        quantile: Quantile,
+        value_ms: Option<u64>,
+        report: &'a LatencyReport,
+    },
+    /// A mean in milliseconds.
+    Mean(Option<f64>),
+    Count(u64),
+}
+
+/// The latency report of `latency` in `summary`.
+pub fn latency_of(summary: &Summary, latency: Latency) -> &LatencyReport {
+    match latency {
+        Latency::Batch => &summary.metrics.batch_latency_ms,
+        Latency::Revocation => &summary.metrics.revocation_latency_ms,
+    }
+}
+
+/// The point value of `quantile` in `report`, in milliseconds.
+pub fn quantile_ms(report: &LatencyReport, quantile: Quantile) -> Option<u64> {
+    match quantile {
+        Quantile::P50 => report.p50,
+        Quantile::P90 => report.p90,
+        Quantile::P99 => report.p99,
+        Quantile::P999 => report.p999,
+        Quantile::Max => report.max,
+    }
+}
+
+/// Reads `figure` from `summary`; the error says what the summary lacks
+/// (a kind or platform it has no entry for).
+pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
+    let metrics = &summary.metrics;
+    let entry = |map: &std::collections::BTreeMap<String, ProportionReport>, what: &str, name: &str| {
+        map.get(name).map(RateView::from).ok_or_else(|| format!("the summary has no figure for {what} `{name}`"))
+    };
+    let rate = match figure {
+        Figure::LatencyQuantile(latency, quantile) => {
+            let report = latency_of(summary, latency);
+            return Ok(Reading::Percentile { quantile, value_ms: quantile_ms(report, quantile), report });
+        }
+        Figure::LatencyMean(latency) => return Ok(Reading::Mean(latency_of(summary, latency).mean)),
+        Figure::LatencyUnfinished(latency) => return Ok(Reading::Count(latency_of(summary, latency).incomplete)),
+        Figure::Done => return Ok(Reading::Count(metrics.outcomes.done)),
+        Figure::Pending => return Ok(Reading::Count(metrics.outcomes.pending)),
+        Figure::Events => return Ok(Reading::Count(summary.engine.events)),
+        Figure::LockoutRate => RateView::from(&metrics.lockout.overall),
+        Figure::PlatformLockoutRate(platform) => entry(&metrics.lockout.by_platform, "platform", platform.name())?,
+        Figure::ResidueProbability => residue_view(summary),
+        Figure::ResidueKindProbability(kind) => entry(&metrics.residue.by_kind, "residue kind", kind.name())?,
+        Figure::GrantResidueProbability => RateView::from(&metrics.residue.app_data_per_grant),
+        Figure::RaceRate => race_view(summary),
+        Figure::RaceKindRate(kind) => metrics
+            .grace_races
+            .by_kind
+            .get(kind.name())
+            .map(|report| RateView::from(&report.rate))
+            .ok_or_else(|| format!("the summary has no figure for race kind `{}`", kind.name()))?,
+        Figure::DoneShare => done_share_view(summary),
+    };
+    Ok(Reading::Rate(rate))
+}
+
+fn residue_view(summary: &Summary) -> RateView {
+    let residue = &summary.metrics.residue;
+    RateView {
+        rate: residue.probability,
+        ci95: residue.ci95,
+        hits: Some(residue.hits),
+        trials: residue.trials,
+        null_reason: residue.null_reason.clone(),
+    }
+}
+
+fn race_view(summary: &Summary) -> RateView {
+    let races = &summary.metrics.grace_races;
+    RateView {
+        rate: races.rate,
+        ci95: races.ci95,
+        hits: None,
+        trials: races.members,
+        null_reason: Some(races.null_reason.clone().unwrap_or_else(|| "no member was targeted".to_owned())),
+    }
+}
+
+/// Targeted members fully unbound, out of every targeted member.
+fn done_share_view(summary: &Summary) -> RateView {
+    let outcomes = &summary.metrics.outcomes;
+    let targeted = outcomes.done + outcomes.pending + outcomes.locked_out + outcomes.rolled_back;
+    let report = Proportion { hits: outcomes.done, trials: targeted }.report("no member was targeted");
+    RateView::from(&report)
+}
+
+/// A rate read back from a summary: its point value and Wilson 95 %
+/// interval, with the counts behind them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateEstimate {
+    pub rate: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Hits, where the summary records them (the overall race rate does not).
+    pub hits: Option<u64>,
+    pub trials: u64,
+}
+
+impl RateEstimate {
+    /// The estimate of `hits` out of `trials`, recomputed exactly; the
+    /// error says why there is none.
+    pub fn from_counts(hits: u64, trials: u64, null_reason: Option<&str>) -> Result<RateEstimate, String> {
+        if trials == 0 {
+            return Err(null_reason.unwrap_or("no trials").to_owned());
+        }
+        let (low, high) = wilson_interval(hits, trials, Z95)
+            .ok_or_else(|| format!("inconsistent figure: {hits} hits out of {trials} trials"))?;
+        Ok(RateEstimate { rate: hits as f64 / trials as f64, low, high, hits: Some(hits), trials })
+    }
+
+    /// The estimate of a rate as read: recomputed from its counts, or,
+    /// without a hit count, its rate and interval as the summary wrote them.
+    pub fn from_view(view: &RateView) -> Result<RateEstimate, String> {
+        let Some(hits) = view.hits else { return RateEstimate::carried(view) };
+        RateEstimate::from_counts(hits, view.trials, view.null_reason.as_deref())
+    }
+
+    fn carried(view: &RateView) -> Result<RateEstimate, String> {
+        match (view.rate, view.ci95) {
+            (Some(rate), Some([low, high])) if view.trials > 0 && low <= high => {
+                Ok(RateEstimate { rate, low, high, hits: None, trials: view.trials })
+            }
+            (Some(_), Some(_)) => {
+                Err("inconsistent figure: the race rate's interval or member count is invalid".into())
+            }
+            _ => Err(view.null_reason.clone().unwrap_or_else(|| "no trials".to_owned())),
+        }
+    }
+
+    /// `0.0720 (72 of 1000)`, or `0.0720 (of 1000)` without a hit count.
+    pub fn describe(&self) -> String {
+        match self.hits {
+            Some(hits) => format!("{} ({hits} of {})", format_rate(self.rate), self.trials),
+            None => format!("{} (of {})", format_rate(self.rate), self.trials),
+        }
+    }
+}
+
+/// The estimate of the rate `figure` in `summary`; an error with the reason
+/// when there is none (or `figure` is not a rate).
+pub fn rate_estimate(figure: Figure, summary: &Summary) -> Result<RateEstimate, String> {
+    match read(figure, summary)? {
+        Reading::Rate(view) => RateEstimate::from_view(&view),
+        Reading::Percentile { .. } | Reading::Mean(_) | Reading::Count(_) => {
+            Err(format!("`{}` is not a rate", figure.name()))
+        }
+    }
+}
+
+/// A rate with four decimals, or in scientific notation when smaller
+/// than 0.001 (so tiny rates do not print as zero).
+pub fn format_rate(rate: f64) -> String {
+    if rate == 0.0 || rate.abs() >= 0.001 { format!("{rate:.4}") } else { format!("{rate:.2e}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::fixtures::{empty_summary, latency};
+    use crate::model::{Platform, RaceKind, ResidueKind};
+
+    #[test]
+    fn every_figure_reads_from_an_empty_summary() {
+        let summary = empty_summary("s");
+        for figure in Figure::all() {
+            assert!(read(figure, &summary).is_ok(), "{}", figure.name());
+        }
+    }
+
+    #[test]
+    fn rates_are_read_where_the_summary_writes_them() {
+        let mut summary = empty_summary("s");
+        summary.metrics.lockout.overall = Proportion::new(3, 10).report("");
+        let platform = Platform::ALL[0].name().to_owned();
+        summary.metrics.lockout.by_platform.insert(platform, Proportion::new(1, 4).report(""));
+        let estimate = |figure| rate_estimate(figure, &summary).map(|e| (e.hits, e.trials));
+        assert_eq!(estimate(Figure::LockoutRate), Ok((Some(3), 10)));
+        assert_eq!(estimate(Figure::PlatformLockoutRate(Platform::ALL[0])), Ok((Some(1), 4)));
+        assert!(estimate(Figure::RaceRate).unwrap_err().contains("no member was targeted"));
+        assert!(estimate(Figure::Done).unwrap_err().contains("not a rate"));
+        let kind = ResidueKind::ALL[0];
+        summary.metrics.residue.by_kind.remove(kind.name());
+        assert!(read(Figure::ResidueKindProbability(kind), &summary).unwrap_err().contains("no figure"));
+        assert!(read(Figure::RaceKindRate(RaceKind::ExportCutOff), &summary).is_ok());
+    }
+
+    #[test]
+    fn percentiles_carry_their_report() {
+        let mut summary = empty_summary("s");
+        summary.metrics.revocation_latency_ms = latency(5, 42);
+        let figure = Figure::LatencyQuantile(Latency::Revocation, Quantile::P999);
+        let Ok(Reading::Percentile { quantile, value_ms, report }) = read(figure, &summary) else { panic!() };
+        assert_eq!((quantile, value_ms, report.count), (Quantile::P999, Some(42), 5));
+    }
+
+    #[test]
+    fn rates_print_readably() {
+        assert_eq!(format_rate(0.072), "0.0720");
+        assert_eq!(format_rate(0.0), "0.0000");
+        assert_eq!(format_rate(0.000012), "1.20e-5");
+    }
+}

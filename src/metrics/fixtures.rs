@@ -1,0 +1,36 @@
+//! Summaries to fill in, shared by the tests of the modules that read
+//! figures from summaries.
+
+use super::summary::{LatencyReport, RunInfo, Summary, Timing};
+
+/// A summary of no replications (every figure null) to fill in.
+pub fn empty_summary(scenario: &str) -> Summary {
+    let info = RunInfo {
+        scenario: scenario.to_owned(),
+        description: String::new(),
+        seed: 7,
+        members: 1000,
+        replications: 0,
+        horizon: "30d".to_owned(),
+        parameters: serde_json::Value::Null,
+    };
+    let timing = Timing { wall_ms: 0.0, replication_ms: 0.0, events_per_sec: 0.0, threads: 1, host: String::new() };
+    Summary::build(info, &[], timing)
+}
+
+/// A latency report with `count` batches and every quantile `ms`.
+pub fn latency(count: u64, ms: u64) -> LatencyReport {
+    LatencyReport {
+        count,
+        mean: Some(ms as f64),
+        p50: Some(ms),
+        p90: Some(ms),
+        p99: Some(ms),
+        p999: Some(ms),
+        max: Some(ms),
+        min: Some(ms),
+        batches: count,
+        incomplete: 0,
+        null_reason: None,
+    }
+}

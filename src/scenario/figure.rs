@@ -1,0 +1,229 @@
+//! The figures a run reports, named once: what `[slo]` objectives,
+//! baseline checks, comparisons, sweeps and the printed table call each
+//! figure, in which unit, and which figures an objective may constrain.
+//! `metrics::read` reads any figure from a summary. A new figure is a
+//! variant here; the compiler then asks for its name, unit and objective
+//! arm here, its reading in `metrics/figures.rs` and its per-replication
+//! value in `metrics/compare.rs`.
+
+use crate::model::{Platform, RaceKind, ResidueKind};
+
+/// A latency percentile a summary holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quantile {
+    P50,
+    P90,
+    P99,
+    P999,
+    Max,
+}
+
+impl Quantile {
+    pub const ALL: [Quantile; 5] = [Quantile::P50, Quantile::P90, Quantile::P99, Quantile::P999, Quantile::Max];
+
+    /// As summaries and objective keys spell it: `p50`, `p999`, `max`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Quantile::P50 => "p50",
+            Quantile::P90 => "p90",
+            Quantile::P99 => "p99",
+            Quantile::P999 => "p999",
+            Quantile::Max => "max",
+        }
+    }
+
+    /// As explanations and tables print it: `p50`, `p99.9`, `max`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Quantile::P999 => "p99.9",
+            Quantile::P50 | Quantile::P90 | Quantile::P99 | Quantile::Max => self.key(),
+        }
+    }
+
+    /// Samples the quantile needs before its point value means anything:
+    /// `1 / (1 - q)` rounded up (p99 needs 100), and 1 for the maximum.
+    pub fn minimum_samples(self) -> u64 {
+        match self {
+            Quantile::P50 => 2,
+            Quantile::P90 => 10,
+            Quantile::P99 => 100,
+            Quantile::P999 => 1000,
+            Quantile::Max => 1,
+        }
+    }
+}
+
+/// Which latency: to the last member fully unbound, or to the last
+/// account revoked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Latency {
+    Batch,
+    Revocation,
+}
+
+impl Latency {
+    pub const ALL: [Latency; 2] = [Latency::Batch, Latency::Revocation];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Latency::Batch => "batch_latency",
+            Latency::Revocation => "revocation_latency",
+        }
+    }
+}
+
+/// What one unit of a figure is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Milliseconds,
+    /// A rate or probability in [0, 1], with a 95 % interval.
+    Fraction,
+    Batches,
+    Members,
+    Events,
+}
+
+impl Unit {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unit::Milliseconds => "ms",
+            Unit::Fraction => "fraction",
+            Unit::Batches => "batches",
+            Unit::Members => "members",
+            Unit::Events => "events",
+        }
+    }
+}
+
+/// One figure of a run's results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figure {
+    /// A latency percentile, in milliseconds.
+    LatencyQuantile(Latency, Quantile),
+    /// The mean latency, in milliseconds.
+    LatencyMean(Latency),
+    /// Batches not finished (or not revoked) at the horizon.
+    LatencyUnfinished(Latency),
+    LockoutRate,
+    PlatformLockoutRate(Platform),
+    ResidueProbability,
+    ResidueKindProbability(ResidueKind),
+    /// Revoked grants whose app data survives.
+    GrantResidueProbability,
+    RaceRate,
+    RaceKindRate(RaceKind),
+    /// Targeted members fully unbound at the horizon, out of all targeted.
+    DoneShare,
+    Done,
+    Pending,
+    Events,
+}
+
+impl Figure {
+    /// Every figure: latencies, the three headline rates, then the rates
+    /// by platform and kind, then outcome counts.
+    pub fn all() -> Vec<Figure> {
+        let mut figures = Vec::new();
+        for latency in Latency::ALL {
+            figures.extend(Quantile::ALL.map(|quantile| Figure::LatencyQuantile(latency, quantile)));
+            figures.extend([Figure::LatencyMean(latency), Figure::LatencyUnfinished(latency)]);
+        }
+        figures.extend([Figure::LockoutRate, Figure::ResidueProbability, Figure::RaceRate]);
+        figures.extend(Platform::ALL.map(Figure::PlatformLockoutRate));
+        figures.extend(ResidueKind::ALL.map(Figure::ResidueKindProbability));
+        figures.push(Figure::GrantResidueProbability);
+        figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
+        figures.extend([Figure::DoneShare, Figure::Done, Figure::Pending, Figure::Events]);
+        figures
+    }
+
+    /// The figure's name in every output and in `[slo]`: `lockout_rate`,
+    /// `batch_latency_p99`, `residue_credentials_probability`.
+    pub fn name(self) -> String {
+        match self {
+            Figure::LatencyQuantile(latency, quantile) => format!("{}_{}", latency.name(), quantile.key()),
+            Figure::LatencyMean(latency) => format!("{}_mean", latency.name()),
+            Figure::LatencyUnfinished(latency) => format!("{}_incomplete", latency.name()),
+            Figure::LockoutRate => "lockout_rate".to_owned(),
+            Figure::PlatformLockoutRate(platform) => format!("lockout_{}_rate", platform.name()),
+            Figure::ResidueProbability => "residue_probability".to_owned(),
+            Figure::ResidueKindProbability(kind) => format!("residue_{}_probability", kind.name()),
+            Figure::GrantResidueProbability => "residue_app_data_per_grant_probability".to_owned(),
+            Figure::RaceRate => "race_rate".to_owned(),
+            Figure::RaceKindRate(kind) => format!("{}_rate", kind.name()),
+            Figure::DoneShare => "done_share".to_owned(),
+            Figure::Done => "done".to_owned(),
+            Figure::Pending => "pending".to_owned(),
+            Figure::Events => "events".to_owned(),
+        }
+    }
+
+    /// What one unit of the figure is.
+    pub fn unit(self) -> Unit {
+        match self {
+            Figure::LatencyQuantile(..) | Figure::LatencyMean(_) => Unit::Milliseconds,
+            Figure::LatencyUnfinished(_) => Unit::Batches,
+            Figure::LockoutRate
+            | Figure::PlatformLockoutRate(_)
+            | Figure::ResidueProbability
+            | Figure::ResidueKindProbability(_)
+            | Figure::GrantResidueProbability
+            | Figure::RaceRate
+            | Figure::RaceKindRate(_)
+            | Figure::DoneShare => Unit::Fraction,
+            Figure::Done | Figure::Pending => Unit::Members,
+            Figure::Events => Unit::Events,
+        }
+    }
+
+    /// Whether an `[slo]` objective may constrain the figure: the latency
+    /// percentiles, and the rates a summary carries an interval for.
+    pub fn is_objective(self) -> bool {
+        match self {
+            Figure::LatencyQuantile(..)
+            | Figure::LockoutRate
+            | Figure::ResidueProbability
+            | Figure::ResidueKindProbability(_)
+            | Figure::RaceRate
+            | Figure::RaceKindRate(_) => true,
+            Figure::LatencyMean(_)
+            | Figure::LatencyUnfinished(_)
+            | Figure::PlatformLockoutRate(_)
+            | Figure::GrantResidueProbability
+            | Figure::DoneShare
+            | Figure::Done
+            | Figure::Pending
+            | Figure::Events => false,
+        }
+    }
+
+    /// The figure called `name`.
+    pub fn named(name: &str) -> Option<Figure> {
+        Figure::all().into_iter().find(|figure| figure.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_read_back() {
+        let figures = Figure::all();
+        for figure in &figures {
+            assert_eq!(Figure::named(&figure.name()), Some(*figure));
+        }
+        let mut names: Vec<String> = figures.iter().map(|f| f.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), figures.len());
+    }
+
+    #[test]
+    fn quantiles_are_spelled_as_in_summaries() {
+        assert_eq!(Quantile::ALL.map(Quantile::key), ["p50", "p90", "p99", "p999", "max"]);
+        assert_eq!(Quantile::ALL.map(Quantile::label), ["p50", "p90", "p99", "p99.9", "max"]);
+        assert_eq!(Quantile::ALL.map(Quantile::minimum_samples), [2, 10, 100, 1000, 1]);
+        assert_eq!(Figure::LatencyQuantile(Latency::Revocation, Quantile::P999).name(), "revocation_latency_p999");
+    }
+}
