@@ -296,6 +296,9 @@ def run_many(label, jobs, fn, seeds, progress):
 
 def check_runs(label, seeds, results):
     for seed, (rc, figures, _, err) in zip(seeds, results):
+        if rc == 2:
+            raise Usage(f"{label}: unbindsim refused the arguments (exit 2; check --extra-args, "
+                        f"--members, --scenarios):\n{err.strip()}")
         if figures is None or rc not in (0, 3):
             raise RuntimeError(f"{label}: seed {seed} exited {rc} without a usable summary:\n{err}")
 
@@ -668,6 +671,9 @@ def main(argv):
 if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1:]))
+    except Usage as e:
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
     except RuntimeError as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
