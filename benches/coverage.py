@@ -477,7 +477,10 @@ def atomic_write(path, text):
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".coverage-", dir=d)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; the table is an ordinary file
         with os.fdopen(fd, "w") as f:
             f.write(text)
             f.flush()
