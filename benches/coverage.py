@@ -440,10 +440,11 @@ def markdown(meta, per_scenario):
             flag = "**LOW**" if r["low"] else ""
             if r["truth"] is not None and r["truth"] in (0.0, 1.0) and "_ms" not in r["figure"]:
                 flag = (flag + " truth " + ("0" if r["truth"] == 0 else "1")).strip()
+            nulls = f"{r['null']} (+{r['bad']} malformed)" if r["bad"] else str(r["null"])
             cov = (f"{pct(r['coverage'])} [{pct(r['coverage_ci'][0])}, {pct(r['coverage_ci'][1])}]"
                    if r["coverage"] is not None else "—")
             L.append(f"| `{r['figure']}` | {fmt_fig(r['figure'], r['truth'])} | {r['truth_from']} | {r['with_ci']} "
-                     f"| {r['null']} | {cov} | {r['below']} / {r['above']} | {fmt_fig(r['figure'], r['width'], 3)} "
+                     f"| {nulls} | {cov} | {r['below']} / {r['above']} | {fmt_fig(r['figure'], r['width'], 3)} "
                      f"| {flag} |")
         L.append("")
         if no_interval:
