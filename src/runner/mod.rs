@@ -4,6 +4,10 @@
 //!
 //! **Architecture invariant:** parallelism lives here, across replications
 //! and scenarios; a single replication is sequential.
+//!
+//! The submodules are private; what other layers use is re-exported below.
+//! Inside the layer an item is `pub` when a sibling module or another layer
+//! uses it and private when only its own file does.
 
 mod checked;
 mod simulate;
@@ -21,7 +25,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Most events one replication may process before it is stopped.
-pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
+const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
 
 /// Everything a replication needs besides its seed.
 #[derive(Clone, Copy)]
@@ -109,7 +113,7 @@ pub type OnReplication<'a> = &'a (dyn Fn() + Sync);
 /// Runs `work(0..jobs)` on up to `threads` worker threads, each taking the
 /// next job in order as it frees up; the results come back in job order,
 /// whichever thread ran what.
-pub fn run_pool<R: Send>(jobs: usize, threads: usize, work: impl Fn(usize) -> R + Sync) -> Vec<R> {
+fn run_pool<R: Send>(jobs: usize, threads: usize, work: impl Fn(usize) -> R + Sync) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(jobs));
     let workers = threads.clamp(1, jobs.max(1));
@@ -140,48 +144,14 @@ pub fn default_threads() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Dist, SimDuration};
-    use crate::model::{
-        AdminBatchParams, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams,
-        GdprExportParams, PoolConfig, SubsidiarySplitParams, TierMix, WorkloadKind,
-    };
+    use crate::engine::SimDuration;
+    use crate::model::{Arrivals, WorkloadKind};
     use crate::synth::{OrgParams, generate};
 
+    /// Every kind with its domain defaults but the script, which needs steps.
     fn kinds() -> Vec<WorkloadKind> {
-        let exp = |h| Dist::Exp { mean: SimDuration::from_hours(h) };
-        vec![
-            WorkloadKind::SelfExit,
-            WorkloadKind::AdminBatch(AdminBatchParams {
-                tiers: TierMix { super_admin: 0.2, department: 0.6, app: 0.2 },
-                escalation: 0.1,
-                escalation_delay: exp(6),
-            }),
-            WorkloadKind::DeviceChange(DeviceChangeParams { lost_device: 0.05 }),
-            WorkloadKind::AppGrants,
-            WorkloadKind::Dissolution(DissolutionParams {
-                review: exp(72),
-                notice: SimDuration::from_days(21),
-                lead: SimDuration::from_days(30),
-                archive_retention: SimDuration::from_days(180),
-            }),
-            WorkloadKind::GdprExport(GdprExportParams {
-                reason: exp(4),
-                export_share: 0.4,
-                export_time: exp(2),
-                cloud_copy_kept: 0.3,
-                dispute_share: 0.05,
-                dispute_window: SimDuration::from_days(60),
-            }),
-            WorkloadKind::SubsidiarySplit(SubsidiarySplitParams {
-                subsidiary_share: 0.3,
-                rebinders: PoolConfig { servers: 2, service: exp(4) },
-                window: SimDuration::from_hours(72),
-            }),
-            WorkloadKind::ComplianceDualControl(ComplianceDualControlParams {
-                officers: PoolConfig { servers: 2, service: exp(2) },
-                risk_confirm: exp(4),
-            }),
-        ]
+        let kinds = WorkloadKind::all_with_defaults().into_iter();
+        kinds.filter(|kind| !matches!(kind, WorkloadKind::Script { .. })).collect()
     }
 
     #[test]
