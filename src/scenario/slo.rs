@@ -85,7 +85,7 @@ impl fmt::Display for Slo {
 const QUANTILES: [(&str, u16); 5] = [("p50", 500), ("p90", 900), ("p99", 990), ("p999", 999), ("max", 1000)];
 
 /// Every key an `[slo]` table accepts.
-pub fn slo_keys() -> Vec<String> {
+fn slo_keys() -> Vec<String> {
     let mut keys = Vec::new();
     for latency in ["batch_latency", "revocation_latency"] {
         keys.extend(QUANTILES.iter().map(|(name, _)| format!("{latency}_{name}")));
