@@ -82,16 +82,6 @@ impl Dist {
             }
         }
     }
-
-    /// The largest value the distribution can produce, if bounded.
-    pub fn upper_bound(&self) -> Option<SimDuration> {
-        match self {
-            Dist::Fixed(span) => Some(*span),
-            Dist::Uniform { high, .. } => Some(*high),
-            Dist::Empirical(values) => values.iter().max().copied(),
-            Dist::Exp { .. } | Dist::LogNormal { .. } => None,
-        }
-    }
 }
 
 #[inline(never)]

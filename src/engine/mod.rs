@@ -2,6 +2,10 @@
 //! queue, the run loop and the random streams. It knows nothing about
 //! enterprises, members or devices.
 //!
+//! The submodules are private; what other layers use is re-exported below.
+//! Inside the layer an item is `pub` when a sibling module uses it and
+//! private when only its own file does.
+//!
 //! # Ordering guarantees
 //!
 //! 1. Events fire in non-decreasing simulated time; the clock never goes back.
@@ -32,6 +36,6 @@ mod time;
 
 pub use dist::Dist;
 pub use queue::{EventId, EventQueue};
-pub use rng::{Stream, Streams, hash_keys, mix64};
+pub use rng::{Stream, Streams, hash_keys};
 pub use sim::{Context, Model, Simulation, Stop};
 pub use time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN, MICROS_PER_SEC, SimDuration, SimTime};

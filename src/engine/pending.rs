@@ -117,7 +117,7 @@ impl<V> Pending<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::mix64;
+    use crate::engine::rng::mix64;
     use std::collections::BTreeSet;
 
     /// Grows to `peak` entries and shrinks back to none, several times,

@@ -229,7 +229,7 @@ mod tests {
     fn matches_a_stable_sort_at_every_heap_size() {
         for n in [1usize, 2, 3, 4, 5, 6, 15, 16, 17, 64, 65, 1_000, 100_000] {
             let mut queue = EventQueue::new();
-            let times: Vec<u64> = (0..n as u64).map(|i| crate::engine::mix64(i) % 37).collect();
+            let times: Vec<u64> = (0..n as u64).map(|i| crate::engine::rng::mix64(i) % 37).collect();
             for (i, &time) in times.iter().enumerate() {
                 queue.schedule(t(time), i);
             }
@@ -245,8 +245,8 @@ mod tests {
     fn hold_model_matches_an_ordered_set() {
         let mut queue = EventQueue::new();
         let mut reference = std::collections::BTreeSet::new();
-        let initial = (0..(1usize << 16) as u64).map(|i| crate::engine::mix64(i) % 100_000);
-        let increments = (0..100_000u64).map(|i| crate::engine::mix64(i) % 1_000);
+        let initial = (0..(1usize << 16) as u64).map(|i| crate::engine::rng::mix64(i) % 100_000);
+        let increments = (0..100_000u64).map(|i| crate::engine::rng::mix64(i) % 1_000);
         for (sequence, time) in initial.enumerate() {
             queue.schedule(t(time), sequence);
             reference.insert((time, sequence));

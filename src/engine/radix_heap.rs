@@ -164,7 +164,7 @@ impl<V> RadixHeap<V> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::mix64;
+    use crate::engine::rng::mix64;
 
     fn drain(heap: &mut RadixHeap<u64>) -> Vec<u128> {
         std::iter::from_fn(|| heap.pop())

@@ -4,7 +4,7 @@
 
 use super::record::ReplicationRecord;
 use super::summary::{RunInfo, SCHEMA_VERSION, Summary, Timing};
-use crate::scenario::build::MAX_REPLICATIONS;
+use crate::scenario::MAX_REPLICATIONS;
 use serde::{Deserialize, Serialize};
 
 /// Marks a file as a shard result.

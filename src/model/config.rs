@@ -9,7 +9,7 @@ use crate::engine::{Dist, SimDuration};
 /// WeCom's `user/batchdelete` takes at most this many ids per call.
 pub const DEFAULT_BATCH_LIMIT: u32 = 200;
 /// The longest buffer the domain allows before revocation takes effect.
-pub const MAX_BUFFER: SimDuration = SimDuration::from_hours(72);
+const MAX_BUFFER: SimDuration = SimDuration::from_hours(72);
 
 /// Basic edition: all-or-nothing disable, no MDM. Pro: per-module revoke and
 /// remote wipe.

@@ -8,26 +8,32 @@
 //! counts; `metrics` computes). The one trace of the scenario file: a
 //! configuration error names its field by the dotted key a scenario file
 //! uses (`policy.buffer`), so `scenario` can point at the line.
+//!
+//! The submodules are private; what later layers, tests, benches and fuzz
+//! targets use is re-exported here, with the types that appear in those
+//! items' public fields and signatures, so callers write `model::Org`, not
+//! `model::org::Org`. Inside the layer an item is `pub` when a sibling
+//! module uses it and private when only its own file does.
 
-pub mod config;
-pub mod ids;
-pub mod invariants;
-pub mod observe;
-pub mod org;
-pub mod platform;
-pub mod script;
-pub mod state;
-pub mod workload;
+mod config;
+mod ids;
+mod invariants;
+mod observe;
+mod org;
+mod platform;
+mod script;
+mod state;
+mod workload;
 mod world;
 
-pub use config::{Behaviour, DEFAULT_BATCH_LIMIT, Edition, FieldError, MAX_BUFFER, PerPlatform, Policy, PoolConfig};
+pub use config::{Behaviour, Edition, FieldError, PerPlatform, Policy, PoolConfig};
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
-pub use invariants::{Violation, check_counts, check_outcomes};
+pub use invariants::{Violation, check_counts, check_outcomes, ensure};
 pub use observe::{Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally};
 pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
 pub use platform::{Platform, Residue, ResidueKind};
 pub use script::{MAX_SCRIPT_STEPS, ScriptOp, ScriptStep, Unbinder};
-pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome, StateMachine};
+pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome};
 pub use workload::{
     AdminBatchParams, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, GdprExportParams,
     SubsidiarySplitParams, TierMix, Workload, WorkloadKind,

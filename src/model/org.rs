@@ -113,10 +113,6 @@ pub struct Org {
 }
 
 impl Org {
-    pub fn n_members(&self) -> usize {
-        self.members.len()
-    }
-
     pub fn member(&self, member: MemberId) -> &Member {
         &self.members[member.index()]
     }

@@ -29,10 +29,6 @@ impl Platform {
         self as usize
     }
 
-    pub fn from_index(index: usize) -> Platform {
-        Platform::ALL[index]
-    }
-
     /// A phone, as opposed to a desktop.
     pub fn is_mobile(self) -> bool {
         matches!(self, Platform::Ios | Platform::Android)

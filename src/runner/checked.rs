@@ -6,7 +6,7 @@
 
 use super::{Experiment, Replication, RunFault, replication_streams};
 use crate::engine::{SimTime, Simulation, Stop};
-use crate::model::invariants::ensure;
+use crate::model::ensure;
 use crate::model::{IllegalTransition, Violation, World, check_counts, check_outcomes, finish};
 use std::fmt;
 use std::time::Instant;

@@ -6,6 +6,10 @@
 //! and scenarios; a single replication is sequential. The wall clock is read
 //! here only for `timing`, and the file system only for the host name a
 //! result records; neither reaches a figure.
+//!
+//! The submodules are private; what other layers use is re-exported below.
+//! Inside the layer an item is `pub` when a sibling module or another layer
+//! uses it and private when only its own file does.
 
 mod checked;
 mod simulate;
@@ -23,7 +27,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Most events one replication may process before it is stopped.
-pub const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
+const DEFAULT_MAX_EVENTS: u64 = 2_000_000_000;
 
 /// Everything a replication needs besides its seed.
 #[derive(Clone, Copy)]
@@ -111,7 +115,7 @@ pub type OnReplication<'a> = &'a (dyn Fn() + Sync);
 /// Runs `work(0..jobs)` on up to `threads` worker threads, each taking the
 /// next job in order as it frees up; the results come back in job order,
 /// whichever thread ran what.
-pub fn run_pool<R: Send>(jobs: usize, threads: usize, work: impl Fn(usize) -> R + Sync) -> Vec<R> {
+fn run_pool<R: Send>(jobs: usize, threads: usize, work: impl Fn(usize) -> R + Sync) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(jobs));
     let workers = threads.clamp(1, jobs.max(1));

@@ -11,7 +11,7 @@ use crate::model::{Behaviour, Edition, FieldError, PerPlatform, Platform, Policy
 use crate::synth::{OrgParams, Preset};
 
 /// Longest simulated horizon a scenario may ask for.
-pub const MAX_HORIZON: SimDuration = SimDuration::from_days(3_660);
+const MAX_HORIZON: SimDuration = SimDuration::from_days(3_660);
 /// Most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 100_000;
 

@@ -51,7 +51,7 @@ impl std::error::Error for ScenarioError {}
 /// The 1-based line and column of `byte_offset` in `source`; the column
 /// counts characters, not bytes. An offset past the end is clamped to the
 /// end, one inside a multi-byte character to that character's start.
-pub fn line_column(source: &str, byte_offset: usize) -> (usize, usize) {
+fn line_column(source: &str, byte_offset: usize) -> (usize, usize) {
     let mut offset = byte_offset.min(source.len());
     while !source.is_char_boundary(offset) {
         offset -= 1;

@@ -102,7 +102,7 @@ impl fmt::Display for Slo {
 
 /// Every key an `[slo]` table accepts: the names of the figures an
 /// objective may constrain.
-pub fn slo_keys() -> Vec<String> {
+fn slo_keys() -> Vec<String> {
     Figure::all().into_iter().filter(|figure| figure.is_objective()).map(Figure::name).collect()
 }
 

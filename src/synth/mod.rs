@@ -6,6 +6,9 @@
 //!
 //! **Architecture invariant:** synth builds an `Org` through its public
 //! fields and checks it with `Org::check`; it knows no file format.
+//!
+//! `params` is private behind the re-exports below; its bounds are private
+//! to it.
 
 mod params;
 

@@ -6,9 +6,9 @@ use crate::model::FieldError;
 
 /// Most members one org may have: beyond this the per-run state no longer
 /// fits comfortably in memory on one machine.
-pub const MAX_MEMBERS: u32 = 20_000_000;
+const MAX_MEMBERS: u32 = 20_000_000;
 /// Most departments generated, whatever the branching and depth.
-pub const MAX_DEPARTMENTS: usize = 1_000_000;
+const MAX_DEPARTMENTS: usize = 1_000_000;
 
 /// How to build a synthetic organisation.
 #[derive(Clone, Debug, PartialEq)]

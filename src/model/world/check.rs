@@ -6,10 +6,10 @@
 //! `invariants::check_counts`. The operation fuzzer and the property tests
 //! call `check_invariants` after every event.
 
+use super::super::ids::MemberId;
 use super::super::invariants::{Violation, check_counts, ensure};
 use super::super::state::{DeviceState, GrantState, MemberState};
 use super::{MemberRun, NONE, World};
-use crate::model::ids::MemberId;
 
 impl World<'_> {
     /// Checks every cross-entity invariant of the current state.

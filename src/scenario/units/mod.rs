@@ -1,7 +1,7 @@
-//! Units as people write them in scenario files, one module each:
-//! [durations](duration) (`"72h"`, `"1.5d"`, `"250ms"`), [rates](rate)
-//! (`"40/d"`, `"20/30s"`), [probabilities](probability) and duration
-//! [distributions](distribution) (`{ exp = "4h" }`, a bare `"6h"`, ...).
+//! Units as people write them in scenario files, one private module each:
+//! durations (`duration`: `"72h"`, `"1.5d"`, `"250ms"`), rates (`rate`:
+//! `"40/d"`, `"20/30s"`), probabilities (`probability`) and duration
+//! distributions (`distribution`: `{ exp = "4h" }`, a bare `"6h"`, ...).
 //!
 //! The plain parsers ([`parse_duration`], [`parse_rate`]) return messages
 //! that say what is allowed. The serde wrappers ([`DurationValue`],

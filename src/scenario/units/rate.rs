@@ -21,7 +21,7 @@ pub struct Rate {
 
 impl Rate {
     /// A rate of `per_sec` occurrences per second; positive and finite.
-    pub fn from_per_sec(per_sec: f64) -> Result<Rate, String> {
+    fn from_per_sec(per_sec: f64) -> Result<Rate, String> {
         if per_sec.is_finite() && per_sec > 0.0 {
             Ok(Rate { per_sec })
         } else {
