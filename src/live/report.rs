@@ -222,6 +222,28 @@ pub fn status_of(stop: Stop) -> &'static str {
 /// The table a live run prints.
 pub fn live_table(summary: &LiveSummary) -> String {
     let m = &summary.metrics;
+    let mut out = live_header(summary);
+    for (name, p) in &m.request_latency_ms {
+        out += &format!(
+            "  {name:<24} p50 {:.2}ms  p90 {:.2}ms  p99 {:.2}ms  p99.9 {:.2}ms  max {:.2}ms\n",
+            p.p50, p.p90, p.p99, p.p999, p.max
+        );
+    }
+    if let Some(v) = &summary.verify {
+        out += &format!(
+            "  verify: {} unbound, {} still active, {} still present{}\n",
+            v.unbound,
+            v.still_active_count,
+            v.still_present_count,
+            if summary.nothing_lost { " — nothing lost" } else { "" }
+        );
+    }
+    out + &sim_vs_live_table(&summary.sim_vs_live)
+}
+
+/// The table's first lines: the target, the status, the request counts and the rate.
+fn live_header(summary: &LiveSummary) -> String {
+    let m = &summary.metrics;
     let (requests, r) = (&m.requests, &m.requests.counters);
     let t = &summary.target;
     let mut out = format!(
@@ -264,22 +286,7 @@ pub fn live_table(summary: &LiveSummary) -> String {
         r.late_starts_client,
         if m.rate.client_bottleneck { " — the client, not the server, was the bottleneck" } else { "" }
     );
-    for (name, p) in &m.request_latency_ms {
-        out += &format!(
-            "  {name:<24} p50 {:.2}ms  p90 {:.2}ms  p99 {:.2}ms  p99.9 {:.2}ms  max {:.2}ms\n",
-            p.p50, p.p90, p.p99, p.p999, p.max
-        );
-    }
-    if let Some(v) = &summary.verify {
-        out += &format!(
-            "  verify: {} unbound, {} still active, {} still present{}\n",
-            v.unbound,
-            v.still_active_count,
-            v.still_present_count,
-            if summary.nothing_lost { " — nothing lost" } else { "" }
-        );
-    }
-    out + &sim_vs_live_table(&summary.sim_vs_live)
+    out
 }
 
 /// The sim-vs-live table: one row per figure.
