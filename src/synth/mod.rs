@@ -7,6 +7,8 @@
 //! **Architecture invariant:** synth builds an `Org` through its public
 //! fields and checks it with `Org::check`; it knows no file format.
 
+#[cfg(test)]
+mod golden;
 mod params;
 
 pub use params::{OrgParams, Preset};
