@@ -10,6 +10,7 @@
 #[cfg(test)]
 mod golden;
 mod params;
+mod zipf;
 
 pub use params::{OrgParams, Preset};
 
@@ -18,7 +19,8 @@ use crate::model::{
     Admin, AdminTier, App, AppId, Department, DepartmentId, Device, Grant, Member, MemberId, Org, Platform, Roles,
 };
 use rand::RngExt;
-use rand_distr::{Distribution, Poisson, Zipf};
+use rand_distr::{Distribution, Poisson};
+use zipf::ZipfSampler;
 
 /// Purposes of the generator's draws (keyed by the entity described).
 #[derive(Clone, Copy)]
@@ -111,11 +113,33 @@ fn make_apps(streams: &Streams, params: &OrgParams) -> Vec<App> {
         .collect()
 }
 
+/// The per-org samplers of `populate_members`, built once.
+struct MemberSamplers {
+    device_count: Poisson<f64>,
+    grant_count: Poisson<f64>,
+    /// App popularity; none when the org has no apps.
+    app: Option<ZipfSampler>,
+    platform: PlatformPicker,
+}
+
+impl MemberSamplers {
+    fn new(params: &OrgParams) -> MemberSamplers {
+        MemberSamplers {
+            device_count: Poisson::new(params.devices_mean.max(1e-9)).expect("validated mean"),
+            grant_count: Poisson::new(params.grants_mean.max(1e-9)).expect("validated mean"),
+            app: (params.apps > 0).then(|| ZipfSampler::new(params.apps, params.app_zipf)),
+            platform: PlatformPicker::new(&params.platform_mix),
+        }
+    }
+}
+
 fn populate_members(org: &mut Org, streams: &Streams, params: &OrgParams, member_departments: &[u32]) {
-    org.members.reserve_exact(member_departments.len());
-    let device_count = Poisson::new(params.devices_mean.max(1e-9)).expect("validated mean");
-    let grant_count = Poisson::new(params.grants_mean.max(1e-9)).expect("validated mean");
-    let zipf = (params.apps > 0).then(|| Zipf::new(f64::from(params.apps), params.app_zipf).expect("validated zipf"));
+    let samplers = MemberSamplers::new(params);
+    let members = member_departments.len();
+    org.members.reserve_exact(members);
+    let devices_mean = params.devices_mean.clamp(f64::from(params.devices_min), f64::from(params.devices_max));
+    org.devices.reserve(estimated_rows(members, devices_mean));
+    org.grants.reserve(estimated_rows(members, params.grants_mean.min(f64::from(params.apps))));
     for (index, &department) in member_departments.iter().enumerate() {
         let key = index as u64;
         let mut rng = streams.stream(key, Draw::Roles as u64, 0);
@@ -123,24 +147,20 @@ fn populate_members(org: &mut Org, streams: &Streams, params: &OrgParams, member
             group_owner: rng.random::<f64>() < params.group_owner_share,
             pending_approvals: rng.random::<f64>() < params.pending_approvals_share,
         };
-        let drawn = device_count.sample(&mut streams.stream(key, Draw::DeviceCount as u64, 0)) as u64;
+        let drawn = samplers.device_count.sample(&mut streams.stream(key, Draw::DeviceCount as u64, 0)) as u64;
         let n_devices = drawn.clamp(u64::from(params.devices_min), u64::from(params.devices_max)) as u8;
         let first_device = org.devices.len() as u32;
         let mut platform_rng = streams.stream(key, Draw::Platform as u64, 0);
         for _ in 0..n_devices {
-            let platform = pick_platform(&params.platform_mix, platform_rng.random());
+            let platform = samplers.platform.pick(platform_rng.random());
             org.devices.push(Device { member: MemberId(index as u32), platform });
         }
         let first_grant = org.grants.len() as u32;
-        let n_grants = match &zipf {
-            Some(zipf) => add_grants(
-                org,
-                streams,
-                key,
-                zipf,
-                grant_count.sample(&mut streams.stream(key, Draw::GrantCount as u64, 0)),
-                params.apps,
-            ),
+        let n_grants = match &samplers.app {
+            Some(app) => {
+                let wanted = samplers.grant_count.sample(&mut streams.stream(key, Draw::GrantCount as u64, 0));
+                add_grants(org, streams, key, app, wanted, params.apps)
+            }
             None => 0,
         };
         org.members.push(Member {
@@ -154,15 +174,21 @@ fn populate_members(org: &mut Org, streams: &Streams, params: &OrgParams, member
     }
 }
 
+/// Room for about `mean` rows per member, a little over, so the table of
+/// devices or grants is not regrown as it fills.
+fn estimated_rows(members: usize, mean: f64) -> usize {
+    (members as f64 * mean * 1.05) as usize + 64
+}
+
 /// Adds up to `wanted` grants to distinct apps drawn by popularity (Zipf).
-fn add_grants(org: &mut Org, streams: &Streams, key: u64, zipf: &Zipf<f64>, wanted: f64, apps: u32) -> u8 {
+fn add_grants(org: &mut Org, streams: &Streams, key: u64, zipf: &ZipfSampler, wanted: f64, apps: u32) -> u8 {
     let wanted = (wanted as u32).min(apps).min(u32::from(u8::MAX)) as usize;
     let first = org.grants.len();
     let mut rng = streams.stream(key, Draw::GrantApp as u64, 0);
     let mut attempts = 0;
     while org.grants.len() - first < wanted && attempts < 8 * wanted {
         attempts += 1;
-        let app = AppId(zipf.sample(&mut rng) as u32 - 1);
+        let app = AppId(zipf.sample(&mut rng) - 1);
         if !org.grants[first..].iter().any(|grant| grant.app == app) {
             org.grants.push(Grant { member: MemberId(key as u32), app });
         }
@@ -170,16 +196,28 @@ fn add_grants(org: &mut Org, streams: &Streams, key: u64, zipf: &Zipf<f64>, want
     (org.grants.len() - first) as u8
 }
 
-fn pick_platform(mix: &[f64; 4], u: f64) -> Platform {
-    let total: f64 = mix.iter().sum();
-    let mut cumulative = 0.0;
-    for platform in Platform::ALL {
-        cumulative += mix[platform.index()] / total;
-        if u < cumulative {
-            return platform;
-        }
+/// A device's platform from one uniform draw: the first platform whose
+/// cumulative share of the mix exceeds it (macOS if none does, through
+/// rounding).
+struct PlatformPicker {
+    /// Cumulative normalised shares, summed in platform order.
+    cumulative: [f64; 4],
+}
+
+impl PlatformPicker {
+    fn new(mix: &[f64; 4]) -> PlatformPicker {
+        let total: f64 = mix.iter().sum();
+        let mut running = 0.0;
+        let cumulative = Platform::ALL.map(|platform| {
+            running += mix[platform.index()] / total;
+            running
+        });
+        PlatformPicker { cumulative }
     }
-    Platform::Macos
+
+    fn pick(&self, u: f64) -> Platform {
+        Platform::ALL.into_iter().find(|platform| u < self.cumulative[platform.index()]).unwrap_or(Platform::Macos)
+    }
 }
 
 /// Super and app admins at the root; one department admin per
