@@ -50,6 +50,8 @@ pub struct ZipfSampler {
     power: Vec<f64>,
     /// Bucket `i` holds the draws `p` in `[i, i + 1) / buckets.len()`.
     buckets: Vec<Bucket>,
+    /// A draw's bucket is its 64 random bits shifted right by this much.
+    bucket_shift: u32,
 }
 
 /// A bucket's rank and bounds of its acceptance ratio; a bucket without a
@@ -73,19 +75,22 @@ impl ZipfSampler {
         let q = if s != 1.0 { 1.0 / (1.0 - s) } else { 0.0 };
         let t = if s != 1.0 { (n_float.powf(1.0 - s) - s) * q } else { 1.0 + n_float.ln() };
         let power = (0..=n.min(MAX_TABLED_RANKS)).map(|x| f64::from(x).powf(-s)).collect();
-        let mut sampler = ZipfSampler { s, t, q, power, buckets: Vec::new() };
         let count = (expected_draws / DRAWS_PER_BUCKET).next_power_of_two().clamp(MIN_BUCKETS, MAX_BUCKETS);
+        let bucket_shift = u64::BITS - count.trailing_zeros();
+        let mut sampler = ZipfSampler { s, t, q, power, buckets: Vec::new(), bucket_shift };
         sampler.buckets = (0..count).map(|index| sampler.bucket(index, count)).collect();
         sampler
     }
 
     /// One rank, drawing from `rng` exactly as `rand_distr::Zipf` does.
+    /// `p` is made from 64 random bits as `rand`'s `f64` uniform makes it
+    /// (the top 53 bits times 2^-53), so its bucket is in its top bits.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         loop {
-            let p: f64 = rng.random();
+            let bits: u64 = rng.random();
+            let p = (bits >> 11) as f64 * DRAW_STEP;
             let y: f64 = rng.random();
-            // Exact: the count is a power of two and `p < 1`.
-            let bucket = &self.buckets[(p * self.buckets.len() as f64) as usize];
+            let bucket = &self.buckets[(bits >> self.bucket_shift) as usize];
             if y < bucket.accept_below {
                 return bucket.rank;
             }
