@@ -2,7 +2,9 @@
 //! by platform, apps and grants, and an admin roster, built from a handful
 //! of distribution parameters and a seed. Every draw is keyed by the
 //! entity it describes, so the same parameters and seed give the same org
-//! on any machine.
+//! on any machine. App popularity is drawn by `zipf`, a faster sampler
+//! that gives `rand_distr`'s Zipf values draw for draw; `golden` pins the
+//! orgs generated for a spread of parameters and seeds.
 //!
 //! **Architecture invariant:** synth builds an `Org` through its public
 //! fields and checks it with `Org::check`; it knows no file format.
