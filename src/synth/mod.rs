@@ -2,7 +2,9 @@
 //! by platform, apps and grants, and an admin roster, built from a handful
 //! of distribution parameters and a seed. Every draw is keyed by the
 //! entity it describes, so the same parameters and seed give the same org
-//! on any machine.
+//! on any machine. App popularity is drawn by `zipf`, a faster sampler
+//! that gives `rand_distr`'s Zipf values draw for draw; `golden` pins the
+//! orgs generated for a spread of parameters and seeds.
 //!
 //! **Architecture invariant:** synth builds an `Org` through its public
 //! fields and checks it with `Org::check`; it knows no file format.
@@ -10,7 +12,10 @@
 //! `params` is private behind the re-exports below; its bounds are private
 //! to it.
 
+#[cfg(test)]
+mod golden;
 mod params;
+mod zipf;
 
 pub use params::{OrgParams, Preset};
 
@@ -19,7 +24,8 @@ use crate::model::{
     Admin, AdminTier, App, AppId, Department, DepartmentId, Device, Grant, Member, MemberId, Org, Platform, Roles,
 };
 use rand::RngExt;
-use rand_distr::{Distribution, Poisson, Zipf};
+use rand_distr::{Distribution, Poisson};
+use zipf::ZipfSampler;
 
 /// Purposes of the generator's draws (keyed by the entity described).
 #[derive(Clone, Copy)]
@@ -112,36 +118,53 @@ fn make_apps(streams: &Streams, params: &OrgParams) -> Vec<App> {
         .collect()
 }
 
+/// The per-org samplers of `populate_members`, built once, and the scratch
+/// set of one member's apps.
+struct MemberSamplers {
+    device_count: Poisson<f64>,
+    grant_count: Poisson<f64>,
+    /// App popularity; none when the org has no apps.
+    app: Option<ZipfSampler>,
+    platform: PlatformPicker,
+    granted: AppSet,
+}
+
+impl MemberSamplers {
+    fn new(params: &OrgParams) -> MemberSamplers {
+        MemberSamplers {
+            device_count: Poisson::new(params.devices_mean.max(1e-9)).expect("validated mean"),
+            grant_count: Poisson::new(params.grants_mean.max(1e-9)).expect("validated mean"),
+            app: (params.apps > 0)
+                .then(|| ZipfSampler::new(params.apps, params.app_zipf, expected_grant_draws(params))),
+            platform: PlatformPicker::new(&params.platform_mix),
+            granted: AppSet::new(params.apps),
+        }
+    }
+}
+
 fn populate_members(org: &mut Org, streams: &Streams, params: &OrgParams, member_departments: &[u32]) {
-    org.members.reserve_exact(member_departments.len());
-    let device_count = Poisson::new(params.devices_mean.max(1e-9)).expect("validated mean");
-    let grant_count = Poisson::new(params.grants_mean.max(1e-9)).expect("validated mean");
-    let zipf = (params.apps > 0).then(|| Zipf::new(f64::from(params.apps), params.app_zipf).expect("validated zipf"));
+    let mut samplers = MemberSamplers::new(params);
+    let members = member_departments.len();
+    org.members.reserve_exact(members);
+    let devices_mean = params.devices_mean.clamp(f64::from(params.devices_min), f64::from(params.devices_max));
+    org.devices.reserve(estimated_rows(members, devices_mean));
+    org.grants.reserve(estimated_rows(members, params.grants_mean.min(f64::from(params.apps))));
     for (index, &department) in member_departments.iter().enumerate() {
-        let key = index as u64;
-        let mut rng = streams.stream(key, Draw::Roles as u64, 0);
+        let member = MemberId(index as u32);
+        let mut rng = streams.stream(member.stream_key(), Draw::Roles as u64, 0);
         let roles = Roles {
             group_owner: rng.random::<f64>() < params.group_owner_share,
             pending_approvals: rng.random::<f64>() < params.pending_approvals_share,
         };
-        let drawn = device_count.sample(&mut streams.stream(key, Draw::DeviceCount as u64, 0)) as u64;
-        let n_devices = drawn.clamp(u64::from(params.devices_min), u64::from(params.devices_max)) as u8;
-        let first_device = org.devices.len() as u32;
-        let mut platform_rng = streams.stream(key, Draw::Platform as u64, 0);
-        for _ in 0..n_devices {
-            let platform = pick_platform(&params.platform_mix, platform_rng.random());
-            org.devices.push(Device { member: MemberId(index as u32), platform });
-        }
-        let first_grant = org.grants.len() as u32;
-        let n_grants = match &zipf {
-            Some(zipf) => add_grants(
-                org,
-                streams,
-                key,
-                zipf,
-                grant_count.sample(&mut streams.stream(key, Draw::GrantCount as u64, 0)),
-                params.apps,
-            ),
+        let (first_device, first_grant) = (org.devices.len() as u32, org.grants.len() as u32);
+        let n_devices = add_devices(org, streams, &samplers, params, member);
+        let n_grants = match &samplers.app {
+            Some(popularity) => {
+                let wanted =
+                    samplers.grant_count.sample(&mut streams.stream(member.stream_key(), Draw::GrantCount as u64, 0));
+                let mut draw = GrantDraw { popularity, granted: &mut samplers.granted };
+                add_grants(org, streams, member, &mut draw, wanted, params.apps)
+            }
             None => 0,
         };
         org.members.push(Member {
@@ -155,32 +178,120 @@ fn populate_members(org: &mut Org, streams: &Streams, params: &OrgParams, member
     }
 }
 
+/// Adds `member`'s devices (a clamped Poisson count, each platform drawn
+/// from the mix); returns how many.
+fn add_devices(
+    org: &mut Org,
+    streams: &Streams,
+    samplers: &MemberSamplers,
+    params: &OrgParams,
+    member: MemberId,
+) -> u8 {
+    let key = member.stream_key();
+    let drawn = samplers.device_count.sample(&mut streams.stream(key, Draw::DeviceCount as u64, 0)) as u64;
+    let n_devices = drawn.clamp(u64::from(params.devices_min), u64::from(params.devices_max)) as u8;
+    let mut platform_rng = streams.stream(key, Draw::Platform as u64, 0);
+    for _ in 0..n_devices {
+        let platform = samplers.platform.pick(platform_rng.random());
+        org.devices.push(Device { member, platform });
+    }
+    n_devices
+}
+
+/// About how many app draws the org's grants take: the sampler's tables
+/// are sized by it.
+fn expected_grant_draws(params: &OrgParams) -> usize {
+    (f64::from(params.members) * params.grants_mean.min(f64::from(params.apps))) as usize
+}
+
+/// Room for about `mean` rows per member, a little over, so the table of
+/// devices or grants is not regrown as it fills.
+fn estimated_rows(members: usize, mean: f64) -> usize {
+    (members as f64 * mean * 1.05) as usize + 64
+}
+
 /// Adds up to `wanted` grants to distinct apps drawn by popularity (Zipf).
-fn add_grants(org: &mut Org, streams: &Streams, key: u64, zipf: &Zipf<f64>, wanted: f64, apps: u32) -> u8 {
+fn add_grants(
+    org: &mut Org,
+    streams: &Streams,
+    member: MemberId,
+    draw: &mut GrantDraw<'_>,
+    wanted: f64,
+    apps: u32,
+) -> u8 {
     let wanted = (wanted as u32).min(apps).min(u32::from(u8::MAX)) as usize;
     let first = org.grants.len();
-    let mut rng = streams.stream(key, Draw::GrantApp as u64, 0);
+    let mut rng = streams.stream(member.stream_key(), Draw::GrantApp as u64, 0);
     let mut attempts = 0;
     while org.grants.len() - first < wanted && attempts < 8 * wanted {
         attempts += 1;
-        let app = AppId(zipf.sample(&mut rng) as u32 - 1);
-        if !org.grants[first..].iter().any(|grant| grant.app == app) {
-            org.grants.push(Grant { member: MemberId(key as u32), app });
+        let app = AppId(draw.popularity.sample(&mut rng) - 1);
+        if draw.granted.insert(app) {
+            org.grants.push(Grant { member, app });
         }
     }
+    draw.granted.clear(&org.grants[first..]);
     (org.grants.len() - first) as u8
 }
 
-fn pick_platform(mix: &[f64; 4], u: f64) -> Platform {
-    let total: f64 = mix.iter().sum();
-    let mut cumulative = 0.0;
-    for platform in Platform::ALL {
-        cumulative += mix[platform.index()] / total;
-        if u < cumulative {
-            return platform;
+/// What drawing one member's grants needs: the popularity law and the set
+/// of apps already granted to the member.
+struct GrantDraw<'a> {
+    popularity: &'a ZipfSampler,
+    granted: &'a mut AppSet,
+}
+
+/// A set of apps as a bitset, emptied after each member by clearing only
+/// the bits of that member's grants.
+struct AppSet {
+    words: Vec<u64>,
+}
+
+impl AppSet {
+    /// Room for apps `0..=apps`: one past the last, which a rounding at
+    /// the top of the popularity law could in principle draw.
+    fn new(apps: u32) -> AppSet {
+        AppSet { words: vec![0; (apps / 64 + 1) as usize] }
+    }
+
+    /// Adds `app`; true if it was not in the set.
+    fn insert(&mut self, app: AppId) -> bool {
+        let (word, bit) = (app.index() / 64, 1u64 << (app.0 % 64));
+        let added = self.words[word] & bit == 0;
+        self.words[word] |= bit;
+        added
+    }
+
+    /// Empties the set, which holds exactly the apps of `grants`.
+    fn clear(&mut self, grants: &[Grant]) {
+        for grant in grants {
+            self.words[grant.app.index() / 64] = 0;
         }
     }
-    Platform::Macos
+}
+
+/// A device's platform from one uniform draw: the first platform whose
+/// cumulative share of the mix exceeds it (macOS if none does, through
+/// rounding).
+struct PlatformPicker {
+    /// Cumulative normalised shares, summed in platform order.
+    cumulative: [f64; 4],
+}
+
+impl PlatformPicker {
+    fn new(mix: &[f64; 4]) -> PlatformPicker {
+        let total: f64 = mix.iter().sum();
+        let mut running = 0.0;
+        let cumulative = Platform::ALL.map(|platform| {
+            running += mix[platform.index()] / total;
+            running
+        });
+        PlatformPicker { cumulative }
+    }
+
+    fn pick(&self, u: f64) -> Platform {
+        Platform::ALL.into_iter().find(|platform| u < self.cumulative[platform.index()]).unwrap_or(Platform::Macos)
+    }
 }
 
 /// Super and app admins at the root; one department admin per
