@@ -115,8 +115,11 @@ fn a_scenario_compared_with_itself_differs_by_exactly_zero() {
         }
         assert_eq!(figure["difference"]["mean"], 0.0, "{name}");
         assert_eq!(figure["difference"]["ci95"], serde_json::json!([0.0, 0.0]), "{name}");
+        assert_eq!(figure["test"], "by_construction", "{name}");
         assert_eq!(figure["significant"], false, "{name}");
+        assert_eq!(figure["significant_holm"], false, "{name}");
     }
+    assert!(figures.contains_key("batch_latency_p99_ms"), "latency keys carry their unit");
     std::fs::remove_dir_all(directory).unwrap();
 }
 
@@ -149,7 +152,10 @@ fn paired_comparison_is_narrower_than_independent() {
         let ci = &c["figures"][figure]["difference"]["ci95"];
         ci[1].as_f64().unwrap() - ci[0].as_f64().unwrap()
     };
-    assert_eq!(width(&paired, "lockout_rate"), 0.0, "the wipe policy does not touch lockouts: CRN shows it exactly");
+    let lockout = &paired["figures"]["lockout_rate"];
+    assert_eq!(lockout["difference"]["mean"], 0.0, "the wipe policy does not touch lockouts: CRN shows it exactly");
+    assert!(lockout["difference"]["ci95"].is_null(), "but no zero-width interval: {lockout}");
+    assert!(lockout["null_reason"].as_str().unwrap().contains("all 8 paired differences are zero"), "{lockout}");
     assert!(width(&separate, "lockout_rate") > 0.0);
     assert!(width(&paired, "residue_probability") < width(&separate, "residue_probability"));
     std::fs::remove_dir_all(directory).unwrap();
