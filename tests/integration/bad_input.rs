@@ -187,7 +187,7 @@ fn bad_flags_exit_2_naming_the_flag() {
     let out = directory.join("out");
     let out = out.to_str().unwrap();
     const URL: &str = "http://127.0.0.1:9/v2";
-    let cases: [(&[&str], &str); 25] = [
+    let cases: [(&[&str], &str); 29] = [
         (&["run", "self-exit", "--members", "0"], "--members"),
         (&["run", "self-exit", "--replications", "0"], "--replications"),
         (&["run", "self-exit", "--threads", "0"], "--threads"),
@@ -200,6 +200,13 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["compare", "self-exit", "device-change", "--members", "100", "--replications", "1"], "--replications"),
         (&["compare", "self-exit", "device-change", "--members", "100"], "--force"),
         (&["sweep", "self-exit", "--set", "policy.buffer"], "--set"),
+        (
+            &["sweep", "self-exit", "--set", "policy.buffer=0h", "--set", "policy.buffer=6h"],
+            "policy.buffer: the key is given twice",
+        ),
+        (&["sweep", "self-exit", "--set", "seed=1,2", "--seed", "3"], "--seed would override"),
+        (&["sweep", "self-exit", "--set", "org.members=100,200", "--members", "100"], "--members would override"),
+        (&["sweep", "self-exit", "--set", "policy.buffer=[1h,2h"], "not closed"),
         (&["merge", "no-such-folder"], "no-such-folder"),
         (&["load", "admin-batch", "--url", "not a url"], "--url"),
         (&["load", "admin-batch", "--url", "ftp://127.0.0.1/scim"], "--url"),

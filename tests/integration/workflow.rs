@@ -200,6 +200,41 @@ fn sweep_writes_one_csv_row_per_grid_point() {
 }
 
 #[test]
+fn sweep_runs_each_point_with_its_own_seed_and_replications() {
+    let directory = temp_dir("sweep-runs");
+    let out = directory.to_string_lossy().into_owned();
+    let sets = ["--set", "seed=1,2", "--set", "replications=2,3", "--set", "org.members=300,400"];
+    let mut args = vec!["sweep", "self-exit", "--out", &out, "--quiet"];
+    args.extend(sets);
+    ok(&args);
+    let text = std::fs::read_to_string(directory.join("sweep-self-exit/sweep.json")).unwrap();
+    let points: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let points = points.as_array().unwrap();
+    assert_eq!(points.len(), 8);
+    for point in points {
+        let settings = point["settings"].as_array().unwrap();
+        let ran = |key: &str| point["summary"][key].to_string();
+        for (pair, key) in settings.iter().zip(["seed", "replications", "members"]) {
+            assert_eq!(pair[1].as_str().unwrap(), ran(key), "{key} in {settings:?}");
+        }
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn sweep_takes_values_with_commas_inside_braces() {
+    let directory = temp_dir("sweep-commas");
+    let out = directory.to_string_lossy().into_owned();
+    let set = r#"policy.department_delay={ uniform = ["1h", "24h"] },{ exp = "2h" }"#;
+    ok(&["sweep", "admin-batch", "--set", set, "--members", "300", "--replications", "2", "--out", &out, "--quiet"]);
+    let csv = std::fs::read_to_string(directory.join("sweep-admin-batch/sweep.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[1].starts_with(r#""{ uniform = [""1h"", ""24h""] }","#), "{csv}");
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
 fn a_failed_objective_exits_3_and_is_a_junit_failure() {
     let directory = temp_dir("slo");
     let scenario = directory.join("strict.toml");
