@@ -1,15 +1,22 @@
 //! `unbindsim compare A B`: both scenarios on the same org and seeds, so
 //! replication *i* of A and of B see the same people doing the same things
 //! (common random numbers); every figure is reported as A, B and the paired
-//! difference B−A with its 95 % interval. `--independent` gives B other
-//! streams, to show what pairing buys.
+//! difference B−A with its 95 % interval, a p-value and a Holm-adjusted
+//! one over every figure compared. `--independent` gives B other streams,
+//! to show what pairing buys.
+//!
+//! Both sides run on one seed and one replication count: the flags, else
+//! A's file. A B whose file sets another seed or count is refused (exit 2)
+//! rather than silently overridden, and so are two workload kinds unless
+//! `--force`. Latencies print in human units; the JSON keeps milliseconds,
+//! with `_ms` in the figure's key.
 
 use super::CliError;
 use super::options::RunOptions;
-use crate::metrics::{FigureComparison, ReplicationRecord, compare_records};
+use crate::metrics::{Comparison, Pairing, ReplicationRecord, Test, compare_records, format_duration_ms};
 use crate::report::write_json;
 use crate::runner::{Seeds, Task, simulate_tasks};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, Unit};
 use clap::Args;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -24,6 +31,9 @@ pub struct CompareArgs {
     /// Run B on streams independent of A's (no common random numbers).
     #[arg(long)]
     independent: bool,
+    /// Compare scenarios of different workload kinds (refused otherwise).
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     options: RunOptions,
 }
@@ -39,24 +49,15 @@ struct ComparisonFile<'a> {
     replications: u32,
     /// "paired" (common random numbers) or "independent".
     mode: &'a str,
-    figures: &'a BTreeMap<String, FigureComparison>,
+    /// How many figures the Holm adjustment ran over (every figure compared with a p-value).
+    holm_family: usize,
+    figures: &'a BTreeMap<String, crate::metrics::FigureComparison>,
 }
 
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let options = &args.options;
     let (a, b) = (options.load(&args.a)?, options.load(&args.b)?);
-    if a.org != b.org {
-        return Err(CliError::BadInput(format!(
-            "{} and {} describe different orgs: a comparison needs the same [org] (use base = \"...\" to share it)",
-            args.a, args.b
-        )));
-    }
-    let (seed, replications) = (options.seed_for(&a), options.replications_for(&a));
-    if replications < 2 {
-        return Err(CliError::BadInput(format!(
-            "--replications {replications}: a comparison needs at least 2 (intervals)"
-        )));
-    }
+    let (seed, replications) = check_comparable(&a, &b, &args)?;
     let mode = if args.independent { "independent" } else { "paired" };
     if !options.quiet {
         eprintln!(
@@ -71,7 +72,12 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         );
     }
     let (records_a, records_b) = simulate_both(&a, &b, &args, seed, replications)?;
-    let figures = compare_records(&records_a, &records_b, !args.independent);
+    let pairing = match (args.independent, same_model(&a, &b)) {
+        (true, _) => Pairing::Independent,
+        (false, true) => Pairing::SameModel,
+        (false, false) => Pairing::Paired,
+    };
+    let comparison = compare_records(&records_a, &records_b, pairing);
     let file = ComparisonFile {
         schema_version: 1,
         a: &a.name,
@@ -80,7 +86,8 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         members: a.org.members,
         replications,
         mode,
-        figures: &figures,
+        holm_family: comparison.holm_family,
+        figures: &comparison.figures,
     };
     let directory = options.out.join(format!(
         "compare-{}-vs-{}{}",
@@ -91,10 +98,59 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let path = directory.join("comparison.json");
     write_json(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !options.quiet {
-        print!("{}", comparison_table(&a.name, &b.name, &figures));
+        print!("{}", comparison_table(&a.name, &b.name, &comparison));
         println!("  wrote {}", path.display());
     }
     Ok(())
+}
+
+/// The seed and replication count both sides run with, after refusing
+/// what would make the comparison meaningless or silently not what B's
+/// file says: another org, fewer than two replications, another workload
+/// kind (unless `--force`), a seed or count in B's file that differs from
+/// A's without a flag to settle it.
+fn check_comparable(a: &Scenario, b: &Scenario, args: &CompareArgs) -> Result<(u64, u32), CliError> {
+    let (options, refs) = (&args.options, (&args.a, &args.b));
+    if a.org != b.org {
+        return Err(CliError::BadInput(format!(
+            "{} and {} describe different orgs: a comparison needs the same [org] (use base = \"...\" to share it)",
+            refs.0, refs.1
+        )));
+    }
+    let (seed, replications) = (options.seed_for(a), options.replications_for(a));
+    if replications < 2 {
+        return Err(CliError::BadInput(format!(
+            "--replications {replications}: a comparison needs at least 2 (intervals)"
+        )));
+    }
+    let kinds = (a.workload.kind.name(), b.workload.kind.name());
+    if kinds.0 != kinds.1 && !args.force {
+        return Err(CliError::BadInput(format!(
+            "{} is a {} workload and {} a {} one: their figures measure different things (pass --force to compare anyway)",
+            refs.0, kinds.0, refs.1, kinds.1
+        )));
+    }
+    let unsettled = |what: &str, flag: &str, b_value: Option<u64>, used: u64| match b_value {
+        Some(value) if value != used => Err(CliError::BadInput(format!(
+            "{} sets {what} = {value} but {} runs with {used}: both sides of a comparison run with one {what}, so replication i of each is paired; pass {flag} to choose it",
+            refs.1, refs.0
+        ))),
+        Some(_) | None => Ok(()),
+    };
+    if options.seed.is_none() {
+        unsettled("seed", "--seed", b.seed, seed)?;
+    }
+    if options.replications.is_none() {
+        unsettled("replications", "--replications", b.replications.map(u64::from), u64::from(replications))?;
+    }
+    Ok((seed, replications))
+}
+
+/// Whether B is A's model (names, descriptions and objectives aside): on
+/// A's streams every difference is then zero by construction.
+fn same_model(a: &Scenario, b: &Scenario) -> bool {
+    (a.horizon, &a.org, &a.policy, &a.behaviour, &a.workload)
+        == (b.horizon, &b.org, &b.policy, &b.behaviour, &b.workload)
 }
 
 /// Replications `0..replications` of `a` and of `b` on one pool of
@@ -121,26 +177,63 @@ fn simulate_both(
     Ok((records_a, records_b))
 }
 
-fn comparison_table(a: &str, b: &str, figures: &BTreeMap<String, FigureComparison>) -> String {
+fn comparison_table(a: &str, b: &str, comparison: &Comparison) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  {:<34} {:>12} {:>12} {:>30}  significant", "figure", a, b, "B - A [95 % CI]");
-    for (name, figure) in figures {
+    let _ = writeln!(
+        out,
+        "  {:<34} {:>12} {:>12} {:>12} {:>22} {:>7}  {:<3}  Holm",
+        "figure", a, b, "B - A", "[95 % CI]", "p", "sig"
+    );
+    let mut without_interval: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, figure) in &comparison.figures {
+        if let Some(reason) = &figure.null_reason {
+            without_interval.entry(reason).or_default().push(name);
+        }
         let (Some(ea), Some(eb), Some(d)) = (figure.a, figure.b, figure.difference) else { continue };
-        let ci = d.ci95.map_or_else(|| "—".to_owned(), |[low, high]| format!("[{}, {}]", number(low), number(high)));
-        let verdict = match figure.significant {
-            Some(true) => "yes",
-            Some(false) => "no",
-            None => "—",
-        };
+        let shown = |value: f64| shown(value, figure.unit);
+        let ci = d.ci95.map_or_else(|| "—".to_owned(), |[low, high]| format!("[{}, {}]", shown(low), shown(high)));
+        let p = figure
+            .p_value
+            .map_or_else(|| "—".to_owned(), |p| if p < 0.001 { "<0.001".to_owned() } else { format!("{p:.3}") });
         let _ = writeln!(
             out,
-            "  {name:<34} {:>12} {:>12} {:>12} {ci:>17}  {verdict}",
-            number(ea.mean),
-            number(eb.mean),
-            number(d.mean)
+            "  {name:<34} {:>12} {:>12} {:>12} {ci:>22} {p:>7}  {:<3}  {}",
+            shown(ea.mean),
+            shown(eb.mean),
+            shown(d.mean),
+            yes_no(figure.significant),
+            yes_no(figure.significant_holm)
         );
     }
+    let _ = writeln!(
+        out,
+        "  sig: p < 0.05 for the figure alone (exact sign-flip test over the replications that differ, paired t beyond 16 of them, Welch t when independent)\n  Holm: adjusted over the family of all {} figures compared with a p-value",
+        comparison.holm_family
+    );
+    if comparison.figures.values().any(|figure| figure.test == Some(Test::ByConstruction)) {
+        let _ = writeln!(out, "  B is A's model on A's streams: every difference is zero by construction");
+    }
+    for (reason, names) in without_interval {
+        let _ = writeln!(out, "  no interval ({reason}): {}", names.join(", "));
+    }
     out
+}
+
+fn yes_no(significant: Option<bool>) -> &'static str {
+    match significant {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "—",
+    }
+}
+
+/// A value as the table prints it: latencies in human units, signed.
+fn shown(value: f64, unit: Option<Unit>) -> String {
+    match unit {
+        Some(Unit::Milliseconds) if value < 0.0 => format!("-{}", format_duration_ms(-value)),
+        Some(Unit::Milliseconds) => format_duration_ms(value),
+        Some(Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events) | None => number(value),
+    }
 }
 
 fn number(value: f64) -> String {

@@ -3,6 +3,14 @@
 //! same people: common random numbers across the grid), written as
 //! `sweep.csv` (one row per point, one column per figure and interval bound)
 //! and `sweep.json`, and gated on the scenario's objectives.
+//!
+//! Values split at top-level commas only: a comma inside brackets, braces
+//! or quotes belongs to its value, so `{ uniform = ["1h", "24h"] }` is one
+//! value. `seed`, `replications` and `org.members` may be swept like any
+//! key and each point runs with its own (a swept seed gives each point
+//! other streams); sweeping one of them beside its flag (`--seed`,
+//! `--replications`, `--members`), which would override it, is refused, and
+//! so is a key given twice.
 
 use super::CliError;
 use super::gates::Gates;
@@ -10,7 +18,7 @@ use super::options::RunOptions;
 use crate::metrics::{Reading, Summary, format_duration_ms, read};
 use crate::report::{write_atomic, write_json};
 use crate::runner::{Seeds, Task, simulate_tasks, summarize, timing};
-use crate::scenario::{Figure, Latency, Quantile, Unit, load_with_overrides};
+use crate::scenario::{Figure, Latency, Quantile, Scenario, Unit, load_with_overrides};
 use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -23,6 +31,13 @@ pub struct SweepArgs {
     /// The scenario to sweep (file or built-in name).
     scenario: String,
     /// `key=v1,v2,…` (a dotted scenario key such as policy.buffer); repeat for a grid.
+    ///
+    /// Values split at top-level commas: one inside brackets, braces or
+    /// quotes stays in its value, as in
+    /// `--set 'policy.department_delay={ uniform = ["1h", "24h"] },{ exp = "2h" }'`.
+    /// `seed`, `replications` and `org.members` are honoured per point
+    /// (not together with `--seed`, `--replications`, `--members`); a key
+    /// may be given once.
     #[arg(long = "set", required = true)]
     sets: Vec<String>,
     /// Write the objectives' verdicts at every point as JUnit XML.
@@ -46,7 +61,7 @@ struct Point {
 
 pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let options = &args.options;
-    let axes: Vec<Axis> = args.sets.iter().map(|set| axis(set)).collect::<Result<_, _>>()?;
+    let axes = axes(&args.sets, options)?;
     let grid = cartesian(&axes);
     if grid.len() > MAX_POINTS {
         return Err(CliError::BadInput(format!("the grid has {} points, more than {MAX_POINTS}", grid.len())));
@@ -57,28 +72,29 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
             point.iter().map(|(key, _, value)| (key.clone(), value.clone())).collect();
         scenarios.push(options.sized(load_with_overrides(&args.scenario, &overrides)?)?);
     }
+    let runs: Vec<(u64, u32)> =
+        scenarios.iter().map(|scenario| (options.seed_for(scenario), options.replications_for(scenario))).collect();
     let name = scenarios[0].name.clone();
-    let (seed, replications, threads) =
-        (options.seed_for(&scenarios[0]), options.replications_for(&scenarios[0]), options.threads());
     if !options.quiet {
-        eprintln!(
-            "sweep {name}: {} points, seed {seed}, {replications} replications each, {} members",
-            grid.len(),
-            scenarios[0].org.members
-        );
+        eprintln!("sweep {name}: {} points, {}", grid.len(), banner(&runs, &scenarios));
     }
     let mut points = Vec::with_capacity(grid.len());
     let mut gates = Gates::default();
-    let progress =
-        super::progress::bar(grid.len() as u64 * u64::from(replications), &format!("sweep {name}"), options.quiet);
-    let indices: Vec<u32> = (0..replications).collect();
-    let tasks: Vec<Task<'_>> =
-        scenarios.iter().map(|scenario| Task { scenario, seeds: Seeds::same(seed), indices: &indices }).collect();
+    let total: u64 = runs.iter().map(|(_, replications)| u64::from(*replications)).sum();
+    let progress = super::progress::bar(total, &format!("sweep {name}"), options.quiet);
+    let indices: Vec<Vec<u32>> = runs.iter().map(|(_, replications)| (0..*replications).collect()).collect();
+    let tasks: Vec<Task<'_>> = scenarios
+        .iter()
+        .zip(&runs)
+        .zip(&indices)
+        .map(|((scenario, (seed, _)), indices)| Task { scenario, seeds: Seeds::same(*seed), indices })
+        .collect();
+    let threads = options.threads();
     let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
     progress.finish_and_clear();
-    for ((point, scenario), result) in grid.iter().zip(&scenarios).zip(results) {
+    for (((point, scenario), (seed, replications)), result) in grid.iter().zip(&scenarios).zip(&runs).zip(results) {
         let run = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
-        let summary = summarize(scenario, seed, replications, &run.records, timing(&run, threads));
+        let summary = summarize(scenario, *seed, *replications, &run.records, timing(&run, threads));
         let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
         if !options.quiet {
             let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -91,6 +107,48 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     gates.finish(args.junit.as_deref())
 }
 
+/// What the banner says of the points' seeds, replications and org sizes:
+/// the one value where they share it, "per point" where the grid varies it.
+fn banner(runs: &[(u64, u32)], scenarios: &[Scenario]) -> String {
+    let shared = |values: Vec<u64>| values.iter().all(|value| *value == values[0]).then(|| values[0]);
+    let seed = shared(runs.iter().map(|(seed, _)| *seed).collect()).map_or_else(
+        || "a seed per point (points on other seeds share no streams)".to_owned(),
+        |seed| format!("seed {seed}"),
+    );
+    let replications = shared(runs.iter().map(|(_, replications)| u64::from(*replications)).collect())
+        .map_or_else(|| "replications per point".to_owned(), |count| format!("{count} replications each"));
+    let members = shared(scenarios.iter().map(|scenario| u64::from(scenario.org.members)).collect())
+        .map_or_else(|| "members per point".to_owned(), |members| format!("{members} members"));
+    format!("{seed}, {replications}, {members}")
+}
+
+/// The axes of `--set` flags: a key given twice is refused, and so is a
+/// swept run setting whose flag would override every point's value.
+fn axes(sets: &[String], options: &RunOptions) -> Result<Vec<Axis>, CliError> {
+    let axes: Vec<Axis> = sets.iter().map(|set| axis(set)).collect::<Result<_, _>>()?;
+    for (i, axis) in axes.iter().enumerate() {
+        if axes[..i].iter().any(|earlier| earlier.key == axis.key) {
+            return Err(CliError::BadInput(format!(
+                "--set {}: the key is given twice; list all its values in one --set",
+                axis.key
+            )));
+        }
+        let flag = match axis.key.as_str() {
+            "seed" => options.seed.is_some().then_some("--seed"),
+            "replications" => options.replications.is_some().then_some("--replications"),
+            "org.members" => options.members.is_some().then_some("--members"),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            return Err(CliError::BadInput(format!(
+                "--set {}: {flag} would override it at every point; drop one of them",
+                axis.key
+            )));
+        }
+    }
+    Ok(axes)
+}
+
 /// Parses `key=v1,v2`; values that are not TOML literals are strings.
 fn axis(set: &str) -> Result<Axis, CliError> {
     let (key, values) = set
@@ -100,8 +158,45 @@ fn axis(set: &str) -> Result<Axis, CliError> {
     if key.is_empty() || values.trim().is_empty() {
         return Err(CliError::BadInput(format!("--set {set}: expected key=value1,value2,...")));
     }
-    let values = values.split(',').map(|text| (text.trim().to_owned(), toml_value(text.trim()))).collect();
+    let values = split_values(values)
+        .map_err(|problem| CliError::BadInput(format!("--set {set}: {problem}")))?
+        .into_iter()
+        .map(|text| (text.to_owned(), toml_value(text)))
+        .collect();
     Ok(Axis { key: key.to_owned(), values })
+}
+
+/// `values` split at its top-level commas, each trimmed: a comma inside
+/// brackets, braces or a quoted string belongs to its value.
+fn split_values(values: &str) -> Result<Vec<&str>, String> {
+    let (mut depth, mut quote, mut escaped, mut start) = (0_usize, None, false, 0);
+    let mut parts = Vec::new();
+    for (i, c) in values.char_indices() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '[' | '{' => depth += 1,
+                ']' | '}' => depth = depth.checked_sub(1).ok_or(format!("`{c}` closes nothing"))?,
+                ',' if depth == 0 => {
+                    parts.push(values[start..i].trim());
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+    }
+    if depth > 0 || quote.is_some() {
+        return Err("a bracket, brace or quote is not closed".to_owned());
+    }
+    parts.push(values[start..].trim());
+    match parts.iter().any(|part| part.is_empty()) {
+        true => Err("an empty value (values are separated by commas)".to_owned()),
+        false => Ok(parts),
+    }
 }
 
 fn toml_value(text: &str) -> toml::Value {
@@ -245,5 +340,37 @@ mod tests {
     fn malformed_sets_are_bad_input() {
         assert!(axis("policy.buffer").is_err());
         assert!(axis("=1,2").is_err());
+        assert!(axis("policy.buffer=1h,,2h").is_err());
+        assert!(axis("policy.department_delay={ uniform = [\"1h\", \"24h\"]").is_err());
+        assert!(axis("policy.department_delay=]").is_err());
+    }
+
+    #[test]
+    fn commas_inside_brackets_braces_and_quotes_stay_in_their_value() {
+        let set = r#"policy.department_delay={ uniform = ["1h", "24h"] }, { exp = "2h" },"a,b",'c,d'"#;
+        let values: Vec<String> = axis(set).unwrap().values.into_iter().map(|(text, _)| text).collect();
+        assert_eq!(values, [r#"{ uniform = ["1h", "24h"] }"#, r#"{ exp = "2h" }"#, r#""a,b""#, "'c,d'"]);
+        assert_eq!(split_values(r#""say \"hi, there\"",2"#).unwrap(), [r#""say \"hi, there\"""#, "2"]);
+        let table = toml_value(&values[0]);
+        assert!(table.get("uniform").is_some_and(toml::Value::is_array), "{table:?}");
+    }
+
+    #[test]
+    fn a_repeated_key_or_a_run_setting_beside_its_flag_is_refused() {
+        #[derive(clap::Parser)]
+        struct Flags {
+            #[command(flatten)]
+            options: RunOptions,
+        }
+        let options = |seed: Option<u64>| {
+            let seed = seed.map(|seed| format!("--seed={seed}"));
+            <Flags as clap::Parser>::parse_from(std::iter::once("sweep".to_owned()).chain(seed)).options
+        };
+        let sets = |sets: &[&str]| sets.iter().map(|set| (*set).to_owned()).collect::<Vec<_>>();
+        let twice = axes(&sets(&["policy.buffer=0h", "policy.buffer=6h"]), &options(None));
+        assert!(matches!(twice, Err(CliError::BadInput(message)) if message.contains("policy.buffer")));
+        assert!(axes(&sets(&["seed=1,2"]), &options(None)).is_ok());
+        let beside = axes(&sets(&["seed=1,2"]), &options(Some(3)));
+        assert!(matches!(beside, Err(CliError::BadInput(message)) if message.contains("--seed")));
     }
 }

@@ -20,10 +20,11 @@ mod proportion;
 mod record;
 mod regression;
 mod shard;
+mod significance;
 mod slo;
 mod summary;
 
-pub use compare::{Estimate, FigureComparison, compare_records};
+pub use compare::{Comparison, Differing, Estimate, FigureComparison, Pairing, Test, compare_records};
 pub use figures::{RateView, Reading, quantile_ms, read};
 pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};

@@ -187,7 +187,7 @@ fn bad_flags_exit_2_naming_the_flag() {
     let out = directory.join("out");
     let out = out.to_str().unwrap();
     const URL: &str = "http://127.0.0.1:9/v2";
-    let cases: [(&[&str], &str); 24] = [
+    let cases: [(&[&str], &str); 29] = [
         (&["run", "self-exit", "--members", "0"], "--members"),
         (&["run", "self-exit", "--replications", "0"], "--replications"),
         (&["run", "self-exit", "--threads", "0"], "--threads"),
@@ -198,7 +198,15 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["run", "self-exit", "--frobnicate"], "--frobnicate"),
         (&["run", "self-exit", "--members", "100000000"], "members"),
         (&["compare", "self-exit", "device-change", "--members", "100", "--replications", "1"], "--replications"),
+        (&["compare", "self-exit", "device-change", "--members", "100"], "--force"),
         (&["sweep", "self-exit", "--set", "policy.buffer"], "--set"),
+        (
+            &["sweep", "self-exit", "--set", "policy.buffer=0h", "--set", "policy.buffer=6h"],
+            "policy.buffer: the key is given twice",
+        ),
+        (&["sweep", "self-exit", "--set", "seed=1,2", "--seed", "3"], "--seed would override"),
+        (&["sweep", "self-exit", "--set", "org.members=100,200", "--members", "100"], "--members would override"),
+        (&["sweep", "self-exit", "--set", "policy.buffer=[1h,2h"], "not closed"),
         (&["merge", "no-such-folder"], "no-such-folder"),
         (&["load", "admin-batch", "--url", "not a url"], "--url"),
         (&["load", "admin-batch", "--url", "ftp://127.0.0.1/scim"], "--url"),
@@ -239,5 +247,22 @@ fn comparing_different_orgs_is_refused() {
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("different orgs"), "{}", stderr(&output));
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn compare_refuses_a_b_whose_own_seed_or_count_would_be_overridden() {
+    let directory = temp_dir("compare-seeds");
+    let out = directory.join("out");
+    for (key, flag) in [("seed = 7", "--seed"), ("replications = 3", "--replications")] {
+        let other = directory.join("other.toml");
+        std::fs::write(&other, format!("base = \"device-change\"\nname = \"other\"\n{key}\n")).unwrap();
+        let args =
+            ["compare", "device-change", other.to_str().unwrap(), "--members", "200", "--out", out.to_str().unwrap()];
+        let output = unbindsim(&args);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains(key) && stderr(&output).contains(flag), "{}", stderr(&output));
+        assert!(!out.exists(), "a refused comparison wrote nothing");
+    }
     std::fs::remove_dir_all(directory).unwrap();
 }

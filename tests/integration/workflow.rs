@@ -115,8 +115,11 @@ fn a_scenario_compared_with_itself_differs_by_exactly_zero() {
         }
         assert_eq!(figure["difference"]["mean"], 0.0, "{name}");
         assert_eq!(figure["difference"]["ci95"], serde_json::json!([0.0, 0.0]), "{name}");
+        assert_eq!(figure["test"], "by_construction", "{name}");
         assert_eq!(figure["significant"], false, "{name}");
+        assert_eq!(figure["significant_holm"], false, "{name}");
     }
+    assert!(figures.contains_key("batch_latency_p99_ms"), "latency keys carry their unit");
     std::fs::remove_dir_all(directory).unwrap();
 }
 
@@ -149,7 +152,10 @@ fn paired_comparison_is_narrower_than_independent() {
         let ci = &c["figures"][figure]["difference"]["ci95"];
         ci[1].as_f64().unwrap() - ci[0].as_f64().unwrap()
     };
-    assert_eq!(width(&paired, "lockout_rate"), 0.0, "the wipe policy does not touch lockouts: CRN shows it exactly");
+    let lockout = &paired["figures"]["lockout_rate"];
+    assert_eq!(lockout["difference"]["mean"], 0.0, "the wipe policy does not touch lockouts: CRN shows it exactly");
+    assert!(lockout["difference"]["ci95"].is_null(), "but no zero-width interval: {lockout}");
+    assert!(lockout["null_reason"].as_str().unwrap().contains("all 8 paired differences are zero"), "{lockout}");
     assert!(width(&separate, "lockout_rate") > 0.0);
     assert!(width(&paired, "residue_probability") < width(&separate, "residue_probability"));
     std::fs::remove_dir_all(directory).unwrap();
@@ -190,6 +196,41 @@ fn sweep_writes_one_csv_row_per_grid_point() {
     assert_eq!(lines.len(), 5, "{csv}");
     assert!(lines[0].starts_with("policy.buffer,behaviour.activity_gap,batch_latency_p50"));
     assert!(lines[0].contains("lockout_rate_ci_high") && lines[0].contains("residue_probability_ci_low"));
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn sweep_runs_each_point_with_its_own_seed_and_replications() {
+    let directory = temp_dir("sweep-runs");
+    let out = directory.to_string_lossy().into_owned();
+    let sets = ["--set", "seed=1,2", "--set", "replications=2,3", "--set", "org.members=300,400"];
+    let mut args = vec!["sweep", "self-exit", "--out", &out, "--quiet"];
+    args.extend(sets);
+    ok(&args);
+    let text = std::fs::read_to_string(directory.join("sweep-self-exit/sweep.json")).unwrap();
+    let points: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let points = points.as_array().unwrap();
+    assert_eq!(points.len(), 8);
+    for point in points {
+        let settings = point["settings"].as_array().unwrap();
+        let ran = |key: &str| point["summary"][key].to_string();
+        for (pair, key) in settings.iter().zip(["seed", "replications", "members"]) {
+            assert_eq!(pair[1].as_str().unwrap(), ran(key), "{key} in {settings:?}");
+        }
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn sweep_takes_values_with_commas_inside_braces() {
+    let directory = temp_dir("sweep-commas");
+    let out = directory.to_string_lossy().into_owned();
+    let set = r#"policy.department_delay={ uniform = ["1h", "24h"] },{ exp = "2h" }"#;
+    ok(&["sweep", "admin-batch", "--set", set, "--members", "300", "--replications", "2", "--out", &out, "--quiet"]);
+    let csv = std::fs::read_to_string(directory.join("sweep-admin-batch/sweep.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[1].starts_with(r#""{ uniform = [""1h"", ""24h""] }","#), "{csv}");
     std::fs::remove_dir_all(directory).unwrap();
 }
 
