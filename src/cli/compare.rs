@@ -1,12 +1,13 @@
-//! `unbindsim compare A B`: both scenarios on the same org and seeds, so
-//! replication *i* of A and of B see the same people doing the same things
-//! (common random numbers); every figure is reported as A, B and the paired
-//! difference B−A with its 95 % interval. `--independent` gives B other
-//! streams, to show what pairing buys.
+//! `unbindsim compare A B`: both scenarios on the same orgs and seeds, so
+//! replication *i* of A and of B see the same org (org *i*, or the one
+//! shared org) and the same people doing the same things (common random
+//! numbers); every figure is reported as A, B and the paired difference
+//! B−A with its 95 % interval. `--independent` gives B other streams (and
+//! other orgs when they are sampled), to show what pairing buys.
 
 use super::CliError;
 use super::options::RunOptions;
-use crate::metrics::{FigureComparison, ReplicationRecord, compare_records};
+use crate::metrics::{FigureComparison, OrgDraw, ReplicationRecord, compare_records};
 use crate::report::write_json;
 use crate::runner::{Seeds, Task, simulate_tasks};
 use crate::scenario::Scenario;
@@ -37,6 +38,9 @@ struct ComparisonFile<'a> {
     seed: u64,
     members: u32,
     replications: u32,
+    /// How the orgs were drawn (replication *i* of A and B share org *i*
+    /// unless `--independent` samples B's orgs apart).
+    org: OrgDraw,
     /// "paired" (common random numbers) or "independent".
     mode: &'a str,
     figures: &'a BTreeMap<String, FigureComparison>,
@@ -51,6 +55,15 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             args.a, args.b
         )));
     }
+    if a.org_mode != b.org_mode {
+        return Err(CliError::BadInput(format!(
+            "{} has org_mode = \"{}\", {} has \"{}\": a comparison draws the orgs one way (give --org)",
+            args.a,
+            a.org_mode.name(),
+            args.b,
+            b.org_mode.name()
+        )));
+    }
     let (seed, replications) = (options.seed_for(&a), options.replications_for(&a));
     if replications < 2 {
         return Err(CliError::BadInput(format!(
@@ -58,15 +71,17 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         )));
     }
     let mode = if args.independent { "independent" } else { "paired" };
+    let org = Seeds::same(seed, a.org_mode).org_draw();
     if !options.quiet {
         eprintln!(
-            "compare {} vs {}: seed {seed}, {replications} replications, {} members, {mode}\n  replay: unbindsim compare {} {} --seed {seed} --replications {replications} --members {}{}",
+            "compare {} vs {}: seed {seed}, {replications} replications, {} members, {mode}, {org}\n  replay: unbindsim compare {} {} --seed {seed} --replications {replications} --members {} --org {}{}",
             a.name,
             b.name,
             a.org.members,
             args.a,
             args.b,
             a.org.members,
+            a.org_mode.name(),
             if args.independent { " --independent" } else { "" }
         );
     }
@@ -79,6 +94,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         seed,
         members: a.org.members,
         replications,
+        org,
         mode,
         figures: &figures,
     };
@@ -109,9 +125,10 @@ fn simulate_both(
     let indices: Vec<u32> = (0..replications).collect();
     let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
     let progress = super::progress::bar(2 * u64::from(replications), "compare", args.options.quiet);
-    let b_seeds = if args.independent { Seeds::independent(seed) } else { Seeds::same(seed) };
+    let a_seeds = Seeds::same(seed, a.org_mode);
+    let b_seeds = if args.independent { Seeds::independent(seed, a.org_mode) } else { a_seeds };
     let tasks = [
-        Task { scenario: a, seeds: Seeds::same(seed), indices: &indices },
+        Task { scenario: a, seeds: a_seeds, indices: &indices },
         Task { scenario: b, seeds: b_seeds, indices: &indices },
     ];
     let mut sides = simulate_tasks(&tasks, args.options.threads(), &|_| progress.inc(1)).into_iter();

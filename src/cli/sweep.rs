@@ -62,9 +62,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         (options.seed_for(&scenarios[0]), options.replications_for(&scenarios[0]), options.threads());
     if !options.quiet {
         eprintln!(
-            "sweep {name}: {} points, seed {seed}, {replications} replications each, {} members",
+            "sweep {name}: {} points, seed {seed}, {replications} replications each, {} members, {}",
             grid.len(),
-            scenarios[0].org.members
+            scenarios[0].org.members,
+            Seeds::same(seed, scenarios[0].org_mode).org_draw()
         );
     }
     let mut points = Vec::with_capacity(grid.len());
@@ -72,8 +73,10 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let progress =
         super::progress::bar(grid.len() as u64 * u64::from(replications), &format!("sweep {name}"), options.quiet);
     let indices: Vec<u32> = (0..replications).collect();
-    let tasks: Vec<Task<'_>> =
-        scenarios.iter().map(|scenario| Task { scenario, seeds: Seeds::same(seed), indices: &indices }).collect();
+    let tasks: Vec<Task<'_>> = scenarios
+        .iter()
+        .map(|s| Task { scenario: s, seeds: Seeds::same(seed, s.org_mode), indices: &indices })
+        .collect();
     let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
     progress.finish_and_clear();
     for ((point, scenario), result) in grid.iter().zip(&scenarios).zip(results) {

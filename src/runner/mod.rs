@@ -86,6 +86,16 @@ pub fn replication_streams(seed: u64, index: u32) -> Streams {
     Streams::new(seed).child(u64::from(index))
 }
 
+/// Labels the org generator's child of a replication's streams.
+const ORG_CHILD: u64 = 0x6f72_67;
+
+/// The seed of the org replication `index` of a run seeded `seed`
+/// generates when orgs are sampled: a child of the replication's streams,
+/// so it depends on (seed, index) alone and on no draw of the run.
+pub fn replication_org_seed(seed: u64, index: u32) -> u64 {
+    replication_streams(seed, index).child(ORG_CHILD).seed()
+}
+
 /// Runs replication `index`.
 pub fn run_replication(experiment: &Experiment<'_>, seed: u64, index: u32) -> Result<Replication, RunFault> {
     let started = Instant::now();

@@ -19,7 +19,7 @@ pub mod slo;
 pub mod spec;
 pub mod units;
 
-pub use build::Scenario;
+pub use build::{OrgMode, Scenario};
 pub use builtin::{BUILTIN, builtin};
 pub use figure::{Figure, Latency, Quantile, Unit};
 pub use load::{load_scenario, load_with_overrides, parse_scenario};
