@@ -145,3 +145,87 @@ fn plan_jobs<'a>(tasks: &[Task<'a>]) -> (Vec<SharedOrg<'a>>, Vec<Job>) {
     jobs.sort_by_key(|job| job.org);
     (orgs, jobs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::replication_org_seed;
+    use super::*;
+    use crate::engine::SimDuration;
+    use crate::scenario::{OrgMode, builtin, parse_scenario};
+
+    fn small(name: &str) -> Scenario {
+        let mut scenario = parse_scenario(name, builtin(name).unwrap()).unwrap();
+        scenario.org.members = 1_200;
+        scenario
+    }
+
+    /// Replication `index` of `scenario` run alone on `org`, as a record.
+    fn alone(scenario: &Scenario, org: &Org, seed: u64, index: u32) -> ReplicationRecord {
+        let r = run_replication(&Experiment::of(scenario, org), seed, index).unwrap();
+        ReplicationRecord::new(r.index, r.events, r.stop, &r.observations)
+    }
+
+    /// Two policies on one org, compared the way `compare` runs them.
+    fn pair(seeds: Seeds, indices: &[u32]) -> (Scenario, Scenario, Vec<TaskResult>) {
+        let a = small("admin-batch");
+        let mut b = a.clone();
+        b.policy.buffer = SimDuration::from_hours(72);
+        let tasks = [Task { scenario: &a, seeds, indices }, Task { scenario: &b, seeds, indices }];
+        let results = simulate_tasks(&tasks, 3, &|_| {});
+        (a, b, results)
+    }
+
+    #[test]
+    fn sampled_orgs_differ_between_replications_and_pair_replication_i_of_both_sides() {
+        let (seed, indices) = (11, [0, 1, 2]);
+        let (a, b, results) = pair(Seeds::same(seed, OrgMode::Sampled), &indices);
+        let orgs: Vec<Org> = indices.iter().map(|&i| generate(&a.org, replication_org_seed(seed, i))).collect();
+        let departments = |org: &Org| org.members.iter().map(|m| m.department).collect::<Vec<_>>();
+        assert_ne!(departments(&orgs[0]), departments(&orgs[1]), "replications draw their own members' departments");
+        assert_ne!(orgs[1].apps, orgs[2].apps, "and their own apps");
+        for (scenario, result) in [&a, &b].into_iter().zip(&results) {
+            let records = &result.as_ref().unwrap().records;
+            for (&index, org) in indices.iter().zip(&orgs) {
+                assert_eq!(
+                    records[index as usize],
+                    alone(scenario, org, seed, index),
+                    "replication {index} on org {index}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_shared_org_is_the_org_of_the_run_seed_for_every_replication() {
+        let (seed, indices) = (11, [0, 1, 2]);
+        let (a, b, results) = pair(Seeds::same(seed, OrgMode::Shared), &indices);
+        let org = generate(&a.org, seed);
+        for (scenario, result) in [&a, &b].into_iter().zip(&results) {
+            let records = &result.as_ref().unwrap().records;
+            for &index in &indices {
+                assert_eq!(records[index as usize], alone(scenario, &org, seed, index), "replication {index}");
+            }
+        }
+    }
+
+    #[test]
+    fn jobs_on_one_org_run_together_and_org_seeds_depend_on_seed_and_index_only() {
+        let scenario = small("self-exit");
+        let (first, rest) = ([0, 2, 4], [1, 3]);
+        let seeds = Seeds::same(5, OrgMode::Sampled);
+        let shard = |indices| Task { scenario: &scenario, seeds, indices };
+        let tasks = [shard(&first[..]), shard(&rest[..]), shard(&first[..])];
+        let (orgs, jobs) = plan_jobs(&tasks);
+        assert_eq!(orgs.len(), 5, "one org per replication index");
+        let order: Vec<(usize, u32)> = jobs.iter().map(|job| (job.task, job.index)).collect();
+        assert_eq!(order, [(0, 0), (2, 0), (0, 2), (2, 2), (0, 4), (2, 4), (1, 1), (1, 3)]);
+        for job in &jobs {
+            assert_eq!(orgs[job.org].seed, replication_org_seed(5, job.index));
+        }
+        let shared = Seeds::same(5, OrgMode::Shared);
+        assert!((0..4).all(|index| shared.org_seed(index) == 5));
+        let independent = Seeds::independent(5, OrgMode::Sampled);
+        assert_ne!(independent.org_seed(0), seeds.org_seed(0), "an independent side samples other orgs");
+        assert_eq!(Seeds::independent(5, OrgMode::Shared).org_seed(3), 5, "or keeps the shared one");
+    }
+}
