@@ -55,15 +55,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             args.a, args.b
         )));
     }
-    if a.org_mode != b.org_mode {
-        return Err(CliError::BadInput(format!(
-            "{} has org_mode = \"{}\", {} has \"{}\": a comparison draws the orgs one way (give --org)",
-            args.a,
-            a.org_mode.name(),
-            args.b,
-            b.org_mode.name()
-        )));
-    }
+    same_org_mode(&args, &a, &b)?;
     let (seed, replications) = (options.seed_for(&a), options.replications_for(&a));
     if replications < 2 {
         return Err(CliError::BadInput(format!(
@@ -111,6 +103,21 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         println!("  wrote {}", path.display());
     }
     Ok(())
+}
+
+/// Both sides must draw their orgs the same way, so replication *i* of
+/// each runs on the same org.
+fn same_org_mode(args: &CompareArgs, a: &Scenario, b: &Scenario) -> Result<(), CliError> {
+    if a.org_mode == b.org_mode {
+        return Ok(());
+    }
+    Err(CliError::BadInput(format!(
+        "{} has org_mode = \"{}\", {} has \"{}\": a comparison draws the orgs one way (give --org)",
+        args.a,
+        a.org_mode.name(),
+        args.b,
+        b.org_mode.name()
+    )))
 }
 
 /// Replications `0..replications` of `a` and of `b` on one pool of

@@ -1,5 +1,5 @@
-//! Running replications: one `World` per replication on its own seed,
-//! spread over threads, results gathered in replication order so the merged
+//! Running replications: one `World` per replication on its own seed (and,
+//! unless the org is shared, its own org from that seed), spread over threads, results gathered in replication order so the merged
 //! result does not depend on the thread count or on which thread ran what.
 //!
 //! **Architecture invariant:** parallelism lives here, across replications
@@ -86,8 +86,8 @@ pub fn replication_streams(seed: u64, index: u32) -> Streams {
     Streams::new(seed).child(u64::from(index))
 }
 
-/// Labels the org generator's child of a replication's streams.
-const ORG_CHILD: u64 = 0x6f72_67;
+/// Labels the org generator's child of a replication's streams ("org" in ASCII).
+const ORG_CHILD: u64 = 0x006f_7267;
 
 /// The seed of the org replication `index` of a run seeded `seed`
 /// generates when orgs are sampled: a child of the replication's streams,
