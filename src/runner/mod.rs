@@ -1,6 +1,7 @@
 //! Running replications: one `World` per replication on its own seed (and,
-//! unless the org is shared, its own org from that seed), spread over threads, results gathered in replication order so the merged
-//! result does not depend on the thread count or on which thread ran what.
+//! unless the org is shared, its own org from that seed), spread over
+//! threads, results gathered in replication order so the merged result does
+//! not depend on the thread count or on which thread ran what.
 //!
 //! **Architecture invariant:** parallelism lives here, across replications
 //! and scenarios; a single replication is sequential. The wall clock is read
