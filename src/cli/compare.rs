@@ -1,19 +1,21 @@
-//! `unbindsim compare A B`: both scenarios on the same org and seeds, so
-//! replication *i* of A and of B see the same people doing the same things
-//! (common random numbers); every figure is reported as A, B and the paired
-//! difference B−A with its 95 % interval, a p-value and a Holm-adjusted
-//! one over every figure compared. `--independent` gives B other streams,
-//! to show what pairing buys.
+//! `unbindsim compare A B`: both scenarios on the same orgs and seeds, so
+//! replication *i* of A and of B see the same org (org *i*, or the one
+//! shared org) and the same people doing the same things (common random
+//! numbers); every figure is reported as A, B and the paired difference
+//! B−A with its 95 % interval, a p-value and a Holm-adjusted one over
+//! every figure compared. `--independent` gives B other streams (and other
+//! orgs when they are sampled), to show what pairing buys.
 //!
-//! Both sides run on one seed and one replication count: the flags, else
-//! A's file. A B whose file sets another seed or count is refused (exit 2)
-//! rather than silently overridden, and so are two workload kinds unless
-//! `--force`. Latencies print in human units; the JSON keeps milliseconds,
-//! with `_ms` in the figure's key.
+//! Both sides run on one seed, one replication count and one org mode: the
+//! flags, else A's file. A B whose file sets another seed or count is
+//! refused (exit 2) rather than silently overridden, and so are two
+//! workload kinds unless `--force`, and two org modes unless `--org`.
+//! Latencies print in human units; the JSON keeps milliseconds, with `_ms`
+//! in the figure's key.
 
 use super::CliError;
 use super::options::RunOptions;
-use crate::metrics::{Comparison, Pairing, ReplicationRecord, Test, compare_records, format_duration_ms};
+use crate::metrics::{Comparison, OrgDraw, Pairing, ReplicationRecord, Test, compare_records, format_duration_ms};
 use crate::report::write_json;
 use crate::runner::{Seeds, Task, simulate_tasks};
 use crate::scenario::{Scenario, Unit};
@@ -47,6 +49,9 @@ struct ComparisonFile<'a> {
     seed: u64,
     members: u32,
     replications: u32,
+    /// How the orgs were drawn (replication *i* of A and B share org *i*
+    /// unless `--independent` samples B's orgs apart).
+    org: OrgDraw,
     /// "paired" (common random numbers) or "independent".
     mode: &'a str,
     /// How many figures the Holm adjustment ran over (every figure compared with a p-value).
@@ -59,15 +64,17 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let (a, b) = (options.load(&args.a)?, options.load(&args.b)?);
     let (seed, replications) = check_comparable(&a, &b, &args)?;
     let mode = if args.independent { "independent" } else { "paired" };
+    let org = Seeds::same(seed, a.org_mode).org_draw();
     if !options.quiet {
         eprintln!(
-            "compare {} vs {}: seed {seed}, {replications} replications, {} members, {mode}\n  replay: unbindsim compare {} {} --seed {seed} --replications {replications} --members {}{}",
+            "compare {} vs {}: seed {seed}, {replications} replications, {} members, {mode}, {org}\n  replay: unbindsim compare {} {} --seed {seed} --replications {replications} --members {} --org {}{}",
             a.name,
             b.name,
             a.org.members,
             args.a,
             args.b,
             a.org.members,
+            a.org_mode.name(),
             if args.independent { " --independent" } else { "" }
         );
     }
@@ -85,6 +92,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         seed,
         members: a.org.members,
         replications,
+        org,
         mode,
         holm_family: comparison.holm_family,
         figures: &comparison.figures,
@@ -117,6 +125,7 @@ fn check_comparable(a: &Scenario, b: &Scenario, args: &CompareArgs) -> Result<(u
             refs.0, refs.1
         )));
     }
+    same_org_mode(args, a, b)?;
     let (seed, replications) = (options.seed_for(a), options.replications_for(a));
     if replications < 2 {
         return Err(CliError::BadInput(format!(
@@ -153,6 +162,21 @@ fn same_model(a: &Scenario, b: &Scenario) -> bool {
         == (b.horizon, &b.org, &b.policy, &b.behaviour, &b.workload)
 }
 
+/// Both sides must draw their orgs the same way, so replication *i* of
+/// each runs on the same org.
+fn same_org_mode(args: &CompareArgs, a: &Scenario, b: &Scenario) -> Result<(), CliError> {
+    if a.org_mode == b.org_mode {
+        return Ok(());
+    }
+    Err(CliError::BadInput(format!(
+        "{} has org_mode = \"{}\", {} has \"{}\": a comparison draws the orgs one way (give --org)",
+        args.a,
+        a.org_mode.name(),
+        args.b,
+        b.org_mode.name()
+    )))
+}
+
 /// Replications `0..replications` of `a` and of `b` on one pool of
 /// threads; B on A's streams unless `--independent`.
 fn simulate_both(
@@ -165,9 +189,10 @@ fn simulate_both(
     let indices: Vec<u32> = (0..replications).collect();
     let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
     let progress = super::progress::bar(2 * u64::from(replications), "compare", args.options.quiet);
-    let b_seeds = if args.independent { Seeds::independent(seed) } else { Seeds::same(seed) };
+    let a_seeds = Seeds::same(seed, a.org_mode);
+    let b_seeds = if args.independent { Seeds::independent(seed, a.org_mode) } else { a_seeds };
     let tasks = [
-        Task { scenario: a, seeds: Seeds::same(seed), indices: &indices },
+        Task { scenario: a, seeds: a_seeds, indices: &indices },
         Task { scenario: b, seeds: b_seeds, indices: &indices },
     ];
     let mut sides = simulate_tasks(&tasks, args.options.threads(), &|_| progress.inc(1)).into_iter();

@@ -1,11 +1,11 @@
-//! The options `run`, `compare` and `sweep` share — org size, seed,
-//! replications, threads, output folder, quietness — and how they resolve
-//! against a scenario's own settings (flag, then file, then default).
+//! The options `run`, `compare` and `sweep` share — org size, org mode,
+//! seed, replications, threads, output folder, quietness — and how they
+//! resolve against a scenario's own settings (flag, then file, then default).
 
 use super::{CliError, load_scenario};
 use crate::runner::default_threads;
-use crate::scenario::Scenario;
-use clap::Args;
+use crate::scenario::{OrgMode, Scenario};
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 /// Seed used when neither the flag nor the scenario gives one.
@@ -13,11 +13,33 @@ pub const DEFAULT_SEED: u64 = 42;
 /// Replications used when neither the flag nor the scenario gives a count.
 pub const DEFAULT_REPLICATIONS: u32 = 10;
 
+/// The values of `--org`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OrgModeArg {
+    Sampled,
+    Shared,
+}
+
+impl From<OrgModeArg> for OrgMode {
+    fn from(mode: OrgModeArg) -> OrgMode {
+        match mode {
+            OrgModeArg::Sampled => OrgMode::Sampled,
+            OrgModeArg::Shared => OrgMode::Shared,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct RunOptions {
     /// Members of the synthetic org (overrides the scenario).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub members: Option<u32>,
+    /// How replications get their orgs (overrides the scenario's `org_mode`):
+    /// `sampled` (the default) generates each one's own org from its own seed;
+    /// `shared` keeps the org of the run seed for all, and every figure is
+    /// conditional on it.
+    #[arg(long = "org", value_enum)]
+    pub org_mode: Option<OrgModeArg>,
     /// Seed of the run (overrides the scenario; default 42).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -45,8 +67,11 @@ impl RunOptions {
         self.sized(load_scenario(reference)?)
     }
 
-    /// Applies `--members` to a scenario.
+    /// Applies `--members` and `--org` to a scenario.
     pub fn sized(&self, mut scenario: Scenario) -> Result<Scenario, CliError> {
+        if let Some(mode) = self.org_mode {
+            scenario.org_mode = mode.into();
+        }
         if let Some(members) = self.members {
             scenario.org.members = members;
             scenario.org.validate().map_err(|e| CliError::BadInput(format!("--members {members}: {}", e.message)))?;

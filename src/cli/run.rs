@@ -46,6 +46,12 @@ struct Plan {
     replications: u32,
 }
 
+impl Plan {
+    fn seeds(&self) -> Seeds {
+        Seeds::same(self.seed, self.scenario.org_mode)
+    }
+}
+
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let threads = args.options.threads();
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
@@ -93,7 +99,7 @@ fn simulate_plans(plans: &[Plan], indices: &[Vec<u32>], threads: usize, quiet: b
     let tasks: Vec<Task<'_>> = plans
         .iter()
         .zip(indices)
-        .map(|(plan, indices)| Task { scenario: &plan.scenario, seeds: Seeds::same(plan.seed), indices })
+        .map(|(plan, indices)| Task { scenario: &plan.scenario, seeds: plan.seeds(), indices })
         .collect();
     let total = indices.iter().map(|indices| indices.len() as u64).sum();
     let label = match plans {
@@ -116,6 +122,9 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
     let mut plans = Vec::with_capacity(references.len());
     for reference in references {
         let scenario = args.options.load(&reference)?;
+        // About one org per worker thread is in use (a sampled org is
+        // generated in the worker and dropped after its replications), plus
+        // one whose replications are still being handed out.
         let needed = scenario.org.estimated_bytes().saturating_mul(threads as u64 + 1);
         if needed > MEMORY_LIMIT_BYTES {
             return Err(CliError::BadInput(format!(
@@ -173,13 +182,14 @@ fn banner(plan: &Plan, threads: usize) -> String {
     let mut flat = Vec::new();
     flatten("", &scenario.parameters(), &mut flat);
     format!(
-        "run {}: seed {}, {} replication(s), {} members, horizon {}, {} thread(s)\n  replay: {}\n  parameters: {}\n",
+        "run {}: seed {}, {} replication(s), {} members, horizon {}, {} thread(s), {}\n  replay: {}\n  parameters: {}\n",
         scenario.name,
         plan.seed,
         plan.replications,
         scenario.org.members,
         scenario.horizon,
         threads,
+        plan.seeds().org_draw(),
         replay_command(plan),
         flat.join(" ")
     )
@@ -187,8 +197,12 @@ fn banner(plan: &Plan, threads: usize) -> String {
 
 fn replay_command(plan: &Plan) -> String {
     format!(
-        "unbindsim run {} --seed {} --replications {} --members {}",
-        plan.reference, plan.seed, plan.replications, plan.scenario.org.members
+        "unbindsim run {} --seed {} --replications {} --members {} --org {}",
+        plan.reference,
+        plan.seed,
+        plan.replications,
+        plan.scenario.org.members,
+        plan.scenario.org_mode.name()
     )
 }
 

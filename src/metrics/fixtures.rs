@@ -1,7 +1,7 @@
 //! Summaries to fill in, shared by the tests of the modules that read
 //! figures from summaries.
 
-use super::summary::{LatencyReport, RunInfo, Summary, Timing};
+use super::summary::{LatencyReport, OrgDraw, RunInfo, Summary, Timing};
 
 /// A summary of no replications (every figure null) to fill in.
 pub fn empty_summary(scenario: &str) -> Summary {
@@ -11,6 +11,7 @@ pub fn empty_summary(scenario: &str) -> Summary {
         seed: 7,
         members: 1000,
         replications: 0,
+        org: OrgDraw::Sampled,
         horizon: "30d".to_owned(),
         parameters: serde_json::Value::Null,
     };

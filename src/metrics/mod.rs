@@ -36,6 +36,6 @@ pub use regression::{
 pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
 pub use slo::{SloOutcome, Verdict, any_failed, evaluate, verdict_table};
 pub use summary::{
-    EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OutcomeReport, QueueReport, RaceKindReport,
-    RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,
+    EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OrgDraw, OutcomeReport, QueueReport,
+    RaceKindReport, RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,
 };

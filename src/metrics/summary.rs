@@ -24,9 +24,31 @@ pub struct RunInfo {
     pub seed: u64,
     pub members: u64,
     pub replications: u32,
+    /// How the replications' orgs were drawn.
+    pub org: OrgDraw,
     pub horizon: String,
     /// Every resolved parameter (defaults filled in).
     pub parameters: serde_json::Value,
+}
+
+/// How a run's replications got their orgs: `{"mode": "sampled"}` (each
+/// its own, from its own seed) or `{"mode": "shared", "seed": S}` (one org
+/// for all: every figure is conditional on the org of seed S).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "lowercase")]
+pub enum OrgDraw {
+    Sampled,
+    Shared { seed: u64 },
+}
+
+impl std::fmt::Display for OrgDraw {
+    /// What every interval of the run is about, for headers and banners.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OrgDraw::Sampled => f.write_str("orgs sampled (one per replication)"),
+            OrgDraw::Shared { seed } => write!(f, "one shared org: conditional on the org of seed {seed}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -37,6 +59,7 @@ pub struct Summary {
     pub seed: u64,
     pub members: u64,
     pub replications: u32,
+    pub org: OrgDraw,
     pub horizon: String,
     pub parameters: serde_json::Value,
     pub metrics: Metrics,
@@ -192,6 +215,7 @@ impl Summary {
             seed: info.seed,
             members: info.members,
             replications: info.replications,
+            org: info.org,
             horizon: info.horizon,
             parameters: info.parameters,
         }

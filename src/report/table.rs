@@ -91,8 +91,8 @@ pub fn summary_table(summary: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "== {} — seed {}, {} replication(s), {} members, horizon {}",
-        summary.scenario, summary.seed, summary.replications, summary.members, summary.horizon
+        "== {} — seed {}, {} replication(s), {} members, horizon {}; {}",
+        summary.scenario, summary.seed, summary.replications, summary.members, summary.horizon, summary.org
     );
     let _ = writeln!(out, "  batch latency (decision → last member fully unbound): {}", latency(&m.batch_latency_ms));
     let _ =

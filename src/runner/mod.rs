@@ -1,6 +1,7 @@
-//! Running replications: one `World` per replication on its own seed,
-//! spread over threads, results gathered in replication order so the merged
-//! result does not depend on the thread count or on which thread ran what.
+//! Running replications: one `World` per replication on its own seed (and,
+//! unless the org is shared, its own org from that seed), spread over
+//! threads, results gathered in replication order so the merged result does
+//! not depend on the thread count or on which thread ran what.
 //!
 //! **Architecture invariant:** parallelism lives here, across replications
 //! and scenarios; a single replication is sequential. The wall clock is read
@@ -88,6 +89,16 @@ impl std::error::Error for RunFault {}
 /// The streams of replication `index` of a run seeded `seed`.
 pub fn replication_streams(seed: u64, index: u32) -> Streams {
     Streams::new(seed).child(u64::from(index))
+}
+
+/// Labels the org generator's child of a replication's streams ("org" in ASCII).
+const ORG_CHILD: u64 = 0x006f_7267;
+
+/// The seed of the org replication `index` of a run seeded `seed`
+/// generates when orgs are sampled: a child of the replication's streams,
+/// so it depends on (seed, index) alone and on no draw of the run.
+pub fn replication_org_seed(seed: u64, index: u32) -> u64 {
+    replication_streams(seed, index).child(ORG_CHILD).seed()
 }
 
 /// Runs replication `index`.

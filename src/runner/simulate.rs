@@ -1,30 +1,56 @@
-//! Scenarios end to end: generate each org from its seed, run the
-//! replications, merge their records into a `Summary`.
+//! Scenarios end to end: the seeds of a run (its streams, and its orgs:
+//! one per replication, or one shared), the replications run, their records
+//! merged into a `Summary`.
 
 use super::tasks::{Task, TaskRun, simulate_tasks};
-use super::{OnReplication, RunFault};
+use super::{OnReplication, RunFault, replication_org_seed};
 use crate::engine::hash_keys;
-use crate::metrics::{ReplicationRecord, RunInfo, Summary, Timing};
-use crate::scenario::Scenario;
+use crate::metrics::{OrgDraw, ReplicationRecord, RunInfo, Summary, Timing};
+use crate::scenario::{OrgMode, Scenario};
 
-/// The seeds of a run: the org is generated from one, the replications'
+/// The seeds of a run: the orgs are generated from one, the replications'
 /// streams derive from the other. A plain run uses the same seed for both;
-/// an independent comparison gives its second side other streams on the
-/// same org.
+/// an independent comparison gives its second side other streams (and,
+/// when orgs are sampled, other orgs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Seeds {
     pub org: u64,
     pub streams: u64,
+    pub org_mode: OrgMode,
 }
 
 impl Seeds {
-    pub fn same(seed: u64) -> Seeds {
-        Seeds { org: seed, streams: seed }
+    pub fn same(seed: u64, org_mode: OrgMode) -> Seeds {
+        Seeds { org: seed, streams: seed, org_mode }
     }
 
-    /// The same org, streams independent of `Seeds::same(seed)`'s.
-    pub fn independent(seed: u64) -> Seeds {
-        Seeds { org: seed, streams: hash_keys(&[seed, 0x696e_6465_7065_6e64]) }
+    /// Streams independent of `Seeds::same(seed, org_mode)`'s; the same
+    /// org when it is shared, independent orgs when they are sampled.
+    pub fn independent(seed: u64, org_mode: OrgMode) -> Seeds {
+        let streams = hash_keys(&[seed, 0x696e_6465_7065_6e64]);
+        let org = match org_mode {
+            OrgMode::Sampled => streams,
+            OrgMode::Shared => seed,
+        };
+        Seeds { org, streams, org_mode }
+    }
+
+    /// The seed of replication `index`'s org: the run's own when shared,
+    /// the replication's when sampled. It depends on nothing else, so a
+    /// shard, a thread or the other side of a comparison gets the same org.
+    pub fn org_seed(&self, index: u32) -> u64 {
+        match self.org_mode {
+            OrgMode::Sampled => replication_org_seed(self.org, index),
+            OrgMode::Shared => self.org,
+        }
+    }
+
+    /// How the summary records these orgs.
+    pub fn org_draw(&self) -> OrgDraw {
+        match self.org_mode {
+            OrgMode::Sampled => OrgDraw::Sampled,
+            OrgMode::Shared => OrgDraw::Shared { seed: self.org },
+        }
     }
 }
 
@@ -37,7 +63,7 @@ pub fn simulate(
     on_done: OnReplication<'_>,
 ) -> Result<Summary, RunFault> {
     let indices: Vec<u32> = (0..replications).collect();
-    let task = Task { scenario, seeds: Seeds::same(seed), indices: &indices };
+    let task = Task { scenario, seeds: Seeds::same(seed, scenario.org_mode), indices: &indices };
     let run = simulate_tasks(&[task], threads, &|_| on_done()).pop().expect("one result per task")?;
     Ok(summarize(scenario, seed, replications, &run.records, timing(&run, threads)))
 }
@@ -50,6 +76,7 @@ pub fn run_info(scenario: &Scenario, seed: u64, replications: u32) -> RunInfo {
         seed,
         members: u64::from(scenario.org.members),
         replications,
+        org: Seeds::same(seed, scenario.org_mode).org_draw(),
         horizon: scenario.horizon.to_string(),
         parameters: scenario.parameters(),
     }

@@ -15,6 +15,28 @@ const MAX_HORIZON: SimDuration = SimDuration::from_days(3_660);
 /// Most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 100_000;
 
+/// How the replications of a run get their orgs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OrgMode {
+    /// Each replication generates its own org from its own seed, so an
+    /// interval is about every org these parameters describe.
+    #[default]
+    Sampled,
+    /// One org, generated from the run seed, for every replication: the
+    /// figures are conditional on that org.
+    Shared,
+}
+
+impl OrgMode {
+    /// The name the scenario key and the `--org` flag use.
+    pub fn name(self) -> &'static str {
+        match self {
+            OrgMode::Sampled => "sampled",
+            OrgMode::Shared => "shared",
+        }
+    }
+}
+
 /// A validated scenario: everything a run needs but the seed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -23,6 +45,8 @@ pub struct Scenario {
     pub horizon: SimDuration,
     pub seed: Option<u64>,
     pub replications: Option<u32>,
+    /// `org_mode` (sampled when the file does not say; `--org` overrides).
+    pub org_mode: OrgMode,
     pub org: OrgParams,
     pub policy: Policy,
     pub behaviour: Behaviour,
@@ -72,11 +96,19 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
         horizon,
         seed: spec.seed,
         replications: spec.replications,
+        org_mode: org_mode(spec.org_mode),
         org,
         policy,
         behaviour,
         workload,
     })
+}
+
+fn org_mode(spec: Option<OrgModeSpec>) -> OrgMode {
+    match spec {
+        None | Some(OrgModeSpec::Sampled) => OrgMode::Sampled,
+        Some(OrgModeSpec::Shared) => OrgMode::Shared,
+    }
 }
 
 fn org_params(spec: OrgSpec) -> Result<OrgParams, FieldError> {

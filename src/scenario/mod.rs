@@ -24,7 +24,7 @@ mod slo;
 mod spec;
 pub mod units;
 
-pub use build::{MAX_REPLICATIONS, Scenario};
+pub use build::{MAX_REPLICATIONS, OrgMode, Scenario};
 pub use builtin::{BUILTIN, builtin};
 pub use figure::{Figure, Latency, Quantile, Unit};
 pub use load::{load_scenario, load_with_overrides, parse_scenario};

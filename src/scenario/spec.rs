@@ -16,6 +16,8 @@ pub struct ScenarioSpec {
     pub horizon: DurationValue,
     pub seed: Option<u64>,
     pub replications: Option<u32>,
+    /// How the replications' orgs are drawn (`sampled` when left out).
+    pub org_mode: Option<OrgModeSpec>,
     #[serde(default)]
     pub org: OrgSpec,
     #[serde(default)]
@@ -26,6 +28,15 @@ pub struct ScenarioSpec {
     /// Objectives: figure name → threshold, e.g. `lockout_rate = "< 0.05"`.
     #[serde(default)]
     pub slo: std::collections::BTreeMap<String, String>,
+}
+
+/// `org_mode = "sampled"`: every replication generates its own org from
+/// its own seed; `"shared"`: one org, from the run seed, for all of them.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgModeSpec {
+    Sampled,
+    Shared,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -103,6 +103,7 @@ fn broken_files() -> Vec<(&'static str, String, &'static str)> {
         ("missing base", format!("base = \"nowhere.toml\"\n{HEAD}{WORKLOAD}"), "nowhere.toml"),
         ("name that is a path", format!("name = \"../x\"\nhorizon = \"30d\"\n{WORKLOAD}"), "name"),
         ("zero replications in the file", format!("{HEAD}replications = 0\n{WORKLOAD}"), "replications"),
+        ("unknown org mode", format!("{HEAD}org_mode = \"mixed\"\n{WORKLOAD}"), ":3:12: key `org_mode`"),
         ("script member out of range", script("{ at = \"1h\", op = \"unbind\", member = 10 }"), "steps[0].member"),
         ("script step after the horizon", script("{ at = \"31d\", op = \"unbind\", member = 1 }"), "steps[0].at"),
         ("script unknown operation", script("{ at = \"1h\", op = \"delete\", member = 1 }"), "delete"),

@@ -1,6 +1,8 @@
 //! The architect's workflow end to end: shards merge into the unsharded
-//! summary byte for byte, a scenario compared with itself differs by exactly
-//! zero, sweeps refuse unknown keys, and failed objectives exit 3.
+//! summary byte for byte (sampled orgs and a shared one), the org mode
+//! comes from `--org` or `org_mode` and every output says it, a scenario
+//! compared with itself differs by exactly zero, sweeps refuse unknown
+//! keys, and failed objectives exit 3.
 
 use super::common::{stderr, summary_before_timing, temp_dir, unbindsim};
 
@@ -9,12 +11,13 @@ fn ok(args: &[&str]) {
     assert!(output.status.success(), "{args:?}: {}", stderr(&output));
 }
 
-#[test]
-fn three_shards_merge_into_the_unsharded_summary_byte_for_byte() {
-    let directory = temp_dir("shards");
+/// Runs `scenarios` in three shards and whole under `--org org_mode` and
+/// checks that the merged shards are the whole run byte for byte.
+fn shards_merge_into_the_unsharded_run(org_mode: &str, scenarios: &[&str]) {
+    let directory = temp_dir(&format!("shards-{org_mode}"));
     let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
-    let common = ["--members", "1500", "--replications", "7", "--seed", "13", "--quiet"];
-    for scenario in ["admin-batch", "compliance-dual-control"] {
+    let common = ["--members", "1500", "--replications", "7", "--seed", "13", "--org", org_mode, "--quiet"];
+    for scenario in scenarios {
         for shard in ["0/3", "1/3", "2/3"] {
             let mut args = vec!["run", scenario, "--shard", shard, "--out"];
             let shards = out("shards");
@@ -28,11 +31,65 @@ fn three_shards_merge_into_the_unsharded_summary_byte_for_byte() {
         ok(&args);
     }
     ok(&["merge", &out("shards"), "--out", &out("merged"), "--quiet"]);
-    for scenario in ["admin-batch", "compliance-dual-control"] {
+    for scenario in scenarios {
         let merged = summary_before_timing(&directory.join("merged").join(scenario).join("summary.json"));
         let whole = summary_before_timing(&directory.join("whole").join(scenario).join("summary.json"));
-        assert_eq!(merged, whole, "{scenario}: merged shards differ from the unsharded run");
+        assert_eq!(merged, whole, "{scenario}, {org_mode} orgs: merged shards differ from the unsharded run");
     }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn three_shards_merge_into_the_unsharded_summary_byte_for_byte() {
+    shards_merge_into_the_unsharded_run("sampled", &["admin-batch", "compliance-dual-control"]);
+    shards_merge_into_the_unsharded_run("shared", &["admin-batch"]);
+}
+
+/// The summary JSON (without `timing`) and the table's header line of a
+/// 3-replication self-exit run from seed 9 with `extra` arguments.
+fn self_exit_run(directory: &std::path::Path, name: &str, scenario: &str, extra: &[&str]) -> (String, String) {
+    let out = directory.join(name).to_string_lossy().into_owned();
+    let mut args = vec!["run", scenario, "--members", "800", "--replications", "3", "--seed", "9", "--out", &out];
+    args.extend(extra);
+    let output = unbindsim(&args);
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let header = stdout.lines().find(|line| line.starts_with("== ")).expect("a table header").to_owned();
+    (summary_before_timing(&directory.join(name).join("self-exit/summary.json")), header)
+}
+
+#[test]
+fn compare_refuses_sides_that_draw_their_orgs_differently_unless_told_how() {
+    let directory = temp_dir("compare-org-modes");
+    let file = directory.join("shared.toml");
+    std::fs::write(&file, "base = \"device-change\"\norg_mode = \"shared\"\n").unwrap();
+    let out = directory.join("results").to_string_lossy().into_owned();
+    let mut args = vec!["compare", "device-change", file.to_str().unwrap(), "--members", "500", "--replications", "2"];
+    args.extend(["--out", &out, "--quiet"]);
+    let output = unbindsim(&args);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("org_mode") && stderr(&output).contains("--org"), "{}", stderr(&output));
+    args.extend(["--org", "shared"]);
+    ok(&args);
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn orgs_are_sampled_unless_shared_by_flag_or_key_and_every_output_says_which() {
+    let directory = temp_dir("org-modes");
+    let file = directory.join("shared.toml");
+    std::fs::write(&file, "base = \"self-exit\"\norg_mode = \"shared\"\n").unwrap();
+    let (sampled, sampled_header) = self_exit_run(&directory, "sampled", "self-exit", &[]);
+    let (by_flag, flag_header) = self_exit_run(&directory, "flag", "self-exit", &["--org", "shared"]);
+    let (by_key, _) = self_exit_run(&directory, "key", file.to_str().unwrap(), &[]);
+    let (back, _) = self_exit_run(&directory, "back", file.to_str().unwrap(), &["--org", "sampled"]);
+    assert!(sampled.contains("\"org\": {\n    \"mode\": \"sampled\"\n  }"), "{sampled}");
+    assert!(by_flag.contains("\"org\": {\n    \"mode\": \"shared\",\n    \"seed\": 9\n  }"), "{by_flag}");
+    assert_eq!(by_key, by_flag, "org_mode = \"shared\" is --org shared");
+    assert_eq!(back, sampled, "--org overrides the key");
+    assert_ne!(sampled.split("\"metrics\"").nth(1), by_flag.split("\"metrics\"").nth(1), "another org, other figures");
+    assert!(sampled_header.contains("seed 9, 3 replication(s)") && sampled_header.contains("orgs sampled"));
+    assert!(flag_header.contains("conditional on the org of seed 9"), "{flag_header}");
     std::fs::remove_dir_all(directory).unwrap();
 }
 
@@ -107,6 +164,7 @@ fn a_scenario_compared_with_itself_differs_by_exactly_zero() {
     let text =
         std::fs::read_to_string(directory.join("compare-device-change-vs-device-change/comparison.json")).unwrap();
     let comparison: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(comparison["org"], serde_json::json!({ "mode": "sampled" }), "replication i of both on org i");
     let figures = comparison["figures"].as_object().unwrap();
     assert!(figures.len() > 10);
     for (name, figure) in figures {
