@@ -1,6 +1,8 @@
 //! Who is unbound when: the scenario's own workload, taken from the
-//! simulator. The org is generated with `synth::generate` from the seed and
-//! replication 0 of the model runs to the horizon, exactly as `run` runs it;
+//! simulator. Replication 0's org is generated with `synth::generate` from
+//! the org seed `run` gives replication 0 (its own when orgs are sampled,
+//! the run seed's when shared), and the model runs to the horizon on it,
+//! exactly as `run` runs it;
 //! every member whose account that replication cuts becomes one live
 //! operation at the simulated time of the cut, grouped by the console batch
 //! the model cut it in. The live side therefore replays the model's
@@ -10,7 +12,7 @@
 
 use crate::engine::{SimDuration, SimTime, Simulation};
 use crate::model::{AccountRevocation, Org};
-use crate::runner::{Experiment, replication_streams};
+use crate::runner::{Experiment, Seeds, replication_streams};
 use crate::scenario::Scenario;
 use crate::synth::generate;
 
@@ -46,7 +48,7 @@ impl Schedule {
     /// Runs replication 0 of `scenario` on `seed` and collects its account
     /// revocations. Fails only on a broken model invariant.
     pub fn build(scenario: &Scenario, seed: u64) -> Result<Schedule, String> {
-        let org = generate(&scenario.org, seed);
+        let org = generate(&scenario.org, Seeds::same(seed, scenario.org_mode).org_seed(0));
         let revocations = revocations(scenario, &org, seed)?;
         Ok(Self::from_revocations(org, &revocations))
     }
