@@ -159,6 +159,30 @@ pub fn summary_table(summary: &Summary) -> String {
 mod tests {
     use super::*;
 
+    fn view(ci95: Option<[f64; 2]>, null_reason: Option<&str>) -> RateView {
+        RateView {
+            rate: Some(0.07),
+            ci95,
+            method: ci95.map(|_| crate::metrics::IntervalMethod::RatioT),
+            replications_used: 10,
+            design_effect: ci95.map(|_| 2.34),
+            hits: 70,
+            trials: 1000,
+            null_reason: null_reason.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn rates_print_their_interval_method_and_replications_or_why_there_is_none() {
+        let with = proportion(&view(Some([0.05, 0.09]), None));
+        assert_eq!(with, "7.00% [5.00%, 9.00%] (70/1000; ratio-t over 10 replications, design effect 2.3)");
+        let reason = "needs at least 10 replications with trials; got 4";
+        let without = proportion(&view(None, Some(reason)));
+        assert_eq!(without, format!("7.00% (70/1000; no interval: {reason})"));
+        let none = RateView { rate: None, ..view(None, Some("no app grant was revoked")) };
+        assert_eq!(proportion(&none), "n/a: no app grant was revoked");
+    }
+
     #[test]
     fn durations_use_the_largest_sensible_unit() {
         assert_eq!(format_duration_ms(850.0), "850ms");
