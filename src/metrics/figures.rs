@@ -1,22 +1,26 @@
 //! Reading a [`Figure`] from a summary: the one place that knows where in a
 //! `Summary` each named figure lives. Objectives, the baseline check, the
 //! sweep CSV and the printed table all read figures through [`read`];
-//! [`RateEstimate`] is a rate recomputed exactly from what was read, and
-//! [`format_rate`] the way rates print in explanations.
+//! [`RateEstimate`] is a rate with the interval the summary carries (or,
+//! for counts alone, their Wilson interval), and [`format_rate`] the way
+//! rates print in explanations.
 
-use super::interval::{Z95, wilson_interval};
-use super::proportion::{Proportion, ProportionReport};
+use super::interval::{IntervalMethod, Z95, wilson_interval};
+use super::proportion::ProportionReport;
 use super::summary::{LatencyReport, Summary};
 use crate::scenario::{Figure, Latency, Quantile};
 
 /// A rate as the summary wrote it: point value and interval (rounded),
-/// the counts behind them, and why the rate is null when it is.
+/// how the interval was computed and from how many replications, the
+/// counts behind them, and why the rate or interval is null when it is.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RateView {
     pub rate: Option<f64>,
     pub ci95: Option<[f64; 2]>,
-    /// Hits, where the summary records them (the overall race rate does not).
-    pub hits: Option<u64>,
+    pub method: Option<IntervalMethod>,
+    pub replications_used: u32,
+    pub design_effect: Option<f64>,
+    pub hits: u64,
     pub trials: u64,
     pub null_reason: Option<String>,
 }
@@ -26,7 +30,10 @@ impl From<&ProportionReport> for RateView {
         RateView {
             rate: report.rate,
             ci95: report.ci95,
-            hits: Some(report.hits),
+            method: report.method,
+            replications_used: report.replications_used,
+            design_effect: report.design_effect,
+            hits: report.hits,
             trials: report.trials,
             null_reason: report.null_reason.clone(),
         }
@@ -97,7 +104,7 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
             .get(kind.name())
             .map(|report| RateView::from(&report.rate))
             .ok_or_else(|| format!("the summary has no figure for race kind `{}`", kind.name()))?,
-        Figure::DoneShare => done_share_view(summary),
+        Figure::DoneShare => RateView::from(&metrics.outcomes.done_share),
     };
     Ok(Reading::Rate(rate))
 }
@@ -107,7 +114,10 @@ fn residue_view(summary: &Summary) -> RateView {
     RateView {
         rate: residue.probability,
         ci95: residue.ci95,
-        hits: Some(residue.hits),
+        method: residue.method,
+        replications_used: residue.replications_used,
+        design_effect: residue.design_effect,
+        hits: residue.hits,
         trials: residue.trials,
         null_reason: residue.null_reason.clone(),
     }
@@ -118,69 +128,61 @@ fn race_view(summary: &Summary) -> RateView {
     RateView {
         rate: races.rate,
         ci95: races.ci95,
-        hits: None,
+        method: races.method,
+        replications_used: races.replications_used,
+        design_effect: races.design_effect,
+        hits: races.hits,
         trials: races.members,
-        null_reason: Some(races.null_reason.clone().unwrap_or_else(|| "no member was targeted".to_owned())),
+        null_reason: races.null_reason.clone(),
     }
 }
 
-/// Targeted members fully unbound, out of every targeted member.
-fn done_share_view(summary: &Summary) -> RateView {
-    let outcomes = &summary.metrics.outcomes;
-    let targeted = outcomes.done + outcomes.pending + outcomes.locked_out + outcomes.rolled_back;
-    let report = Proportion { hits: outcomes.done, trials: targeted }.report("no member was targeted");
-    RateView::from(&report)
-}
-
-/// A rate read back from a summary: its point value and Wilson 95 %
-/// interval, with the counts behind them.
+/// A rate with its 95 % interval and the counts behind them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RateEstimate {
     pub rate: f64,
     pub low: f64,
     pub high: f64,
-    /// Hits, where the summary records them (the overall race rate does not).
-    pub hits: Option<u64>,
+    pub hits: u64,
     pub trials: u64,
+    /// How the interval was computed and over how many replications, for
+    /// a rate read from a summary; `None` for counts alone.
+    pub method: Option<(IntervalMethod, u32)>,
 }
 
 impl RateEstimate {
-    /// The estimate of `hits` out of `trials`, recomputed exactly; the
-    /// error says why there is none.
+    /// The rate of `hits` out of `trials` as independent trials, with their
+    /// Wilson interval; the error says why there is none.
     pub fn from_counts(hits: u64, trials: u64, null_reason: Option<&str>) -> Result<RateEstimate, String> {
         if trials == 0 {
             return Err(null_reason.unwrap_or("no trials").to_owned());
         }
         let (low, high) = wilson_interval(hits, trials, Z95)
             .ok_or_else(|| format!("inconsistent figure: {hits} hits out of {trials} trials"))?;
-        Ok(RateEstimate { rate: hits as f64 / trials as f64, low, high, hits: Some(hits), trials })
+        Ok(RateEstimate { rate: hits as f64 / trials as f64, low, high, hits, trials, method: None })
     }
 
-    /// The estimate of a rate as read: recomputed from its counts, or,
-    /// without a hit count, its rate and interval as the summary wrote them.
+    /// The estimate of a rate as read: its point value and the interval
+    /// the summary carries (estimated across replications); the error
+    /// says why there is none (no trials, too few replications) or what is
+    /// inconsistent.
     pub fn from_view(view: &RateView) -> Result<RateEstimate, String> {
-        let Some(hits) = view.hits else { return RateEstimate::carried(view) };
-        RateEstimate::from_counts(hits, view.trials, view.null_reason.as_deref())
-    }
-
-    fn carried(view: &RateView) -> Result<RateEstimate, String> {
-        match (view.rate, view.ci95) {
-            (Some(rate), Some([low, high])) if view.trials > 0 && low <= high => {
-                Ok(RateEstimate { rate, low, high, hits: None, trials: view.trials })
+        if view.hits > view.trials {
+            return Err(format!("inconsistent figure: {} hits out of {} trials", view.hits, view.trials));
+        }
+        match (view.rate, view.ci95, view.method) {
+            (Some(rate), Some([low, high]), Some(method)) if view.trials > 0 && low <= rate && rate <= high => {
+                let method = Some((method, view.replications_used));
+                Ok(RateEstimate { rate, low, high, hits: view.hits, trials: view.trials, method })
             }
-            (Some(_), Some(_)) => {
-                Err("inconsistent figure: the race rate's interval or member count is invalid".into())
-            }
-            _ => Err(view.null_reason.clone().unwrap_or_else(|| "no trials".to_owned())),
+            (Some(_), Some(_), _) => Err("inconsistent figure: its interval, method or trials are invalid".into()),
+            _ => Err(view.null_reason.clone().unwrap_or_else(|| "no interval".to_owned())),
         }
     }
 
-    /// `0.0720 (72 of 1000)`, or `0.0720 (of 1000)` without a hit count.
+    /// `0.0720 (72 of 1000)`.
     pub fn describe(&self) -> String {
-        match self.hits {
-            Some(hits) => format!("{} ({hits} of {})", format_rate(self.rate), self.trials),
-            None => format!("{} (of {})", format_rate(self.rate), self.trials),
-        }
+        format!("{} ({} of {})", format_rate(self.rate), self.hits, self.trials)
     }
 }
 
@@ -204,6 +206,7 @@ pub fn format_rate(rate: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::Proportion;
     use crate::metrics::fixtures::{empty_summary, latency};
     use crate::model::{Platform, RaceKind, ResidueKind};
 
@@ -222,8 +225,8 @@ mod tests {
         let platform = Platform::ALL[0].name().to_owned();
         summary.metrics.lockout.by_platform.insert(platform, Proportion::new(1, 4).report(""));
         let estimate = |figure| rate_estimate(figure, &summary).map(|e| (e.hits, e.trials));
-        assert_eq!(estimate(Figure::LockoutRate), Ok((Some(3), 10)));
-        assert_eq!(estimate(Figure::PlatformLockoutRate(Platform::ALL[0])), Ok((Some(1), 4)));
+        assert_eq!(estimate(Figure::LockoutRate), Ok((3, 10)));
+        assert_eq!(estimate(Figure::PlatformLockoutRate(Platform::ALL[0])), Ok((1, 4)));
         assert!(estimate(Figure::RaceRate).unwrap_err().contains("no member was targeted"));
         assert!(estimate(Figure::Done).unwrap_err().contains("not a rate"));
         let kind = ResidueKind::ALL[0];

@@ -26,7 +26,10 @@ mod summary;
 
 pub use compare::{Comparison, Differing, Estimate, FigureComparison, Pairing, Test, compare_records};
 pub use figures::{RateView, Reading, quantile_ms, read};
-pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
+pub use interval::{
+    IntervalMethod, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,
+    rate_over_replications, student_t_975, wilson_interval,
+};
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};
 pub use record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, stop_name};

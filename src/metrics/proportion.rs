@@ -1,12 +1,13 @@
-//! Proportions (hits out of trials) with their Wilson 95 % interval, the
-//! serialisable report of one, and the rounding that keeps report floats
-//! stable in JSON. A [`Proportion`] is the metrics layer's one shape of
-//! hits out of trials: the model's `Count`, as records store it and as
-//! summaries compute with it.
+//! Proportions (hits out of trials), the serialisable report of a rate
+//! measured over replications (pooled point, interval across
+//! replications), and the rounding that keeps report floats stable in
+//! JSON. A [`Proportion`] is the metrics layer's one shape of hits out of
+//! trials: the model's `Count`, as records store it and as summaries
+//! compute with it.
 
 use serde::{Deserialize, Serialize};
 
-use super::interval::{Z95, wilson_interval};
+use super::interval::{IntervalMethod, rate_over_replications};
 use crate::model::Count;
 
 /// A count of hits out of trials, such as lockouts out of unbind attempts.
@@ -35,19 +36,18 @@ impl Proportion {
         (self.trials > 0).then(|| self.hits as f64 / self.trials as f64)
     }
 
-    /// Wilson 95 % interval of the rate as `(low, high)`; `None` without trials.
-    pub fn ci95(&self) -> Option<(f64, f64)> {
-        wilson_interval(self.hits, self.trials, Z95)
-    }
-
-    /// The report of this proportion, floats rounded with [`round9`].
-    ///
-    /// `reason_if_empty` becomes the report's `null_reason` when there were
-    /// no trials (and so no rate); it is left out otherwise.
+    /// A report of these counts as if every trial were its own
+    /// replication (design effect 1): the Wilson interval of the counts.
+    /// For tests that need a rate with a known interval.
+    #[cfg(test)]
     pub fn report(&self, reason_if_empty: &str) -> ProportionReport {
+        let ci95 = super::interval::wilson_interval(self.hits, self.trials, super::interval::Z95);
         ProportionReport {
             rate: self.rate().map(round9),
-            ci95: self.ci95().map(|(low, high)| [round9(low), round9(high)]),
+            ci95: ci95.map(|(low, high)| [round9(low), round9(high)]),
+            method: ci95.map(|_| IntervalMethod::WilsonNeff),
+            replications_used: self.trials.min(u64::from(u32::MAX)) as u32,
+            design_effect: ci95.map(|_| 1.0),
             hits: self.hits,
             trials: self.trials,
             null_reason: (self.trials == 0).then(|| reason_if_empty.to_owned()),
@@ -61,18 +61,59 @@ impl From<Count> for Proportion {
     }
 }
 
-/// A proportion as written to results.
+/// A rate as written to results: the ratio of the hits and trials pooled
+/// over replications, and its 95 % interval estimated across replications.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProportionReport {
-    /// Hits divided by trials; null when there were no trials.
+    /// Hits divided by trials, both summed over replications; null when
+    /// there were no trials.
     pub rate: Option<f64>,
-    /// Wilson 95 % interval of the rate as `[low, high]`; null with `rate`.
+    /// 95 % interval of the rate as `[low, high]`; null without trials or
+    /// with fewer replications with trials than the minimum.
     pub ci95: Option<[f64; 2]>,
+    /// How `ci95` was computed (`ratio-t` or `wilson-neff`); null with it.
+    pub method: Option<IntervalMethod>,
+    /// Replications that had trials for this rate: the interval's R.
+    pub replications_used: u32,
+    /// Variance across replications over the binomial variance of the
+    /// pooled trials, floored at 1; null with `ci95`.
+    pub design_effect: Option<f64>,
     pub hits: u64,
     pub trials: u64,
-    /// Why `rate` is null; absent when it is not.
+    /// Why `rate` or `ci95` is null; absent when neither is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub null_reason: Option<String>,
+}
+
+impl ProportionReport {
+    /// The report of a rate observed as `per_replication` counts (in
+    /// replication order), floats rounded with [`round9`].
+    ///
+    /// `reason_if_empty` becomes `null_reason` when no replication had
+    /// trials; with too few replications with trials, the reason is the
+    /// minimum not met.
+    pub fn over_replications(per_replication: &[Proportion], reason_if_empty: &str) -> ProportionReport {
+        let mut pooled = Proportion::default();
+        per_replication.iter().for_each(|counts| pooled.merge(*counts));
+        let pairs: Vec<(u64, u64)> = per_replication.iter().map(|counts| (counts.hits, counts.trials)).collect();
+        let interval = rate_over_replications(&pairs);
+        let null_reason = match (&interval, pooled.trials) {
+            (_, 0) => Some(reason_if_empty.to_owned()),
+            (Err(reason), _) => Some(reason.clone()),
+            (Ok(_), _) => None,
+        };
+        let interval = interval.ok();
+        ProportionReport {
+            rate: pooled.rate().map(round9),
+            ci95: interval.map(|ci| [round9(ci.low), round9(ci.high)]),
+            method: interval.map(|ci| ci.method),
+            replications_used: per_replication.iter().filter(|counts| counts.trials > 0).count() as u32,
+            design_effect: interval.and_then(|ci| ci.design_effect).map(round9),
+            hits: pooled.hits,
+            trials: pooled.trials,
+            null_reason,
+        }
+    }
 }
 
 /// Rounds `x` to the nearest multiple of 1e-9, so that floats in reports
@@ -114,28 +155,27 @@ mod tests {
     }
 
     #[test]
-    fn rate_and_interval_are_none_without_trials() {
-        let empty = Proportion::default();
-        assert_eq!(empty.rate(), None);
-        assert_eq!(empty.ci95(), None);
+    fn rate_is_none_without_trials() {
+        assert_eq!(Proportion::default().rate(), None);
+        assert_eq!(Proportion::new(5, 10).rate(), Some(0.5));
+    }
+
+    fn replications(counts: &[(u64, u64)]) -> Vec<Proportion> {
+        counts.iter().map(|&(hits, trials)| Proportion::new(hits, trials)).collect()
     }
 
     #[test]
-    fn rate_and_interval_of_half() {
-        let half = Proportion::new(5, 10);
-        assert_eq!(half.rate(), Some(0.5));
-        assert_eq!(half.ci95(), wilson_interval(5, 10, Z95));
-    }
-
-    #[test]
-    fn report_of_empty_proportion_is_null_with_reason() {
-        let report = Proportion::default().report("no device was replaced");
+    fn report_of_no_trials_is_null_with_reason() {
+        let report = ProportionReport::over_replications(&replications(&[(0, 0); 12]), "no device was replaced");
         let json = serde_json::to_value(&report).expect("report serialises");
         assert_eq!(
             json,
             serde_json::json!({
                 "rate": null,
                 "ci95": null,
+                "method": null,
+                "replications_used": 0,
+                "design_effect": null,
                 "hits": 0,
                 "trials": 0,
                 "null_reason": "no device was replaced",
@@ -144,18 +184,30 @@ mod tests {
     }
 
     #[test]
-    fn report_with_trials_is_rounded_and_omits_reason() {
-        let report = Proportion::new(1, 3).report("unused");
+    fn report_below_the_minimum_has_a_rate_but_no_interval() {
+        // Replications without trials do not count towards the minimum.
+        let counts = [(3, 10), (0, 0), (4, 10), (5, 10), (0, 0), (2, 10)];
+        let report = ProportionReport::over_replications(&replications(&counts), "unused");
+        assert_eq!((report.rate, report.ci95, report.method), (Some(0.35), None, None));
+        assert_eq!((report.hits, report.trials, report.replications_used), (14, 40, 4));
+        assert_eq!(report.null_reason.as_deref(), Some("needs at least 10 replications with trials; got 4"));
+    }
+
+    #[test]
+    fn report_with_enough_replications_is_rounded_and_omits_reason() {
+        let counts = [(10, 30), (11, 30), (9, 30), (12, 30), (10, 30), (8, 30), (10, 30), (11, 30), (9, 30), (10, 30)];
+        let report = ProportionReport::over_replications(&replications(&counts), "unused");
         let json = serde_json::to_value(&report).expect("report serialises");
         assert_eq!(json["rate"], serde_json::json!(0.333333333));
-        let (low, high) = wilson_interval(1, 3, Z95).expect("trials > 0");
-        assert_eq!(report.ci95, Some([round9(low), round9(high)]));
+        assert_eq!((json["method"].as_str(), json["replications_used"].as_u64()), (Some("ratio-t"), Some(10)));
+        let interval = rate_over_replications(&counts).expect("ten replications");
+        assert_eq!(report.ci95, Some([round9(interval.low), round9(interval.high)]));
         assert!(json.get("null_reason").is_none());
     }
 
     #[test]
     fn report_round_trips_through_json_without_reason_field() {
-        let report = Proportion::new(3, 8).report("unused");
+        let report = ProportionReport::over_replications(&replications(&[(3, 8); 10]), "unused");
         let text = serde_json::to_string(&report).expect("report serialises");
         let parsed: ProportionReport = serde_json::from_str(&text).expect("report parses");
         assert_eq!(parsed, report);

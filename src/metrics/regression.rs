@@ -388,10 +388,11 @@ mod tests {
         for (summary, rate, ci95) in [(&mut current, 0.5, [0.45, 0.55]), (&mut baseline, 0.2, [0.16, 0.24])] {
             let races = &mut summary.metrics.grace_races;
             (races.rate, races.ci95, races.members, races.null_reason) = (Some(rate), Some(ci95), 400, None);
+            (races.hits, races.method) = ((rate * 400.0) as u64, Some(crate::metrics::IntervalMethod::RatioT));
         }
         let race = &compare_to_baseline(&current, &baseline)[2];
         assert_eq!((race.metric.as_str(), race.change), ("race_rate", Change::Worse));
-        assert!(race.explanation.starts_with("0.2000 (of 400) → 0.5000 (of 400)"));
+        assert!(race.explanation.starts_with("0.2000 (80 of 400) → 0.5000 (200 of 400)"));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Evaluating a scenario's service-level objectives against a run's
-//! summary, conservatively. A rate objective passes only when the bound of
-//! its Wilson 95 % interval on the unfavourable side satisfies it, fails
-//! only when even the favourable bound violates it (the whole interval lies
-//! on the wrong side), and is undecided otherwise. A latency objective
+//! summary, conservatively. A rate objective uses the 95 % interval the
+//! summary carries (estimated across replications): it passes only when
+//! the whole interval lies on the good side (the unfavourable bound
+//! satisfies it), fails only when the whole interval lies on the bad side
+//! (even the favourable bound violates it), and is undecided otherwise —
+//! also when the interval is null, with its reason. A latency objective
 //! compares the point percentile the summary holds, and is undecided when
 //! too few batches finished for that percentile to mean anything. Figures
 //! are read through `figures`.
@@ -78,24 +80,31 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
 fn evaluate_one(slo: &Slo, summary: &Summary) -> Verdict {
     match read(slo.figure, summary) {
         Ok(Reading::Percentile { quantile, value_ms, report }) => evaluate_latency(slo, report, quantile, value_ms),
-        Ok(Reading::Rate(view)) => evaluate_rate(slo, RateEstimate::from_view(&view)),
+        Ok(Reading::Rate(view)) => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view)),
         Ok(Reading::Mean(_) | Reading::Count(_)) => {
             undecided(slo, None, format!("no figure to compare: `{}` is not a rate or a percentile", slo.key))
         }
-        Err(reason) => evaluate_rate(slo, Err(reason)),
+        Err(reason) => evaluate_rate(slo, None, Err(reason)),
     }
 }
 
 // ---------------------------------------------------------------- rates
 
-fn evaluate_rate(slo: &Slo, estimate: Result<RateEstimate, String>) -> Verdict {
-    let estimate = match estimate {
-        Ok(estimate) => estimate,
-        Err(reason) => return undecided(slo, None, format!("no figure to compare: {reason}")),
+/// The verdict on a rate whose point value is `observed` (null without
+/// trials) and whose `estimate` carries the interval, or the reason there
+/// is none.
+fn evaluate_rate(slo: &Slo, observed: Option<f64>, estimate: Result<RateEstimate, String>) -> Verdict {
+    let estimate = match (estimate, observed) {
+        (Ok(estimate), _) => estimate,
+        (Err(reason), None) => return undecided(slo, None, format!("no figure to compare: {reason}")),
+        (Err(reason), Some(rate)) => {
+            let words = format!("no interval to decide on: {reason} (observed {})", format_rate(rate));
+            return undecided(slo, Some(rate), words);
+        }
     };
     let (favourable, unfavourable) = bounds_by_side(slo.comparison, &estimate);
     let threshold = slo.threshold_text();
-    let observed = format!("(observed {})", estimate.describe());
+    let observed = format!("(observed {}{})", estimate.describe(), method_words(&estimate));
     let (outcome, bound, explanation) = if slo.comparison.holds(unfavourable.value, slo.threshold) {
         let words = format!("{} {} {threshold} {observed}", unfavourable.words(), slo.comparison.symbol());
         (SloOutcome::Pass, unfavourable.value, words)
@@ -105,10 +114,17 @@ fn evaluate_rate(slo: &Slo, estimate: Result<RateEstimate, String>) -> Verdict {
         (SloOutcome::Fail, favourable.value, words)
     } else {
         let interval = format!("[{}, {}]", format_rate(estimate.low), format_rate(estimate.high));
-        let words = format!("too few samples to decide: {interval} straddles {threshold} {observed}");
+        let words = format!("undecided: the 95 % interval {interval} straddles {threshold} {observed}");
         (SloOutcome::Undecided, unfavourable.value, words)
     };
     Verdict { objective: slo.to_string(), outcome, observed: Some(estimate.rate), bound_used: Some(bound), explanation }
+}
+
+/// `; ratio-t over 10 replications`, for a rate read from a summary.
+fn method_words(estimate: &RateEstimate) -> String {
+    estimate.method.map_or_else(String::new, |(method, replications)| {
+        format!("; {} over {replications} replications", method.name())
+    })
 }
 
 /// One bound of a 95 % interval, named for explanations.
@@ -181,7 +197,7 @@ fn unfinished_note(report: &LatencyReport) -> String {
 mod tests {
     use super::*;
     use crate::metrics::fixtures::{empty_summary, latency};
-    use crate::metrics::{Proportion, Z95, wilson_interval};
+    use crate::metrics::{IntervalMethod, Proportion, ProportionReport, rate_over_replications, round9};
     use crate::model::{RaceKind, ResidueKind};
     use crate::scenario::parse_slo;
 
@@ -190,27 +206,49 @@ mod tests {
         evaluate(&[slo], summary).remove(0)
     }
 
+    /// `hits` of `trials` spread as evenly as can be over `replications`
+    /// (trials a multiple of them), the first replications taking the
+    /// remainder.
+    fn spread(hits: u64, trials: u64, replications: u64) -> Vec<Proportion> {
+        let (each, extra) = (hits / replications, hits % replications);
+        (0..replications).map(|i| Proportion::new(each + u64::from(i < extra), trials / replications)).collect()
+    }
+
+    fn over_ten(hits: u64, trials: u64) -> ProportionReport {
+        ProportionReport::over_replications(&spread(hits, trials, 10), "unused")
+    }
+
+    /// The rounded bounds a summary writes for `hits` of `trials` over ten replications.
+    fn bounds_over_ten(hits: u64, trials: u64) -> (f64, f64) {
+        let pairs: Vec<(u64, u64)> = spread(hits, trials, 10).iter().map(|p| (p.hits, p.trials)).collect();
+        let interval = rate_over_replications(&pairs).expect("ten replications");
+        (round9(interval.low), round9(interval.high))
+    }
+
     fn summary_with_lockouts(hits: u64, trials: u64) -> Summary {
         let mut summary = empty_summary("s");
-        summary.metrics.lockout.overall = Proportion::new(hits, trials).report("unused");
+        summary.metrics.lockout.overall = over_ten(hits, trials);
         summary
     }
 
     #[test]
     fn rate_passes_when_the_upper_bound_is_below_the_threshold() {
         let verdict = verdict_of("lockout_rate", "< 0.10", &summary_with_lockouts(72, 1000));
-        let (_, high) = wilson_interval(72, 1000, Z95).unwrap();
+        let (_, high) = bounds_over_ten(72, 1000);
         assert_eq!(verdict.outcome, SloOutcome::Pass);
         assert_eq!(verdict.objective, "lockout_rate < 0.10");
         assert_eq!(verdict.observed, Some(0.072));
         assert_eq!(verdict.bound_used, Some(high));
-        assert_eq!(verdict.explanation, format!("upper 95 % bound {high:.4} < 0.10 (observed 0.0720 (72 of 1000))"));
+        assert_eq!(
+            verdict.explanation,
+            format!("upper 95 % bound {high:.4} < 0.10 (observed 0.0720 (72 of 1000); ratio-t over 10 replications)")
+        );
     }
 
     #[test]
     fn rate_fails_only_when_the_whole_interval_violates_the_objective() {
         let verdict = verdict_of("lockout_rate", "< 0.05", &summary_with_lockouts(72, 1000));
-        let (low, _) = wilson_interval(72, 1000, Z95).unwrap();
+        let (low, _) = bounds_over_ten(72, 1000);
         assert!(low > 0.05);
         assert_eq!(verdict.outcome, SloOutcome::Fail);
         assert_eq!(verdict.bound_used, Some(low));
@@ -219,9 +257,11 @@ mod tests {
 
     #[test]
     fn rate_is_undecided_when_the_interval_straddles_the_threshold() {
+        // 0.072 ± t(9) · sqrt(0.072 · 0.928 / 1000): the design effect floored at 1.
         let verdict = verdict_of("lockout_rate", "< 0.08", &summary_with_lockouts(72, 1000));
         assert_eq!(verdict.outcome, SloOutcome::Undecided);
-        assert!(verdict.explanation.starts_with("too few samples to decide: [0.0576, 0.0897] straddles 0.08"));
+        let expected = "undecided: the 95 % interval [0.0535, 0.0905] straddles 0.08";
+        assert!(verdict.explanation.starts_with(expected), "{}", verdict.explanation);
     }
 
     #[test]
@@ -231,29 +271,39 @@ mod tests {
     }
 
     #[test]
+    fn a_null_interval_is_undecided_with_its_reason_and_the_point_value() {
+        let mut summary = empty_summary("s");
+        summary.metrics.lockout.overall = ProportionReport::over_replications(&spread(72, 1000, 4), "unused");
+        let verdict = verdict_of("lockout_rate", "< 0.5", &summary);
+        assert_eq!((verdict.outcome, verdict.observed, verdict.bound_used), (SloOutcome::Undecided, Some(0.072), None));
+        assert_eq!(
+            verdict.explanation,
+            "no interval to decide on: needs at least 10 replications with trials; got 4 (observed 0.0720)"
+        );
+    }
+
+    #[test]
     fn lower_limits_use_the_lower_bound_to_pass_and_the_upper_to_fail() {
         let mut summary = empty_summary("s");
         let report = &mut summary.metrics.grace_races.by_kind.get_mut(RaceKind::TokenAfterDisable.name()).unwrap().rate;
-        *report = Proportion::new(500, 1000).report("unused");
-        let (low, high) = wilson_interval(500, 1000, Z95).unwrap();
+        *report = over_ten(500, 1000);
+        let (low, high) = bounds_over_ten(500, 1000);
         let pass = verdict_of("token_after_disable_rate", ">= 0.4", &summary);
         assert_eq!((pass.outcome, pass.bound_used), (SloOutcome::Pass, Some(low)));
         let fail = verdict_of("token_after_disable_rate", "> 0.6", &summary);
         assert_eq!((fail.outcome, fail.bound_used), (SloOutcome::Fail, Some(high)));
-        assert!(fail.explanation.starts_with("upper 95 % bound 0.5309 <= 0.6"));
+        assert!(fail.explanation.starts_with("upper 95 % bound 0.5358 <= 0.6"), "{}", fail.explanation);
         assert_eq!(verdict_of("token_after_disable_rate", "> 0.51", &summary).outcome, SloOutcome::Undecided);
     }
 
     #[test]
     fn residue_figures_are_read_from_their_reports() {
         let mut summary = empty_summary("s");
-        summary.metrics.residue.hits = 10;
-        summary.metrics.residue.trials = 1000;
-        summary
-            .metrics
-            .residue
-            .by_kind
-            .insert(ResidueKind::Credentials.name().into(), Proportion::new(900, 1000).report(""));
+        let overall = over_ten(10, 1000);
+        let residue = &mut summary.metrics.residue;
+        (residue.probability, residue.ci95, residue.method) = (overall.rate, overall.ci95, overall.method);
+        (residue.hits, residue.trials, residue.null_reason) = (10, 1000, None);
+        residue.by_kind.insert(ResidueKind::Credentials.name().into(), over_ten(900, 1000));
         assert_eq!(verdict_of("residue_probability", "<= 0.05", &summary).outcome, SloOutcome::Pass);
         assert_eq!(verdict_of("residue_credentials_probability", "<= 0.5", &summary).outcome, SloOutcome::Fail);
     }
@@ -262,10 +312,12 @@ mod tests {
     fn race_rate_uses_the_interval_the_summary_carries() {
         let mut summary = empty_summary("s");
         let races = &mut summary.metrics.grace_races;
-        (races.rate, races.ci95, races.members, races.null_reason) = (Some(0.2), Some([0.15, 0.25]), 400, None);
+        (races.rate, races.ci95, races.method, races.replications_used) =
+            (Some(0.2), Some([0.15, 0.25]), Some(IntervalMethod::RatioT), 12);
+        (races.hits, races.members, races.null_reason) = (80, 400, None);
         let verdict = verdict_of("race_rate", "< 0.3", &summary);
         assert_eq!((verdict.outcome, verdict.bound_used), (SloOutcome::Pass, Some(0.25)));
-        assert!(verdict.explanation.ends_with("(observed 0.2000 (of 400))"));
+        assert!(verdict.explanation.ends_with("(observed 0.2000 (80 of 400); ratio-t over 12 replications)"));
     }
 
     #[test]
@@ -326,7 +378,7 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(
-            lines[0].starts_with("  PASS       lockout_rate < 0.10        upper 95 % bound 0.0897 < 0.10"),
+            lines[0].starts_with("  PASS       lockout_rate < 0.10        upper 95 % bound 0.0905 < 0.10"),
             "{table}"
         );
         assert!(lines[1].starts_with("  UNDECIDED  residue_probability < 0.5  no figure to compare"), "{table}");

@@ -1,11 +1,13 @@
 //! The summary of a run: every replication's observations merged into the
 //! figures users read — latency percentiles, race, lockout and residue
 //! rates with 95 % intervals, outcomes, queues — plus the seed, the
-//! parameters and the engine's event count. Wall-clock figures live apart
-//! under `timing`, so everything else is a pure function of scenario, seed
-//! and flags.
+//! parameters and the engine's event count. Every rate and mean is the
+//! ratio of sums pooled over replications, its interval estimated across
+//! replications (the replication is the independent unit; see
+//! `interval`). Wall-clock figures live apart under `timing`, so
+//! everything else is a pure function of scenario, seed and flags.
 
-use super::interval::mean_ci95;
+use super::interval::{IntervalMethod, RatioInterval, mean_over_replications};
 use super::latency::{LatencyHistogram, LatencySummary};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord};
@@ -14,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the summary layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What a run was, as recorded in its summary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,6 +106,11 @@ pub struct RaceReport {
     /// Share of targeted members that saw at least one race.
     pub rate: Option<f64>,
     pub ci95: Option<[f64; 2]>,
+    pub method: Option<IntervalMethod>,
+    pub replications_used: u32,
+    pub design_effect: Option<f64>,
+    /// Targeted members that saw a race, out of `members` targeted.
+    pub hits: u64,
     pub members: u64,
     pub by_kind: BTreeMap<String, RaceKindReport>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -131,6 +138,9 @@ pub struct ResidueReport {
     /// Share of members whose unbind took effect with any residue left.
     pub probability: Option<f64>,
     pub ci95: Option<[f64; 2]>,
+    pub method: Option<IntervalMethod>,
+    pub replications_used: u32,
+    pub design_effect: Option<f64>,
     pub hits: u64,
     pub trials: u64,
     pub by_kind: BTreeMap<String, ProportionReport>,
@@ -142,24 +152,33 @@ pub struct ResidueReport {
     pub null_reason: Option<String>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutcomeReport {
     pub untouched: u64,
     pub done: u64,
     pub pending: u64,
     pub locked_out: u64,
     pub rolled_back: u64,
+    /// Targeted members fully unbound at the horizon, out of all targeted.
+    pub done_share: ProportionReport,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct QueueReport {
     pub servers: u32,
     pub served: u64,
+    /// Σ wait / Σ served over replications.
     pub mean_wait_ms: Option<f64>,
-    /// 95 % interval of the mean wait across replications (needs ≥ 2).
+    /// 95 % ratio-t interval of the mean wait across replications.
     pub mean_wait_ms_ci95: Option<[f64; 2]>,
     pub max_wait_ms: u64,
     pub mean_service_ms: Option<f64>,
+    pub mean_service_ms_ci95: Option<[f64; 2]>,
+    /// Replications in which the pool served anyone: the intervals' R.
+    pub replications_used: u32,
+    /// Why the means or their intervals are null; absent when none is.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub null_reason: Option<String>,
 }
 
 /// Counters of broken model invariants: always zero in a correct model.
@@ -232,21 +251,25 @@ impl Summary {
     }
 }
 
-/// The figures of `totals`, every replication's counts added up; queue
-/// intervals need the `replications` one by one.
+/// The figures of `totals`, every replication's counts added up; rates
+/// and means take their intervals from the `replications` one by one.
 fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str) -> Metrics {
     Metrics {
         batch_latency_ms: latency_report(&totals.batch_latency, totals.batches, totals.batches_incomplete),
         revocation_latency_ms: latency_report(&totals.revocation_latency, totals.batches, totals.batches_unrevoked),
-        grace_races: race_report(totals, buffer),
-        lockout: lockout_report(&totals.lockouts),
-        residue: residue_report(totals),
+        grace_races: race_report(totals, replications, buffer),
+        lockout: lockout_report(replications),
+        residue: residue_report(replications),
         outcomes: OutcomeReport {
             untouched: totals.untouched,
             done: totals.done,
             pending: totals.pending,
             locked_out: totals.locked_out,
             rolled_back: totals.rolled_back,
+            done_share: over(replications, "no member was targeted", |counts| {
+                let targeted = counts.done + counts.pending + counts.locked_out + counts.rolled_back;
+                Proportion::new(counts.done, targeted)
+            }),
         },
         queues: queue_reports(&totals.queues, replications),
         invariants: InvariantReport {
@@ -255,6 +278,16 @@ fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffe
             largest_console_batch: totals.largest_console_batch,
         },
     }
+}
+
+/// The report of the rate `pick` takes from each replication's counts.
+fn over(
+    replications: &[ReplicationRecord],
+    reason_if_empty: &str,
+    pick: impl Fn(&ReplicationCounts) -> Proportion,
+) -> ProportionReport {
+    let per_replication: Vec<Proportion> = replications.iter().map(|record| pick(&record.counts)).collect();
+    ProportionReport::over_replications(&per_replication, reason_if_empty)
 }
 
 pub fn latency_report(histogram: &LatencyHistogram, batches: u64, incomplete: u64) -> LatencyReport {
@@ -289,90 +322,121 @@ fn race_reason(kind: RaceKind, buffer: &str) -> String {
     }
 }
 
-fn race_report(totals: &ReplicationCounts, buffer: &str) -> RaceReport {
+fn race_report(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str) -> RaceReport {
     let by_kind = RaceKind::ALL
         .iter()
         .zip(&totals.races)
         .map(|(&kind, race)| {
-            let rate = race.units.report(&race_reason(kind, buffer));
+            let rate = over(replications, &race_reason(kind, buffer), |counts| counts.races[kind.index()].units);
             (kind.name().to_owned(), RaceKindReport { count: race.events, unit: kind.unit().into(), rate })
         })
         .collect();
-    let overall = totals.members_raced.report("no member was targeted before the horizon");
+    let overall = over(replications, "no member was targeted before the horizon", |counts| counts.members_raced);
     RaceReport {
         total: totals.races.iter().map(|race| race.events).sum(),
         rate: overall.rate,
         ci95: overall.ci95,
+        method: overall.method,
+        replications_used: overall.replications_used,
+        design_effect: overall.design_effect,
+        hits: overall.hits,
         members: overall.trials,
         by_kind,
         null_reason: overall.null_reason,
     }
 }
 
-fn lockout_report(lockouts: &[Proportion]) -> LockoutReport {
+fn lockout_report(replications: &[ReplicationRecord]) -> LockoutReport {
     const REASON: &str = "no member-driven device unbind in this workload (only device changes uninstall apps)";
-    let mut overall = Proportion::default();
-    lockouts.iter().for_each(|p| overall.merge(*p));
+    let overall = over(replications, REASON, |counts| {
+        let mut all = Proportion::default();
+        counts.lockouts.iter().for_each(|platform| all.merge(*platform));
+        all
+    });
     LockoutReport {
-        overall: overall.report(REASON),
+        overall,
         by_platform: Platform::ALL
             .iter()
-            .map(|&p| (p.name().to_owned(), lockouts[p.index()].report(&format!("no {} device changed", p.name()))))
+            .map(|&p| {
+                let reason = format!("no {} device changed", p.name());
+                (p.name().to_owned(), over(replications, &reason, |counts| counts.lockouts[p.index()]))
+            })
             .collect(),
     }
 }
 
-fn residue_report(totals: &ReplicationCounts) -> ResidueReport {
+fn residue_report(replications: &[ReplicationRecord]) -> ResidueReport {
     const REASON: &str = "no member's unbind took effect before the horizon";
-    let overall = totals.residue_members.report(REASON);
-    let trials = totals.residue_members.trials;
+    let overall = over(replications, REASON, |counts| counts.residue_members);
+    let kind_share = |kind: ResidueKind| {
+        over(replications, REASON, |counts| {
+            Proportion::new(counts.residue_by_kind[kind.index()], counts.residue_members.trials)
+        })
+    };
     ResidueReport {
         probability: overall.rate,
         ci95: overall.ci95,
+        method: overall.method,
+        replications_used: overall.replications_used,
+        design_effect: overall.design_effect,
         hits: overall.hits,
-        trials,
-        by_kind: ResidueKind::ALL
-            .iter()
-            .map(|&kind| {
-                (kind.name().to_owned(), Proportion::new(totals.residue_by_kind[kind.index()], trials).report(REASON))
-            })
-            .collect(),
+        trials: overall.trials,
+        by_kind: ResidueKind::ALL.iter().map(|&kind| (kind.name().to_owned(), kind_share(kind))).collect(),
         by_platform: Platform::ALL
             .iter()
             .map(|&p| {
                 let reason = format!("the unbind touched no {} device", p.name());
-                (p.name().to_owned(), totals.residue_devices[p.index()].report(&reason))
+                (p.name().to_owned(), over(replications, &reason, |counts| counts.residue_devices[p.index()]))
             })
             .collect(),
-        app_data_per_grant: totals.residue_grants.report("no app grant was revoked"),
+        app_data_per_grant: over(replications, "no app grant was revoked", |counts| counts.residue_grants),
         null_reason: overall.null_reason,
     }
 }
 
-/// Each pool's merged `totals`, with the interval of its mean wait across
-/// `replications`.
+/// Each pool's merged `totals`, its mean wait and service time as ratios
+/// of sums over `replications`, with their intervals across them.
 fn queue_reports(totals: &[QueueRecord], replications: &[ReplicationRecord]) -> BTreeMap<String, QueueReport> {
     let mut reports = BTreeMap::new();
     for (slot, queue) in totals.iter().enumerate() {
-        let per_replication: Vec<f64> = replications
-            .iter()
-            .filter_map(|r| r.counts.queues.get(slot))
-            .filter(|t| t.served > 0)
-            .map(|t| t.wait_sum_us as f64 / t.served as f64 / 1_000.0)
-            .collect();
-        let served = queue.served;
-        let mean_ms = |sum: u64| (served > 0).then(|| round9(sum as f64 / served as f64 / 1_000.0));
-        reports.insert(
-            queue.name.clone(),
-            QueueReport {
-                servers: queue.servers,
-                served,
-                mean_wait_ms: mean_ms(queue.wait_sum_us),
-                mean_wait_ms_ci95: mean_ci95(&per_replication).map(|ci| [round9(ci.low), round9(ci.high)]),
-                max_wait_ms: queue.wait_max_us / 1_000,
-                mean_service_ms: mean_ms(queue.busy_sum_us),
-            },
-        );
+        let pools: Vec<Option<&QueueRecord>> = replications.iter().map(|r| r.counts.queues.get(slot)).collect();
+        let (mean_wait_ms, wait) = pool_mean_ms(queue, &pools, |q| q.wait_sum_us);
+        let (mean_service_ms, service) = pool_mean_ms(queue, &pools, |q| q.busy_sum_us);
+        let null_reason = match (&wait, queue.served) {
+            (_, 0) => Some("the pool served no request".to_owned()),
+            (Err(reason), _) => Some(reason.clone()),
+            (Ok(_), _) => None,
+        };
+        let report = QueueReport {
+            servers: queue.servers,
+            served: queue.served,
+            mean_wait_ms,
+            mean_wait_ms_ci95: rounded_ci95(&wait),
+            max_wait_ms: queue.wait_max_us / 1_000,
+            mean_service_ms,
+            mean_service_ms_ci95: rounded_ci95(&service),
+            replications_used: pools.iter().filter(|pool| pool.is_some_and(|q| q.served > 0)).count() as u32,
+            null_reason,
+        };
+        reports.insert(queue.name.clone(), report);
     }
     reports
+}
+
+/// The mean per request served of the time `sum_us` takes from a pool, in
+/// milliseconds: pooled over `totals`, and across the replications'
+/// `pools` with its interval.
+fn pool_mean_ms(
+    totals: &QueueRecord,
+    pools: &[Option<&QueueRecord>],
+    sum_us: fn(&QueueRecord) -> u64,
+) -> (Option<f64>, Result<RatioInterval, String>) {
+    let per_replication: Vec<(f64, u64)> =
+        pools.iter().map(|pool| pool.map_or((0.0, 0), |q| (sum_us(q) as f64 / 1_000.0, q.served))).collect();
+    let point = (totals.served > 0).then(|| round9(sum_us(totals) as f64 / totals.served as f64 / 1_000.0));
+    (point, mean_over_replications(&per_replication, "requests served"))
+}
+
+fn rounded_ci95(interval: &Result<RatioInterval, String>) -> Option<[f64; 2]> {
+    interval.as_ref().ok().map(|ci| [round9(ci.low), round9(ci.high)])
 }

@@ -1,8 +1,9 @@
 //! The table a run prints per scenario: headline figures with their 95 %
-//! intervals, durations in the largest sensible unit, nulls with reasons.
+//! intervals (and, for rates, the method and the replications behind
+//! them), durations in the largest sensible unit, nulls with reasons.
 //! Headline rates and percentiles are read through `metrics::read`.
 
-use crate::metrics::{LatencyReport, RateView, Reading, Summary, format_duration_ms, quantile_ms, read};
+use crate::metrics::{LatencyReport, QueueReport, RateView, Reading, Summary, format_duration_ms, quantile_ms, read};
 use crate::scenario::{Figure, Quantile};
 use std::fmt::Write;
 
@@ -10,23 +11,30 @@ fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{:.2}%", r * 100.0))
 }
 
-/// `7.00% [6.77%, 7.24%] (3203/45763)`; `of members` instead of the
-/// counts for a rate without a hit count.
+/// `7.00% [6.77%, 7.24%] (3203/45763; ratio-t over 10 replications, design effect 2.3)`;
+/// a rate whose interval is null says why in place of the interval.
 fn proportion(view: &RateView) -> String {
-    match (view.rate, view.ci95, view.hits) {
-        (Some(rate), Some([low, high]), Some(hits)) => {
+    let Some(rate) = view.rate else {
+        return format!("n/a: {}", view.null_reason.as_deref().unwrap_or("no data"));
+    };
+    let counts = format!("{}/{}", view.hits, view.trials);
+    match (view.ci95, view.method) {
+        (Some([low, high]), Some(method)) => {
+            let design_effect = view.design_effect.map_or_else(String::new, |d| format!(", design effect {d:.1}"));
             format!(
-                "{} [{}, {}] ({hits}/{})",
+                "{} [{}, {}] ({counts}; {} over {} replications{design_effect})",
                 percent(Some(rate)),
                 percent(Some(low)),
                 percent(Some(high)),
-                view.trials
+                method.name(),
+                view.replications_used
             )
         }
-        (Some(rate), Some([low, high]), None) => {
-            format!("{} of members [{}, {}]", percent(Some(rate)), percent(Some(low)), percent(Some(high)))
-        }
-        _ => format!("n/a: {}", view.null_reason.as_deref().unwrap_or("no data")),
+        _ => format!(
+            "{} ({counts}; no interval: {})",
+            percent(Some(rate)),
+            view.null_reason.as_deref().unwrap_or("no interval")
+        ),
     }
 }
 
@@ -85,6 +93,22 @@ fn rate_lines(out: &mut String, summary: &Summary) {
     }
 }
 
+/// `2.1h [1.6h, 2.6h]`, or the mean with the reason it has no interval.
+fn mean_wait(queue: &QueueReport) -> String {
+    let Some(mean) = queue.mean_wait_ms else { return "—".to_owned() };
+    match queue.mean_wait_ms_ci95 {
+        Some([low, high]) => {
+            let (mean, low, high) = (format_duration_ms(mean), format_duration_ms(low), format_duration_ms(high));
+            format!("{mean} [{low}, {high}] over {} replications", queue.replications_used)
+        }
+        None => format!(
+            "{} (no interval: {})",
+            format_duration_ms(mean),
+            queue.null_reason.as_deref().unwrap_or("no interval")
+        ),
+    }
+}
+
 /// The readable table of one summary.
 pub fn summary_table(summary: &Summary) -> String {
     let m = &summary.metrics;
@@ -106,8 +130,13 @@ pub fn summary_table(summary: &Summary) -> String {
     );
     for (name, queue) in &m.queues {
         if queue.served > 0 {
-            let wait = queue.mean_wait_ms.map_or_else(|| "—".to_owned(), format_duration_ms);
-            let _ = writeln!(out, "  queue {name}: {} served by {}, mean wait {wait}", queue.served, queue.servers);
+            let _ = writeln!(
+                out,
+                "  queue {name}: {} served by {}, mean wait {}",
+                queue.served,
+                queue.servers,
+                mean_wait(queue)
+            );
         }
     }
     if summary.engine.stopped.iter().any(|stop| stop == "event-limit") {
@@ -129,6 +158,30 @@ pub fn summary_table(summary: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn view(ci95: Option<[f64; 2]>, null_reason: Option<&str>) -> RateView {
+        RateView {
+            rate: Some(0.07),
+            ci95,
+            method: ci95.map(|_| crate::metrics::IntervalMethod::RatioT),
+            replications_used: 10,
+            design_effect: ci95.map(|_| 2.34),
+            hits: 70,
+            trials: 1000,
+            null_reason: null_reason.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn rates_print_their_interval_method_and_replications_or_why_there_is_none() {
+        let with = proportion(&view(Some([0.05, 0.09]), None));
+        assert_eq!(with, "7.00% [5.00%, 9.00%] (70/1000; ratio-t over 10 replications, design effect 2.3)");
+        let reason = "needs at least 10 replications with trials; got 4";
+        let without = proportion(&view(None, Some(reason)));
+        assert_eq!(without, format!("7.00% (70/1000; no interval: {reason})"));
+        let none = RateView { rate: None, ..view(None, Some("no app grant was revoked")) };
+        assert_eq!(proportion(&none), "n/a: no app grant was revoked");
+    }
 
     #[test]
     fn durations_use_the_largest_sensible_unit() {

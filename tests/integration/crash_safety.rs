@@ -46,7 +46,7 @@ fn check_every_summary(out: &std::path::Path, expected: usize) {
         let text = std::fs::read_to_string(&path).unwrap();
         let summary: serde_json::Value =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not complete JSON: {e}", path.display()));
-        assert_eq!(summary["schema_version"], 1, "{}", path.display());
+        assert_eq!(summary["schema_version"], unbindsim::metrics::SCHEMA_VERSION, "{}", path.display());
         assert!(summary["timing"]["wall_ms"].is_number(), "{} lacks its last object", path.display());
     }
     assert_eq!(found, expected, "a killed run removed a previous complete summary");

@@ -304,7 +304,7 @@ fn a_failed_objective_exits_3_and_is_a_junit_failure() {
         "--members",
         "2000",
         "--replications",
-        "2",
+        "10",
         "--quiet",
         "--out",
         directory.to_str().unwrap(),
@@ -322,7 +322,7 @@ fn a_failed_objective_exits_3_and_is_a_junit_failure() {
 fn baseline_gate_passes_an_identical_run_and_exits_3_on_a_regression() {
     let directory = temp_dir("baseline");
     let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
-    let sized = ["--members", "3000", "--replications", "3", "--quiet"];
+    let sized = ["--members", "3000", "--replications", "10", "--quiet"];
     let better = directory.join("better.toml");
     std::fs::write(
         &better,
