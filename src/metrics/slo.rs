@@ -3,13 +3,16 @@
 //! its Wilson 95 % interval on the unfavourable side satisfies it, fails
 //! only when even the favourable bound violates it (the whole interval lies
 //! on the wrong side), and is undecided otherwise. A latency objective
-//! compares the point percentile the summary holds, and is undecided when
-//! too few batches finished for that percentile to mean anything. Figures
-//! are read through `figures`.
+//! does the same with the percentile's 95 % bootstrap interval (a bound
+//! beyond the horizon lies above the largest censoring time, with no end),
+//! and is undecided without an interval or when too few batches were
+//! measured for that percentile to mean anything. Figures are read through
+//! `figures`.
 
 use super::figures::{RateEstimate, Reading, format_rate, read};
 use super::latency::format_duration_ms;
 use super::summary::{LatencyReport, Summary};
+use super::survival::IntervalBound;
 use crate::scenario::{Comparison, Quantile, Slo};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -77,7 +80,7 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
 
 fn evaluate_one(slo: &Slo, summary: &Summary) -> Verdict {
     match read(slo.figure, summary) {
-        Ok(Reading::Percentile { quantile, value_ms, report }) => evaluate_latency(slo, report, quantile, value_ms),
+        Ok(Reading::Percentile { quantile, report, .. }) => evaluate_latency(slo, report, quantile),
         Ok(Reading::Rate(view)) => evaluate_rate(slo, RateEstimate::from_view(&view)),
         Ok(Reading::Mean(_) | Reading::Count(_)) => {
             undecided(slo, None, format!("no figure to compare: `{}` is not a rate or a percentile", slo.key))
@@ -137,43 +140,65 @@ fn undecided(slo: &Slo, observed: Option<f64>, explanation: String) -> Verdict {
 
 // -------------------------------------------------------------- latency
 
-fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile, value_ms: Option<u64>) -> Verdict {
+fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile) -> Verdict {
     let name = quantile.label();
-    let Some(value) = value_ms else {
+    let Some(percentile) = report.percentile(quantile) else {
         let reason = report.null_reason.clone().unwrap_or_else(|| format!("the summary holds no {name}"));
         return undecided(slo, None, format!("no figure to compare: {reason}"));
     };
-    let value_ms = value as f64;
-    let needed = quantile.minimum_samples();
-    if report.count < needed {
-        let words = format!(
-            "too few samples to decide: {name} needs at least {needed} batches, only {} finished (observed {name} = {})",
-            report.count,
-            format_duration_ms(value_ms)
-        );
-        return undecided(slo, Some(value_ms), words);
-    }
-    let (outcome, symbol) = if slo.comparison.holds(value_ms, slo.threshold) {
-        (SloOutcome::Pass, slo.comparison.symbol())
-    } else {
-        (SloOutcome::Fail, slo.comparison.negated().symbol())
-    };
-    let explanation = format!(
-        "{name} = {} over {} batches {symbol} {} (point percentile, 3 significant digits){}",
-        format_duration_ms(value_ms),
-        report.count,
-        slo.threshold_text(),
+    let observed = percentile.value.map(|ms| ms as f64);
+    let context = format!(
+        "(observed {name} = {} over {} batches{})",
+        bound_text(report, percentile.value),
+        report.batches,
         unfinished_note(report)
     );
-    Verdict { objective: slo.to_string(), outcome, observed: Some(value_ms), bound_used: None, explanation }
+    let needed = quantile.minimum_samples();
+    if report.batches < needed {
+        let words = format!("too few samples to decide: {name} needs at least {needed} batches {context}");
+        return undecided(slo, observed, words);
+    }
+    let Some([low, high]) = percentile.ci95 else {
+        let reason = percentile.ci95_null_reason.as_deref().unwrap_or("the summary holds none");
+        return undecided(slo, observed, format!("no interval to decide on: {reason} {context}"));
+    };
+    let interval = format!("{name} 95 % interval [{}, {}]", bound_text(report, low), bound_text(report, high));
+    // Beyond the horizon is above the largest censoring time, with no end.
+    let beyond_ms = report.largest_censoring_ms.unwrap_or(0) as f64 + 1.0;
+    let smallest = |bound: IntervalBound| bound.map_or(beyond_ms, |ms| ms as f64);
+    let largest = |bound: IntervalBound| bound.map_or(f64::INFINITY, |ms| ms as f64);
+    let ((favourable, favourable_bound), (unfavourable, unfavourable_bound)) = if slo.comparison.wants_large() {
+        ((largest(high), high), (smallest(low), low))
+    } else {
+        ((smallest(low), low), (largest(high), high))
+    };
+    let threshold = slo.threshold_text();
+    let (outcome, bound, explanation) = if slo.comparison.holds(unfavourable, slo.threshold) {
+        (SloOutcome::Pass, unfavourable_bound, format!("{interval} {} {threshold} {context}", slo.comparison.symbol()))
+    } else if !slo.comparison.holds(favourable, slo.threshold) {
+        let symbol = slo.comparison.negated().symbol();
+        (SloOutcome::Fail, favourable_bound, format!("{interval} {symbol} {threshold}: the whole interval violates it {context}"))
+    } else {
+        let words = format!("too few samples to decide: {interval} straddles {threshold} {context}");
+        (SloOutcome::Undecided, unfavourable_bound, words)
+    };
+    let bound_used = bound.map(|ms| ms as f64);
+    Verdict { objective: slo.to_string(), outcome, observed, bound_used, explanation }
 }
 
-/// Batches still running at the horizon are not in the percentiles.
+/// A percentile or bound: a duration, or beyond the horizon.
+fn bound_text(report: &LatencyReport, bound: IntervalBound) -> String {
+    match bound {
+        Some(ms) => format_duration_ms(ms as f64),
+        None => format!("> {} (beyond the horizon)", format_duration_ms(report.largest_censoring_ms.unwrap_or(0) as f64)),
+    }
+}
+
+/// Batches still running at the horizon are in the estimate, censored.
 fn unfinished_note(report: &LatencyReport) -> String {
     match report.incomplete {
         0 => String::new(),
-        1 => "; 1 batch unfinished at the horizon is not in it".to_owned(),
-        unfinished => format!("; {unfinished} batches unfinished at the horizon are not in it"),
+        unfinished => format!(", {unfinished} unfinished at the horizon and counted as censored"),
     }
 }
 

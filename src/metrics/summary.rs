@@ -6,7 +6,8 @@
 //! and flags.
 
 use super::interval::mean_ci95;
-use super::latency::{LatencyHistogram, LatencySummary};
+pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
+use super::latency_report::latency_reports;
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord};
 use crate::model::{Platform, RaceKind, ResidueKind};
@@ -54,24 +55,6 @@ pub struct Metrics {
     pub outcomes: OutcomeReport,
     pub queues: BTreeMap<String, QueueReport>,
     pub invariants: InvariantReport,
-}
-
-/// Percentiles of batch latencies, or nulls with the reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LatencyReport {
-    pub count: u64,
-    pub mean: Option<f64>,
-    pub p50: Option<u64>,
-    pub p90: Option<u64>,
-    pub p99: Option<u64>,
-    pub p999: Option<u64>,
-    pub max: Option<u64>,
-    pub min: Option<u64>,
-    /// Batches measured, and how many had not finished at the horizon.
-    pub batches: u64,
-    pub incomplete: u64,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub null_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -184,7 +167,7 @@ impl Summary {
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
         Summary {
             schema_version: SCHEMA_VERSION,
-            metrics: metrics(&totals, replications, &buffer),
+            metrics: metrics(&totals, replications, &buffer, info.seed),
             engine,
             timing,
             scenario: info.scenario,
@@ -209,11 +192,13 @@ impl Summary {
 }
 
 /// The figures of `totals`, every replication's counts added up; queue
-/// intervals need the `replications` one by one.
-fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str) -> Metrics {
+/// and latency intervals need the `replications` one by one (latency's
+/// bootstrap is seeded by the run's `seed`).
+fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str, seed: u64) -> Metrics {
+    let (batch_latency_ms, revocation_latency_ms) = latency_reports(totals, replications, seed);
     Metrics {
-        batch_latency_ms: latency_report(&totals.batch_latency, totals.batches, totals.batches_incomplete),
-        revocation_latency_ms: latency_report(&totals.revocation_latency, totals.batches, totals.batches_unrevoked),
+        batch_latency_ms,
+        revocation_latency_ms,
         grace_races: race_report(totals, buffer),
         lockout: lockout_report(&totals.lockouts),
         residue: residue_report(totals),
@@ -230,27 +215,6 @@ fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffe
             tokens_accepted_after_expiry: totals.tokens_accepted_after_expiry,
             largest_console_batch: totals.largest_console_batch,
         },
-    }
-}
-
-pub fn latency_report(histogram: &LatencyHistogram, batches: u64, incomplete: u64) -> LatencyReport {
-    let summary: Option<LatencySummary> = histogram.summary();
-    let null_reason = summary.is_none().then(|| match batches {
-        0 => "no batch was decided before the horizon".to_owned(),
-        _ => format!("none of the {batches} batches finished before the horizon"),
-    });
-    LatencyReport {
-        count: histogram.count(),
-        mean: summary.as_ref().map(|s| s.mean),
-        p50: summary.as_ref().map(|s| s.p50),
-        p90: summary.as_ref().map(|s| s.p90),
-        p99: summary.as_ref().map(|s| s.p99),
-        p999: summary.as_ref().map(|s| s.p999),
-        max: summary.as_ref().map(|s| s.max),
-        min: summary.as_ref().map(|s| s.min),
-        batches,
-        incomplete,
-        null_reason,
     }
 }
 
