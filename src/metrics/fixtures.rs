@@ -24,7 +24,8 @@ pub fn empty_summary(scenario: &str) -> Summary {
 /// each with the interval [`ms`, `ms`].
 pub fn latency(count: u64, ms: u64) -> LatencyReport {
     let mut report = latency_report(&super::LatencyHistogram::new(), count, 0);
-    let percentile = PercentileReport { value: Some(ms), beyond_horizon: false, ci95: Some([Some(ms); 2]), ci95_null_reason: None };
+    let percentile =
+        PercentileReport { value: Some(ms), beyond_horizon: false, ci95: Some([Some(ms); 2]), ci95_null_reason: None };
     report.percentiles = Quantile::ALL.iter().map(|q| (q.key().to_owned(), percentile.clone())).collect();
     LatencyReport {
         count,

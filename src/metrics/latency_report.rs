@@ -13,6 +13,9 @@ use crate::scenario::Quantile;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Batches expected above a percentile for it to get an interval.
+pub const MIN_BATCHES_BEYOND: f64 = 10.0;
+
 /// Percentiles of batch latencies, or nulls with the reason.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LatencyReport {
@@ -185,15 +188,37 @@ fn censored_report(
             KmQuantile::Beyond => None,
         };
         *point_of(&mut report, quantile) = value;
+        // An interval reaching beyond the horizon needs no values above it.
+        let interval = intervals.as_ref().map_err(Clone::clone).and_then(|all| match all[slot] {
+            [_, Some(_)] => tail_too_thin(quantile, report.batches).map_or(Ok(all[slot]), Err),
+            beyond @ [_, None] => Ok(beyond),
+        });
         let percentile = PercentileReport {
             value,
             beyond_horizon: point == KmQuantile::Beyond,
-            ci95: intervals.as_ref().ok().map(|all| all[slot]),
-            ci95_null_reason: intervals.as_ref().err().cloned(),
+            ci95: interval.as_ref().ok().copied(),
+            ci95_null_reason: interval.err(),
         };
         report.percentiles.insert(quantile.key().to_owned(), percentile);
     }
     report
+}
+
+/// Why `batches` are too few for a finite interval of `quantile`: a
+/// bootstrap cannot reach beyond the largest values it resamples, so it
+/// needs at least [`MIN_BATCHES_BEYOND`] batches expected above the
+/// percentile.
+fn tail_too_thin(quantile: Quantile, batches: u64) -> Option<String> {
+    let beyond = (1.0 - quantile_fraction(quantile)) * batches as f64;
+    match quantile {
+        Quantile::Max => Some("the largest latency has no interval: a bootstrap cannot see beyond it".to_owned()),
+        Quantile::P50 | Quantile::P90 | Quantile::P99 | Quantile::P999 => {
+            (beyond < MIN_BATCHES_BEYOND - 1e-9).then(|| {
+                let needed = (MIN_BATCHES_BEYOND / (1.0 - quantile_fraction(quantile))).round();
+                format!("an interval of {} needs at least {needed} batches, this run has {batches}", quantile.label())
+            })
+        }
+    }
 }
 
 fn point_of(report: &mut LatencyReport, quantile: Quantile) -> &mut Option<u64> {

@@ -30,14 +30,16 @@ pub use figures::{RateView, Reading, quantile_ms, read};
 pub use interval::{MeanInterval, Z95, Z999, mean_ci95, student_t_975, wilson_interval};
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};
-pub use record::{CensoredRecord, QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, TierRecord, stop_name};
+pub use record::{
+    CensoredRecord, QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, TierRecord, stop_name,
+};
 pub use regression::{
     Change, RegressionCheck, any_regression, compare_to_baseline, newcombe_difference_ci95, regression_table,
 };
 pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
-pub use survival::{BOOTSTRAP_RESAMPLES, IntervalBound, MIN_BOOTSTRAP_REPLICATIONS};
 pub use slo::{SloOutcome, Verdict, any_failed, evaluate, verdict_table};
 pub use summary::{
-    EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OutcomeReport, PercentileReport, QueueReport,
-    RaceKindReport, RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,
+    EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OutcomeReport, PercentileReport,
+    QueueReport, RaceKindReport, RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,
 };
+pub use survival::{BOOTSTRAP_RESAMPLES, IntervalBound, MIN_BOOTSTRAP_REPLICATIONS};

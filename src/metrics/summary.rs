@@ -6,8 +6,8 @@
 //! and flags.
 
 use super::interval::mean_ci95;
-pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::latency_report::latency_reports;
+pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord};
 use crate::model::{Platform, RaceKind, ResidueKind};

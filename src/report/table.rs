@@ -73,17 +73,26 @@ fn latency(out: &mut String, title: &str, report: &LatencyReport, horizon: &str)
         let _ = writeln!(out, "    no 95 % intervals: {reason}");
     }
     if report.incomplete > 0 {
-        let share = |count: u64| format!("{:.0} %", 100.0 * count as f64 / report.batches as f64);
+        let share = |count: u64| format!("{:.1} %", 100.0 * count as f64 / report.batches as f64);
         let reasons: Vec<String> = Unfinished::ALL
             .iter()
             .filter_map(|reason| report.unfinished_reasons.get(reason.name()).map(|&n| (reason, n)))
             .map(|(reason, count)| format!("{} {}", share(count), reason.words()))
             .collect();
-        let _ =
-            writeln!(out, "    {} unfinished at the horizon: {} (censored there)", share(report.incomplete), reasons.join(", "));
+        let _ = writeln!(
+            out,
+            "    {} unfinished at the horizon: {} (censored there)",
+            share(report.incomplete),
+            reasons.join(", ")
+        );
     }
     for (tier, tier_report) in &report.by_tier {
-        let _ = writeln!(out, "    tier {tier:<10} {}  ({} batches)", percentiles(tier_report, horizon), tier_report.batches);
+        let _ = writeln!(
+            out,
+            "    tier {tier:<10} {}  ({} batches)",
+            percentiles(tier_report, horizon),
+            tier_report.batches
+        );
     }
 }
 
