@@ -9,12 +9,13 @@ use unbindsim::metrics::{SloOutcome, Summary, evaluate};
 use unbindsim::runner::simulate;
 use unbindsim::scenario::{Scenario, parse_scenario};
 
-/// Four members unbound by a super admin, one an hour; every device is
+/// Four members unbound by a super admin, one an hour (120 batches over
+/// 30 replications, enough for a p99 objective); every device is
 /// told to log out and a share `never` of them never checks in. The horizon
 /// leaves room for the longest handover (1 day).
 fn scenario(never: &str) -> Scenario {
     let text = format!(
-        "name = \"never-checks-in\"\nhorizon = \"3d\"\nseed = 3\nreplications = 12\n\n\
+        "name = \"never-checks-in\"\nhorizon = \"3d\"\nseed = 3\nreplications = 30\n\n\
          [org]\nmembers = 6\ndepartments = {{ branching = 2, depth = 1 }}\n\n\
          [policy]\nbuffer = \"0s\"\n\n\
          [behaviour]\ndevice_never_checks_in = {never}\n\n\
@@ -29,7 +30,7 @@ fn scenario(never: &str) -> Scenario {
 }
 
 fn run(scenario: &Scenario) -> Summary {
-    simulate(scenario, 3, 12, 2, &|| {}).unwrap_or_else(|fault| panic!("{fault}"))
+    simulate(scenario, 3, 30, 2, &|| {}).unwrap_or_else(|fault| panic!("{fault}"))
 }
 
 #[test]
@@ -37,9 +38,9 @@ fn a_device_that_never_checks_in_puts_the_percentiles_beyond_the_horizon() {
     let scenario = scenario("1.0");
     let summary = run(&scenario);
     let batch = &summary.metrics.batch_latency_ms;
-    assert_eq!((batch.batches, batch.count, batch.incomplete), (48, 0, 48));
+    assert_eq!((batch.batches, batch.count, batch.incomplete), (120, 0, 120));
     assert_eq!(batch.unfinished_share, Some(1.0));
-    assert_eq!(batch.unfinished_reasons.get("never_checked_in"), Some(&48));
+    assert_eq!(batch.unfinished_reasons.get("never_checked_in"), Some(&120));
     // Censored at horizon − decision: 3d − 1h is the longest (to the
     // histogram's 3 significant digits).
     let longest_ms = batch.largest_censoring_ms.expect("censored batches") as f64;
@@ -62,20 +63,20 @@ fn a_device_that_never_checks_in_puts_the_percentiles_beyond_the_horizon() {
 fn with_every_device_checking_in_nothing_is_censored() {
     let summary = run(&scenario("0.0"));
     let batch = &summary.metrics.batch_latency_ms;
-    assert_eq!((batch.batches, batch.count, batch.incomplete), (48, 48, 0));
+    assert_eq!((batch.batches, batch.count, batch.incomplete), (120, 120, 0));
     assert!(batch.percentiles.values().all(|p| !p.beyond_horizon), "{batch:?}");
     assert!(batch.percentiles["p50"].ci95.is_some(), "{batch:?}");
-    // 48 batches leave fewer than 10 above p90: a bootstrap cannot see there.
-    let p90 = &batch.percentiles["p90"];
-    assert_eq!(p90.ci95, None);
-    assert!(p90.ci95_null_reason.as_deref().unwrap_or("").contains("needs at least 100 batches"), "{p90:?}");
+    // 120 batches leave fewer than 10 above p99: a bootstrap cannot see there.
+    let p99 = &batch.percentiles["p99"];
+    assert_eq!(p99.ci95, None);
+    assert!(p99.ci95_null_reason.as_deref().unwrap_or("").contains("needs at least 1000 batches"), "{p99:?}");
     assert_eq!(batch.p50, batch.percentiles["p50"].value);
 }
 
 #[test]
 fn the_intervals_do_not_depend_on_the_thread_count() {
     let scenario = scenario("0.5");
-    let one = simulate(&scenario, 3, 12, 1, &|| {}).unwrap_or_else(|fault| panic!("{fault}"));
+    let one = simulate(&scenario, 3, 30, 1, &|| {}).unwrap_or_else(|fault| panic!("{fault}"));
     let two = run(&scenario);
     assert_eq!(one.metrics.batch_latency_ms, two.metrics.batch_latency_ms);
     let batch = &two.metrics.batch_latency_ms;
