@@ -12,7 +12,11 @@ holding `ci95` (two numbers, or null), and any key `X_ci95` beside a key `X`
 `lockout.by_platform.ios`); its point estimate is the sibling `rate`,
 `probability`, `mean` or `value`. Latency percentiles (`p50`, `p90`, `p99`,
 `p999`, `max`, `mean` of an object with no interval) are listed as "no
-interval reported".
+interval reported"; the percentiles under `percentiles` carry a `ci95` whose
+`null` bound means "beyond the horizon" (read as +inf). Their truth here is
+only the weighted mean of per-run points; `benches/latency_coverage.py`
+measures them against the Kaplan–Meier percentile of a large run of the same
+seed (the same org).
 
 The truth of a figure comes from the truth runs only:
   - with `hits`/`trials`: sum of hits over sum of trials across all truth runs
@@ -119,8 +123,10 @@ def _interval(ci):
     if isinstance(ci, (list, tuple)) and len(ci) == 2:
         if all(_num(v) for v in ci):
             return (float(min(ci)), float(max(ci)))
-        if all(v is None for v in ci):
-            return None
+        if all(_num(v) or v is None for v in ci):
+            # a latency percentile's bound beyond the horizon (`null`): +inf
+            lo, hi = (float("inf") if v is None else float(v) for v in ci)
+            return (lo, hi)
     return "bad"
 
 

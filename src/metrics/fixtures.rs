@@ -1,7 +1,9 @@
 //! Summaries to fill in, shared by the tests of the modules that read
 //! figures from summaries.
 
+use super::latency_report::{PercentileReport, latency_report};
 use super::summary::{LatencyReport, OrgDraw, RunInfo, Summary, Timing};
+use crate::scenario::Quantile;
 
 /// A summary of no replications (every figure null) to fill in.
 pub fn empty_summary(scenario: &str) -> Summary {
@@ -19,8 +21,13 @@ pub fn empty_summary(scenario: &str) -> Summary {
     Summary::build(info, &[], timing)
 }
 
-/// A latency report with `count` batches and every quantile `ms`.
+/// A latency report with `count` finished batches and every quantile `ms`,
+/// each with the interval [`ms`, `ms`].
 pub fn latency(count: u64, ms: u64) -> LatencyReport {
+    let mut report = latency_report(&super::LatencyHistogram::new(), count, 0);
+    let percentile =
+        PercentileReport { value: Some(ms), beyond_horizon: false, ci95: Some([Some(ms); 2]), ci95_null_reason: None };
+    report.percentiles = Quantile::ALL.iter().map(|q| (q.key().to_owned(), percentile.clone())).collect();
     LatencyReport {
         count,
         mean: Some(ms as f64),
@@ -30,8 +37,7 @@ pub fn latency(count: u64, ms: u64) -> LatencyReport {
         p999: Some(ms),
         max: Some(ms),
         min: Some(ms),
-        batches: count,
-        incomplete: 0,
         null_reason: None,
+        ..report
     }
 }

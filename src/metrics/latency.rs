@@ -67,6 +67,14 @@ impl LatencyHistogram {
         self.histogram.len()
     }
 
+    /// Each recorded bucket as (its highest equivalent value in ms, count),
+    /// in increasing order: the values percentiles report.
+    pub fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.histogram
+            .iter_recorded()
+            .map(|bucket| (self.histogram.highest_equivalent(bucket.value_iterated_to()), bucket.count_at_value()))
+    }
+
     /// Number of samples that were above the trackable range.
     pub fn clamped(&self) -> u64 {
         self.clamped

@@ -16,6 +16,7 @@ mod figures;
 pub(crate) mod fixtures;
 mod interval;
 mod latency;
+mod latency_report;
 mod proportion;
 mod record;
 mod regression;
@@ -23,6 +24,7 @@ mod shard;
 mod significance;
 mod slo;
 mod summary;
+mod survival;
 
 pub use compare::{Comparison, Differing, Estimate, FigureComparison, Pairing, Test, compare_records};
 pub use figures::{RateView, Reading, quantile_ms, read};
@@ -32,13 +34,16 @@ pub use interval::{
 };
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};
-pub use record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, stop_name};
+pub use record::{
+    CensoredRecord, QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, TierRecord, stop_name,
+};
 pub use regression::{
     Change, RegressionCheck, any_regression, compare_to_baseline, newcombe_difference_ci95, regression_table,
 };
 pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
 pub use slo::{SloOutcome, Verdict, any_failed, evaluate, verdict_table};
 pub use summary::{
-    EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OrgDraw, OutcomeReport, QueueReport,
-    RaceKindReport, RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,
+    EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OrgDraw, OutcomeReport, PercentileReport,
+    QueueReport, RaceKindReport, RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,
 };
+pub use survival::{BOOTSTRAP_RESAMPLES, IntervalBound, MIN_BOOTSTRAP_REPLICATIONS};

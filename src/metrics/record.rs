@@ -7,7 +7,7 @@
 use super::latency::LatencyHistogram;
 use super::proportion::Proportion;
 use crate::engine::Stop;
-use crate::model::{Observations, Platform, QueueTally, RaceKind, ResidueKind};
+use crate::model::{BatchTier, Censored, Observations, Platform, QueueTally, RaceKind, ResidueKind, Unfinished};
 use serde::{Deserialize, Serialize};
 
 /// Largest count a record read from a file may hold: far above any real
@@ -20,6 +20,47 @@ pub struct RaceRecord {
     pub kind: String,
     pub events: u64,
     pub units: Proportion,
+}
+
+/// Batches unfinished at the horizon in one replication: their censoring
+/// times (horizon − decision) and how many are unfinished for each reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CensoredRecord {
+    pub times: LatencyHistogram,
+    /// In `Unfinished::ALL` order.
+    pub by_reason: Vec<u64>,
+}
+
+impl CensoredRecord {
+    fn new(censored: &Censored) -> CensoredRecord {
+        CensoredRecord { times: histogram(&censored.times_us), by_reason: censored.by_reason.to_vec() }
+    }
+
+    fn merge(&mut self, other: &CensoredRecord) {
+        self.times.merge(&other.times);
+        for (count, theirs) in self.by_reason.iter_mut().zip(&other.by_reason) {
+            *count += theirs;
+        }
+    }
+
+    fn check_shape(&self, what: &str, unfinished: u64) -> Result<(), String> {
+        if self.by_reason.len() != Unfinished::ALL.len() {
+            return Err(format!("`{what}` has {} reasons, expected {}", self.by_reason.len(), Unfinished::ALL.len()));
+        }
+        let reasons = self.by_reason.iter().try_fold(0u64, |sum, &count| sum.checked_add(count));
+        if reasons != Some(self.times.count()) || self.times.count() > unfinished {
+            return Err(format!("`{what}` holds {} times for {reasons:?} reasons", self.times.count()));
+        }
+        Ok(())
+    }
+}
+
+/// Batch latencies of one admin tier in one replication.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TierRecord {
+    pub tier: String,
+    pub finished: LatencyHistogram,
+    pub censored: CensoredRecord,
 }
 
 /// One pool of people in one replication.
@@ -51,6 +92,10 @@ pub struct ReplicationRecord {
 pub struct ReplicationCounts {
     pub batch_latency: LatencyHistogram,
     pub revocation_latency: LatencyHistogram,
+    pub batch_censored: CensoredRecord,
+    pub revocation_censored: CensoredRecord,
+    /// In `BatchTier::ALL` order (empty histograms without tiers).
+    pub batch_by_tier: Vec<TierRecord>,
     pub batches: u64,
     pub batches_unrevoked: u64,
     pub batches_incomplete: u64,
@@ -109,6 +154,17 @@ impl ReplicationCounts {
         ReplicationCounts {
             batch_latency: histogram(&obs.batch_latencies_us),
             revocation_latency: histogram(&obs.revocation_latencies_us),
+            batch_censored: CensoredRecord::new(&obs.batch_censored),
+            revocation_censored: CensoredRecord::new(&obs.revocation_censored),
+            batch_by_tier: BatchTier::ALL
+                .iter()
+                .zip(&obs.batch_by_tier)
+                .map(|(tier, samples)| TierRecord {
+                    tier: tier.name().to_owned(),
+                    finished: histogram(&samples.completed_us),
+                    censored: CensoredRecord::new(&samples.censored),
+                })
+                .collect(),
             batches: obs.batches,
             batches_unrevoked: obs.batches_unrevoked,
             batches_incomplete: obs.batches_incomplete,
@@ -150,6 +206,12 @@ impl ReplicationCounts {
     pub fn merge(&mut self, other: &ReplicationCounts) {
         self.batch_latency.merge(&other.batch_latency);
         self.revocation_latency.merge(&other.revocation_latency);
+        self.batch_censored.merge(&other.batch_censored);
+        self.revocation_censored.merge(&other.revocation_censored);
+        for (tier, theirs) in self.batch_by_tier.iter_mut().zip(&other.batch_by_tier) {
+            tier.finished.merge(&theirs.finished);
+            tier.censored.merge(&theirs.censored);
+        }
         self.batches += other.batches;
         self.batches_unrevoked += other.batches_unrevoked;
         self.batches_incomplete += other.batches_incomplete;
@@ -196,6 +258,7 @@ impl ReplicationCounts {
             ("lockouts", self.lockouts.len(), Platform::ALL.len()),
             ("residue_by_kind", self.residue_by_kind.len(), ResidueKind::ALL.len()),
             ("residue_devices", self.residue_devices.len(), Platform::ALL.len()),
+            ("batch_by_tier", self.batch_by_tier.len(), BatchTier::ALL.len()),
         ];
         for (field, found, wanted) in expected {
             if found != wanted {
@@ -226,6 +289,21 @@ impl ReplicationCounts {
         }
         if self.batches_incomplete > self.batches || self.batches_unrevoked > self.batches {
             return Err("more unfinished batches than batches".into());
+        }
+        self.check_censored_shape()
+    }
+
+    /// One censoring time per unfinished batch, with a reason each.
+    fn check_censored_shape(&self) -> Result<(), String> {
+        self.batch_censored.check_shape("batch_censored", self.batches_incomplete)?;
+        self.revocation_censored.check_shape("revocation_censored", self.batches_unrevoked)?;
+        if self.batch_censored.times.count() != self.batches_incomplete
+            || self.revocation_censored.times.count() != self.batches_unrevoked
+        {
+            return Err("censoring times do not match the unfinished batches".into());
+        }
+        for tier in &self.batch_by_tier {
+            tier.censored.check_shape(&format!("batch_by_tier.{}", tier.tier), self.batches_incomplete)?;
         }
         Ok(())
     }

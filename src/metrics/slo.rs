@@ -1,17 +1,20 @@
 //! Evaluating a scenario's service-level objectives against a run's
-//! summary, conservatively. A rate objective uses the 95 % interval the
-//! summary carries (estimated across replications): it passes only when
-//! the whole interval lies on the good side (the unfavourable bound
-//! satisfies it), fails only when the whole interval lies on the bad side
-//! (even the favourable bound violates it), and is undecided otherwise —
-//! also when the interval is null, with its reason. A latency objective
-//! compares the point percentile the summary holds, and is undecided when
-//! too few batches finished for that percentile to mean anything. Figures
-//! are read through `figures`.
+//! summary, conservatively. An objective uses the 95 % interval the
+//! summary carries: it passes only when the whole interval lies on the good
+//! side (the unfavourable bound satisfies it), fails only when the whole
+//! interval lies on the bad side (even the favourable bound violates it),
+//! and is undecided otherwise — also when the interval is null, with its
+//! reason. A rate's interval is estimated across replications; a latency
+//! percentile's is its bootstrap interval over replications (a bound beyond
+//! the horizon lies above the largest censoring time, with no end), and a
+//! latency objective is undecided without one or when too few batches were
+//! measured for that percentile to mean anything. Figures are read through
+//! `figures`.
 
 use super::figures::{RateEstimate, Reading, format_rate, read};
 use super::latency::format_duration_ms;
 use super::summary::{LatencyReport, Summary};
+use super::survival::IntervalBound;
 use crate::scenario::{Comparison, Quantile, Slo};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -79,7 +82,7 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
 
 fn evaluate_one(slo: &Slo, summary: &Summary) -> Verdict {
     match read(slo.figure, summary) {
-        Ok(Reading::Percentile { quantile, value_ms, report }) => evaluate_latency(slo, report, quantile, value_ms),
+        Ok(Reading::Percentile { quantile, report, .. }) => evaluate_latency(slo, report, quantile),
         Ok(Reading::Rate(view)) => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view)),
         Ok(Reading::Mean(_) | Reading::Count(_)) => {
             undecided(slo, None, format!("no figure to compare: `{}` is not a rate or a percentile", slo.key))
@@ -153,43 +156,71 @@ fn undecided(slo: &Slo, observed: Option<f64>, explanation: String) -> Verdict {
 
 // -------------------------------------------------------------- latency
 
-fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile, value_ms: Option<u64>) -> Verdict {
+fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile) -> Verdict {
     let name = quantile.label();
-    let Some(value) = value_ms else {
+    let Some(percentile) = report.percentile(quantile) else {
         let reason = report.null_reason.clone().unwrap_or_else(|| format!("the summary holds no {name}"));
         return undecided(slo, None, format!("no figure to compare: {reason}"));
     };
-    let value_ms = value as f64;
-    let needed = quantile.minimum_samples();
-    if report.count < needed {
-        let words = format!(
-            "too few samples to decide: {name} needs at least {needed} batches, only {} finished (observed {name} = {})",
-            report.count,
-            format_duration_ms(value_ms)
-        );
-        return undecided(slo, Some(value_ms), words);
-    }
-    let (outcome, symbol) = if slo.comparison.holds(value_ms, slo.threshold) {
-        (SloOutcome::Pass, slo.comparison.symbol())
-    } else {
-        (SloOutcome::Fail, slo.comparison.negated().symbol())
-    };
-    let explanation = format!(
-        "{name} = {} over {} batches {symbol} {} (point percentile, 3 significant digits){}",
-        format_duration_ms(value_ms),
-        report.count,
-        slo.threshold_text(),
+    let observed = percentile.value.map(|ms| ms as f64);
+    let context = format!(
+        "(observed {name} = {} over {} batches{})",
+        bound_text(report, percentile.value),
+        report.batches,
         unfinished_note(report)
     );
-    Verdict { objective: slo.to_string(), outcome, observed: Some(value_ms), bound_used: None, explanation }
+    let needed = quantile.minimum_samples();
+    if report.batches < needed {
+        let words = format!("too few samples to decide: {name} needs at least {needed} batches {context}");
+        return undecided(slo, observed, words);
+    }
+    let Some([low, high]) = percentile.ci95 else {
+        let reason = percentile.ci95_null_reason.as_deref().unwrap_or("the summary holds none");
+        return undecided(slo, observed, format!("no interval to decide on: {reason} {context}"));
+    };
+    let interval = format!("{name} 95 % interval [{}, {}]", bound_text(report, low), bound_text(report, high));
+    // Beyond the horizon is above the largest censoring time, with no end.
+    let beyond_ms = report.largest_censoring_ms.unwrap_or(0) as f64 + 1.0;
+    let smallest = |bound: IntervalBound| bound.map_or(beyond_ms, |ms| ms as f64);
+    let largest = |bound: IntervalBound| bound.map_or(f64::INFINITY, |ms| ms as f64);
+    let ((favourable, favourable_bound), (unfavourable, unfavourable_bound)) = if slo.comparison.wants_large() {
+        ((largest(high), high), (smallest(low), low))
+    } else {
+        ((smallest(low), low), (largest(high), high))
+    };
+    let threshold = slo.threshold_text();
+    let (outcome, bound, explanation) = if slo.comparison.holds(unfavourable, slo.threshold) {
+        (SloOutcome::Pass, unfavourable_bound, format!("{interval} {} {threshold} {context}", slo.comparison.symbol()))
+    } else if !slo.comparison.holds(favourable, slo.threshold) {
+        let symbol = slo.comparison.negated().symbol();
+        (
+            SloOutcome::Fail,
+            favourable_bound,
+            format!("{interval} {symbol} {threshold}: the whole interval violates it {context}"),
+        )
+    } else {
+        let words = format!("too few samples to decide: {interval} straddles {threshold} {context}");
+        (SloOutcome::Undecided, unfavourable_bound, words)
+    };
+    let bound_used = bound.map(|ms| ms as f64);
+    Verdict { objective: slo.to_string(), outcome, observed, bound_used, explanation }
 }
 
-/// Batches still running at the horizon are not in the percentiles.
+/// A percentile or bound: a duration, or beyond the horizon.
+fn bound_text(report: &LatencyReport, bound: IntervalBound) -> String {
+    match bound {
+        Some(ms) => format_duration_ms(ms as f64),
+        None => {
+            format!("> {} (beyond the horizon)", format_duration_ms(report.largest_censoring_ms.unwrap_or(0) as f64))
+        }
+    }
+}
+
+/// Batches still running at the horizon are in the estimate, censored.
 fn unfinished_note(report: &LatencyReport) -> String {
     match report.incomplete {
         0 => String::new(),
-        1 => "; 1 batch unfinished at the horizon is not in it".to_owned(),
-        unfinished => format!("; {unfinished} batches unfinished at the horizon are not in it"),
+        unfinished => format!(", {unfinished} unfinished at the horizon and counted as censored"),
     }
 }
 
@@ -334,28 +365,67 @@ mod tests {
         assert!(verdict.explanation.contains("7 hits out of 5 trials"));
     }
 
-    #[test]
-    fn latency_quantile_is_compared_as_a_point_value() {
-        let mut summary = empty_summary("s");
-        summary.metrics.batch_latency_ms = latency(411, 164_160_000);
-        let pass = verdict_of("batch_latency_p99", "2d", &summary);
-        assert_eq!((pass.outcome, pass.observed, pass.bound_used), (SloOutcome::Pass, Some(164_160_000.0), None));
-        assert_eq!(pass.explanation, "p99 = 1.9d over 411 batches <= 2d (point percentile, 3 significant digits)");
-        let fail = verdict_of("batch_latency_p99", "< 1d", &summary);
-        assert_eq!(fail.outcome, SloOutcome::Fail);
-        assert!(fail.explanation.starts_with("p99 = 1.9d over 411 batches >= 1d"));
+    /// A report of `count` batches whose p99 is `value` with interval
+    /// [`low`, `high`] (`None`: beyond the horizon, above 30 days).
+    fn latency_with_p99(count: u64, value: Option<u64>, low: Option<u64>, high: Option<u64>) -> LatencyReport {
+        let mut report = latency(count, 1_000);
+        report.largest_censoring_ms = Some(30 * 86_400_000);
+        let p99 = report.percentiles.get_mut("p99").expect("fixture has p99");
+        (p99.value, p99.beyond_horizon, p99.ci95) = (value, value.is_none(), Some([low, high]));
+        report
     }
 
     #[test]
-    fn latency_quantile_needs_enough_batches() {
+    fn latency_quantile_is_decided_on_its_interval() {
+        let mut summary = empty_summary("s");
+        summary.metrics.batch_latency_ms = latency(411, 164_160_000);
+        let pass = verdict_of("batch_latency_p99", "2d", &summary);
+        assert_eq!(
+            (pass.outcome, pass.observed, pass.bound_used),
+            (SloOutcome::Pass, Some(164_160_000.0), Some(164_160_000.0))
+        );
+        assert_eq!(pass.explanation, "p99 95 % interval [1.9d, 1.9d] <= 2d (observed p99 = 1.9d over 411 batches)");
+        let fail = verdict_of("batch_latency_p99", "< 1d", &summary);
+        assert_eq!(fail.outcome, SloOutcome::Fail);
+        assert!(fail.explanation.starts_with("p99 95 % interval [1.9d, 1.9d] >= 1d: the whole interval"));
+        summary.metrics.batch_latency_ms = latency_with_p99(411, Some(3_600_000), Some(1_800_000), Some(7_200_000));
+        let straddles = verdict_of("batch_latency_p99", "1h", &summary);
+        assert_eq!(straddles.outcome, SloOutcome::Undecided, "the point passes, the interval does not");
+        assert!(straddles.explanation.contains("[30.0min, 2.0h] straddles 1h"), "{}", straddles.explanation);
+        assert_eq!(verdict_of("batch_latency_p99", ">= 10min", &summary).outcome, SloOutcome::Pass);
+    }
+
+    #[test]
+    fn a_percentile_beyond_the_horizon_never_passes_an_upper_limit() {
+        let mut summary = empty_summary("s");
+        summary.metrics.batch_latency_ms = latency_with_p99(400, None, None, None);
+        let verdict = verdict_of("batch_latency_p99", "1h", &summary);
+        assert_eq!((verdict.outcome, verdict.observed, verdict.bound_used), (SloOutcome::Fail, None, None));
+        assert!(verdict.explanation.contains("[> 30.0d (beyond the horizon), > 30.0d"), "{}", verdict.explanation);
+        // Beyond 30 days says nothing about whether it is beyond 60.
+        assert_eq!(verdict_of("batch_latency_p99", "60d", &summary).outcome, SloOutcome::Undecided);
+        assert_eq!(verdict_of("batch_latency_p99", "> 1d", &summary).outcome, SloOutcome::Pass);
+        summary.metrics.batch_latency_ms = latency_with_p99(400, Some(7_200_000), Some(3_600_000), None);
+        assert_eq!(verdict_of("batch_latency_p99", "1d", &summary).outcome, SloOutcome::Undecided);
+        assert_eq!(verdict_of("batch_latency_p99", "30min", &summary).outcome, SloOutcome::Fail);
+    }
+
+    #[test]
+    fn latency_quantile_needs_enough_batches_and_an_interval() {
         let mut summary = empty_summary("s");
         summary.metrics.revocation_latency_ms = latency(99, 1_000);
         let verdict = verdict_of("revocation_latency_p99", "1h", &summary);
         assert_eq!(verdict.outcome, SloOutcome::Undecided);
-        assert!(verdict.explanation.contains("p99 needs at least 100 batches, only 99 finished"));
+        assert!(verdict.explanation.contains("p99 needs at least 100 batches (observed p99 = 1.0s over 99 batches)"));
         assert_eq!(verdict_of("revocation_latency_p90", "1h", &summary).outcome, SloOutcome::Pass);
         summary.metrics.revocation_latency_ms = latency(1, 1_000);
         assert_eq!(verdict_of("revocation_latency_max", "1h", &summary).outcome, SloOutcome::Pass);
+        summary.metrics.revocation_latency_ms = latency(10, 1_000);
+        let p50 = summary.metrics.revocation_latency_ms.percentiles.get_mut("p50").expect("fixture has p50");
+        (p50.ci95, p50.ci95_null_reason) = (None, Some("needs 10 replications".into()));
+        let verdict = verdict_of("revocation_latency_p50", "1h", &summary);
+        assert_eq!(verdict.outcome, SloOutcome::Undecided);
+        assert!(verdict.explanation.starts_with("no interval to decide on: needs 10 replications"));
     }
 
     #[test]
@@ -366,7 +436,7 @@ mod tests {
         assert!(verdict.explanation.contains("no batch was decided before the horizon"));
         summary.metrics.batch_latency_ms = LatencyReport { incomplete: 3, ..latency(10, 500) };
         let verdict = verdict_of("batch_latency_p50", "1h", &summary);
-        assert!(verdict.explanation.ends_with("; 3 batches unfinished at the horizon are not in it"));
+        assert!(verdict.explanation.ends_with(", 3 unfinished at the horizon and counted as censored)"));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! everything else is a pure function of scenario, seed and flags.
 
 use super::interval::{IntervalMethod, RatioInterval, mean_over_replications};
-use super::latency::{LatencyHistogram, LatencySummary};
+use super::latency_report::latency_reports;
+pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord};
 use crate::model::{Platform, RaceKind, ResidueKind};
@@ -79,24 +80,6 @@ pub struct Metrics {
     pub outcomes: OutcomeReport,
     pub queues: BTreeMap<String, QueueReport>,
     pub invariants: InvariantReport,
-}
-
-/// Percentiles of batch latencies, or nulls with the reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LatencyReport {
-    pub count: u64,
-    pub mean: Option<f64>,
-    pub p50: Option<u64>,
-    pub p90: Option<u64>,
-    pub p99: Option<u64>,
-    pub p999: Option<u64>,
-    pub max: Option<u64>,
-    pub min: Option<u64>,
-    /// Batches measured, and how many had not finished at the horizon.
-    pub batches: u64,
-    pub incomplete: u64,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub null_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -226,7 +209,7 @@ impl Summary {
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
         Summary {
             schema_version: SCHEMA_VERSION,
-            metrics: metrics(&totals, replications, &buffer),
+            metrics: metrics(&totals, replications, &buffer, info.seed),
             engine,
             timing,
             scenario: info.scenario,
@@ -251,12 +234,14 @@ impl Summary {
     }
 }
 
-/// The figures of `totals`, every replication's counts added up; rates
-/// and means take their intervals from the `replications` one by one.
-fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str) -> Metrics {
+/// The figures of `totals`, every replication's counts added up; rates,
+/// means and latency intervals take the `replications` one by one
+/// (latency's bootstrap is seeded by the run's `seed`).
+fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str, seed: u64) -> Metrics {
+    let (batch_latency_ms, revocation_latency_ms) = latency_reports(totals, replications, seed);
     Metrics {
-        batch_latency_ms: latency_report(&totals.batch_latency, totals.batches, totals.batches_incomplete),
-        revocation_latency_ms: latency_report(&totals.revocation_latency, totals.batches, totals.batches_unrevoked),
+        batch_latency_ms,
+        revocation_latency_ms,
         grace_races: race_report(totals, replications, buffer),
         lockout: lockout_report(replications),
         residue: residue_report(replications),
@@ -288,27 +273,6 @@ fn over(
 ) -> ProportionReport {
     let per_replication: Vec<Proportion> = replications.iter().map(|record| pick(&record.counts)).collect();
     ProportionReport::over_replications(&per_replication, reason_if_empty)
-}
-
-pub fn latency_report(histogram: &LatencyHistogram, batches: u64, incomplete: u64) -> LatencyReport {
-    let summary: Option<LatencySummary> = histogram.summary();
-    let null_reason = summary.is_none().then(|| match batches {
-        0 => "no batch was decided before the horizon".to_owned(),
-        _ => format!("none of the {batches} batches finished before the horizon"),
-    });
-    LatencyReport {
-        count: histogram.count(),
-        mean: summary.as_ref().map(|s| s.mean),
-        p50: summary.as_ref().map(|s| s.p50),
-        p90: summary.as_ref().map(|s| s.p90),
-        p99: summary.as_ref().map(|s| s.p99),
-        p999: summary.as_ref().map(|s| s.p999),
-        max: summary.as_ref().map(|s| s.max),
-        min: summary.as_ref().map(|s| s.min),
-        batches,
-        incomplete,
-        null_reason,
-    }
 }
 
 fn race_reason(kind: RaceKind, buffer: &str) -> String {

@@ -106,6 +106,107 @@ impl RaceSet {
     }
 }
 
+/// Why a batch had not finished at the horizon, as far as the model can
+/// tell; the first that applies to any of its members names the batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Unfinished {
+    /// A device was told to log out and never checks in.
+    NeverCheckedIn,
+    /// The member locked the account by uninstalling first.
+    LockedOut,
+    /// An uninstalled device on a platform without auto-logout (Windows).
+    NoAutoLogout,
+    /// The re-bind window closed first: the member rolled back.
+    RolledBack,
+    /// Still on its way: a longer horizon would have seen more of it.
+    Horizon,
+}
+
+impl Unfinished {
+    pub const ALL: [Unfinished; 5] = [
+        Unfinished::NeverCheckedIn,
+        Unfinished::LockedOut,
+        Unfinished::NoAutoLogout,
+        Unfinished::RolledBack,
+        Unfinished::Horizon,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Unfinished::NeverCheckedIn => "never_checked_in",
+            Unfinished::LockedOut => "locked_out",
+            Unfinished::NoAutoLogout => "no_auto_logout",
+            Unfinished::RolledBack => "rolled_back",
+            Unfinished::Horizon => "horizon",
+        }
+    }
+
+    /// In words, for tables.
+    pub fn words(self) -> &'static str {
+        match self {
+            Unfinished::NeverCheckedIn => "never checked in",
+            Unfinished::LockedOut => "locked out",
+            Unfinished::NoAutoLogout => "Windows never logs out",
+            Unfinished::RolledBack => "rolled back",
+            Unfinished::Horizon => "still running",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The admin tier behind a batch of an admin-batch workload; a member a
+/// super admin took over from a department request is `Escalated`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BatchTier {
+    Super,
+    Department,
+    App,
+    Escalated,
+}
+
+impl BatchTier {
+    pub const ALL: [BatchTier; 4] = [BatchTier::Super, BatchTier::Department, BatchTier::App, BatchTier::Escalated];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchTier::Super => "super",
+            BatchTier::Department => "department",
+            BatchTier::App => "app",
+            BatchTier::Escalated => "escalated",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Batches unfinished at the horizon: each one's censoring time (horizon −
+/// decision) in microseconds, and how many are unfinished for each reason.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Censored {
+    pub times_us: Vec<u64>,
+    /// In `Unfinished::ALL` order.
+    pub by_reason: [u64; Unfinished::ALL.len()],
+}
+
+impl Censored {
+    pub fn record(&mut self, time_us: u64, reason: Unfinished) {
+        self.times_us.push(time_us);
+        self.by_reason[reason.index()] += 1;
+    }
+}
+
+/// Batch latencies of one admin tier: finished and censored.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TierLatencies {
+    pub completed_us: Vec<u64>,
+    pub censored: Censored,
+}
+
 /// Hits out of trials.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Count {
@@ -175,6 +276,14 @@ pub struct Observations {
     pub batch_latencies_us: Vec<u64>,
     /// Decision to last member revoked (account and grants cut), per batch.
     pub revocation_latencies_us: Vec<u64>,
+    /// Horizon − decision of each batch not fully unbound at the horizon,
+    /// and why.
+    pub batch_censored: Censored,
+    /// Horizon − decision of each batch not yet revoked at the horizon.
+    pub revocation_censored: Censored,
+    /// Batch latencies (finished and censored) per admin tier, in
+    /// `BatchTier::ALL` order; empty where the workload has no tiers.
+    pub batch_by_tier: [TierLatencies; BatchTier::ALL.len()],
     pub requests: u64,
     /// Batches measured: console batches, or whole requests without one.
     pub batches: u64,

@@ -3,7 +3,8 @@
 //! them), durations in the largest sensible unit, nulls with reasons.
 //! Headline rates and percentiles are read through `metrics::read`.
 
-use crate::metrics::{LatencyReport, QueueReport, RateView, Reading, Summary, format_duration_ms, quantile_ms, read};
+use crate::metrics::{LatencyReport, QueueReport, RateView, Reading, Summary, format_duration_ms, read};
+use crate::model::Unfinished;
 use crate::scenario::{Figure, Quantile};
 use std::fmt::Write;
 
@@ -47,17 +48,60 @@ fn headline(summary: &Summary, figure: Figure) -> String {
     }
 }
 
-fn latency(report: &LatencyReport) -> String {
-    if report.p50.is_none() {
-        return format!("n/a: {}", report.null_reason.as_deref().unwrap_or("no data"));
-    }
+/// A percentile or interval bound: a duration, or `> horizon`.
+fn latency_bound(bound: Option<u64>, horizon: &str) -> String {
+    bound.map_or_else(|| format!("> {horizon}"), |ms| format_duration_ms(ms as f64))
+}
+
+/// `p50 2.1h [1.9h, 2.3h]  p90 …  p99 > 120d [3.0d, > 120d]  …`.
+fn percentiles(report: &LatencyReport, horizon: &str) -> String {
     let quantiles: Vec<String> = Quantile::ALL
         .iter()
-        .map(|&quantile| {
-            format!("{} {}", quantile.label(), format_duration_ms(quantile_ms(report, quantile).unwrap_or(0) as f64))
+        .filter_map(|&quantile| {
+            let percentile = report.percentile(quantile)?;
+            let interval = percentile.ci95.map_or_else(String::new, |[low, high]| {
+                format!(" [{}, {}]", latency_bound(low, horizon), latency_bound(high, horizon))
+            });
+            Some(format!("{} {}{interval}", quantile.label(), latency_bound(percentile.value, horizon)))
         })
         .collect();
-    format!("{}  ({} batches, {} unfinished)", quantiles.join("  "), report.count, report.incomplete)
+    quantiles.join("  ")
+}
+
+/// The latency line, then (indented) why batches are unfinished and the
+/// latency of each tier.
+fn latency(out: &mut String, title: &str, report: &LatencyReport, horizon: &str) {
+    if report.percentiles.is_empty() {
+        let reason = report.null_reason.as_deref().unwrap_or("no data");
+        let _ = writeln!(out, "  {title}: n/a: {reason}");
+        return;
+    }
+    let _ = writeln!(out, "  {title}: {}  ({} batches)", percentiles(report, horizon), report.batches);
+    if let Some(reason) = report.percentile(Quantile::P50).and_then(|p| p.ci95_null_reason.as_deref()) {
+        let _ = writeln!(out, "    no 95 % intervals: {reason}");
+    }
+    if report.incomplete > 0 {
+        let share = |count: u64| format!("{:.1} %", 100.0 * count as f64 / report.batches as f64);
+        let reasons: Vec<String> = Unfinished::ALL
+            .iter()
+            .filter_map(|reason| report.unfinished_reasons.get(reason.name()).map(|&n| (reason, n)))
+            .map(|(reason, count)| format!("{} {}", share(count), reason.words()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "    {} unfinished at the horizon: {} (censored there)",
+            share(report.incomplete),
+            reasons.join(", ")
+        );
+    }
+    for (tier, tier_report) in &report.by_tier {
+        let _ = writeln!(
+            out,
+            "    tier {tier:<10} {}  ({} batches)",
+            percentiles(tier_report, horizon),
+            tier_report.batches
+        );
+    }
 }
 
 /// The race, lockout and residue lines: each headline rate, then its
@@ -118,9 +162,9 @@ pub fn summary_table(summary: &Summary) -> String {
         "== {} — seed {}, {} replication(s), {} members, horizon {}; {}",
         summary.scenario, summary.seed, summary.replications, summary.members, summary.horizon, summary.org
     );
-    let _ = writeln!(out, "  batch latency (decision → last member fully unbound): {}", latency(&m.batch_latency_ms));
-    let _ =
-        writeln!(out, "  revocation latency (decision → last account revoked): {}", latency(&m.revocation_latency_ms));
+    let horizon = &summary.horizon;
+    latency(&mut out, "batch latency (decision → last member fully unbound)", &m.batch_latency_ms, horizon);
+    latency(&mut out, "revocation latency (decision → last account revoked)", &m.revocation_latency_ms, horizon);
     rate_lines(&mut out, summary);
     let o = &m.outcomes;
     let _ = writeln!(

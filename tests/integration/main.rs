@@ -13,6 +13,7 @@ mod determinism;
 mod engine_properties;
 mod fuzz_corpus;
 mod headline;
+mod latency_censoring;
 mod live;
 mod model_properties;
 mod script_case;

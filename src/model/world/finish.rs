@@ -1,16 +1,19 @@
 //! Reading the world at the horizon: how every member ended, what residue
-//! survives, which requests never completed, and the pools' tallies.
+//! survives, which batches never completed (censored at the horizon, with
+//! the reason their members give), and the pools' tallies.
 
-use super::super::ids::MemberId;
-use super::super::observe::Observations;
+use super::super::ids::{DeviceId, MemberId};
+use super::super::observe::{Observations, Unfinished};
 use super::super::platform::ResidueKind;
-use super::super::state::{DeviceState, GrantState, Outcome};
-use super::{Mark, World};
+use super::super::state::{DeviceState, GrantState, MemberState, Outcome};
+use super::purpose::Purpose;
+use super::{Mark, NONE, World};
 
 /// Consumes the world and returns everything it observed.
 pub fn finish(mut world: World<'_>) -> Observations {
     count_outcomes(&mut world);
     count_residue(&mut world);
+    count_censored(&mut world);
     world.obs.batches = world.batches.iter().filter(|b| !b.superseded).count() as u64;
     world.obs.batches_unrevoked =
         world.batches.iter().filter(|b| b.revocations_left > 0 && !b.superseded).count() as u64;
@@ -69,5 +72,82 @@ fn count_residue(world: &mut World<'_>) {
         for kind in residue.kinds() {
             obs.by_kind[kind.index()] += 1;
         }
+    }
+}
+
+/// Every measured batch unfinished at the horizon, censored at horizon −
+/// decision: its batch latency if a member is not fully unbound, its
+/// revocation latency if a member is not yet revoked.
+fn count_censored(world: &mut World<'_>) {
+    let (batch_reasons, revocation_reasons) = unfinished_reasons(world);
+    let obs = &mut world.obs;
+    for (index, batch) in world.batches.iter().enumerate().filter(|(_, b)| !b.superseded) {
+        let censored_us = (world.horizon - batch.decided_at).as_micros();
+        if batch.members_left > 0 {
+            obs.batch_censored.record(censored_us, batch_reasons[index]);
+            if let Some(tier) = batch.tier {
+                obs.batch_by_tier[tier.index()].censored.record(censored_us, batch_reasons[index]);
+            }
+        }
+        if batch.revocations_left > 0 {
+            obs.revocation_censored.record(censored_us, revocation_reasons[index]);
+        }
+    }
+}
+
+/// Per batch, why it is unfinished: the first reason in `Unfinished::ALL`
+/// order that any of its members gives (for revocation, only a rollback
+/// stops it for good).
+fn unfinished_reasons(world: &World<'_>) -> (Vec<Unfinished>, Vec<Unfinished>) {
+    let mut batch = vec![Unfinished::Horizon; world.batches.len()];
+    let mut revocation = batch.clone();
+    for (index, run) in world.members.iter().enumerate().filter(|(_, run)| run.batch != NONE) {
+        let slot = run.batch as usize;
+        let reason = member_reason(world, MemberId(index as u32));
+        batch[slot] = batch[slot].min(reason);
+        if reason == Unfinished::RolledBack {
+            revocation[slot] = Unfinished::RolledBack;
+        }
+    }
+    (batch, revocation)
+}
+
+fn member_reason(world: &World<'_>, member: MemberId) -> Unfinished {
+    match world.members[member.index()].state {
+        MemberState::LockedOut => Unfinished::LockedOut,
+        MemberState::RolledBack => Unfinished::RolledBack,
+        MemberState::Revoked | MemberState::ChangingDevice => {
+            world.org.devices_of(member).map(|device| device_reason(world, device)).min().unwrap_or(Unfinished::Horizon)
+        }
+        MemberState::Active
+        | MemberState::Requested
+        | MemberState::Handover
+        | MemberState::Buffer
+        | MemberState::Unbound
+        | MemberState::AppAccessRevoked
+        | MemberState::DeviceChanged
+        | MemberState::PendingRebind
+        | MemberState::Rebinding
+        | MemberState::Rebound => Unfinished::Horizon,
+    }
+}
+
+/// A device holding its member back for good: told to log out but never
+/// checking in, or uninstalled on a platform that never logs out by itself.
+fn device_reason(world: &World<'_>, device: DeviceId) -> Unfinished {
+    let platform = world.org.devices[device.index()].platform;
+    match world.devices[device.index()].state {
+        DeviceState::LogoutPending
+            if world.chance(device.stream_key(), Purpose::NeverChecksIn, world.behaviour.device_never_checks_in) =>
+        {
+            Unfinished::NeverCheckedIn
+        }
+        DeviceState::Uninstalled if platform.auto_logout_after().is_none() => Unfinished::NoAutoLogout,
+        DeviceState::Bound
+        | DeviceState::Uninstalled
+        | DeviceState::LogoutPending
+        | DeviceState::Inactive
+        | DeviceState::Wiped
+        | DeviceState::AutoLoggedOut => Unfinished::Horizon,
     }
 }

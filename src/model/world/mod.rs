@@ -28,7 +28,7 @@ mod split;
 
 use super::config::{Behaviour, Policy};
 use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
-use super::observe::{Count, Observations, RaceSet};
+use super::observe::{BatchTier, Count, Observations, RaceSet};
 use super::org::{AdminTier, Org};
 use super::platform::Residue;
 use super::state::{DeviceState, GrantState, IllegalTransition, MemberState};
@@ -125,6 +125,26 @@ enum DeviceChangeBy<'a> {
 }
 
 impl RequestKind<'_> {
+    /// The tier a batch of this request is reported under: only an
+    /// admin-batch workload's admin requests have one.
+    fn batch_tier(self) -> Option<BatchTier> {
+        match self {
+            RequestKind::Admin(tier, Some(_)) => Some(match tier {
+                AdminTier::Super => BatchTier::Super,
+                AdminTier::Department => BatchTier::Department,
+                AdminTier::App => BatchTier::App,
+            }),
+            RequestKind::Admin(_, None)
+            | RequestKind::SelfExit
+            | RequestKind::AppGrants
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Dissolution(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_)
+            | RequestKind::Rebind => None,
+        }
+    }
+
     /// Whether the member (not the workspace) decides on revoking grants.
     fn member_revokes_grants(self) -> bool {
         match self {
@@ -190,6 +210,8 @@ struct Batch {
     members_left: u32,
     /// All its members were taken over by another request.
     superseded: bool,
+    /// The admin tier behind it, under an admin-batch workload.
+    tier: Option<BatchTier>,
 }
 
 /// Per-member run state.

@@ -3,7 +3,7 @@
 //! `batch_limit` accounts, one batch per `console_gap`.
 
 use super::super::ids::{MemberId, RequestId};
-use super::super::observe::RaceKind;
+use super::super::observe::{BatchTier, RaceKind};
 use super::super::org::AdminTier;
 use super::super::state::{IllegalTransition, MemberState};
 use super::super::workload::AdminBatchParams;
@@ -242,5 +242,7 @@ pub(super) fn escalate(
     world.request_members.push(member);
     let request = world.push_request(ctx.now(), RequestKind::Admin(AdminTier::Super, None), first, 1);
     world.members[member.index()].request = request.0;
-    effective(world, ctx, request)
+    effective(world, ctx, request)?;
+    world.tag_last_batch(BatchTier::Escalated);
+    Ok(())
 }

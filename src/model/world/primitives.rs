@@ -4,7 +4,7 @@
 //! other's primitives, so the handler files form a DAG read top-down.
 
 use super::super::ids::{DeviceId, GrantId, MemberId, RequestId};
-use super::super::observe::{RaceKind, RaceUnit};
+use super::super::observe::{BatchTier, RaceKind, RaceUnit};
 use super::super::platform::ResidueKind;
 use super::super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
 use super::purpose::Purpose;
@@ -58,8 +58,14 @@ impl<'a> World<'a> {
                 owned += 1;
             }
         }
-        let decided_at = self.requests[request.index()].decided_at;
-        self.batches.push(Batch { decided_at, revocations_left: owned, members_left: owned, superseded: owned == 0 });
+        let Request { decided_at, kind, .. } = self.requests[request.index()];
+        self.batches.push(Batch {
+            decided_at,
+            revocations_left: owned,
+            members_left: owned,
+            superseded: owned == 0,
+            tier: kind.batch_tier(),
+        });
         batch
     }
 
@@ -79,7 +85,18 @@ impl<'a> World<'a> {
         let batch = &mut self.batches[self.members[member.index()].batch as usize];
         batch.members_left -= 1;
         if batch.members_left == 0 && !batch.superseded {
-            self.obs.batch_latencies_us.push((now - batch.decided_at).as_micros());
+            let latency_us = (now - batch.decided_at).as_micros();
+            self.obs.batch_latencies_us.push(latency_us);
+            if let Some(tier) = batch.tier {
+                self.obs.batch_by_tier[tier.index()].completed_us.push(latency_us);
+            }
+        }
+    }
+
+    /// The batch opened last is reported under `tier`.
+    pub(super) fn tag_last_batch(&mut self, tier: BatchTier) {
+        if let Some(batch) = self.batches.last_mut() {
+            batch.tier = Some(tier);
         }
     }
 

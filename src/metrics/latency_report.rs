@@ -1,0 +1,232 @@
+//! The latency part of a summary: percentiles of batch and revocation
+//! latency from a Kaplan–Meier estimate that counts every batch unfinished
+//! at the horizon as censored there (see `survival`), each with a 95 %
+//! bootstrap interval over replications, the share unfinished and why, and
+//! per admin tier where the workload has tiers.
+
+use super::latency::{LatencyHistogram, LatencySummary};
+use super::proportion::round9;
+use super::record::{CensoredRecord, ReplicationCounts, ReplicationRecord};
+use super::survival::{Bootstrap, IntervalBound, KmQuantile, LifeTable};
+use crate::model::Unfinished;
+use crate::scenario::Quantile;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Batches expected above a percentile for it to get an interval.
+pub const MIN_BATCHES_BEYOND: f64 = 10.0;
+
+/// Percentiles of batch latencies, or nulls with the reason.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencyReport {
+    /// Batches that finished before the horizon.
+    pub count: u64,
+    /// Mean over the finished batches only.
+    pub mean: Option<f64>,
+    /// Kaplan–Meier percentiles; null beyond the horizon (see `percentiles`).
+    pub p50: Option<u64>,
+    pub p90: Option<u64>,
+    pub p99: Option<u64>,
+    pub p999: Option<u64>,
+    pub max: Option<u64>,
+    /// Shortest finished latency.
+    pub min: Option<u64>,
+    /// Batches measured, and how many had not finished at the horizon.
+    pub batches: u64,
+    pub incomplete: u64,
+    /// `incomplete / batches`.
+    pub unfinished_share: Option<f64>,
+    /// Unfinished batches by reason (`never_checked_in`, `locked_out`,
+    /// `no_auto_logout`, `rolled_back`, `horizon`), those seen only.
+    pub unfinished_reasons: BTreeMap<String, u64>,
+    /// Longest censoring time (horizon − decision) in ms: a percentile
+    /// beyond the horizon lies above it.
+    pub largest_censoring_ms: Option<u64>,
+    /// Every percentile (`p50`, `p90`, `p99`, `p999`, `max`) with its
+    /// interval.
+    pub percentiles: BTreeMap<String, PercentileReport>,
+    /// Per admin tier (`super`, `department`, `app`, `escalated`), where
+    /// the workload has tiers.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub by_tier: BTreeMap<String, LatencyReport>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub null_reason: Option<String>,
+}
+
+/// One percentile: its Kaplan–Meier value, and its 95 % interval from a
+/// seeded bootstrap over replications (a null bound lies beyond the
+/// horizon).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PercentileReport {
+    pub value: Option<u64>,
+    /// The estimate never falls this far before the largest censoring time.
+    pub beyond_horizon: bool,
+    pub ci95: Option<[IntervalBound; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ci95_null_reason: Option<String>,
+}
+
+impl LatencyReport {
+    /// The percentile `quantile`, if the report has batches.
+    pub fn percentile(&self, quantile: Quantile) -> Option<&PercentileReport> {
+        self.percentiles.get(quantile.key())
+    }
+}
+
+/// The share of batches finished that a percentile stands for.
+pub fn quantile_fraction(quantile: Quantile) -> f64 {
+    match quantile {
+        Quantile::P50 => 0.5,
+        Quantile::P90 => 0.9,
+        Quantile::P99 => 0.99,
+        Quantile::P999 => 0.999,
+        Quantile::Max => 1.0,
+    }
+}
+
+/// The report of finished latencies alone, as if nothing were censored:
+/// `batches` measured, `incomplete` of them unfinished. Percentiles are
+/// the histogram's; there are no intervals.
+pub fn latency_report(histogram: &LatencyHistogram, batches: u64, incomplete: u64) -> LatencyReport {
+    let summary: Option<LatencySummary> = histogram.summary();
+    let null_reason = summary.is_none().then(|| match batches {
+        0 => "no batch was decided before the horizon".to_owned(),
+        _ => format!("none of the {batches} batches finished before the horizon"),
+    });
+    LatencyReport {
+        count: histogram.count(),
+        mean: summary.as_ref().map(|s| s.mean),
+        p50: summary.as_ref().map(|s| s.p50),
+        p90: summary.as_ref().map(|s| s.p90),
+        p99: summary.as_ref().map(|s| s.p99),
+        p999: summary.as_ref().map(|s| s.p999),
+        max: summary.as_ref().map(|s| s.max),
+        min: summary.as_ref().map(|s| s.min),
+        batches,
+        incomplete,
+        unfinished_share: (batches > 0).then(|| round9(incomplete as f64 / batches as f64)),
+        unfinished_reasons: BTreeMap::new(),
+        largest_censoring_ms: None,
+        percentiles: BTreeMap::new(),
+        by_tier: BTreeMap::new(),
+        null_reason,
+    }
+}
+
+/// Which latency of a record.
+#[derive(Clone, Copy, Debug)]
+enum Measured {
+    Batch,
+    Revocation,
+    /// Batch latency of the tier at this slot of `BatchTier::ALL`.
+    Tier(usize),
+}
+
+impl Measured {
+    fn of(self, counts: &ReplicationCounts) -> (&LatencyHistogram, &CensoredRecord) {
+        match self {
+            Measured::Batch => (&counts.batch_latency, &counts.batch_censored),
+            Measured::Revocation => (&counts.revocation_latency, &counts.revocation_censored),
+            Measured::Tier(slot) => {
+                let tier = &counts.batch_by_tier[slot];
+                (&tier.finished, &tier.censored)
+            }
+        }
+    }
+}
+
+/// Batch and revocation latency of `totals` (every replication's counts
+/// added up), with intervals from the bootstrap of `replications` seeded
+/// by the run's `seed`.
+pub fn latency_reports(
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    seed: u64,
+) -> (LatencyReport, LatencyReport) {
+    let bootstrap = Bootstrap::new(seed, replications.len().max(1));
+    let report = |measured| censored_report(measured, totals, replications, &bootstrap);
+    let mut batch = report(Measured::Batch);
+    batch.by_tier = totals
+        .batch_by_tier
+        .iter()
+        .enumerate()
+        .filter(|(_, tier)| tier.finished.count() + tier.censored.times.count() > 0)
+        .map(|(slot, tier)| (tier.tier.clone(), report(Measured::Tier(slot))))
+        .collect();
+    (batch, report(Measured::Revocation))
+}
+
+fn censored_report(
+    measured: Measured,
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    bootstrap: &Bootstrap,
+) -> LatencyReport {
+    let (finished, censored) = measured.of(totals);
+    let incomplete = censored.times.count();
+    let mut report = latency_report(finished, finished.count() + incomplete, incomplete);
+    report.unfinished_reasons = Unfinished::ALL
+        .iter()
+        .zip(&censored.by_reason)
+        .filter(|(_, count)| **count > 0)
+        .map(|(reason, count)| (reason.name().to_owned(), *count))
+        .collect();
+    report.largest_censoring_ms = censored.times.summary().map(|s| s.max);
+    let fractions = Quantile::ALL.map(quantile_fraction);
+    let Some(points) = LifeTable::new(finished, &censored.times).quantiles(&fractions) else { return report };
+    let tables: Vec<LifeTable> = replications
+        .iter()
+        .map(|record| {
+            let (finished, censored) = measured.of(&record.counts);
+            LifeTable::new(finished, &censored.times)
+        })
+        .collect();
+    let intervals = bootstrap.intervals(&tables, &fractions);
+    for (slot, (&quantile, point)) in Quantile::ALL.iter().zip(points).enumerate() {
+        let value = match point {
+            KmQuantile::At(ms) => Some(ms),
+            KmQuantile::Beyond => None,
+        };
+        *point_of(&mut report, quantile) = value;
+        // An interval reaching beyond the horizon needs no values above it.
+        let interval = intervals.as_ref().map_err(Clone::clone).and_then(|all| match all[slot] {
+            [_, Some(_)] => tail_too_thin(quantile, report.batches).map_or(Ok(all[slot]), Err),
+            beyond @ [_, None] => Ok(beyond),
+        });
+        let percentile = PercentileReport {
+            value,
+            beyond_horizon: point == KmQuantile::Beyond,
+            ci95: interval.as_ref().ok().copied(),
+            ci95_null_reason: interval.err(),
+        };
+        report.percentiles.insert(quantile.key().to_owned(), percentile);
+    }
+    report
+}
+
+/// Why `batches` are too few for a finite interval of `quantile`: a
+/// bootstrap cannot reach beyond the largest values it resamples, so it
+/// needs at least [`MIN_BATCHES_BEYOND`] batches expected above the
+/// percentile.
+fn tail_too_thin(quantile: Quantile, batches: u64) -> Option<String> {
+    let beyond = (1.0 - quantile_fraction(quantile)) * batches as f64;
+    match quantile {
+        Quantile::Max => Some("the largest latency has no interval: a bootstrap cannot see beyond it".to_owned()),
+        Quantile::P50 | Quantile::P90 | Quantile::P99 | Quantile::P999 => {
+            (beyond < MIN_BATCHES_BEYOND - 1e-9).then(|| {
+                let needed = (MIN_BATCHES_BEYOND / (1.0 - quantile_fraction(quantile))).round();
+                format!("an interval of {} needs at least {needed} batches, this run has {batches}", quantile.label())
+            })
+        }
+    }
+}
+
+fn point_of(report: &mut LatencyReport, quantile: Quantile) -> &mut Option<u64> {
+    match quantile {
+        Quantile::P50 => &mut report.p50,
+        Quantile::P90 => &mut report.p90,
+        Quantile::P99 => &mut report.p99,
+        Quantile::P999 => &mut report.p999,
+        Quantile::Max => &mut report.max,
+    }
+}
