@@ -78,15 +78,22 @@ impl LifeTable {
     /// for an empty table.
     pub fn quantiles(&self, quantiles: &[f64]) -> Option<Vec<KmQuantile>> {
         let mut found = Vec::with_capacity(quantiles.len());
-        km_quantiles(self.rows.iter().map(|row| (row.time_ms, row.finished, row.censored)), quantiles, &mut found);
+        let total = self.rows.iter().map(|row| row.finished + row.censored).sum();
+        km_quantiles(
+            self.rows.iter().map(|row| (row.time_ms, row.finished, row.censored)),
+            total,
+            quantiles,
+            &mut found,
+        );
         (!self.is_empty()).then_some(found)
     }
 }
 
-/// Walks `rows` (time, finished, censored) in increasing time and pushes
-/// the Kaplan–Meier percentile of each of `quantiles` (increasing) to `out`.
-fn km_quantiles(rows: impl Iterator<Item = (u64, u64, u64)> + Clone, quantiles: &[f64], out: &mut Vec<KmQuantile>) {
-    let mut at_risk: u64 = rows.clone().map(|(_, finished, censored)| finished + censored).sum();
+/// Walks `rows` (time, finished, censored) in increasing time, `total`
+/// batches in all, and pushes the Kaplan–Meier percentile of each of
+/// `quantiles` (increasing) to `out`. Every row is consumed.
+fn km_quantiles(rows: impl Iterator<Item = (u64, u64, u64)>, total: u64, quantiles: &[f64], out: &mut Vec<KmQuantile>) {
+    let mut at_risk = total;
     let mut survival = 1.0;
     let mut next = 0;
     for (time_ms, finished, censored) in rows {
@@ -147,12 +154,16 @@ impl Bootstrap {
         let mut found = Vec::with_capacity(quantiles.len());
         let (mut finished, mut censored) = (vec![0; pooled.times_ms.len()], vec![0; pooled.times_ms.len()]);
         for weights in &self.weights {
-            if !pooled.resample(weights, &mut finished, &mut censored) {
+            let total = pooled.resample(weights, &mut finished, &mut censored);
+            // The walk takes every slot's counts, leaving the axis zeroed
+            // for the next resample.
+            let rows = pooled.times_ms.iter().zip(finished.iter_mut()).zip(censored.iter_mut());
+            let rows = rows.map(|((&t, f), c)| (t, std::mem::take(f), std::mem::take(c)));
+            found.clear();
+            km_quantiles(rows.filter(|&(_, f, c)| f + c > 0), total, quantiles, &mut found);
+            if total == 0 {
                 continue; // every replication drawn had no batch
             }
-            let rows = pooled.times_ms.iter().zip(&finished).zip(&censored).map(|((&t, &f), &c)| (t, f, c));
-            found.clear();
-            km_quantiles(rows.filter(|&(_, f, c)| f + c > 0), quantiles, &mut found);
             draws.iter_mut().zip(&found).for_each(|(values, &value)| values.push(value));
         }
         let tail = expanded_tail(tables.len());
@@ -216,20 +227,18 @@ impl Pooled {
         Pooled { times_ms, entries }
     }
 
-    /// Fills `finished` and `censored` with the replications added up
-    /// `weights` times each; false if that leaves no batch at all.
-    fn resample(&self, weights: &[u64], finished: &mut [u64], censored: &mut [u64]) -> bool {
-        finished.fill(0);
-        censored.fill(0);
-        let mut any = false;
+    /// Adds the replications into `finished` and `censored` (zero on
+    /// entry), `weights` times each, and returns how many batches that is.
+    fn resample(&self, weights: &[u64], finished: &mut [u64], censored: &mut [u64]) -> u64 {
+        let mut total = 0;
         for (entries, &weight) in self.entries.iter().zip(weights).filter(|(_, w)| **w > 0) {
             for &(slot, f, c) in entries {
                 finished[slot] += weight * f;
                 censored[slot] += weight * c;
-                any = true;
+                total += weight * (f + c);
             }
         }
-        any
+        total
     }
 }
 
