@@ -10,40 +10,10 @@ use super::proportion::ProportionReport;
 use super::summary::{LatencyReport, Summary};
 use crate::scenario::{Figure, Latency, Quantile};
 
-/// A rate as the summary wrote it: point value and interval (rounded),
-/// how the interval was computed and from how many replications, the
-/// counts behind them, and why the rate or interval is null when it is.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RateView {
-    pub rate: Option<f64>,
-    pub ci95: Option<[f64; 2]>,
-    pub method: Option<IntervalMethod>,
-    pub replications_used: u32,
-    pub design_effect: Option<f64>,
-    pub hits: u64,
-    pub trials: u64,
-    pub null_reason: Option<String>,
-}
-
-impl From<&ProportionReport> for RateView {
-    fn from(report: &ProportionReport) -> RateView {
-        RateView {
-            rate: report.rate,
-            ci95: report.ci95,
-            method: report.method,
-            replications_used: report.replications_used,
-            design_effect: report.design_effect,
-            hits: report.hits,
-            trials: report.trials,
-            null_reason: report.null_reason.clone(),
-        }
-    }
-}
-
 /// One figure read from a summary.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reading<'a> {
-    Rate(RateView),
+    Rate(ProportionReport),
     /// A latency percentile: its point value in milliseconds, if the
     /// summary has one, and the report it belongs to.
     Percentile {
@@ -80,7 +50,7 @@ pub fn quantile_ms(report: &LatencyReport, quantile: Quantile) -> Option<u64> {
 pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
     let metrics = &summary.metrics;
     let entry = |map: &std::collections::BTreeMap<String, ProportionReport>, what: &str, name: &str| {
-        map.get(name).map(RateView::from).ok_or_else(|| format!("the summary has no figure for {what} `{name}`"))
+        map.get(name).cloned().ok_or_else(|| format!("the summary has no figure for {what} `{name}`"))
     };
     let rate = match figure {
         Figure::LatencyQuantile(latency, quantile) => {
@@ -92,26 +62,26 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
         Figure::Done => return Ok(Reading::Count(metrics.outcomes.done)),
         Figure::Pending => return Ok(Reading::Count(metrics.outcomes.pending)),
         Figure::Events => return Ok(Reading::Count(summary.engine.events)),
-        Figure::LockoutRate => RateView::from(&metrics.lockout.overall),
+        Figure::LockoutRate => metrics.lockout.overall.clone(),
         Figure::PlatformLockoutRate(platform) => entry(&metrics.lockout.by_platform, "platform", platform.name())?,
         Figure::ResidueProbability => residue_view(summary),
         Figure::ResidueKindProbability(kind) => entry(&metrics.residue.by_kind, "residue kind", kind.name())?,
-        Figure::GrantResidueProbability => RateView::from(&metrics.residue.app_data_per_grant),
+        Figure::GrantResidueProbability => metrics.residue.app_data_per_grant.clone(),
         Figure::RaceRate => race_view(summary),
         Figure::RaceKindRate(kind) => metrics
             .grace_races
             .by_kind
             .get(kind.name())
-            .map(|report| RateView::from(&report.rate))
+            .map(|report| report.rate.clone())
             .ok_or_else(|| format!("the summary has no figure for race kind `{}`", kind.name()))?,
-        Figure::DoneShare => RateView::from(&metrics.outcomes.done_share),
+        Figure::DoneShare => metrics.outcomes.done_share.clone(),
     };
     Ok(Reading::Rate(rate))
 }
 
-fn residue_view(summary: &Summary) -> RateView {
+fn residue_view(summary: &Summary) -> ProportionReport {
     let residue = &summary.metrics.residue;
-    RateView {
+    ProportionReport {
         rate: residue.probability,
         ci95: residue.ci95,
         method: residue.method,
@@ -123,9 +93,9 @@ fn residue_view(summary: &Summary) -> RateView {
     }
 }
 
-fn race_view(summary: &Summary) -> RateView {
+fn race_view(summary: &Summary) -> ProportionReport {
     let races = &summary.metrics.grace_races;
-    RateView {
+    ProportionReport {
         rate: races.rate,
         ci95: races.ci95,
         method: races.method,
@@ -166,7 +136,7 @@ impl RateEstimate {
     /// the summary carries (estimated across replications); the error
     /// says why there is none (no trials, too few replications) or what is
     /// inconsistent.
-    pub fn from_view(view: &RateView) -> Result<RateEstimate, String> {
+    pub fn from_view(view: &ProportionReport) -> Result<RateEstimate, String> {
         if view.hits > view.trials {
             return Err(format!("inconsistent figure: {} hits out of {} trials", view.hits, view.trials));
         }

@@ -27,7 +27,7 @@ mod summary;
 mod survival;
 
 pub use compare::{Comparison, Differing, Estimate, FigureComparison, Pairing, Test, compare_records};
-pub use figures::{RateView, Reading, quantile_ms, read};
+pub use figures::{Reading, quantile_ms, read};
 pub use interval::{
     IntervalMethod, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,
     rate_over_replications, student_t_975, wilson_interval,

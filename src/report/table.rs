@@ -3,7 +3,7 @@
 //! them), durations in the largest sensible unit, nulls with reasons.
 //! Headline rates and percentiles are read through `metrics::read`.
 
-use crate::metrics::{LatencyReport, QueueReport, RateView, Reading, Summary, format_duration_ms, read};
+use crate::metrics::{LatencyReport, ProportionReport, QueueReport, Reading, Summary, format_duration_ms, read};
 use crate::model::Unfinished;
 use crate::scenario::{Figure, Quantile};
 use std::fmt::Write;
@@ -14,7 +14,7 @@ fn percent(rate: Option<f64>) -> String {
 
 /// `7.00% [6.77%, 7.24%] (3203/45763; ratio-t over 10 replications, design effect 2.3)`;
 /// a rate whose interval is null says why in place of the interval.
-fn proportion(view: &RateView) -> String {
+fn proportion(view: &ProportionReport) -> String {
     let Some(rate) = view.rate else {
         return format!("n/a: {}", view.null_reason.as_deref().unwrap_or("no data"));
     };
@@ -116,7 +116,7 @@ fn rate_lines(out: &mut String, summary: &Summary) {
                 out,
                 "    {kind:<22} {:>7} events  {} {}",
                 report.count,
-                proportion(&RateView::from(&report.rate)),
+                proportion(&report.rate),
                 report.unit
             );
         }
@@ -124,16 +124,16 @@ fn rate_lines(out: &mut String, summary: &Summary) {
     let _ = writeln!(out, "  lockout rate: {}", headline(summary, Figure::LockoutRate));
     if m.lockout.overall.trials > 0 {
         for (platform, report) in &m.lockout.by_platform {
-            let _ = writeln!(out, "    {platform:<22} {}", proportion(&report.into()));
+            let _ = writeln!(out, "    {platform:<22} {}", proportion(report));
         }
     }
     let residue = &m.residue;
     let _ = writeln!(out, "  residue at horizon (members): {}", headline(summary, Figure::ResidueProbability));
     for (kind, report) in residue.by_kind.iter().filter(|(_, r)| r.hits > 0) {
-        let _ = writeln!(out, "    {kind:<22} {}", proportion(&report.into()));
+        let _ = writeln!(out, "    {kind:<22} {}", proportion(report));
     }
     for (platform, report) in residue.by_platform.iter().filter(|(_, r)| r.trials > 0) {
-        let _ = writeln!(out, "    device {platform:<15} {}", proportion(&report.into()));
+        let _ = writeln!(out, "    device {platform:<15} {}", proportion(report));
     }
 }
 
@@ -203,8 +203,8 @@ pub fn summary_table(summary: &Summary) -> String {
 mod tests {
     use super::*;
 
-    fn view(ci95: Option<[f64; 2]>, null_reason: Option<&str>) -> RateView {
-        RateView {
+    fn view(ci95: Option<[f64; 2]>, null_reason: Option<&str>) -> ProportionReport {
+        ProportionReport {
             rate: Some(0.07),
             ci95,
             method: ci95.map(|_| crate::metrics::IntervalMethod::RatioT),
@@ -223,7 +223,7 @@ mod tests {
         let reason = "needs at least 10 replications with trials; got 4";
         let without = proportion(&view(None, Some(reason)));
         assert_eq!(without, format!("7.00% (70/1000; no interval: {reason})"));
-        let none = RateView { rate: None, ..view(None, Some("no app grant was revoked")) };
+        let none = ProportionReport { rate: None, ..view(None, Some("no app grant was revoked")) };
         assert_eq!(proportion(&none), "n/a: no app grant was revoked");
     }
 
