@@ -6,7 +6,7 @@
 //! `merge`.
 
 use super::CliError;
-use super::gates::{Gates, read_baseline};
+use super::gates::{BaselineArgs, Baselines, Gates};
 use super::options::RunOptions;
 use super::shard::parse_shard;
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
@@ -33,9 +33,8 @@ pub struct RunArgs {
     /// Write the objectives' and the baseline check's verdicts as JUnit XML.
     #[arg(long)]
     junit: Option<PathBuf>,
-    /// A previous summary.json of the same scenario: exit 3 on a confident regression.
-    #[arg(long)]
-    baseline: Option<PathBuf>,
+    #[command(flatten)]
+    baseline: BaselineArgs,
 }
 
 /// A scenario ready to run, with its seed and replication count fixed.
@@ -56,15 +55,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let threads = args.options.threads();
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let plans = plan(&args, threads)?;
-    let baseline = args.baseline.as_ref().map(read_baseline).transpose()?;
-    if let Some(baseline) = &baseline
-        && !plans.iter().any(|plan| plan.scenario.name == baseline.scenario)
-    {
-        return Err(CliError::BadInput(format!(
-            "--baseline is a summary of {}, which this run does not run",
-            baseline.scenario
-        )));
-    }
+    let baselines = Baselines::read(&args.baseline)?;
+    let infos: Vec<_> = plans.iter().map(|plan| run_info(&plan.scenario, plan.seed, plan.replications)).collect();
+    let baseline_of = baselines.for_runs(&infos)?;
     if !args.options.quiet {
         plans.iter().for_each(|plan| eprint!("{}", banner(plan, threads)));
     }
@@ -77,7 +70,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         .collect();
     let results = simulate_plans(&plans, &indices, threads, args.options.quiet);
     let mut gates = Gates::default();
-    for (plan, result) in plans.iter().zip(results) {
+    for ((plan, result), baseline) in plans.iter().zip(results).zip(&baseline_of) {
         let run =
             result.map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
         let timing = timing(&run, threads);
@@ -87,7 +80,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         }
         let summary = summarize(&plan.scenario, plan.seed, plan.replications, &run.records, timing);
         write_and_print(&summary, &args)?;
-        let baseline = baseline.as_ref().filter(|b| b.scenario == summary.scenario);
+        let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
         gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);
     }
     if shard.is_some() { Ok(()) } else { gates.finish(args.junit.as_deref()) }

@@ -24,8 +24,9 @@ use crate::scenario::{Figure, Latency, Quantile, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The figures a comparison shows, where a replication has them.
-fn compared_figures() -> Vec<Figure> {
+/// The figures a comparison shows, where a replication has them; the
+/// figures a baseline gate can check.
+pub fn compared_figures() -> Vec<Figure> {
     let mut figures = vec![Figure::LockoutRate, Figure::ResidueProbability, Figure::RaceRate];
     figures.extend(Platform::ALL.map(Figure::PlatformLockoutRate));
     figures.extend(ResidueKind::ALL.map(Figure::ResidueKindProbability));
@@ -40,18 +41,21 @@ fn compared_figures() -> Vec<Figure> {
 }
 
 /// The key of `figure` in a comparison: its name, with `_ms` after a latency.
-fn key(figure: Figure) -> String {
+pub fn comparison_key(figure: Figure) -> String {
     match figure.unit() {
         Unit::Milliseconds => format!("{}_{}", figure.name(), Unit::Milliseconds.name()),
         Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events => figure.name(),
     }
 }
 
+/// One replication's figures, by comparison key.
+pub type ReplicationFigures = BTreeMap<String, f64>;
+
 /// The figures of one replication, by key.
-fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> {
+pub fn replication_figures(record: &ReplicationRecord) -> ReplicationFigures {
     compared_figures()
         .into_iter()
-        .filter_map(|figure| Some((key(figure), replication_value(figure, record)?)))
+        .filter_map(|figure| Some((comparison_key(figure), replication_value(figure, record)?)))
         .collect()
 }
 
@@ -190,14 +194,24 @@ struct Tested {
 pub fn compare_records(a: &[ReplicationRecord], b: &[ReplicationRecord], pairing: Pairing) -> Comparison {
     let a_figures: Vec<_> = a.iter().map(replication_figures).collect();
     let b_figures: Vec<_> = b.iter().map(replication_figures).collect();
+    compare_figures(&a_figures, &b_figures, pairing)
+}
+
+/// Compares the figures of two sets of replications (replication *i* of
+/// each at index *i*), as `compare_records` does.
+pub fn compare_figures(
+    a_figures: &[ReplicationFigures],
+    b_figures: &[ReplicationFigures],
+    pairing: Pairing,
+) -> Comparison {
     let mut figures: BTreeMap<String, FigureComparison> = compared_figures()
         .into_iter()
         .filter_map(|figure| {
-            let key = key(figure);
-            let values = |side: &[BTreeMap<String, f64>]| -> Vec<f64> {
+            let key = comparison_key(figure);
+            let values = |side: &[ReplicationFigures]| -> Vec<f64> {
                 side.iter().filter_map(|values| values.get(&key).copied()).collect()
             };
-            let (a_values, b_values) = (values(&a_figures), values(&b_figures));
+            let (a_values, b_values) = (values(a_figures), values(b_figures));
             if a_values.is_empty() && b_values.is_empty() {
                 return None;
             }
@@ -206,7 +220,7 @@ pub fn compare_records(a: &[ReplicationRecord], b: &[ReplicationRecord], pairing
                 Pairing::SameModel | Pairing::Paired => {
                     let pairs: Vec<f64> = a_figures
                         .iter()
-                        .zip(&b_figures)
+                        .zip(b_figures)
                         .filter_map(|(fa, fb)| Some(fb.get(&key)? - fa.get(&key)?))
                         .collect();
                     paired(&pairs, pairing == Pairing::SameModel)
@@ -229,7 +243,7 @@ pub fn compare_records(a: &[ReplicationRecord], b: &[ReplicationRecord], pairing
 /// such intervals covered half the time); so the interval is withheld,
 /// with the reason, and the point difference and the test are kept.
 fn withhold_latency_intervals(figures: &mut BTreeMap<String, FigureComparison>) {
-    let Some(done) = figures.get(&key(Figure::DoneShare)) else { return };
+    let Some(done) = figures.get(&comparison_key(Figure::DoneShare)) else { return };
     let incomplete = [done.a, done.b].iter().flatten().any(|side| side.mean < 1.0);
     let none_differ = done.differing.is_some_and(|differing| differing.replications == 0);
     if !(incomplete && none_differ) {

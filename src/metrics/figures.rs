@@ -5,7 +5,7 @@
 //! for counts alone, their Wilson interval), and [`format_rate`] the way
 //! rates print in explanations.
 
-use super::interval::{IntervalMethod, Z95, wilson_interval};
+use super::interval::IntervalMethod;
 use super::proportion::ProportionReport;
 use super::summary::{LatencyReport, Summary};
 use crate::scenario::{Figure, Latency, Quantile};
@@ -121,17 +121,6 @@ pub struct RateEstimate {
 }
 
 impl RateEstimate {
-    /// The rate of `hits` out of `trials` as independent trials, with their
-    /// Wilson interval; the error says why there is none.
-    pub fn from_counts(hits: u64, trials: u64, null_reason: Option<&str>) -> Result<RateEstimate, String> {
-        if trials == 0 {
-            return Err(null_reason.unwrap_or("no trials").to_owned());
-        }
-        let (low, high) = wilson_interval(hits, trials, Z95)
-            .ok_or_else(|| format!("inconsistent figure: {hits} hits out of {trials} trials"))?;
-        Ok(RateEstimate { rate: hits as f64 / trials as f64, low, high, hits, trials, method: None })
-    }
-
     /// The estimate of a rate as read: its point value and the interval
     /// the summary carries (estimated across replications); the error
     /// says why there is none (no trials, too few replications) or what is
@@ -153,17 +142,6 @@ impl RateEstimate {
     /// `0.0720 (72 of 1000)`.
     pub fn describe(&self) -> String {
         format!("{} ({} of {})", format_rate(self.rate), self.hits, self.trials)
-    }
-}
-
-/// The estimate of the rate `figure` in `summary`; an error with the reason
-/// when there is none (or `figure` is not a rate).
-pub fn rate_estimate(figure: Figure, summary: &Summary) -> Result<RateEstimate, String> {
-    match read(figure, summary)? {
-        Reading::Rate(view) => RateEstimate::from_view(&view),
-        Reading::Percentile { .. } | Reading::Mean(_) | Reading::Count(_) => {
-            Err(format!("`{}` is not a rate", figure.name()))
-        }
     }
 }
 
@@ -194,11 +172,15 @@ mod tests {
         summary.metrics.lockout.overall = Proportion::new(3, 10).report("");
         let platform = Platform::ALL[0].name().to_owned();
         summary.metrics.lockout.by_platform.insert(platform, Proportion::new(1, 4).report(""));
-        let estimate = |figure| rate_estimate(figure, &summary).map(|e| (e.hits, e.trials));
-        assert_eq!(estimate(Figure::LockoutRate), Ok((3, 10)));
-        assert_eq!(estimate(Figure::PlatformLockoutRate(Platform::ALL[0])), Ok((1, 4)));
-        assert!(estimate(Figure::RaceRate).unwrap_err().contains("no member was targeted"));
-        assert!(estimate(Figure::Done).unwrap_err().contains("not a rate"));
+        let counts = |figure| match read(figure, &summary) {
+            Ok(Reading::Rate(view)) => Ok((view.hits, view.trials, view.null_reason)),
+            Ok(_) => Err("not a rate".to_owned()),
+            Err(reason) => Err(reason),
+        };
+        assert_eq!(counts(Figure::LockoutRate), Ok((3, 10, None)));
+        assert_eq!(counts(Figure::PlatformLockoutRate(Platform::ALL[0])), Ok((1, 4, None)));
+        assert!(counts(Figure::RaceRate).unwrap().2.unwrap().contains("no member was targeted"));
+        assert_eq!(counts(Figure::Done), Err("not a rate".to_owned()));
         let kind = ResidueKind::ALL[0];
         summary.metrics.residue.by_kind.remove(kind.name());
         assert!(read(Figure::ResidueKindProbability(kind), &summary).unwrap_err().contains("no figure"));

@@ -26,7 +26,9 @@ mod slo;
 mod summary;
 mod survival;
 
-pub use compare::{Comparison, Differing, Estimate, FigureComparison, Pairing, Test, compare_records};
+pub use compare::{
+    Comparison, Differing, Estimate, FigureComparison, Pairing, ReplicationFigures, Test, compare_records,
+};
 pub use figures::{Reading, quantile_ms, read};
 pub use interval::{
     IntervalMethod, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,
@@ -38,7 +40,8 @@ pub use record::{
     CensoredRecord, QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, TierRecord, stop_name,
 };
 pub use regression::{
-    Change, RegressionCheck, any_regression, compare_to_baseline, newcombe_difference_ci95, regression_table,
+    Change, DEFAULT_NOISE_THRESHOLD, Gate, RegressionCheck, any_regression, check_baseline, compare_to_baseline,
+    default_gated_figures, gateable_names, is_gateable, regressed_figures, regression_table,
 };
 pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
 pub use slo::{SloOutcome, Verdict, any_failed, evaluate, verdict_table};

@@ -7,6 +7,7 @@
 //! `interval`). Wall-clock figures live apart under `timing`, so
 //! everything else is a pure function of scenario, seed and flags.
 
+use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::interval::{IntervalMethod, RatioInterval, mean_over_replications};
 use super::latency_report::latency_reports;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Version of the summary layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// What a run was, as recorded in its summary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -66,6 +67,10 @@ pub struct Summary {
     pub horizon: String,
     pub parameters: serde_json::Value,
     pub metrics: Metrics,
+    /// Each comparable figure replication by replication (index order;
+    /// null where a replication has none): what a baseline gate tests
+    /// another run against.
+    pub replication_figures: BTreeMap<String, Vec<Option<f64>>>,
     pub engine: EngineFigures,
     pub timing: Timing,
 }
@@ -210,6 +215,7 @@ impl Summary {
         Summary {
             schema_version: SCHEMA_VERSION,
             metrics: metrics(&totals, replications, &buffer, info.seed),
+            replication_figures: figures_by_replication(replications),
             engine,
             timing,
             scenario: info.scenario,
@@ -223,6 +229,20 @@ impl Summary {
         }
     }
 
+    /// Each replication's figures, by comparison key: `replication_figures`
+    /// read back.
+    pub fn figures_of_replications(&self) -> Vec<ReplicationFigures> {
+        let mut replications = vec![ReplicationFigures::new(); self.replications as usize];
+        for (key, values) in &self.replication_figures {
+            for (figures, value) in replications.iter_mut().zip(values) {
+                if let Some(value) = value {
+                    figures.insert(key.clone(), *value);
+                }
+            }
+        }
+        replications
+    }
+
     /// The summary without its `timing` object: what must be identical
     /// between runs of the same scenario, seed and flags.
     pub fn deterministic_json(&self) -> serde_json::Value {
@@ -232,6 +252,20 @@ impl Summary {
         }
         value
     }
+}
+
+/// Every comparable figure, replication by replication.
+fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String, Vec<Option<f64>>> {
+    let per_replication: Vec<ReplicationFigures> = replications.iter().map(replication_figures).collect();
+    compared_figures()
+        .into_iter()
+        .map(comparison_key)
+        .filter(|key| per_replication.iter().any(|figures| figures.contains_key(key)))
+        .map(|key| {
+            let values = per_replication.iter().map(|figures| figures.get(&key).copied().map(round9)).collect();
+            (key, values)
+        })
+        .collect()
 }
 
 /// The figures of `totals`, every replication's counts added up; rates,

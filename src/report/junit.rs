@@ -244,6 +244,10 @@ mod tests {
             metric: "lockout_rate".into(),
             baseline: None,
             current: None,
+            difference: None,
+            test: None,
+            p_value: None,
+            p_holm: None,
             change,
             explanation: "why".into(),
         };

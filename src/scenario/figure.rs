@@ -197,6 +197,27 @@ impl Figure {
         }
     }
 
+    /// Whether a rise in the figure is a regression: true for every
+    /// latency, rate, count of unfinished or pending work and event count;
+    /// false for the members fully unbound (their share and number).
+    pub fn higher_is_worse(self) -> bool {
+        match self {
+            Figure::DoneShare | Figure::Done => false,
+            Figure::LatencyQuantile(..)
+            | Figure::LatencyMean(_)
+            | Figure::LatencyUnfinished(_)
+            | Figure::LockoutRate
+            | Figure::PlatformLockoutRate(_)
+            | Figure::ResidueProbability
+            | Figure::ResidueKindProbability(_)
+            | Figure::GrantResidueProbability
+            | Figure::RaceRate
+            | Figure::RaceKindRate(_)
+            | Figure::Pending
+            | Figure::Events => true,
+        }
+    }
+
     /// The figure called `name`.
     pub fn named(name: &str) -> Option<Figure> {
         Figure::all().into_iter().find(|figure| figure.name() == name)

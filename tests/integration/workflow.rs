@@ -348,5 +348,45 @@ fn baseline_gate_passes_an_identical_run_and_exits_3_on_a_regression() {
         "more uninstalls must be a confident lockout regression: {}",
         stderr(&output)
     );
+    assert!(
+        stderr(&output).contains("worse than the baseline: lockout_rate"),
+        "--quiet still names the figure: {}",
+        stderr(&output)
+    );
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn a_baseline_folder_checks_every_scenario_and_a_mismatched_one_is_refused() {
+    let directory = temp_dir("baseline-folder");
+    let base = directory.join("base").to_string_lossy().into_owned();
+    let current = directory.join("current").to_string_lossy().into_owned();
+    let sized = ["--members", "400", "--replications", "10", "--quiet"];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "self-exit", "app-grants"];
+        args.extend(sized);
+        args.extend(extra);
+        unbindsim(&args)
+    };
+    assert!(run(&["--out", &base]).status.success());
+    let junit = directory.join("junit.xml").to_string_lossy().into_owned();
+    let output = run(&["--out", &current, "--baseline", &base, "--seed", "7", "--junit", &junit]);
+    assert!(output.status.success(), "the same model on another seed passes: {}", stderr(&output));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("self-exit.regression") && xml.contains("app-grants.regression"), "both are checked: {xml}");
+    let refused = |extra: &[&str], words: &str| {
+        let mut args =
+            vec!["run", "self-exit", "--replications", "10", "--quiet", "--out", &current, "--baseline", &base];
+        args.extend(extra);
+        let output = unbindsim(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(words), "{args:?}: {}", stderr(&output));
+    };
+    refused(&["--members", "500"], "has 400 members, this run 500");
+    refused(&["--members", "400", "--gate", "lockout_rate,nope"], "--gate nope");
+    let output =
+        unbindsim(&["run", "device-change", "--members", "400", "--quiet", "--out", &current, "--baseline", &base]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("device-change/summary.json"), "{}", stderr(&output));
     std::fs::remove_dir_all(directory).unwrap();
 }
