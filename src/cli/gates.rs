@@ -7,9 +7,9 @@
 
 use super::CliError;
 use crate::metrics::{
-    DEFAULT_NOISE_THRESHOLD, Gate, RunInfo, SCHEMA_VERSION, SloOutcome, Summary, any_regression, check_baseline,
-    compare_to_baseline, default_gated_figures, evaluate, gateable_names, is_gateable, regressed_figures,
-    regression_table, verdict_table,
+    DEFAULT_NOISE_THRESHOLD, Gate, RunInfo, SCHEMA_VERSION, SloOutcome, Summary, Verdict, any_regression,
+    check_baseline, compare_to_baseline, default_gated_figures, evaluate, gateable_names, is_gateable,
+    regressed_figures, regression_table, verdict_table,
 };
 use crate::report::{TestCase, junit_xml, regression_cases, summary_path, verdict_cases, write_atomic};
 use crate::scenario::{Figure, Slo, parse_slo};
@@ -153,44 +153,52 @@ impl Gates {
     /// `summary`; prints the verdicts unless `quiet`.
     pub fn check(&mut self, summary: &Summary, slos: &[Slo], baseline: Option<(&Summary, Gate)>, quiet: bool) {
         if !slos.is_empty() {
-            let verdicts = evaluate(slos, summary);
-            if !quiet {
-                println!(
-                    "  objectives (PASS or FAIL only when the whole 95 % interval is on one side):\n{}",
-                    verdict_table(&verdicts)
-                );
-            }
-            let failed: Vec<&str> = verdicts
-                .iter()
-                .filter(|verdict| verdict.outcome == SloOutcome::Fail)
-                .map(|verdict| verdict.objective.as_str())
-                .collect();
-            if !failed.is_empty() {
-                self.failures.push(format!("{}: objective failed: {}", summary.scenario, failed.join(", ")));
-            }
-            self.cases.extend(verdict_cases(&summary.scenario, &verdicts));
+            let heading = "objectives (PASS or FAIL only when the whole 95 % interval is on one side)";
+            self.objectives(&summary.scenario, heading, &evaluate(slos, summary), quiet);
         }
         if let Some((baseline, gate)) = baseline {
-            let checks = compare_to_baseline(summary, baseline, &gate);
-            if !quiet {
-                println!(
-                    "  against the baseline (seed {}, {} replication(s); Holm over {} gated figure(s), noise threshold {}):\n{}",
-                    baseline.seed,
-                    baseline.replications,
-                    gate.figures.len(),
-                    gate.noise_threshold,
-                    regression_table(&checks)
-                );
-            }
-            if any_regression(&checks) {
-                self.failures.push(format!(
-                    "{}: confidently worse than the baseline: {}",
-                    summary.scenario,
-                    regressed_figures(&checks).join(", ")
-                ));
-            }
-            self.cases.extend(regression_cases(&summary.scenario, &checks));
+            self.baseline(summary, baseline, &gate, quiet);
         }
+    }
+
+    /// Records (and prints unless `quiet`) the objective verdicts of `scenario`.
+    pub fn objectives(&mut self, scenario: &str, heading: &str, verdicts: &[Verdict], quiet: bool) {
+        if !quiet {
+            println!("  {heading}:\n{}", verdict_table(verdicts));
+        }
+        let failed: Vec<&str> = verdicts
+            .iter()
+            .filter(|verdict| verdict.outcome == SloOutcome::Fail)
+            .map(|verdict| verdict.objective.as_str())
+            .collect();
+        if !failed.is_empty() {
+            self.failures.push(format!("{scenario}: objective failed: {}", failed.join(", ")));
+        }
+        self.cases.extend(verdict_cases(scenario, verdicts));
+    }
+
+    /// Checks `summary` against `baseline` through `gate`; prints the
+    /// checks unless `quiet`.
+    pub fn baseline(&mut self, summary: &Summary, baseline: &Summary, gate: &Gate, quiet: bool) {
+        let checks = compare_to_baseline(summary, baseline, gate);
+        if !quiet {
+            println!(
+                "  against the baseline (seed {}, {} replication(s); Holm over {} gated figure(s), noise threshold {}):\n{}",
+                baseline.seed,
+                baseline.replications,
+                gate.figures.len(),
+                gate.noise_threshold,
+                regression_table(&checks)
+            );
+        }
+        if any_regression(&checks) {
+            self.failures.push(format!(
+                "{}: confidently worse than the baseline: {}",
+                summary.scenario,
+                regressed_figures(&checks).join(", ")
+            ));
+        }
+        self.cases.extend(regression_cases(&summary.scenario, &checks));
     }
 
     /// Writes the JUnit file (if asked) and fails with exit code 3 if any

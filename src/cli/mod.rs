@@ -18,6 +18,7 @@ mod progress;
 mod run;
 mod shard;
 mod sweep;
+mod until_decided;
 
 use crate::scenario::{BUILTIN, Scenario, ScenarioError, parse_scenario};
 use clap::{Parser, Subcommand};

@@ -9,6 +9,7 @@ use super::CliError;
 use super::gates::{BaselineArgs, Baselines, Gates};
 use super::options::RunOptions;
 use super::shard::parse_shard;
+use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
 use crate::report::{summary_path, summary_table, write_json_line, write_summary};
 use crate::runner::{Seeds, Task, TaskResult, run_info, simulate_tasks, summarize, timing};
@@ -35,14 +36,23 @@ pub struct RunArgs {
     junit: Option<PathBuf>,
     #[command(flatten)]
     baseline: BaselineArgs,
+    /// Add rounds of replications (the scenario's count each) until every
+    /// objective is PASS or FAIL; each look spends part of a 5 % error rate
+    /// (Pocock-type alpha spending), so the whole sequence errs at most 5 %.
+    #[arg(long)]
+    until_decided: bool,
+    /// With --until-decided: never run more replications than this
+    /// (default: ten rounds).
+    #[arg(long, requires = "until_decided", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_replications: Option<u32>,
 }
 
 /// A scenario ready to run, with its seed and replication count fixed.
-struct Plan {
+pub struct Plan {
     reference: String,
-    scenario: Scenario,
-    seed: u64,
-    replications: u32,
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub replications: u32,
 }
 
 impl Plan {
@@ -61,6 +71,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if !args.options.quiet {
         plans.iter().for_each(|plan| eprint!("{}", banner(plan, threads)));
     }
+    if args.until_decided {
+        return run_until_decided(&args, &plans, &baselines, &baseline_of, threads);
+    }
     let indices: Vec<Vec<u32>> = plans
         .iter()
         .map(|plan| match shard {
@@ -68,7 +81,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             None => (0..plan.replications).collect(),
         })
         .collect();
-    let results = simulate_plans(&plans, &indices, threads, args.options.quiet);
+    let results = simulate_plans(&plans.iter().collect::<Vec<_>>(), &indices, threads, args.options.quiet);
     let mut gates = Gates::default();
     for ((plan, result), baseline) in plans.iter().zip(results).zip(&baseline_of) {
         let run =
@@ -86,9 +99,41 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if shard.is_some() { Ok(()) } else { gates.finish(args.junit.as_deref()) }
 }
 
+/// `run --until-decided`: rounds until the objectives are decided, then
+/// each scenario's summary, its verdicts from the looks, and the baseline.
+fn run_until_decided(
+    args: &RunArgs,
+    plans: &[Plan],
+    baselines: &Baselines,
+    baseline_of: &[Option<Summary>],
+    threads: usize,
+) -> Result<(), CliError> {
+    if args.shard.is_some() {
+        return Err(CliError::BadInput("--until-decided cannot run a shard: every look needs all replications".into()));
+    }
+    check_objectives(plans)?;
+    let decided = simulate_until_decided(plans, args.max_replications, threads, args.options.quiet)?;
+    let mut gates = Gates::default();
+    for ((plan, decided), baseline) in plans.iter().zip(decided).zip(baseline_of) {
+        let timing = timing(&decided.run, threads);
+        let summary = summarize(&plan.scenario, plan.seed, decided.replications, &decided.run.records, timing);
+        write_and_print(&summary, args)?;
+        let heading = format!(
+            "objectives, decided in {} look(s) of up to {} replications (5 % error over all looks)",
+            decided.sequence.looks(),
+            cap_of(plan, args.max_replications)
+        );
+        gates.objectives(&summary.scenario, &heading, &decided.sequence.verdicts(), args.options.quiet);
+        if let Some(baseline) = baseline {
+            gates.baseline(&summary, baseline, &baselines.gate(&plan.scenario.slo), args.options.quiet);
+        }
+    }
+    gates.finish(args.junit.as_deref())
+}
+
 /// Every plan's replications `indices` on one pool of threads, behind one
 /// progress bar.
-fn simulate_plans(plans: &[Plan], indices: &[Vec<u32>], threads: usize, quiet: bool) -> Vec<TaskResult> {
+pub fn simulate_plans(plans: &[&Plan], indices: &[Vec<u32>], threads: usize, quiet: bool) -> Vec<TaskResult> {
     let tasks: Vec<Task<'_>> = plans
         .iter()
         .zip(indices)

@@ -4,6 +4,7 @@
 //! whose variance is measured across replications, the replication being
 //! the independent unit.
 
+use super::significance::student_t_two_sided_p;
 use serde::{Deserialize, Serialize};
 
 /// Standard-normal quantile for a two-sided 95 % interval, `Φ⁻¹(0.975)`.
@@ -45,6 +46,54 @@ const STUDENT_T_975_BY_DEGREES_OF_FREEDOM: [f64; 30] = [
     2.045229642,
     2.042272456,
 ];
+
+/// The confidence of a two-sided interval, `1 − alpha`: 95 % for every
+/// interval a summary writes; higher for the looks of a sequential run,
+/// which spend their share of a 5 % error rate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Level {
+    alpha: f64,
+}
+
+impl Level {
+    pub const NINETY_FIVE: Level = Level { alpha: 0.05 };
+
+    /// The level `1 − alpha`, for `alpha` strictly between 0 and 1.
+    pub fn with_alpha(alpha: f64) -> Level {
+        assert!(alpha > 0.0 && alpha < 1.0, "a two-sided level needs 0 < alpha < 1, got {alpha}");
+        Level { alpha }
+    }
+
+    /// The chance the interval misses, both tails together.
+    pub fn alpha(self) -> f64 {
+        self.alpha
+    }
+
+    /// `95 %`, `99.62 %`.
+    pub fn label(self) -> String {
+        let percent = format!("{:.2}", 100.0 * (1.0 - self.alpha));
+        format!("{} %", percent.trim_end_matches('0').trim_end_matches('.'))
+    }
+
+    /// Student's t quantile `t(1 − alpha / 2, df)`: the table of
+    /// [`student_t_975`] at 95 %, otherwise the root of the two-sided tail
+    /// probability by bisection (to 1e-12 relative). `df = 0` gives infinity.
+    pub fn student_t(self, degrees_of_freedom: u64) -> f64 {
+        if self == Level::NINETY_FIVE || degrees_of_freedom == 0 {
+            return student_t_975(degrees_of_freedom);
+        }
+        let tail = |t: f64| student_t_two_sided_p(t, degrees_of_freedom as f64);
+        let (mut low, mut high) = (0.0, 1.0);
+        while tail(high) > self.alpha {
+            (low, high) = (high, high * 2.0);
+        }
+        while high - low > 1e-12 * high {
+            let middle = (low + high) / 2.0;
+            if tail(middle) > self.alpha { low = middle } else { high = middle }
+        }
+        (low + high) / 2.0
+    }
+}
 
 /// Wilson score interval for `successes` out of `trials`, as `(low, high)`.
 ///
@@ -154,7 +203,7 @@ fn usable_pairs(pairs: impl Iterator<Item = (f64, f64)>, what: &str) -> Result<V
 /// hits or misses stand behind the rate or the t interval would leave
 /// [0, 1]; then Wilson on `n_eff = Σ trials / design effect` with the t
 /// quantile. The error says why there is no interval.
-pub fn rate_over_replications(per_replication: &[(u64, u64)]) -> Result<RatioInterval, String> {
+pub fn rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> Result<RatioInterval, String> {
     let pairs = per_replication.iter().map(|&(hits, trials)| (hits as f64, trials as f64));
     let pairs = usable_pairs(pairs, "trials")?;
     let (rate, variance) = ratio_and_variance(&pairs);
@@ -162,7 +211,7 @@ pub fn rate_over_replications(per_replication: &[(u64, u64)]) -> Result<RatioInt
     let binomial_variance = rate * (1.0 - rate) / trials;
     let design_effect = if binomial_variance > 0.0 { (variance / binomial_variance).max(1.0) } else { 1.0 };
     let effective_trials = trials / design_effect;
-    let quantile = student_t_975(pairs.len() as u64 - 1);
+    let quantile = level.student_t(pairs.len() as u64 - 1);
     let half_width = quantile * (design_effect * binomial_variance).sqrt();
     let near_an_edge = rate.min(1.0 - rate) * effective_trials < WILSON_BELOW_EFFECTIVE_COUNT
         || rate - half_width < 0.0
@@ -181,10 +230,14 @@ pub fn rate_over_replications(per_replication: &[(u64, u64)]) -> Result<RatioInt
 /// ratio-t 95 % interval across replications; the low bound is clamped at
 /// 0, these totals being non-negative. Replications with a count of 0 do
 /// not count; `what` names the count in the reason when there are too few.
-pub fn mean_over_replications(per_replication: &[(f64, u64)], what: &str) -> Result<RatioInterval, String> {
+pub fn mean_over_replications(
+    per_replication: &[(f64, u64)],
+    what: &str,
+    level: Level,
+) -> Result<RatioInterval, String> {
     let pairs = usable_pairs(per_replication.iter().map(|&(total, count)| (total, count as f64)), what)?;
     let (mean, variance) = ratio_and_variance(&pairs);
-    let half_width = student_t_975(pairs.len() as u64 - 1) * variance.sqrt();
+    let half_width = level.student_t(pairs.len() as u64 - 1) * variance.sqrt();
     Ok(RatioInterval {
         estimate: mean,
         low: (mean - half_width).max(0.0),
@@ -318,6 +371,16 @@ mod tests {
     }
 
     #[test]
+    fn levels_other_than_95_invert_the_t_distribution() {
+        assert_close(Level::with_alpha(0.01).student_t(9), 3.249835542, 1e-8);
+        assert_close(Level::with_alpha(0.001).student_t(9), 4.780912586, 1e-8);
+        assert_close(Level::with_alpha(0.05).student_t(9), student_t_975(9), 1e-9);
+        assert_close(Level::with_alpha(0.01).student_t(1_000_000), 2.575829304, 1e-5);
+        assert_eq!(Level::NINETY_FIVE.student_t(12), student_t_975(12), "95 % reads the table, exactly");
+        assert_eq!((Level::NINETY_FIVE.label(), Level::with_alpha(0.0038).label()), ("95 %".into(), "99.62 %".into()));
+    }
+
+    #[test]
     fn student_t_decreases_with_degrees_of_freedom() {
         let quantiles: Vec<f64> = (1..=200).map(student_t_975).collect();
         assert!(quantiles.windows(2).all(|pair| pair[0] > pair[1]));
@@ -363,7 +426,7 @@ mod tests {
         // var / (0.25 · 0.75 / 1000) = 4.444; 0.25 · n_eff = 56 ≥ 10: ratio-t.
         let hits = [10, 30, 20, 40, 25, 15, 35, 20, 30, 25];
         let counts: Vec<(u64, u64)> = hits.iter().map(|&h| (h, 100)).collect();
-        let interval = rate_over_replications(&counts).expect("ten replications");
+        let interval = rate_over_replications(&counts, Level::NINETY_FIVE).expect("ten replications");
         assert_eq!((interval.method, interval.replications), (IntervalMethod::RatioT, 10));
         assert_close(interval.estimate, 0.25, 1e-15);
         assert_close(interval.design_effect.unwrap(), 4.444444444, 1e-9);
@@ -373,7 +436,7 @@ mod tests {
 
     #[test]
     fn agreeing_replications_get_the_binomial_width_not_zero() {
-        let interval = rate_over_replications(&[(50, 100); 10]).expect("ten replications");
+        let interval = rate_over_replications(&[(50, 100); 10], Level::NINETY_FIVE).expect("ten replications");
         assert_eq!((interval.method, interval.design_effect), (IntervalMethod::RatioT, Some(1.0)));
         assert_close(interval.low, 0.464232155, 1e-9);
         assert_close(interval.high, 0.535767845, 1e-9);
@@ -384,15 +447,15 @@ mod tests {
         // 3 hits in 1000: 0.003 · n_eff = 3 < 10, design effect floored at 1.
         let hits = [0, 1, 0, 0, 1, 0, 0, 0, 1, 0];
         let counts: Vec<(u64, u64)> = hits.iter().map(|&h| (h, 100)).collect();
-        let interval = rate_over_replications(&counts).expect("ten replications");
+        let interval = rate_over_replications(&counts, Level::NINETY_FIVE).expect("ten replications");
         assert_eq!((interval.method, interval.design_effect), (IntervalMethod::WilsonNeff, Some(1.0)));
         assert_close(interval.low, 0.000879475, 1e-9);
         assert_close(interval.high, 0.010181278, 1e-9);
         // None at all: the low bound is exactly 0, the high one t² / (n + t²).
-        let none = rate_over_replications(&[(0, 100); 10]).expect("ten replications");
+        let none = rate_over_replications(&[(0, 100); 10], Level::NINETY_FIVE).expect("ten replications");
         assert_eq!((none.method, none.low), (IntervalMethod::WilsonNeff, 0.0));
         assert_close(none.high, T9 * T9 / (1000.0 + T9 * T9), 1e-12);
-        let all = rate_over_replications(&[(100, 100); 10]).expect("ten replications");
+        let all = rate_over_replications(&[(100, 100); 10], Level::NINETY_FIVE).expect("ten replications");
         assert_eq!(all.high, 1.0);
         assert_close(all.low, 1000.0 / (1000.0 + T9 * T9), 1e-12);
     }
@@ -403,7 +466,7 @@ mod tests {
         // across replications is so large that p − t · se < 0.
         let counts = [(1000, 1000), (0, 1000), (0, 1000), (0, 1000), (0, 1000), (0, 1000), (0, 1000), (0, 1000)];
         let counts: Vec<(u64, u64)> = counts.into_iter().chain([(0, 1000), (0, 1000)]).collect();
-        let interval = rate_over_replications(&counts).expect("ten replications");
+        let interval = rate_over_replications(&counts, Level::NINETY_FIVE).expect("ten replications");
         assert_eq!(interval.method, IntervalMethod::WilsonNeff);
         assert!(0.0 < interval.low && interval.low < 0.1 && 0.1 < interval.high && interval.high < 1.0);
     }
@@ -413,12 +476,12 @@ mod tests {
         // Replications without trials do not count towards the minimum.
         let mut counts = vec![(3, 10); 9];
         counts.extend([(0, 0); 5]);
-        let reason = rate_over_replications(&counts).unwrap_err();
+        let reason = rate_over_replications(&counts, Level::NINETY_FIVE).unwrap_err();
         assert_eq!(reason, "needs at least 10 replications with trials; got 9");
         counts.push((1, 10));
-        assert_eq!(rate_over_replications(&counts).map(|ci| ci.replications), Ok(10));
+        assert_eq!(rate_over_replications(&counts, Level::NINETY_FIVE).map(|ci| ci.replications), Ok(10));
         let waits = [(5.0, 1); 3];
-        let reason = mean_over_replications(&waits, "requests served").unwrap_err();
+        let reason = mean_over_replications(&waits, "requests served", Level::NINETY_FIVE).unwrap_err();
         assert_eq!(reason, "needs at least 10 replications with requests served; got 3");
     }
 
@@ -427,7 +490,7 @@ mod tests {
         // 182 / 30 with var = Σ (y − r·x)² / (9 · 10 · 3²) = 0.434282579.
         let waits = [(10.0, 2), (30.0, 3), (20.0, 2), (12.0, 3), (25.0, 5), (8.0, 2), (18.0, 3), (20.0, 4), (15.0, 3)];
         let waits: Vec<(f64, u64)> = waits.into_iter().chain([(24.0, 3), (0.0, 0)]).collect();
-        let interval = mean_over_replications(&waits, "requests served").expect("ten replications");
+        let interval = mean_over_replications(&waits, "requests served", Level::NINETY_FIVE).expect("ten replications");
         assert_eq!(
             (interval.method, interval.replications, interval.design_effect),
             (IntervalMethod::RatioT, 10, None)

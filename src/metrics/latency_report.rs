@@ -4,6 +4,7 @@
 //! bootstrap interval over replications, the share unfinished and why, and
 //! per admin tier where the workload has tiers.
 
+use super::interval::Level;
 use super::latency::{LatencyHistogram, LatencySummary};
 use super::proportion::round9;
 use super::record::{CensoredRecord, ReplicationCounts, ReplicationRecord};
@@ -142,8 +143,9 @@ pub fn latency_reports(
     totals: &ReplicationCounts,
     replications: &[ReplicationRecord],
     seed: u64,
+    level: Level,
 ) -> (LatencyReport, LatencyReport) {
-    let bootstrap = Bootstrap::new(seed, replications.len().max(1));
+    let bootstrap = Bootstrap::new(seed, replications.len().max(1), level);
     let report = |measured| censored_report(measured, totals, replications, &bootstrap);
     let mut batch = report(Measured::Batch);
     batch.by_tier = totals

@@ -20,6 +20,7 @@ mod latency_report;
 mod proportion;
 mod record;
 mod regression;
+mod sequential;
 mod shard;
 mod significance;
 mod slo;
@@ -31,7 +32,7 @@ pub use compare::{
 };
 pub use figures::{Reading, quantile_ms, read};
 pub use interval::{
-    IntervalMethod, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,
+    IntervalMethod, Level, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,
     rate_over_replications, student_t_975, wilson_interval,
 };
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
@@ -43,8 +44,9 @@ pub use regression::{
     Change, DEFAULT_NOISE_THRESHOLD, Gate, RegressionCheck, any_regression, check_baseline, compare_to_baseline,
     default_gated_figures, gateable_names, is_gateable, regressed_figures, regression_table,
 };
+pub use sequential::{Sequence, SequentialVerdict, look_level};
 pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
-pub use slo::{SloOutcome, Verdict, any_failed, evaluate, verdict_table};
+pub use slo::{SloOutcome, Verdict, any_failed, evaluate, evaluate_at, verdict_table};
 pub use summary::{
     EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OrgDraw, OutcomeReport, PercentileReport,
     QueueReport, RaceKindReport, RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::interval::{IntervalMethod, rate_over_replications};
+use super::interval::{IntervalMethod, Level, rate_over_replications};
 use crate::model::Count;
 
 /// A count of hits out of trials, such as lockouts out of unbind attempts.
@@ -92,11 +92,11 @@ impl ProportionReport {
     /// `reason_if_empty` becomes `null_reason` when no replication had
     /// trials; with too few replications with trials, the reason is the
     /// minimum not met.
-    pub fn over_replications(per_replication: &[Proportion], reason_if_empty: &str) -> ProportionReport {
+    pub fn over_replications(per_replication: &[Proportion], reason_if_empty: &str, level: Level) -> ProportionReport {
         let mut pooled = Proportion::default();
         per_replication.iter().for_each(|counts| pooled.merge(*counts));
         let pairs: Vec<(u64, u64)> = per_replication.iter().map(|counts| (counts.hits, counts.trials)).collect();
-        let interval = rate_over_replications(&pairs);
+        let interval = rate_over_replications(&pairs, level);
         let null_reason = match (&interval, pooled.trials) {
             (_, 0) => Some(reason_if_empty.to_owned()),
             (Err(reason), _) => Some(reason.clone()),
@@ -166,7 +166,11 @@ mod tests {
 
     #[test]
     fn report_of_no_trials_is_null_with_reason() {
-        let report = ProportionReport::over_replications(&replications(&[(0, 0); 12]), "no device was replaced");
+        let report = ProportionReport::over_replications(
+            &replications(&[(0, 0); 12]),
+            "no device was replaced",
+            Level::NINETY_FIVE,
+        );
         let json = serde_json::to_value(&report).expect("report serialises");
         assert_eq!(
             json,
@@ -187,7 +191,7 @@ mod tests {
     fn report_below_the_minimum_has_a_rate_but_no_interval() {
         // Replications without trials do not count towards the minimum.
         let counts = [(3, 10), (0, 0), (4, 10), (5, 10), (0, 0), (2, 10)];
-        let report = ProportionReport::over_replications(&replications(&counts), "unused");
+        let report = ProportionReport::over_replications(&replications(&counts), "unused", Level::NINETY_FIVE);
         assert_eq!((report.rate, report.ci95, report.method), (Some(0.35), None, None));
         assert_eq!((report.hits, report.trials, report.replications_used), (14, 40, 4));
         assert_eq!(report.null_reason.as_deref(), Some("needs at least 10 replications with trials; got 4"));
@@ -196,18 +200,18 @@ mod tests {
     #[test]
     fn report_with_enough_replications_is_rounded_and_omits_reason() {
         let counts = [(10, 30), (11, 30), (9, 30), (12, 30), (10, 30), (8, 30), (10, 30), (11, 30), (9, 30), (10, 30)];
-        let report = ProportionReport::over_replications(&replications(&counts), "unused");
+        let report = ProportionReport::over_replications(&replications(&counts), "unused", Level::NINETY_FIVE);
         let json = serde_json::to_value(&report).expect("report serialises");
         assert_eq!(json["rate"], serde_json::json!(0.333333333));
         assert_eq!((json["method"].as_str(), json["replications_used"].as_u64()), (Some("ratio-t"), Some(10)));
-        let interval = rate_over_replications(&counts).expect("ten replications");
+        let interval = rate_over_replications(&counts, Level::NINETY_FIVE).expect("ten replications");
         assert_eq!(report.ci95, Some([round9(interval.low), round9(interval.high)]));
         assert!(json.get("null_reason").is_none());
     }
 
     #[test]
     fn report_round_trips_through_json_without_reason_field() {
-        let report = ProportionReport::over_replications(&replications(&[(3, 8); 10]), "unused");
+        let report = ProportionReport::over_replications(&replications(&[(3, 8); 10]), "unused", Level::NINETY_FIVE);
         let text = serde_json::to_string(&report).expect("report serialises");
         let parsed: ProportionReport = serde_json::from_str(&text).expect("report parses");
         assert_eq!(parsed, report);

@@ -12,6 +12,7 @@
 //! `figures`.
 
 use super::figures::{RateEstimate, Reading, format_rate, read};
+use super::interval::Level;
 use super::latency::format_duration_ms;
 use super::summary::{LatencyReport, Summary};
 use super::survival::IntervalBound;
@@ -56,7 +57,13 @@ pub struct Verdict {
 
 /// Evaluates every objective against `summary`, in order.
 pub fn evaluate(slos: &[Slo], summary: &Summary) -> Vec<Verdict> {
-    slos.iter().map(|slo| evaluate_one(slo, summary)).collect()
+    evaluate_at(slos, summary, Level::NINETY_FIVE)
+}
+
+/// Evaluates every objective against `summary` built at `level` (a look of
+/// a sequential run), in order; the explanations name the level.
+pub fn evaluate_at(slos: &[Slo], summary: &Summary, level: Level) -> Vec<Verdict> {
+    slos.iter().map(|slo| evaluate_one(slo, summary, level)).collect()
 }
 
 /// Whether any objective failed. Undecided objectives are not failures.
@@ -80,14 +87,14 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
     table
 }
 
-fn evaluate_one(slo: &Slo, summary: &Summary) -> Verdict {
+fn evaluate_one(slo: &Slo, summary: &Summary, level: Level) -> Verdict {
     match read(slo.figure, summary) {
-        Ok(Reading::Percentile { quantile, report, .. }) => evaluate_latency(slo, report, quantile),
-        Ok(Reading::Rate(view)) => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view)),
+        Ok(Reading::Percentile { quantile, report, .. }) => evaluate_latency(slo, report, quantile, level),
+        Ok(Reading::Rate(view)) => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view), level),
         Ok(Reading::Mean(_) | Reading::Count(_)) => {
             undecided(slo, None, format!("no figure to compare: `{}` is not a rate or a percentile", slo.key))
         }
-        Err(reason) => evaluate_rate(slo, None, Err(reason)),
+        Err(reason) => evaluate_rate(slo, None, Err(reason), level),
     }
 }
 
@@ -96,7 +103,7 @@ fn evaluate_one(slo: &Slo, summary: &Summary) -> Verdict {
 /// The verdict on a rate whose point value is `observed` (null without
 /// trials) and whose `estimate` carries the interval, or the reason there
 /// is none.
-fn evaluate_rate(slo: &Slo, observed: Option<f64>, estimate: Result<RateEstimate, String>) -> Verdict {
+fn evaluate_rate(slo: &Slo, observed: Option<f64>, estimate: Result<RateEstimate, String>, level: Level) -> Verdict {
     let estimate = match (estimate, observed) {
         (Ok(estimate), _) => estimate,
         (Err(reason), None) => return undecided(slo, None, format!("no figure to compare: {reason}")),
@@ -105,7 +112,7 @@ fn evaluate_rate(slo: &Slo, observed: Option<f64>, estimate: Result<RateEstimate
             return undecided(slo, Some(rate), words);
         }
     };
-    let (favourable, unfavourable) = bounds_by_side(slo.comparison, &estimate);
+    let (favourable, unfavourable) = bounds_by_side(slo.comparison, &estimate, level);
     let threshold = slo.threshold_text();
     let observed = format!("(observed {}{})", estimate.describe(), method_words(&estimate));
     let (outcome, bound, explanation) = if slo.comparison.holds(unfavourable.value, slo.threshold) {
@@ -117,7 +124,7 @@ fn evaluate_rate(slo: &Slo, observed: Option<f64>, estimate: Result<RateEstimate
         (SloOutcome::Fail, favourable.value, words)
     } else {
         let interval = format!("[{}, {}]", format_rate(estimate.low), format_rate(estimate.high));
-        let words = format!("undecided: the 95 % interval {interval} straddles {threshold} {observed}");
+        let words = format!("undecided: the {} interval {interval} straddles {threshold} {observed}", level.label());
         (SloOutcome::Undecided, unfavourable.value, words)
     };
     Verdict { objective: slo.to_string(), outcome, observed: Some(estimate.rate), bound_used: Some(bound), explanation }
@@ -130,23 +137,24 @@ fn method_words(estimate: &RateEstimate) -> String {
     })
 }
 
-/// One bound of a 95 % interval, named for explanations.
+/// One bound of an interval at `level`, named for explanations.
 struct Bound {
     value: f64,
     side: &'static str,
+    level: Level,
 }
 
 impl Bound {
     fn words(&self) -> String {
-        format!("{} 95 % bound {}", self.side, format_rate(self.value))
+        format!("{} {} bound {}", self.side, self.level.label(), format_rate(self.value))
     }
 }
 
 /// The interval's bounds as (favourable, unfavourable) for `comparison`:
 /// for an upper limit the upper bound is the unfavourable one.
-fn bounds_by_side(comparison: Comparison, estimate: &RateEstimate) -> (Bound, Bound) {
-    let lower = Bound { value: estimate.low, side: "lower" };
-    let upper = Bound { value: estimate.high, side: "upper" };
+fn bounds_by_side(comparison: Comparison, estimate: &RateEstimate, level: Level) -> (Bound, Bound) {
+    let lower = Bound { value: estimate.low, side: "lower", level };
+    let upper = Bound { value: estimate.high, side: "upper", level };
     if comparison.wants_large() { (upper, lower) } else { (lower, upper) }
 }
 
@@ -156,7 +164,7 @@ fn undecided(slo: &Slo, observed: Option<f64>, explanation: String) -> Verdict {
 
 // -------------------------------------------------------------- latency
 
-fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile) -> Verdict {
+fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile, level: Level) -> Verdict {
     let name = quantile.label();
     let Some(percentile) = report.percentile(quantile) else {
         let reason = report.null_reason.clone().unwrap_or_else(|| format!("the summary holds no {name}"));
@@ -178,7 +186,8 @@ fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile) -> Ve
         let reason = percentile.ci95_null_reason.as_deref().unwrap_or("the summary holds none");
         return undecided(slo, observed, format!("no interval to decide on: {reason} {context}"));
     };
-    let interval = format!("{name} 95 % interval [{}, {}]", bound_text(report, low), bound_text(report, high));
+    let interval =
+        format!("{name} {} interval [{}, {}]", level.label(), bound_text(report, low), bound_text(report, high));
     // Beyond the horizon is above the largest censoring time, with no end.
     let beyond_ms = report.largest_censoring_ms.unwrap_or(0) as f64 + 1.0;
     let smallest = |bound: IntervalBound| bound.map_or(beyond_ms, |ms| ms as f64);
@@ -228,7 +237,7 @@ fn unfinished_note(report: &LatencyReport) -> String {
 mod tests {
     use super::*;
     use crate::metrics::fixtures::{empty_summary, latency};
-    use crate::metrics::{IntervalMethod, Proportion, ProportionReport, rate_over_replications, round9};
+    use crate::metrics::{IntervalMethod, Level, Proportion, ProportionReport, rate_over_replications, round9};
     use crate::model::{RaceKind, ResidueKind};
     use crate::scenario::parse_slo;
 
@@ -246,13 +255,13 @@ mod tests {
     }
 
     fn over_ten(hits: u64, trials: u64) -> ProportionReport {
-        ProportionReport::over_replications(&spread(hits, trials, 10), "unused")
+        ProportionReport::over_replications(&spread(hits, trials, 10), "unused", Level::NINETY_FIVE)
     }
 
     /// The rounded bounds a summary writes for `hits` of `trials` over ten replications.
     fn bounds_over_ten(hits: u64, trials: u64) -> (f64, f64) {
         let pairs: Vec<(u64, u64)> = spread(hits, trials, 10).iter().map(|p| (p.hits, p.trials)).collect();
-        let interval = rate_over_replications(&pairs).expect("ten replications");
+        let interval = rate_over_replications(&pairs, Level::NINETY_FIVE).expect("ten replications");
         (round9(interval.low), round9(interval.high))
     }
 
@@ -304,7 +313,8 @@ mod tests {
     #[test]
     fn a_null_interval_is_undecided_with_its_reason_and_the_point_value() {
         let mut summary = empty_summary("s");
-        summary.metrics.lockout.overall = ProportionReport::over_replications(&spread(72, 1000, 4), "unused");
+        summary.metrics.lockout.overall =
+            ProportionReport::over_replications(&spread(72, 1000, 4), "unused", Level::NINETY_FIVE);
         let verdict = verdict_of("lockout_rate", "< 0.5", &summary);
         assert_eq!((verdict.outcome, verdict.observed, verdict.bound_used), (SloOutcome::Undecided, Some(0.072), None));
         assert_eq!(

@@ -8,7 +8,7 @@
 //! everything else is a pure function of scenario, seed and flags.
 
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
-use super::interval::{IntervalMethod, RatioInterval, mean_over_replications};
+use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency_report::latency_reports;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::proportion::{Proportion, ProportionReport, round9};
@@ -204,6 +204,13 @@ impl Summary {
     /// Merges the records of every replication (in index order) into a
     /// summary.
     pub fn build(info: RunInfo, replications: &[ReplicationRecord], timing: Timing) -> Summary {
+        Summary::build_at(info, replications, timing, Level::NINETY_FIVE)
+    }
+
+    /// The summary with every interval at `level` instead of 95 % (the
+    /// fields keep their `ci95` names): what a look of a sequential run
+    /// decides its objectives on. Only 95 % summaries are ever written.
+    pub fn build_at(info: RunInfo, replications: &[ReplicationRecord], timing: Timing, level: Level) -> Summary {
         let mut totals = ReplicationCounts::empty();
         replications.iter().for_each(|record| totals.merge(&record.counts));
         let engine = EngineFigures {
@@ -214,7 +221,7 @@ impl Summary {
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
         Summary {
             schema_version: SCHEMA_VERSION,
-            metrics: metrics(&totals, replications, &buffer, info.seed),
+            metrics: metrics(&totals, Over { records: replications, level }, &buffer, info.seed),
             replication_figures: figures_by_replication(replications),
             engine,
             timing,
@@ -271,8 +278,9 @@ fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String
 /// The figures of `totals`, every replication's counts added up; rates,
 /// means and latency intervals take the `replications` one by one
 /// (latency's bootstrap is seeded by the run's `seed`).
-fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str, seed: u64) -> Metrics {
-    let (batch_latency_ms, revocation_latency_ms) = latency_reports(totals, replications, seed);
+fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, seed: u64) -> Metrics {
+    let (batch_latency_ms, revocation_latency_ms) =
+        latency_reports(totals, replications.records, seed, replications.level);
     Metrics {
         batch_latency_ms,
         revocation_latency_ms,
@@ -299,14 +307,22 @@ fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffe
     }
 }
 
+/// The replications a summary's figures are taken over, and the level of
+/// their intervals.
+#[derive(Clone, Copy)]
+struct Over<'a> {
+    records: &'a [ReplicationRecord],
+    level: Level,
+}
+
 /// The report of the rate `pick` takes from each replication's counts.
 fn over(
-    replications: &[ReplicationRecord],
+    replications: Over<'_>,
     reason_if_empty: &str,
     pick: impl Fn(&ReplicationCounts) -> Proportion,
 ) -> ProportionReport {
-    let per_replication: Vec<Proportion> = replications.iter().map(|record| pick(&record.counts)).collect();
-    ProportionReport::over_replications(&per_replication, reason_if_empty)
+    let per_replication: Vec<Proportion> = replications.records.iter().map(|record| pick(&record.counts)).collect();
+    ProportionReport::over_replications(&per_replication, reason_if_empty, replications.level)
 }
 
 fn race_reason(kind: RaceKind, buffer: &str) -> String {
@@ -320,7 +336,7 @@ fn race_reason(kind: RaceKind, buffer: &str) -> String {
     }
 }
 
-fn race_report(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str) -> RaceReport {
+fn race_report(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str) -> RaceReport {
     let by_kind = RaceKind::ALL
         .iter()
         .zip(&totals.races)
@@ -344,7 +360,7 @@ fn race_report(totals: &ReplicationCounts, replications: &[ReplicationRecord], b
     }
 }
 
-fn lockout_report(replications: &[ReplicationRecord]) -> LockoutReport {
+fn lockout_report(replications: Over<'_>) -> LockoutReport {
     const REASON: &str = "no member-driven device unbind in this workload (only device changes uninstall apps)";
     let overall = over(replications, REASON, |counts| {
         let mut all = Proportion::default();
@@ -363,7 +379,7 @@ fn lockout_report(replications: &[ReplicationRecord]) -> LockoutReport {
     }
 }
 
-fn residue_report(replications: &[ReplicationRecord]) -> ResidueReport {
+fn residue_report(replications: Over<'_>) -> ResidueReport {
     const REASON: &str = "no member's unbind took effect before the horizon";
     let overall = over(replications, REASON, |counts| counts.residue_members);
     let kind_share = |kind: ResidueKind| {
@@ -394,12 +410,12 @@ fn residue_report(replications: &[ReplicationRecord]) -> ResidueReport {
 
 /// Each pool's merged `totals`, its mean wait and service time as ratios
 /// of sums over `replications`, with their intervals across them.
-fn queue_reports(totals: &[QueueRecord], replications: &[ReplicationRecord]) -> BTreeMap<String, QueueReport> {
+fn queue_reports(totals: &[QueueRecord], replications: Over<'_>) -> BTreeMap<String, QueueReport> {
     let mut reports = BTreeMap::new();
     for (slot, queue) in totals.iter().enumerate() {
-        let pools: Vec<Option<&QueueRecord>> = replications.iter().map(|r| r.counts.queues.get(slot)).collect();
-        let (mean_wait_ms, wait) = pool_mean_ms(queue, &pools, |q| q.wait_sum_us);
-        let (mean_service_ms, service) = pool_mean_ms(queue, &pools, |q| q.busy_sum_us);
+        let pools: Vec<Option<&QueueRecord>> = replications.records.iter().map(|r| r.counts.queues.get(slot)).collect();
+        let (mean_wait_ms, wait) = pool_mean_ms(queue, &pools, |q| q.wait_sum_us, replications.level);
+        let (mean_service_ms, service) = pool_mean_ms(queue, &pools, |q| q.busy_sum_us, replications.level);
         let null_reason = match (&wait, queue.served) {
             (_, 0) => Some("the pool served no request".to_owned()),
             (Err(reason), _) => Some(reason.clone()),
@@ -428,11 +444,12 @@ fn pool_mean_ms(
     totals: &QueueRecord,
     pools: &[Option<&QueueRecord>],
     sum_us: fn(&QueueRecord) -> u64,
+    level: Level,
 ) -> (Option<f64>, Result<RatioInterval, String>) {
     let per_replication: Vec<(f64, u64)> =
         pools.iter().map(|pool| pool.map_or((0.0, 0), |q| (sum_us(q) as f64 / 1_000.0, q.served))).collect();
     let point = (totals.served > 0).then(|| round9(sum_us(totals) as f64 / totals.served as f64 / 1_000.0));
-    (point, mean_over_replications(&per_replication, "requests served"))
+    (point, mean_over_replications(&per_replication, "requests served", level))
 }
 
 fn rounded_ci95(interval: &Result<RatioInterval, String>) -> Option<[f64; 2]> {

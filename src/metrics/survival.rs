@@ -12,7 +12,7 @@
 //! split into shards. At a tie, finished batches count before censored ones
 //! (a batch censored at t was still at risk at t).
 
-use super::interval::student_t_975;
+use super::interval::Level;
 use super::latency::LatencyHistogram;
 use crate::engine::Streams;
 
@@ -118,13 +118,15 @@ pub type IntervalBound = Option<u64>;
 pub struct Bootstrap {
     /// Per resample, how many times each replication was drawn.
     weights: Vec<Vec<u64>>,
+    /// The confidence of the intervals.
+    level: Level,
 }
 
 impl Bootstrap {
     /// [`BOOTSTRAP_RESAMPLES`] resamples of `replications` replications,
     /// drawn from streams keyed by the run's `seed` and a fixed purpose: the
     /// same for any thread count or shard split.
-    pub fn new(seed: u64, replications: usize) -> Bootstrap {
+    pub fn new(seed: u64, replications: usize, level: Level) -> Bootstrap {
         let streams = Streams::new(seed);
         let weights = (0..BOOTSTRAP_RESAMPLES as u64)
             .map(|resample| {
@@ -136,7 +138,7 @@ impl Bootstrap {
                 drawn
             })
             .collect();
-        Bootstrap { weights }
+        Bootstrap { weights, level }
     }
 
     /// The 2.5 % and 97.5 % points of each percentile of `quantiles` over
@@ -166,16 +168,16 @@ impl Bootstrap {
             }
             draws.iter_mut().zip(&found).for_each(|(values, &value)| values.push(value));
         }
-        let tail = expanded_tail(tables.len());
+        let tail = expanded_tail(tables.len(), self.level);
         Ok(draws.iter_mut().map(|values| percentile_interval(values, tail)).collect())
     }
 }
 
 /// The share in each tail of the expanded percentile interval for
 /// `replications` resampled: Φ(−√(R/(R−1))·t₀.₉₇₅,R−1) (0.85 % for 10).
-fn expanded_tail(replications: usize) -> f64 {
+fn expanded_tail(replications: usize, level: Level) -> f64 {
     let r = replications as f64;
-    normal_cdf(-(r / (r - 1.0)).sqrt() * student_t_975(replications as u64 - 1))
+    normal_cdf(-(r / (r - 1.0)).sqrt() * level.student_t(replications as u64 - 1))
 }
 
 /// Φ(x), from the complementary error function (Numerical Recipes'
@@ -315,9 +317,16 @@ mod tests {
     fn the_expanded_tails_shrink_towards_two_and_a_half_percent() {
         assert!((normal_cdf(-1.959_963_985) - 0.025).abs() < 1e-7);
         assert!((normal_cdf(1.0) - 0.841_344_746).abs() < 1e-7);
-        assert!((expanded_tail(10) - 0.008_54).abs() < 1e-4, "{}", expanded_tail(10));
-        assert!(expanded_tail(10) < expanded_tail(30) && expanded_tail(1000) < 0.025);
-        assert!((expanded_tail(100_000) - 0.025).abs() < 1e-4);
+        assert!(
+            (expanded_tail(10, Level::NINETY_FIVE) - 0.008_54).abs() < 1e-4,
+            "{}",
+            expanded_tail(10, Level::NINETY_FIVE)
+        );
+        assert!(
+            expanded_tail(10, Level::NINETY_FIVE) < expanded_tail(30, Level::NINETY_FIVE)
+                && expanded_tail(1000, Level::NINETY_FIVE) < 0.025
+        );
+        assert!((expanded_tail(100_000, Level::NINETY_FIVE) - 0.025).abs() < 1e-4);
     }
 
     fn replications(count: u64) -> Vec<LifeTable> {
@@ -327,14 +336,16 @@ mod tests {
     #[test]
     fn the_bootstrap_is_seeded_and_needs_ten_replications() {
         let tables = replications(12);
-        let once = Bootstrap::new(9, 12).intervals(&tables, &[0.5, 0.9]).expect("enough replications");
-        let again = Bootstrap::new(9, 12).intervals(&tables, &[0.5, 0.9]).expect("enough replications");
+        let once =
+            Bootstrap::new(9, 12, Level::NINETY_FIVE).intervals(&tables, &[0.5, 0.9]).expect("enough replications");
+        let again =
+            Bootstrap::new(9, 12, Level::NINETY_FIVE).intervals(&tables, &[0.5, 0.9]).expect("enough replications");
         assert_eq!(once, again);
         let [low, high] = once[0];
         assert!(low.unwrap() <= high.unwrap(), "{once:?}");
         assert_eq!(once[1], [None, None], "a quarter of every replication is censored after its last finish");
-        assert_ne!(Bootstrap::new(10, 12), Bootstrap::new(9, 12));
-        let error = Bootstrap::new(9, 9).intervals(&replications(9), &[0.5]).expect_err("too few");
+        assert_ne!(Bootstrap::new(10, 12, Level::NINETY_FIVE), Bootstrap::new(9, 12, Level::NINETY_FIVE));
+        let error = Bootstrap::new(9, 9, Level::NINETY_FIVE).intervals(&replications(9), &[0.5]).expect_err("too few");
         assert!(error.contains("at least 10 replications"), "{error}");
     }
 

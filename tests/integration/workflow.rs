@@ -390,3 +390,53 @@ fn a_baseline_folder_checks_every_scenario_and_a_mismatched_one_is_refused() {
     assert!(stderr(&output).contains("device-change/summary.json"), "{}", stderr(&output));
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+#[test]
+fn until_decided_stops_at_the_first_decisive_look_or_the_cap_and_writes_a_plain_summary() {
+    let directory = temp_dir("until-decided");
+    let scenario = directory.join("looks.toml");
+    std::fs::write(
+        &scenario,
+        "base = \"device-change\"\nname = \"looks\"\n[slo]\nlockout_rate = \"< 0.5\"\nrebind_vs_rollback_rate = \"< 0.1\"\n",
+    )
+    .unwrap();
+    let easy = directory.join("easy.toml");
+    std::fs::write(&easy, "base = \"device-change\"\nname = \"easy\"\n[slo]\nlockout_rate = \"< 0.5\"\n").unwrap();
+    let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
+    let (looks_out, easy_out, plain_out) = (out("looks"), out("easy"), out("plain"));
+    let run = |file: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["run", file.to_str().unwrap(), "--members", "300"];
+        args.extend(extra);
+        unbindsim(&args)
+    };
+    // A figure the scenario never produces stays undecided: rounds of 5 up to the cap of 15.
+    let output =
+        run(&scenario, &["--replications", "5", "--until-decided", "--max-replications", "15", "--out", &looks_out]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("decided in 3 look(s) of up to 15 replications"), "{printed}");
+    let line = |objective: &str| printed.lines().find(|line| line.contains(objective)).unwrap_or_default().to_owned();
+    // The first look at 5 replications cannot decide: intervals need 10.
+    let lockout = line("lockout_rate < 0.5");
+    assert!(
+        lockout.starts_with("  PASS") && lockout.contains("look 2 (10 replications, 98.45 % intervals)"),
+        "{printed}"
+    );
+    let rebind = line("rebind_vs_rollback_rate < 0.1");
+    assert!(rebind.starts_with("  UNDECIDED") && rebind.contains("look 3 (15 replications"), "{printed}");
+    let output = run(&scenario, &["--replications", "15", "--out", &plain_out, "--quiet"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        summary_before_timing(&directory.join("looks/looks/summary.json")),
+        summary_before_timing(&directory.join("plain/looks/summary.json")),
+        "the summary after the looks is the plain run of as many replications"
+    );
+    let output = run(&easy, &["--until-decided", "--replications", "10", "--out", &easy_out, "--quiet"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary = std::fs::read_to_string(directory.join("easy/easy/summary.json")).unwrap();
+    assert!(summary.contains("\"replications\": 10,") || summary.contains("\"replications\":10,"), "one look decides");
+    let output = unbindsim(&["run", "self-exit", "--members", "300", "--until-decided", "--out", &easy_out]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("has no objectives"), "{}", stderr(&output));
+    std::fs::remove_dir_all(directory).unwrap();
+}
