@@ -8,6 +8,7 @@ mod architecture_invariants;
 mod bad_input;
 mod cli;
 mod common;
+mod coverage_collapse;
 mod crash_safety;
 mod determinism;
 mod engine_properties;
