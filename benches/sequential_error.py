@@ -72,7 +72,8 @@ def main():
         rows = []
         for side, factor in (("above", 1 + args.margin), ("below", 1 - args.margin)):
             threshold = truth * factor
-            spec = os.path.join(work, "objective.toml")
+            os.makedirs(os.path.join(work, "spec"), exist_ok=True)
+            spec = os.path.join(work, "spec", "objective.toml")
             with open(spec, "w") as f:
                 f.write(f'base = "{args.scenario}"\nname = "{name}"\n[slo]\n{args.figure} = "< {threshold:.6f}"\n')
             counts = {"PASS": 0, "FAIL": 0, "UNDECIDED": 0}

@@ -12,7 +12,7 @@ use super::shard::parse_shard;
 use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
 use crate::report::{summary_path, summary_table, write_json_line, write_summary};
-use crate::runner::{Seeds, Task, TaskResult, run_info, simulate_tasks, summarize, timing};
+use crate::runner::{Seeds, SummaryJob, Task, TaskResult, run_info, simulate_tasks, summarize, summarize_all, timing};
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
 use std::path::PathBuf;
@@ -82,21 +82,37 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         })
         .collect();
     let results = simulate_plans(&plans.iter().collect::<Vec<_>>(), &indices, threads, args.options.quiet);
-    let mut gates = Gates::default();
-    for ((plan, result), baseline) in plans.iter().zip(results).zip(&baseline_of) {
-        let run =
-            result.map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))?;
-        let timing = timing(&run, threads);
-        if let Some(shard) = shard {
-            write_shard(plan, &args, shard, timing, run.records)?;
-            continue;
+    let runs = plans
+        .iter()
+        .zip(results)
+        .map(|(plan, result)| {
+            result.map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(shard) = shard {
+        for (plan, run) in plans.iter().zip(runs) {
+            write_shard(plan, &args, shard, timing(&run, threads), run.records)?;
         }
-        let summary = summarize(&plan.scenario, plan.seed, plan.replications, &run.records, timing);
+        return Ok(());
+    }
+    let jobs: Vec<SummaryJob<'_>> = plans
+        .iter()
+        .zip(&runs)
+        .map(|(plan, run)| SummaryJob {
+            scenario: &plan.scenario,
+            seed: plan.seed,
+            replications: plan.replications,
+            records: &run.records,
+            timing: timing(run, threads),
+        })
+        .collect();
+    let mut gates = Gates::default();
+    for ((plan, summary), baseline) in plans.iter().zip(summarize_all(&jobs, threads)).zip(&baseline_of) {
         write_and_print(&summary, &args)?;
         let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
         gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);
     }
-    if shard.is_some() { Ok(()) } else { gates.finish(args.junit.as_deref()) }
+    gates.finish(args.junit.as_deref())
 }
 
 /// `run --until-decided`: rounds until the objectives are decided, then

@@ -18,7 +18,7 @@ use super::latency::LatencyHistogram;
 use super::proportion::{Proportion, round9};
 use super::record::{ReplicationCounts, ReplicationRecord};
 use super::significance::{holm_adjusted, none_of_upper95, sign_flip_p_value, student_t_two_sided_p};
-use super::summary::latency_report;
+use super::summary::{LatencyReport, latency_report};
 use crate::model::{Platform, RaceKind, ResidueKind};
 use crate::scenario::{Figure, Latency, Quantile, Unit};
 use serde::{Deserialize, Serialize};
@@ -53,24 +53,26 @@ pub type ReplicationFigures = BTreeMap<String, f64>;
 
 /// The figures of one replication, by key.
 pub fn replication_figures(record: &ReplicationRecord) -> ReplicationFigures {
+    let latencies = Latency::ALL.map(|latency| latency_report(histogram(&record.counts, latency), 0, 0));
     compared_figures()
         .into_iter()
-        .filter_map(|figure| Some((comparison_key(figure), replication_value(figure, record)?)))
+        .filter_map(|figure| Some((comparison_key(figure), replication_value(figure, record, &latencies)?)))
         .collect()
 }
 
 /// The value of `figure` in one replication, computed from its exact
 /// counts (a summary rounds the overall race rate and keeps no hit count
 /// for it): rates as hits over trials, none without trials; latencies
-/// from the histograms, none without a finished batch.
-fn replication_value(figure: Figure, record: &ReplicationRecord) -> Option<f64> {
+/// from the histograms (`latencies`, in `Latency::ALL` order), none
+/// without a finished batch.
+fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[LatencyReport]) -> Option<f64> {
     let counts = &record.counts;
     let share = |hits, trials| Proportion { hits, trials }.rate();
+    let latency_of =
+        |latency: Latency| &latencies[Latency::ALL.iter().position(|l| *l == latency).expect("every latency")];
     match figure {
-        Figure::LatencyQuantile(latency, quantile) => {
-            quantile_ms(&latency_report(histogram(counts, latency), 0, 0), quantile).map(|ms| ms as f64)
-        }
-        Figure::LatencyMean(latency) => latency_report(histogram(counts, latency), 0, 0).mean,
+        Figure::LatencyQuantile(latency, quantile) => quantile_ms(latency_of(latency), quantile).map(|ms| ms as f64),
+        Figure::LatencyMean(latency) => latency_of(latency).mean,
         Figure::LatencyUnfinished(Latency::Batch) => Some(counts.batches_incomplete as f64),
         Figure::LatencyUnfinished(Latency::Revocation) => Some(counts.batches_unrevoked as f64),
         Figure::LockoutRate => {

@@ -17,7 +17,7 @@ mod simulate;
 mod tasks;
 
 pub use checked::{CheckFailure, run_checked};
-pub use simulate::{Seeds, host_name, run_info, simulate, summarize, timing};
+pub use simulate::{Seeds, SummaryJob, host_name, run_info, simulate, summarize, summarize_all, timing};
 pub use tasks::{Task, TaskResult, TaskRun, simulate_tasks};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};

@@ -3,7 +3,7 @@
 //! merged into a `Summary`.
 
 use super::tasks::{Task, TaskRun, simulate_tasks};
-use super::{OnReplication, RunFault, replication_org_seed};
+use super::{OnReplication, RunFault, replication_org_seed, run_pool};
 use crate::engine::hash_keys;
 use crate::metrics::{OrgDraw, ReplicationRecord, RunInfo, Summary, Timing};
 use crate::scenario::{OrgMode, Scenario};
@@ -91,6 +91,25 @@ pub fn summarize(
     timing: Timing,
 ) -> Summary {
     Summary::build(run_info(scenario, seed, replications), records, timing)
+}
+
+/// What one summary is built from: a scenario's records, in index order.
+pub struct SummaryJob<'a> {
+    pub scenario: &'a Scenario,
+    pub seed: u64,
+    pub replications: u32,
+    pub records: &'a [ReplicationRecord],
+    pub timing: Timing,
+}
+
+/// The summaries of `jobs`, in order, built on up to `threads` threads:
+/// each is a pure function of its records, so the thread count changes
+/// nothing but how soon they are ready.
+pub fn summarize_all(jobs: &[SummaryJob<'_>], threads: usize) -> Vec<Summary> {
+    run_pool(jobs.len(), threads, |job| {
+        let job = &jobs[job];
+        summarize(job.scenario, job.seed, job.replications, job.records, job.timing.clone())
+    })
 }
 
 /// Wall-clock figures of a task's run on `threads` threads.
