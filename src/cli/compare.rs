@@ -64,7 +64,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let (a, b) = (options.load(&args.a)?, options.load(&args.b)?);
     let (seed, replications) = check_comparable(&a, &b, &args)?;
     let mode = if args.independent { "independent" } else { "paired" };
-    let org = Seeds::same(seed, a.org_mode).org_draw();
+    let org = Seeds::of(&a, seed).org_draw();
     if !options.quiet {
         eprintln!(
             "compare {} vs {}: seed {seed}, {replications} replications, {} members, {mode}, {org}\n  replay: unbindsim compare {} {} --seed {seed} --replications {replications} --members {} --org {}{}",
@@ -189,8 +189,8 @@ fn simulate_both(
     let indices: Vec<u32> = (0..replications).collect();
     let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
     let progress = super::progress::bar(2 * u64::from(replications), "compare", args.options.quiet);
-    let a_seeds = Seeds::same(seed, a.org_mode);
-    let b_seeds = if args.independent { Seeds::independent(seed, a.org_mode) } else { a_seeds };
+    let a_seeds = Seeds::of(a, seed);
+    let b_seeds = if args.independent { Seeds::independent(a, seed) } else { a_seeds };
     let tasks = [
         Task { scenario: a, seeds: a_seeds, indices: &indices },
         Task { scenario: b, seeds: b_seeds, indices: &indices },

@@ -40,6 +40,10 @@ pub struct RunOptions {
     /// conditional on it.
     #[arg(long = "org", value_enum)]
     pub org_mode: Option<OrgModeArg>,
+    /// With `--org shared`: generate the shared org from this seed rather
+    /// than the run's, so runs of several seeds see one org.
+    #[arg(long)]
+    pub org_seed: Option<u64>,
     /// Seed of the run (overrides the scenario; default 42).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -71,6 +75,15 @@ impl RunOptions {
     pub fn sized(&self, mut scenario: Scenario) -> Result<Scenario, CliError> {
         if let Some(mode) = self.org_mode {
             scenario.org_mode = mode.into();
+        }
+        if let Some(seed) = self.org_seed {
+            if scenario.org_mode != OrgMode::Shared {
+                return Err(CliError::BadInput(format!(
+                    "--org-seed {seed}: {} samples an org per replication; add --org shared",
+                    scenario.name
+                )));
+            }
+            scenario.org_seed = Some(seed);
         }
         if let Some(members) = self.members {
             scenario.org.members = members;

@@ -57,7 +57,7 @@ pub struct Plan {
 
 impl Plan {
     fn seeds(&self) -> Seeds {
-        Seeds::same(self.seed, self.scenario.org_mode)
+        Seeds::of(&self.scenario, self.seed)
     }
 }
 
@@ -250,8 +250,9 @@ fn banner(plan: &Plan, threads: usize) -> String {
 }
 
 fn replay_command(plan: &Plan) -> String {
+    let org_seed = plan.scenario.org_seed.map_or_else(String::new, |seed| format!(" --org-seed {seed}"));
     format!(
-        "unbindsim run {} --seed {} --replications {} --members {} --org {}",
+        "unbindsim run {} --seed {} --replications {} --members {} --org {}{org_seed}",
         plan.reference,
         plan.seed,
         plan.replications,

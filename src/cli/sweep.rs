@@ -87,11 +87,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .iter()
         .zip(&runs)
         .zip(&indices)
-        .map(|((scenario, (seed, _)), indices)| Task {
-            scenario,
-            seeds: Seeds::same(*seed, scenario.org_mode),
-            indices,
-        })
+        .map(|((scenario, (seed, _)), indices)| Task { scenario, seeds: Seeds::of(scenario, *seed), indices })
         .collect();
     let threads = options.threads();
     let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
@@ -123,7 +119,7 @@ fn banner(runs: &[(u64, u32)], scenarios: &[Scenario]) -> String {
         .map_or_else(|| "replications per point".to_owned(), |count| format!("{count} replications each"));
     let members = shared(scenarios.iter().map(|scenario| u64::from(scenario.org.members)).collect())
         .map_or_else(|| "members per point".to_owned(), |members| format!("{members} members"));
-    let org = Seeds::same(runs[0].0, scenarios[0].org_mode).org_draw();
+    let org = Seeds::of(&scenarios[0], runs[0].0).org_draw();
     format!("{seed}, {replications}, {members}, {org}")
 }
 

@@ -24,15 +24,21 @@ impl Seeds {
         Seeds { org: seed, streams: seed, org_mode }
     }
 
-    /// Streams independent of `Seeds::same(seed, org_mode)`'s; the same
+    /// The seeds of a run of `scenario` from `seed`: its shared org's own
+    /// seed when the scenario names one (`--org-seed`), else the run's.
+    pub fn of(scenario: &Scenario, seed: u64) -> Seeds {
+        Seeds { org: scenario.org_seed.unwrap_or(seed), ..Seeds::same(seed, scenario.org_mode) }
+    }
+
+    /// Streams independent of `Seeds::of(scenario, seed)`'s; the same
     /// org when it is shared, independent orgs when they are sampled.
-    pub fn independent(seed: u64, org_mode: OrgMode) -> Seeds {
+    pub fn independent(scenario: &Scenario, seed: u64) -> Seeds {
         let streams = hash_keys(&[seed, 0x696e_6465_7065_6e64]);
-        let org = match org_mode {
+        let org = match scenario.org_mode {
             OrgMode::Sampled => streams,
-            OrgMode::Shared => seed,
+            OrgMode::Shared => Seeds::of(scenario, seed).org,
         };
-        Seeds { org, streams, org_mode }
+        Seeds { org, streams, org_mode: scenario.org_mode }
     }
 
     /// The seed of replication `index`'s org: the run's own when shared,
@@ -63,7 +69,7 @@ pub fn simulate(
     on_done: OnReplication<'_>,
 ) -> Result<Summary, RunFault> {
     let indices: Vec<u32> = (0..replications).collect();
-    let task = Task { scenario, seeds: Seeds::same(seed, scenario.org_mode), indices: &indices };
+    let task = Task { scenario, seeds: Seeds::of(scenario, seed), indices: &indices };
     let run = simulate_tasks(&[task], threads, &|_| on_done()).pop().expect("one result per task")?;
     Ok(summarize(scenario, seed, replications, &run.records, timing(&run, threads)))
 }
@@ -76,7 +82,7 @@ pub fn run_info(scenario: &Scenario, seed: u64, replications: u32) -> RunInfo {
         seed,
         members: u64::from(scenario.org.members),
         replications,
-        org: Seeds::same(seed, scenario.org_mode).org_draw(),
+        org: Seeds::of(scenario, seed).org_draw(),
         horizon: scenario.horizon.to_string(),
         parameters: scenario.parameters(),
     }

@@ -224,8 +224,13 @@ mod tests {
         }
         let shared = Seeds::same(5, OrgMode::Shared);
         assert!((0..4).all(|index| shared.org_seed(index) == 5));
-        let independent = Seeds::independent(5, OrgMode::Sampled);
+        let independent = Seeds::independent(&scenario, 5);
         assert_ne!(independent.org_seed(0), seeds.org_seed(0), "an independent side samples other orgs");
-        assert_eq!(Seeds::independent(5, OrgMode::Shared).org_seed(3), 5, "or keeps the shared one");
+        let mut shared_scenario = scenario.clone();
+        shared_scenario.org_mode = OrgMode::Shared;
+        assert_eq!(Seeds::independent(&shared_scenario, 5).org_seed(3), 5, "or keeps the shared one");
+        shared_scenario.org_seed = Some(77);
+        assert_eq!(Seeds::of(&shared_scenario, 5).org_seed(3), 77, "the shared org's own seed");
+        assert_eq!(Seeds::independent(&shared_scenario, 5).org_seed(0), 77, "on both sides");
     }
 }

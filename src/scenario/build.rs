@@ -47,6 +47,9 @@ pub struct Scenario {
     pub replications: Option<u32>,
     /// `org_mode` (sampled when the file does not say; `--org` overrides).
     pub org_mode: OrgMode,
+    /// The seed of the shared org when it is not the run's own
+    /// (`--org-seed`): runs of several seeds then share one org.
+    pub org_seed: Option<u64>,
     pub org: OrgParams,
     pub policy: Policy,
     pub behaviour: Behaviour,
@@ -97,6 +100,7 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
         seed: spec.seed,
         replications: spec.replications,
         org_mode: org_mode(spec.org_mode),
+        org_seed: None,
         org,
         policy,
         behaviour,
