@@ -451,7 +451,9 @@ mod tests {
                 "batch_latency_p50",
                 "batch_latency_p99",
                 "revocation_latency_p50",
-                "revocation_latency_p99"
+                "revocation_latency_p99",
+                "lockout_duration_p50",
+                "lockout_duration_p99"
             ]
         );
     }

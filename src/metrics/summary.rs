@@ -8,10 +8,10 @@
 //! everything else is a pure function of scenario, seed and flags.
 
 use super::interval::{IntervalMethod, RatioInterval, mean_over_replications};
-use super::latency_report::latency_reports;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
+use super::latency_report::{latency_reports, lockout_duration_report};
 use super::proportion::{Proportion, ProportionReport, round9};
-use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord};
+use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord, merged};
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -111,9 +111,15 @@ pub struct RaceKindReport {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LockoutReport {
+    /// Lockouts among device changes (the lost devices aside).
     #[serde(flatten)]
     pub overall: ProportionReport,
     pub by_platform: BTreeMap<String, ProportionReport>,
+    /// Lockouts among device changes that uninstalled the app first.
+    pub given_uninstall: ProportionReport,
+    /// Lock to recovery; lockouts not recovered at the horizon are
+    /// censored there (its `batches` are lockouts).
+    pub duration_ms: LatencyReport,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -243,7 +249,7 @@ fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffe
         batch_latency_ms,
         revocation_latency_ms,
         grace_races: race_report(totals, replications, buffer),
-        lockout: lockout_report(replications),
+        lockout: lockout_report(totals, replications, seed),
         residue: residue_report(replications),
         outcomes: OutcomeReport {
             untouched: totals.untouched,
@@ -310,15 +316,13 @@ fn race_report(totals: &ReplicationCounts, replications: &[ReplicationRecord], b
     }
 }
 
-fn lockout_report(replications: &[ReplicationRecord]) -> LockoutReport {
+fn lockout_report(totals: &ReplicationCounts, replications: &[ReplicationRecord], seed: u64) -> LockoutReport {
     const REASON: &str = "no member-driven device unbind in this workload (only device changes uninstall apps)";
-    let overall = over(replications, REASON, |counts| {
-        let mut all = Proportion::default();
-        counts.lockouts.iter().for_each(|platform| all.merge(*platform));
-        all
-    });
+    const UNINSTALLS: &str = "no device change uninstalled the app first (behaviour.uninstall_before_unbind)";
     LockoutReport {
-        overall,
+        overall: over(replications, REASON, |counts| merged(&counts.lockouts)),
+        given_uninstall: over(replications, UNINSTALLS, |counts| merged(&counts.lockouts_given_uninstall)),
+        duration_ms: lockout_duration_report(totals, replications, seed),
         by_platform: Platform::ALL
             .iter()
             .map(|&p| {

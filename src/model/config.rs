@@ -56,6 +56,9 @@ pub struct Policy {
     pub handover: Dist,
     /// Time for an online device to receive a logout or wipe.
     pub device_checkin: Dist,
+    /// Time for an admin or a support ticket to recover an account locked
+    /// by uninstalling before unbinding.
+    pub lockout_recovery: Dist,
 }
 
 impl Default for Policy {
@@ -74,6 +77,8 @@ impl Default for Policy {
             app_admin_delay: Dist::Fixed(SimDuration::from_hours(6)),
             handover: Dist::Uniform { low: SimDuration::from_hours(1), high: SimDuration::from_hours(24) },
             device_checkin: Dist::Exp { mean: SimDuration::from_mins(15) },
+            // A support ticket: about two days, often longer.
+            lockout_recovery: Dist::LogNormal { median: SimDuration::from_days(2), sigma: 0.8 },
         }
     }
 }
@@ -101,7 +106,8 @@ impl Policy {
         check_dist("policy.department_delay", &self.department_delay)?;
         check_dist("policy.app_admin_delay", &self.app_admin_delay)?;
         check_dist("policy.handover", &self.handover)?;
-        check_dist("policy.device_checkin", &self.device_checkin)
+        check_dist("policy.device_checkin", &self.device_checkin)?;
+        check_dist("policy.lockout_recovery", &self.lockout_recovery)
     }
 }
 

@@ -184,6 +184,7 @@ fn policy(spec: PolicySpec) -> Policy {
     set(&mut policy.app_admin_delay, spec.app_admin_delay.map(|d| d.0));
     set(&mut policy.handover, spec.handover.map(|d| d.0));
     set(&mut policy.device_checkin, spec.device_checkin.map(|d| d.0));
+    set(&mut policy.lockout_recovery, spec.lockout_recovery.map(|d| d.0));
     policy
 }
 

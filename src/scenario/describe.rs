@@ -53,6 +53,7 @@ impl Scenario {
             "app_admin_delay": dist(&p.app_admin_delay),
             "handover": dist(&p.handover),
             "device_checkin": dist(&p.device_checkin),
+            "lockout_recovery": dist(&p.lockout_recovery),
         })
     }
 

@@ -118,6 +118,7 @@ pub struct PolicySpec {
     pub app_admin_delay: Option<DistValue>,
     pub handover: Option<DistValue>,
     pub device_checkin: Option<DistValue>,
+    pub lockout_recovery: Option<DistValue>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]

@@ -92,6 +92,10 @@ pub enum Event {
     AutoLogout {
         device: DeviceId,
     },
+    /// An admin or a support ticket recovers a locked-out account.
+    LockoutRecovered {
+        member: MemberId,
+    },
     VendorUnbind {
         grant: GrantId,
     },
@@ -404,6 +408,7 @@ impl Model for World<'_> {
                 Ok(())
             }
             Event::AutoLogout { device } => device::auto_logout(self, ctx, device),
+            Event::LockoutRecovered { member } => device::recover_lockout(self, ctx, member),
             Event::VendorUnbind { grant } => self.set_grant(grant, GrantState::VendorUnbound),
             Event::RollbackDeadline => split::rollback(self),
             Event::ArchivePurge => {

@@ -42,6 +42,8 @@ pub enum Purpose {
     NativeDelay,
     SkipRevoke,
     VendorKeeps,
+    // Keyed by member id (last, so no earlier purpose's key moves).
+    LockoutRecovery,
 }
 
 impl Purpose {
