@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod crash_safety;
 mod determinism;
+mod device_rules;
 mod engine_properties;
 mod fuzz_corpus;
 mod headline;
