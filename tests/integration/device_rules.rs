@@ -68,12 +68,11 @@ fn run(scenario: &Scenario) -> (Org, Ended) {
         max_events: 1_000_000,
     };
     let (mut members, mut devices) = (Vec::new(), Vec::new());
-    let mut read_states = |world: &World<'_>| {
+    let replication = run_checked(&experiment, SEED, 0, &mut |world: &World<'_>| {
         members = (0..org.members.len() as u32).map(|i| world.member_state(MemberId(i))).collect();
         devices = (0..org.devices.len() as u32).map(|i| world.device_state(DeviceId(i))).collect();
-    };
-    let replication = run_checked(&experiment, SEED, 0, &mut read_states).unwrap_or_else(|fault| panic!("{fault}"));
-    drop(read_states);
+    })
+    .unwrap_or_else(|fault| panic!("{fault}"));
     (org, Ended { obs: replication.observations, members, devices })
 }
 
