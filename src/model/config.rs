@@ -59,6 +59,10 @@ pub struct Policy {
     /// Time for an admin or a support ticket to recover an account locked
     /// by uninstalling before unbinding.
     pub lockout_recovery: Dist,
+    /// When an admin, told of a lost device, unbinds it from the console
+    /// (the server drops its binding; its data stays on it); `None`: no
+    /// admin does, and without a wipe it waits for its auto-logout.
+    pub lost_device_unbind: Option<Dist>,
 }
 
 impl Default for Policy {
@@ -79,6 +83,7 @@ impl Default for Policy {
             device_checkin: Dist::Exp { mean: SimDuration::from_mins(15) },
             // A support ticket: about two days, often longer.
             lockout_recovery: Dist::LogNormal { median: SimDuration::from_days(2), sigma: 0.8 },
+            lost_device_unbind: None,
         }
     }
 }
@@ -107,7 +112,11 @@ impl Policy {
         check_dist("policy.app_admin_delay", &self.app_admin_delay)?;
         check_dist("policy.handover", &self.handover)?;
         check_dist("policy.device_checkin", &self.device_checkin)?;
-        check_dist("policy.lockout_recovery", &self.lockout_recovery)
+        check_dist("policy.lockout_recovery", &self.lockout_recovery)?;
+        match &self.lost_device_unbind {
+            Some(dist) => check_dist("policy.lost_device_unbind", dist),
+            None => Ok(()),
+        }
     }
 }
 

@@ -105,7 +105,8 @@ pub enum DeviceState {
     Bound,
     /// App uninstalled while the device is still bound on the server.
     Uninstalled,
-    /// Lost without a remote wipe: still bound, and nobody can reach it.
+    /// Lost without a remote wipe: still bound, and nobody can reach it
+    /// (until an admin unbinds it or its auto-logout comes).
     Lost,
     /// Unbind sent; waiting for the device to check in.
     LogoutPending,
@@ -130,7 +131,8 @@ impl DeviceState {
             (self, next),
             (Bound, Uninstalled | Lost | LogoutPending | Inactive)
                 | (Uninstalled, AutoLoggedOut | Inactive | Wiped)
-                | (Lost | LogoutPending, AutoLoggedOut)
+                | (Lost, AutoLoggedOut | Inactive)
+                | (LogoutPending, AutoLoggedOut)
                 | (LogoutPending, Inactive | Wiped)
         )
     }
@@ -245,7 +247,7 @@ mod tests {
             device.advance(0, first).unwrap();
             device.advance(0, DeviceState::AutoLoggedOut).unwrap();
         }
-        assert!(DeviceState::Lost.advance(0, DeviceState::Inactive).is_err());
+        assert!(DeviceState::Lost.advance(0, DeviceState::Wiped).is_err());
     }
 
     #[test]

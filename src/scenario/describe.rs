@@ -54,6 +54,7 @@ impl Scenario {
             "handover": dist(&p.handover),
             "device_checkin": dist(&p.device_checkin),
             "lockout_recovery": dist(&p.lockout_recovery),
+            "lost_device_unbind": p.lost_device_unbind.as_ref().map(dist),
         })
     }
 

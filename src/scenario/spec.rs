@@ -119,6 +119,7 @@ pub struct PolicySpec {
     pub handover: Option<DistValue>,
     pub device_checkin: Option<DistValue>,
     pub lockout_recovery: Option<DistValue>,
+    pub lost_device_unbind: Option<DistValue>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]

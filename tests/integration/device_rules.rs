@@ -129,6 +129,31 @@ fn a_lost_device_without_a_wipe_stays_bound_until_its_auto_logout() {
     }
 }
 
+/// Rule 1, the admin's way. The same lost phone, with an admin unbinding
+/// a lost device from the console 3 d after the change
+/// (`policy.lost_device_unbind`): the binding goes at 90 s + 3 d, before
+/// any auto-logout, so the batch takes 90 s + 3 d on iOS and on Windows
+/// alike (45 s + 3 d on Windows, whose exit steps are 45 s); the device's
+/// data stays on it (leftovers, chat history), its trusted entry goes.
+#[test]
+fn an_admin_unbinding_a_lost_device_ends_its_binding_but_not_its_residue() {
+    let extra = format!(
+        "[policy]\nedition = \"basic\"\nlost_device_unbind = {{ fixed = \"3d\" }}\n\n[behaviour]\n{QUIET}\n\
+         [workload]\narrivals = {{ at = [\"1h\"] }}\n\n[workload.device-change]\nlost_device = 1.0\n"
+    );
+    for (platform, steps_s) in [(Platform::Ios, 90), (Platform::Windows, 45)] {
+        let (_, ended) = run(&scenario("120d", 3, 1, &only(platform), &extra));
+        let obs = &ended.obs;
+        assert_eq!(obs.batch_latencies_us, [secs(steps_s) + days(3)], "{platform:?}");
+        assert!(ended.devices.contains(&DeviceState::Inactive), "{platform:?}: {:?}", ended.devices);
+        assert!(ended.members.contains(&MemberState::DeviceChanged));
+        let leftovers = platform.local_residue().kinds().next().expect("ios and windows leave something");
+        assert_eq!(obs.residue.by_kind[leftovers.index()], 1, "{platform:?}");
+        assert_eq!(obs.residue.by_kind[ResidueKind::ChatHistory.index()], 1, "{platform:?}");
+        assert_eq!(obs.residue.by_kind[ResidueKind::TrustedDevice.index()], 0, "{platform:?}");
+    }
+}
+
 /// Rule 2. A super admin unbinds member 0 at 1 h; its one device never
 /// checks in (`device_never_checks_in = 1`). No handover, no buffer, no
 /// console wait: the account is revoked at 1 h and the device told to log

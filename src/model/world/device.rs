@@ -239,7 +239,9 @@ pub(super) fn change_done(
 
 /// A lost device: a pro MDM policy wipes it when it checks in; without a
 /// wipe nobody reaches it, so it stays bound (and trusted) with its data
-/// until its platform's auto-logout, and for good on Windows.
+/// until an admin unbinds it (`policy.lost_device_unbind`) or its
+/// platform's auto-logout comes, whichever is first (on Windows, without
+/// an admin, for good).
 fn lost(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
@@ -256,6 +258,28 @@ fn lost(
     let run = &mut world.devices[device.index()];
     run.residue = run.residue.with(ResidueKind::TrustedDevice);
     schedule_auto_logout(world, ctx, device);
+    if let Some(unbind) = &world.policy.lost_device_unbind {
+        let delay = world.sample(unbind, device.stream_key(), Purpose::LostDeviceUnbind, 0);
+        ctx.schedule_in(delay, Event::LostDeviceUnbound { device });
+    }
+    Ok(())
+}
+
+/// An admin unbinds a lost device from the console: the server drops its
+/// binding and the trusted-device entry; what is on the device stays. One
+/// the auto-logout came to first is left as is.
+pub(super) fn unbind_lost(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    device: DeviceId,
+) -> Result<(), IllegalTransition> {
+    if world.devices[device.index()].state != DeviceState::Lost {
+        return Ok(());
+    }
+    world.set_device(device, DeviceState::Inactive)?;
+    let run = &mut world.devices[device.index()];
+    run.residue = run.residue.without(ResidueKind::TrustedDevice);
+    device_done(world, ctx, device);
     Ok(())
 }
 
@@ -308,7 +332,8 @@ pub(super) fn recover_lockout(
 
 /// The server's inactivity timer logs out a device still bound to a
 /// member being unbound (uninstalled, lost, or never confirming a logout).
-/// A device whose binding a lockout's recovery removed first is left as is.
+/// A device whose binding a lockout's recovery or an admin removed first is
+/// left as is.
 pub(super) fn auto_logout(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,

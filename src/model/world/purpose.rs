@@ -44,6 +44,8 @@ pub enum Purpose {
     VendorKeeps,
     // Keyed by member id (last, so no earlier purpose's key moves).
     LockoutRecovery,
+    // Keyed by device id.
+    LostDeviceUnbind,
 }
 
 impl Purpose {
