@@ -8,6 +8,7 @@
 //! everything else is a pure function of scenario, seed and flags.
 
 use super::interval::{IntervalMethod, RatioInterval, mean_over_replications};
+use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::latency_report::{latency_reports, lockout_duration_report};
 use super::proportion::{Proportion, ProportionReport, round9};
@@ -116,10 +117,24 @@ pub struct LockoutReport {
     pub overall: ProportionReport,
     pub by_platform: BTreeMap<String, ProportionReport>,
     /// Lockouts among device changes that uninstalled the app first.
+    /// (Both figures are null in a summary written before lockouts were
+    /// recovered, so such a baseline still reads.)
+    #[serde(default = "absent_given_uninstall")]
     pub given_uninstall: ProportionReport,
     /// Lock to recovery; lockouts not recovered at the horizon are
     /// censored there (its `batches` are lockouts).
+    #[serde(default = "absent_duration")]
     pub duration_ms: LatencyReport,
+}
+
+const ABSENT: &str = "not in this summary (written before lockouts were recovered)";
+
+fn absent_given_uninstall() -> ProportionReport {
+    ProportionReport::over_replications(&[], ABSENT)
+}
+
+fn absent_duration() -> LatencyReport {
+    LatencyReport { null_reason: Some(ABSENT.to_owned()), ..latency_report(&LatencyHistogram::new(), 0, 0) }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -407,4 +422,22 @@ fn pool_mean_ms(
 
 fn rounded_ci95(interval: &Result<RatioInterval, String>) -> Option<[f64; 2]> {
     interval.as_ref().ok().map(|ci| [round9(ci.low), round9(ci.high)])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::metrics::fixtures::empty_summary;
+
+    #[test]
+    fn a_summary_written_before_lockouts_were_recovered_still_reads() {
+        let mut json = serde_json::to_value(empty_summary("s")).expect("serialises");
+        let lockout = json["metrics"]["lockout"].as_object_mut().expect("an object");
+        lockout.remove("given_uninstall");
+        lockout.remove("duration_ms");
+        let read: super::Summary = serde_json::from_value(json).expect("reads without the lockout figures");
+        assert!(
+            read.metrics.lockout.given_uninstall.null_reason.as_deref().unwrap_or("").contains("not in this summary")
+        );
+        assert_eq!(read.metrics.lockout.duration_ms.batches, 0);
+    }
 }
