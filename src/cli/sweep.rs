@@ -244,7 +244,7 @@ fn row_summary(label: &str, summary: &Summary) -> String {
 
 /// The figures of a sweep's CSV, one column each; a rate adds the bounds
 /// of its interval as `<name>_ci_low` and `<name>_ci_high`.
-const CSV_FIGURES: [Figure; 11] = [
+const CSV_FIGURES: [Figure; 13] = [
     Figure::LatencyQuantile(Latency::Batch, Quantile::P50),
     Figure::LatencyQuantile(Latency::Batch, Quantile::P99),
     Figure::LatencyUnfinished(Latency::Batch),
@@ -252,6 +252,8 @@ const CSV_FIGURES: [Figure; 11] = [
     Figure::LatencyQuantile(Latency::Revocation, Quantile::P99),
     Figure::RaceRate,
     Figure::LockoutRate,
+    Figure::LockoutGivenUninstallRate,
+    Figure::LatencyQuantile(Latency::Lockout, Quantile::P50),
     Figure::ResidueProbability,
     Figure::Done,
     Figure::Pending,

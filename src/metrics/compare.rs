@@ -16,7 +16,7 @@ use super::figures::quantile_ms;
 use super::interval::{MeanInterval, mean_ci95, student_t_975};
 use super::latency::LatencyHistogram;
 use super::proportion::{Proportion, round9};
-use super::record::{ReplicationCounts, ReplicationRecord};
+use super::record::{ReplicationCounts, ReplicationRecord, merged};
 use super::significance::{holm_adjusted, none_of_upper95, sign_flip_p_value, student_t_two_sided_p};
 use super::summary::{LatencyReport, latency_report};
 use crate::model::{Platform, RaceKind, ResidueKind};
@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 /// figures a baseline gate can check.
 pub fn compared_figures() -> Vec<Figure> {
     let mut figures = vec![Figure::LockoutRate, Figure::ResidueProbability, Figure::RaceRate];
+    figures.push(Figure::LockoutGivenUninstallRate);
     figures.extend(Platform::ALL.map(Figure::PlatformLockoutRate));
     figures.extend(ResidueKind::ALL.map(Figure::ResidueKindProbability));
     figures.push(Figure::GrantResidueProbability);
@@ -75,11 +76,9 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::LatencyMean(latency) => latency_of(latency).mean,
         Figure::LatencyUnfinished(Latency::Batch) => Some(counts.batches_incomplete as f64),
         Figure::LatencyUnfinished(Latency::Revocation) => Some(counts.batches_unrevoked as f64),
-        Figure::LockoutRate => {
-            let mut lockouts = Proportion::default();
-            counts.lockouts.iter().for_each(|platform| lockouts.merge(*platform));
-            lockouts.rate()
-        }
+        Figure::LatencyUnfinished(Latency::Lockout) => Some(counts.locked_out as f64),
+        Figure::LockoutRate => merged(&counts.lockouts).rate(),
+        Figure::LockoutGivenUninstallRate => merged(&counts.lockouts_given_uninstall).rate(),
         Figure::PlatformLockoutRate(platform) => counts.lockouts[platform.index()].rate(),
         Figure::ResidueProbability => counts.residue_members.rate(),
         Figure::ResidueKindProbability(kind) => {
@@ -99,6 +98,7 @@ fn histogram(counts: &ReplicationCounts, latency: Latency) -> &LatencyHistogram 
     match latency {
         Latency::Batch => &counts.batch_latency,
         Latency::Revocation => &counts.revocation_latency,
+        Latency::Lockout => &counts.lockout_duration,
     }
 }
 

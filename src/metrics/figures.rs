@@ -31,6 +31,7 @@ pub fn latency_of(summary: &Summary, latency: Latency) -> &LatencyReport {
     match latency {
         Latency::Batch => &summary.metrics.batch_latency_ms,
         Latency::Revocation => &summary.metrics.revocation_latency_ms,
+        Latency::Lockout => &summary.metrics.lockout.duration_ms,
     }
 }
 
@@ -63,6 +64,7 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
         Figure::Pending => return Ok(Reading::Count(metrics.outcomes.pending)),
         Figure::Events => return Ok(Reading::Count(summary.engine.events)),
         Figure::LockoutRate => metrics.lockout.overall.clone(),
+        Figure::LockoutGivenUninstallRate => metrics.lockout.given_uninstall.clone(),
         Figure::PlatformLockoutRate(platform) => entry(&metrics.lockout.by_platform, "platform", platform.name())?,
         Figure::ResidueProbability => residue_view(summary),
         Figure::ResidueKindProbability(kind) => entry(&metrics.residue.by_kind, "residue kind", kind.name())?,

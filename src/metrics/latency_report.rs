@@ -121,6 +121,8 @@ enum Measured {
     Revocation,
     /// Batch latency of the tier at this slot of `BatchTier::ALL`.
     Tier(usize),
+    /// Lock to recovery of locked-out accounts.
+    Lockout,
 }
 
 impl Measured {
@@ -132,6 +134,7 @@ impl Measured {
                 let tier = &counts.batch_by_tier[slot];
                 (&tier.finished, &tier.censored)
             }
+            Measured::Lockout => (&counts.lockout_duration, &counts.lockout_censored),
         }
     }
 }
@@ -156,6 +159,23 @@ pub fn latency_reports(
         .map(|(slot, tier)| (tier.tier.clone(), report(Measured::Tier(slot))))
         .collect();
     (batch, report(Measured::Revocation))
+}
+
+/// How long lockouts lasted, lock to recovery, with those still locked
+/// out at the horizon censored there: a latency report whose "batches"
+/// are lockouts, its intervals from the same bootstrap as the latencies'.
+pub fn lockout_duration_report(
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    seed: u64,
+    level: Level,
+) -> LatencyReport {
+    let bootstrap = Bootstrap::new(seed, replications.len().max(1), level);
+    let mut report = censored_report(Measured::Lockout, totals, replications, &bootstrap);
+    if report.batches == 0 {
+        report.null_reason = Some("no account was locked out before the horizon".to_owned());
+    }
+    report
 }
 
 fn censored_report(

@@ -105,6 +105,17 @@ pub struct ReplicationCounts {
     pub members_raced: Proportion,
     /// In `Platform::ALL` order.
     pub lockouts: Vec<Proportion>,
+    /// Lockouts among uninstalls before unbind, in `Platform::ALL` order.
+    /// (Absent from records written before lockouts were recovered: read
+    /// as none.)
+    #[serde(default = "no_lockouts")]
+    pub lockouts_given_uninstall: Vec<Proportion>,
+    /// Lock to recovery of the lockouts recovered, and the horizon − lock
+    /// of those still locked out.
+    #[serde(default = "LatencyHistogram::new")]
+    pub lockout_duration: LatencyHistogram,
+    #[serde(default = "no_censored_lockouts")]
+    pub lockout_censored: CensoredRecord,
     pub residue_members: Proportion,
     /// In `ResidueKind::ALL` order: members with that kind left.
     pub residue_by_kind: Vec<u64>,
@@ -178,6 +189,12 @@ impl ReplicationCounts {
                 .collect(),
             members_raced: obs.members_raced.into(),
             lockouts: Platform::ALL.iter().map(|p| obs.lockouts_by_platform[p.index()].into()).collect(),
+            lockouts_given_uninstall: Platform::ALL
+                .iter()
+                .map(|p| obs.lockouts_given_uninstall_by_platform[p.index()].into())
+                .collect(),
+            lockout_duration: histogram(&obs.lockout_durations_us),
+            lockout_censored: CensoredRecord::new(&obs.lockout_censored),
             residue_members: obs.residue.members.into(),
             residue_by_kind: ResidueKind::ALL.iter().map(|k| obs.residue.by_kind[k.index()]).collect(),
             residue_devices: Platform::ALL.iter().map(|p| obs.residue.devices_by_platform[p.index()].into()).collect(),
@@ -222,6 +239,9 @@ impl ReplicationCounts {
         }
         self.members_raced.merge(other.members_raced);
         merge_all(&mut self.lockouts, &other.lockouts);
+        merge_all(&mut self.lockouts_given_uninstall, &other.lockouts_given_uninstall);
+        self.lockout_duration.merge(&other.lockout_duration);
+        self.lockout_censored.merge(&other.lockout_censored);
         self.residue_members.merge(other.residue_members);
         for (hits, theirs) in self.residue_by_kind.iter_mut().zip(&other.residue_by_kind) {
             *hits += theirs;
@@ -256,6 +276,7 @@ impl ReplicationCounts {
         let expected = [
             ("races", self.races.len(), RaceKind::ALL.len()),
             ("lockouts", self.lockouts.len(), Platform::ALL.len()),
+            ("lockouts_given_uninstall", self.lockouts_given_uninstall.len(), Platform::ALL.len()),
             ("residue_by_kind", self.residue_by_kind.len(), ResidueKind::ALL.len()),
             ("residue_devices", self.residue_devices.len(), Platform::ALL.len()),
             ("batch_by_tier", self.batch_by_tier.len(), BatchTier::ALL.len()),
@@ -270,6 +291,7 @@ impl ReplicationCounts {
             .iter()
             .map(|r| r.units)
             .chain(self.lockouts.iter().copied())
+            .chain(self.lockouts_given_uninstall.iter().copied())
             .chain(self.residue_devices.iter().copied());
         for proportion in proportions.chain([self.members_raced, self.residue_members, self.residue_grants]) {
             if proportion.hits > proportion.trials || proportion.trials > MAX_COUNT {
@@ -305,8 +327,27 @@ impl ReplicationCounts {
         for tier in &self.batch_by_tier {
             tier.censored.check_shape(&format!("batch_by_tier.{}", tier.tier), self.batches_incomplete)?;
         }
+        self.lockout_censored.check_shape("lockout_censored", self.locked_out)?;
+        if self.lockout_censored.times.count() != self.locked_out {
+            return Err("lockout censoring times do not match the members locked out".into());
+        }
         Ok(())
     }
+}
+
+fn no_lockouts() -> Vec<Proportion> {
+    vec![Proportion::default(); Platform::ALL.len()]
+}
+
+fn no_censored_lockouts() -> CensoredRecord {
+    CensoredRecord::new(&Censored::default())
+}
+
+/// The proportions of every platform (or kind) as one.
+pub fn merged(proportions: &[Proportion]) -> Proportion {
+    let mut all = Proportion::default();
+    proportions.iter().for_each(|proportion| all.merge(*proportion));
+    all
 }
 
 fn merge_all(proportions: &mut [Proportion], others: &[Proportion]) {

@@ -9,10 +9,11 @@
 
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
-use super::latency_report::latency_reports;
+use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
+use super::latency_report::{latency_reports, lockout_duration_report};
 use super::proportion::{Proportion, ProportionReport, round9};
-use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord};
+use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord, merged};
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -116,9 +117,29 @@ pub struct RaceKindReport {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LockoutReport {
+    /// Lockouts among device changes (the lost devices aside).
     #[serde(flatten)]
     pub overall: ProportionReport,
     pub by_platform: BTreeMap<String, ProportionReport>,
+    /// Lockouts among device changes that uninstalled the app first.
+    /// (Both figures are null in a summary written before lockouts were
+    /// recovered, so such a baseline still reads.)
+    #[serde(default = "absent_given_uninstall")]
+    pub given_uninstall: ProportionReport,
+    /// Lock to recovery; lockouts not recovered at the horizon are
+    /// censored there (its `batches` are lockouts).
+    #[serde(default = "absent_duration")]
+    pub duration_ms: LatencyReport,
+}
+
+const ABSENT: &str = "not in this summary (written before lockouts were recovered)";
+
+fn absent_given_uninstall() -> ProportionReport {
+    ProportionReport::over_replications(&[], ABSENT, Level::NINETY_FIVE)
+}
+
+fn absent_duration() -> LatencyReport {
+    LatencyReport { null_reason: Some(ABSENT.to_owned()), ..latency_report(&LatencyHistogram::new(), 0, 0) }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -285,7 +306,7 @@ fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, see
         batch_latency_ms,
         revocation_latency_ms,
         grace_races: race_report(totals, replications, buffer),
-        lockout: lockout_report(replications),
+        lockout: lockout_report(totals, replications, seed),
         residue: residue_report(replications),
         outcomes: OutcomeReport {
             untouched: totals.untouched,
@@ -360,15 +381,13 @@ fn race_report(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str)
     }
 }
 
-fn lockout_report(replications: Over<'_>) -> LockoutReport {
+fn lockout_report(totals: &ReplicationCounts, replications: Over<'_>, seed: u64) -> LockoutReport {
     const REASON: &str = "no member-driven device unbind in this workload (only device changes uninstall apps)";
-    let overall = over(replications, REASON, |counts| {
-        let mut all = Proportion::default();
-        counts.lockouts.iter().for_each(|platform| all.merge(*platform));
-        all
-    });
+    const UNINSTALLS: &str = "no device change uninstalled the app first (behaviour.uninstall_before_unbind)";
     LockoutReport {
-        overall,
+        overall: over(replications, REASON, |counts| merged(&counts.lockouts)),
+        given_uninstall: over(replications, UNINSTALLS, |counts| merged(&counts.lockouts_given_uninstall)),
+        duration_ms: lockout_duration_report(totals, replications.records, seed, replications.level),
         by_platform: Platform::ALL
             .iter()
             .map(|&p| {
@@ -454,4 +473,22 @@ fn pool_mean_ms(
 
 fn rounded_ci95(interval: &Result<RatioInterval, String>) -> Option<[f64; 2]> {
     interval.as_ref().ok().map(|ci| [round9(ci.low), round9(ci.high)])
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::metrics::fixtures::empty_summary;
+
+    #[test]
+    fn a_summary_written_before_lockouts_were_recovered_still_reads() {
+        let mut json = serde_json::to_value(empty_summary("s")).expect("serialises");
+        let lockout = json["metrics"]["lockout"].as_object_mut().expect("an object");
+        lockout.remove("given_uninstall");
+        lockout.remove("duration_ms");
+        let read: super::Summary = serde_json::from_value(json).expect("reads without the lockout figures");
+        assert!(
+            read.metrics.lockout.given_uninstall.null_reason.as_deref().unwrap_or("").contains("not in this summary")
+        );
+        assert_eq!(read.metrics.lockout.duration_ms.batches, 0);
+    }
 }

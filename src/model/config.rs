@@ -56,6 +56,13 @@ pub struct Policy {
     pub handover: Dist,
     /// Time for an online device to receive a logout or wipe.
     pub device_checkin: Dist,
+    /// Time for an admin or a support ticket to recover an account locked
+    /// by uninstalling before unbinding.
+    pub lockout_recovery: Dist,
+    /// When an admin, told of a lost device, unbinds it from the console
+    /// (the server drops its binding; its data stays on it); `None`: no
+    /// admin does, and without a wipe it waits for its auto-logout.
+    pub lost_device_unbind: Option<Dist>,
 }
 
 impl Default for Policy {
@@ -74,6 +81,9 @@ impl Default for Policy {
             app_admin_delay: Dist::Fixed(SimDuration::from_hours(6)),
             handover: Dist::Uniform { low: SimDuration::from_hours(1), high: SimDuration::from_hours(24) },
             device_checkin: Dist::Exp { mean: SimDuration::from_mins(15) },
+            // A support ticket: about two days, often longer.
+            lockout_recovery: Dist::LogNormal { median: SimDuration::from_days(2), sigma: 0.8 },
+            lost_device_unbind: None,
         }
     }
 }
@@ -101,7 +111,12 @@ impl Policy {
         check_dist("policy.department_delay", &self.department_delay)?;
         check_dist("policy.app_admin_delay", &self.app_admin_delay)?;
         check_dist("policy.handover", &self.handover)?;
-        check_dist("policy.device_checkin", &self.device_checkin)
+        check_dist("policy.device_checkin", &self.device_checkin)?;
+        check_dist("policy.lockout_recovery", &self.lockout_recovery)?;
+        match &self.lost_device_unbind {
+            Some(dist) => check_dist("policy.lost_device_unbind", dist),
+            None => Ok(()),
+        }
     }
 }
 

@@ -72,8 +72,9 @@ pub fn check_counts(obs: &Observations, batch_limit: u32) -> Result<(), Violatio
 }
 
 /// Invariants of a finished run of `members` members: every member is
-/// counted in exactly one outcome, and each measured batch has a latency
-/// exactly when it completed.
+/// counted in exactly one outcome, each measured batch has a latency
+/// exactly when it completed, and every lockout is recovered (with its
+/// duration) or still pending (censored, its member locked out).
 pub fn check_outcomes(obs: &Observations, members: usize) -> Result<(), Violation> {
     ensure(obs.outcomes.total() == members as u64, "members_conserved", || {
         format!("{:?} sums to {}, not {members}", obs.outcomes, obs.outcomes.total())
@@ -88,5 +89,17 @@ pub fn check_outcomes(obs: &Observations, members: usize) -> Result<(), Violatio
     })?;
     ensure(obs.revocation_latencies_us.len() as u64 == revoked, "latency_per_revoked_batch", || {
         format!("{} revocation latencies for {revoked} revoked batches", obs.revocation_latencies_us.len())
-    })
+    })?;
+    let lockouts: u64 = obs.lockouts_by_platform.iter().map(|count| count.hits).sum();
+    let (recovered, pending) = (obs.lockout_durations_us.len() as u64, obs.lockout_censored.times_us.len() as u64);
+    ensure(
+        recovered + pending == lockouts && pending == obs.outcomes.locked_out,
+        "lockout_recovered_or_pending",
+        || {
+            format!(
+                "{lockouts} lockouts, {recovered} recovered, {pending} pending, {} locked out",
+                obs.outcomes.locked_out
+            )
+        },
+    )
 }

@@ -34,7 +34,7 @@ pub use observe::{
     Unfinished,
 };
 pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
-pub use platform::{Platform, Residue, ResidueKind};
+pub use platform::{DeviceExit, Fate, Platform, Residue, ResidueKind, ResidueRule};
 pub use script::{MAX_SCRIPT_STEPS, ScriptOp, ScriptStep, Unbinder};
 pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome};
 pub use workload::{

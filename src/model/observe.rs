@@ -110,11 +110,14 @@ impl RaceSet {
 /// tell; the first that applies to any of its members names the batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Unfinished {
-    /// A device was told to log out and never checks in.
+    /// A device was told to log out and never checked in (its platform's
+    /// auto-logout, if any, had not come yet).
     NeverCheckedIn,
-    /// The member locked the account by uninstalling first.
+    /// The member locked the account by uninstalling first; its recovery
+    /// was still pending.
     LockedOut,
-    /// An uninstalled device on a platform without auto-logout (Windows).
+    /// An uninstalled or lost device on a platform without auto-logout
+    /// (Windows): it stays bound.
     NoAutoLogout,
     /// The re-bind window closed first: the member rolled back.
     RolledBack,
@@ -145,7 +148,7 @@ impl Unfinished {
     pub fn words(self) -> &'static str {
         match self {
             Unfinished::NeverCheckedIn => "never checked in",
-            Unfinished::LockedOut => "locked out",
+            Unfinished::LockedOut => "locked out, recovery pending",
             Unfinished::NoAutoLogout => "Windows never logs out",
             Unfinished::RolledBack => "rolled back",
             Unfinished::Horizon => "still running",
@@ -298,6 +301,13 @@ pub struct Observations {
     pub members_raced: Count,
     /// Lockouts among member-driven device unbinds, per platform.
     pub lockouts_by_platform: [Count; Platform::ALL.len()],
+    /// Lockouts among device changes that uninstalled the app first, per
+    /// platform.
+    pub lockouts_given_uninstall_by_platform: [Count; Platform::ALL.len()],
+    /// Lock to recovery, per lockout recovered before the horizon.
+    pub lockout_durations_us: Vec<u64>,
+    /// Horizon − lock of each lockout not recovered at the horizon.
+    pub lockout_censored: Censored,
     pub residue: ResidueTally,
     pub outcomes: Outcomes,
     /// Approval / officer / re-binder pools, by name.

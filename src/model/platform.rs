@@ -57,10 +57,31 @@ impl Platform {
         }
     }
 
-    /// Whether local chat history outlives the retention period (Windows
-    /// keeps its history files).
+    /// Whether local chat history outlives the retention period and the
+    /// app's own clearing (Windows keeps its history files).
     pub fn keeps_chat_history(self) -> bool {
         self == Platform::Windows
+    }
+
+    /// What stays on a device of this platform that left an unbind by
+    /// `exit`: the one rule every path (self-exit, device change, admin
+    /// unbind) reads.
+    pub fn residue_rule(self, exit: DeviceExit) -> ResidueRule {
+        use DeviceExit::*;
+        use Fate::*;
+        let leftovers = match exit {
+            Cleared | Wiped => Removed,
+            LoggedOut | CheckedIn | Uninstalled => ForcedCleanup,
+            Unreachable => Kept,
+        };
+        let chat_history = match exit {
+            Wiped => Removed,
+            Unreachable => Kept,
+            Cleared | LoggedOut | CheckedIn | Uninstalled if self.keeps_chat_history() => Kept,
+            Cleared | Uninstalled => Removed,
+            LoggedOut | CheckedIn => Expires,
+        };
+        ResidueRule { leftovers, chat_history }
     }
 
     /// Whether the platform enrols biometrics (Face ID / Touch ID /
@@ -68,6 +89,82 @@ impl Platform {
     pub fn has_biometrics(self) -> bool {
         self != Platform::Windows
     }
+}
+
+/// How a device left an unbind, which decides what residue stays on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceExit {
+    /// The member logged out and cleared the app's data (on Android, or
+    /// wiped the app locally).
+    Cleared,
+    /// The member logged out and skipped clearing the app's data.
+    LoggedOut,
+    /// The app logged itself out when the device checked in after a
+    /// server-side unbind (an admin's, or the member's exit on another
+    /// device): nobody cleared anything.
+    CheckedIn,
+    /// The app was uninstalled while the device was still bound.
+    Uninstalled,
+    /// Nobody reaches the device (lost without a wipe, or it never checks
+    /// in): the app never runs again.
+    Unreachable,
+    /// Remotely wiped by MDM.
+    Wiped,
+}
+
+impl DeviceExit {
+    pub const ALL: [DeviceExit; 6] = [
+        DeviceExit::Cleared,
+        DeviceExit::LoggedOut,
+        DeviceExit::CheckedIn,
+        DeviceExit::Uninstalled,
+        DeviceExit::Unreachable,
+        DeviceExit::Wiped,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceExit::Cleared => "cleared",
+            DeviceExit::LoggedOut => "logged_out",
+            DeviceExit::CheckedIn => "checked_in",
+            DeviceExit::Uninstalled => "uninstalled",
+            DeviceExit::Unreachable => "unreachable",
+            DeviceExit::Wiped => "wiped",
+        }
+    }
+}
+
+/// What happens to one kind of device residue after an unbind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    Removed,
+    Kept,
+    /// Kept unless forced cleanup (Apple ID reset, factory reset, HKCU
+    /// delete) is done, with `behaviour.forced_cleanup`.
+    ForcedCleanup,
+    /// Deleted by the app after `policy.chat_retention`.
+    Expires,
+}
+
+impl Fate {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fate::Removed => "removed",
+            Fate::Kept => "kept",
+            Fate::ForcedCleanup => "kept unless forced cleanup",
+            Fate::Expires => "deleted after chat retention",
+        }
+    }
+}
+
+/// A platform's rule for one way out of an unbind: the fate of its
+/// leftovers (`Platform::local_residue`) and of local chat history.
+/// Biometric records are a separate choice of the member (kept or not) on
+/// every exit but a remote wipe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResidueRule {
+    pub leftovers: Fate,
+    pub chat_history: Fate,
 }
 
 /// A kind of data that can survive an unbind.
@@ -184,5 +281,24 @@ mod tests {
         assert_eq!(Platform::Android.auto_logout_after(), Some(SimDuration::from_days(60)));
         assert!(Platform::Macos.local_residue().is_empty());
         assert!(Platform::Windows.keeps_chat_history());
+    }
+
+    #[test]
+    fn clearing_data_removes_chat_history_on_every_path_but_windows_history_files() {
+        for platform in Platform::ALL {
+            let cleared = platform.residue_rule(DeviceExit::Cleared);
+            assert_eq!(cleared.leftovers, Fate::Removed);
+            let chat = if platform == Platform::Windows { Fate::Kept } else { Fate::Removed };
+            assert_eq!(cleared.chat_history, chat, "{platform:?}");
+            // Forced cleanup applies wherever someone still holds the device
+            // and the app did not clear it, an admin's unbind included.
+            for exit in [DeviceExit::LoggedOut, DeviceExit::CheckedIn, DeviceExit::Uninstalled] {
+                assert_eq!(platform.residue_rule(exit).leftovers, Fate::ForcedCleanup);
+            }
+            assert_eq!(
+                platform.residue_rule(DeviceExit::Unreachable),
+                ResidueRule { leftovers: Fate::Kept, chat_history: Fate::Kept }
+            );
+        }
     }
 }

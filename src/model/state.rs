@@ -26,7 +26,8 @@ pub enum MemberState {
     ChangingDevice,
     /// Old device unbound; the member carries on.
     DeviceChanged,
-    /// Account locked after uninstalling before unbinding.
+    /// Account locked after uninstalling before unbinding, until an admin
+    /// or a support ticket recovers it.
     LockedOut,
     /// Interconnect stopped; waiting for the subsidiary to re-bind.
     PendingRebind,
@@ -89,6 +90,7 @@ impl MemberState {
                 | (Buffer, Revoked)
                 | (Revoked, Unbound)
                 | (ChangingDevice, DeviceChanged | LockedOut)
+                | (LockedOut, DeviceChanged)
                 | (PendingRebind, Rebinding | RolledBack)
                 | (Rebinding, Rebound | RolledBack)
         )
@@ -103,13 +105,17 @@ pub enum DeviceState {
     Bound,
     /// App uninstalled while the device is still bound on the server.
     Uninstalled,
+    /// Lost without a remote wipe: still bound, and nobody can reach it
+    /// (until an admin unbinds it or its auto-logout comes).
+    Lost,
     /// Unbind sent; waiting for the device to check in.
     LogoutPending,
     /// Logged out and shown inactive: unbound.
     Inactive,
     /// Remotely wiped.
     Wiped,
-    /// Logged out by the inactivity timer.
+    /// Logged out by the server's inactivity timer (uninstalled, lost, or
+    /// never checking in after an unbind).
     AutoLoggedOut,
 }
 
@@ -123,8 +129,10 @@ impl DeviceState {
         use DeviceState::*;
         matches!(
             (self, next),
-            (Bound, Uninstalled | LogoutPending | Inactive)
+            (Bound, Uninstalled | Lost | LogoutPending | Inactive)
                 | (Uninstalled, AutoLoggedOut | Inactive | Wiped)
+                | (Lost, AutoLoggedOut | Inactive)
+                | (LogoutPending, AutoLoggedOut)
                 | (LogoutPending, Inactive | Wiped)
         )
     }
@@ -227,6 +235,19 @@ mod tests {
         let error = state.advance(7, MemberState::Active).unwrap_err();
         assert_eq!(error.to_string(), "illegal transition of member 7: Unbound -> Active");
         assert_eq!(state, MemberState::Unbound, "state unchanged on error");
+    }
+
+    #[test]
+    fn a_lockout_is_recovered_and_a_device_nobody_reaches_logs_out_by_itself() {
+        let mut member = MemberState::ChangingDevice;
+        member.advance(0, MemberState::LockedOut).unwrap();
+        member.advance(0, MemberState::DeviceChanged).unwrap();
+        for first in [DeviceState::Lost, DeviceState::LogoutPending] {
+            let mut device = DeviceState::Bound;
+            device.advance(0, first).unwrap();
+            device.advance(0, DeviceState::AutoLoggedOut).unwrap();
+        }
+        assert!(DeviceState::Lost.advance(0, DeviceState::Wiped).is_err());
     }
 
     #[test]

@@ -104,6 +104,22 @@ fn latency(out: &mut String, title: &str, report: &LatencyReport, horizon: &str)
     }
 }
 
+/// How long lockouts lasted, and how many were not recovered.
+fn lockout_duration(out: &mut String, report: &LatencyReport, horizon: &str) {
+    if report.percentiles.is_empty() {
+        let reason = report.null_reason.as_deref().unwrap_or("no data");
+        let _ = writeln!(out, "    lockout duration: n/a: {reason}");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "    lockout duration: {}  ({} lockouts, {} not recovered at the horizon: censored there)",
+        percentiles(report, horizon),
+        report.batches,
+        report.incomplete
+    );
+}
+
 /// The race, lockout and residue lines: each headline rate, then its
 /// kinds or platforms that saw anything.
 fn rate_lines(out: &mut String, summary: &Summary) {
@@ -126,6 +142,8 @@ fn rate_lines(out: &mut String, summary: &Summary) {
         for (platform, report) in &m.lockout.by_platform {
             let _ = writeln!(out, "    {platform:<22} {}", proportion(report));
         }
+        let _ = writeln!(out, "    given uninstall first  {}", headline(summary, Figure::LockoutGivenUninstallRate));
+        lockout_duration(out, &m.lockout.duration_ms, &summary.horizon);
     }
     let residue = &m.residue;
     let _ = writeln!(out, "  residue at horizon (members): {}", headline(summary, Figure::ResidueProbability));

@@ -53,6 +53,8 @@ impl Scenario {
             "app_admin_delay": dist(&p.app_admin_delay),
             "handover": dist(&p.handover),
             "device_checkin": dist(&p.device_checkin),
+            "lockout_recovery": dist(&p.lockout_recovery),
+            "lost_device_unbind": p.lost_device_unbind.as_ref().map(dist),
         })
     }
 

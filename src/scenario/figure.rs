@@ -53,21 +53,25 @@ impl Quantile {
     }
 }
 
-/// Which latency: to the last member fully unbound, or to the last
-/// account revoked.
+/// Which latency: to the last member fully unbound, to the last account
+/// revoked, or how long a locked-out account waits for its recovery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Latency {
     Batch,
     Revocation,
+    /// Lock to recovery of an account locked by uninstalling first; its
+    /// "unfinished" are the accounts still locked out at the horizon.
+    Lockout,
 }
 
 impl Latency {
-    pub const ALL: [Latency; 2] = [Latency::Batch, Latency::Revocation];
+    pub const ALL: [Latency; 3] = [Latency::Batch, Latency::Revocation, Latency::Lockout];
 
     pub fn name(self) -> &'static str {
         match self {
             Latency::Batch => "batch_latency",
             Latency::Revocation => "revocation_latency",
+            Latency::Lockout => "lockout_duration",
         }
     }
 }
@@ -105,6 +109,8 @@ pub enum Figure {
     /// Batches not finished (or not revoked) at the horizon.
     LatencyUnfinished(Latency),
     LockoutRate,
+    /// Lockouts among device changes that uninstalled the app first.
+    LockoutGivenUninstallRate,
     PlatformLockoutRate(Platform),
     ResidueProbability,
     ResidueKindProbability(ResidueKind),
@@ -129,6 +135,7 @@ impl Figure {
             figures.extend([Figure::LatencyMean(latency), Figure::LatencyUnfinished(latency)]);
         }
         figures.extend([Figure::LockoutRate, Figure::ResidueProbability, Figure::RaceRate]);
+        figures.push(Figure::LockoutGivenUninstallRate);
         figures.extend(Platform::ALL.map(Figure::PlatformLockoutRate));
         figures.extend(ResidueKind::ALL.map(Figure::ResidueKindProbability));
         figures.push(Figure::GrantResidueProbability);
@@ -145,6 +152,7 @@ impl Figure {
             Figure::LatencyMean(latency) => format!("{}_mean", latency.name()),
             Figure::LatencyUnfinished(latency) => format!("{}_incomplete", latency.name()),
             Figure::LockoutRate => "lockout_rate".to_owned(),
+            Figure::LockoutGivenUninstallRate => "lockout_given_uninstall_rate".to_owned(),
             Figure::PlatformLockoutRate(platform) => format!("lockout_{}_rate", platform.name()),
             Figure::ResidueProbability => "residue_probability".to_owned(),
             Figure::ResidueKindProbability(kind) => format!("residue_{}_probability", kind.name()),
@@ -162,8 +170,10 @@ impl Figure {
     pub fn unit(self) -> Unit {
         match self {
             Figure::LatencyQuantile(..) | Figure::LatencyMean(_) => Unit::Milliseconds,
-            Figure::LatencyUnfinished(_) => Unit::Batches,
+            Figure::LatencyUnfinished(Latency::Batch | Latency::Revocation) => Unit::Batches,
+            Figure::LatencyUnfinished(Latency::Lockout) => Unit::Members,
             Figure::LockoutRate
+            | Figure::LockoutGivenUninstallRate
             | Figure::PlatformLockoutRate(_)
             | Figure::ResidueProbability
             | Figure::ResidueKindProbability(_)
@@ -182,6 +192,7 @@ impl Figure {
         match self {
             Figure::LatencyQuantile(..)
             | Figure::LockoutRate
+            | Figure::LockoutGivenUninstallRate
             | Figure::ResidueProbability
             | Figure::ResidueKindProbability(_)
             | Figure::RaceRate
@@ -207,6 +218,7 @@ impl Figure {
             | Figure::LatencyMean(_)
             | Figure::LatencyUnfinished(_)
             | Figure::LockoutRate
+            | Figure::LockoutGivenUninstallRate
             | Figure::PlatformLockoutRate(_)
             | Figure::ResidueProbability
             | Figure::ResidueKindProbability(_)

@@ -118,6 +118,8 @@ pub struct PolicySpec {
     pub app_admin_delay: Option<DistValue>,
     pub handover: Option<DistValue>,
     pub device_checkin: Option<DistValue>,
+    pub lockout_recovery: Option<DistValue>,
+    pub lost_device_unbind: Option<DistValue>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]

@@ -11,6 +11,7 @@ mod common;
 mod coverage_collapse;
 mod crash_safety;
 mod determinism;
+mod device_rules;
 mod engine_properties;
 mod fuzz_corpus;
 mod headline;

@@ -30,6 +30,9 @@ pub const LONGEST_HORIZON: SimDuration = SimDuration::from_days(3_660);
 pub const SEED_MAX: u64 = i64::MAX as u64;
 /// Steps come no later than this, so each lies within the horizon.
 pub const LAST_STEP: SimDuration = SimDuration::from_days(365);
+/// A locked-out account is recovered this long after it locked: between
+/// whole hours, so a step on the hour is clearly before or after it.
+pub const LOCKOUT_RECOVERY: SimDuration = SimDuration::from_mins(36 * 60 + 30);
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScriptCase {
@@ -102,7 +105,8 @@ impl ScriptCase {
              [org]\nmembers = {members}\ndepartments = {{ branching = {branching}, depth = {depth} }}\n\
              platforms = {{ ios = {ios:?}, android = {android:?}, windows = {windows:?}, macos = {macos:?} }}\n\n\
              [policy]\nbuffer = \"{buffer_h}h\"\nedition = \"{edition}\"\nmdm_wipe = {wipe}\nbatch_limit = {limit}\n\
-             approval = {{ servers = {approvers}, service = {{ exp = \"1h\" }} }}\n\n\
+             approval = {{ servers = {approvers}, service = {{ exp = \"1h\" }} }}\n\
+             lockout_recovery = {{ fixed = \"{recovery}\" }}\n\n\
              [behaviour]\nlockout_given_uninstall = {lockout}\ndevice_never_checks_in = {vanish}\n\n{script}",
             horizon = self.horizon.exact_text(),
             seed = self.seed,
@@ -113,6 +117,7 @@ impl ScriptCase {
             wipe = self.mdm_wipe,
             limit = self.batch_limit,
             approvers = self.approvers,
+            recovery = LOCKOUT_RECOVERY.exact_text(),
             lockout = if self.lockout { "1.0" } else { "0.0" },
             vanish = if self.devices_vanish { "0.5" } else { "0.0" },
             script = script_toml(&self.steps),

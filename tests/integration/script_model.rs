@@ -7,10 +7,23 @@
 //!
 //! The cases are chosen so the end state is exact: steps on whole hours
 //! (a member's exit steps take seconds, so a lockout lands before the next
-//! hour), lockout after uninstalling always or never, every device checks
-//! in, and the run drains.
+//! hour), lockout after uninstalling always or never, a lockout recovered
+//! after a fixed 36 h 30 min (between hours), every device checks in, and
+//! the run drains.
+//!
+//! The rules the reference states: a self-exit logs the exit device out by
+//! hand and the others at their check-in (never wiped: no admin unbound
+//! them), all ending inactive; an admin's unbind ends every device wiped
+//! under MDM, else inactive; an app admin touches no device; a device
+//! change in the right order ends the old device inactive; uninstalling
+//! first leaves it bound until its platform's auto-logout (Windows never),
+//! and a lockout it causes is recovered, which removes the binding (the
+//! device ends inactive) and completes the change. A member cannot revoke
+//! a grant while its account is locked out.
 
-use super::script_case::{LONGEST_HORIZON, MAX_MEMBERS, MAX_STEPS, PLATFORM_MIXES, SEED_MAX, ScriptCase, op_of};
+use super::script_case::{
+    LOCKOUT_RECOVERY, LONGEST_HORIZON, MAX_MEMBERS, MAX_STEPS, PLATFORM_MIXES, SEED_MAX, ScriptCase, op_of,
+};
 use proptest::prelude::*;
 use unbindsim::engine::SimDuration;
 use unbindsim::model::{
@@ -58,12 +71,15 @@ impl<'a> Reference<'a> {
         }
     }
 
-    /// A member revokes a grant unless its account was locked in an
-    /// earlier hour; a grant its unbind revokes ends revoked either way.
+    /// A member revokes a grant unless its account is locked at that
+    /// moment: from its change (seconds after the step, so from the next
+    /// hour on) until its recovery `LOCKOUT_RECOVERY` later (between two
+    /// hours). A grant its unbind revokes ends revoked either way.
     fn revoke(&mut self, at: SimDuration, member: MemberId, nth: u8) {
-        let locked_before = matches!(self.taken[member.index()], Some((when, _)) if when < at && self.locked(member));
+        let locked_then = matches!(self.taken[member.index()],
+            Some((when, _)) if when < at && at < when + LOCKOUT_RECOVERY && self.locked(member));
         if let Some(grant) = self.org.grants_of(member).nth(usize::from(nth))
-            && !locked_before
+            && !locked_then
         {
             self.revoked[grant.index()] = true;
         }
@@ -86,7 +102,7 @@ impl<'a> Reference<'a> {
             None => MemberState::Active,
             Some((_, Taken::Unbind(Unbinder::Admin(AdminTier::App)))) => MemberState::AppAccessRevoked,
             Some((_, Taken::Unbind(_))) => MemberState::Unbound,
-            Some((_, Taken::Change { uninstall: true })) if self.locked(member) => MemberState::LockedOut,
+            Some((_, Taken::Change { uninstall: true })) if self.locked(member) => MemberState::DeviceChanged,
             Some((_, Taken::Change { uninstall: true })) => match self.old_device(member) {
                 Some(d) if self.org.devices[d.index()].platform.auto_logout_after().is_none() => {
                     MemberState::ChangingDevice
@@ -107,6 +123,7 @@ impl<'a> Reference<'a> {
             Some((_, Taken::Unbind(_))) => DeviceState::Inactive,
             Some((_, Taken::Change { .. })) if !old => DeviceState::Bound,
             Some((_, Taken::Change { uninstall: false })) => DeviceState::Inactive,
+            Some((_, Taken::Change { uninstall: true })) if self.locked(member) => DeviceState::Inactive,
             Some((_, Taken::Change { uninstall: true })) => {
                 match self.org.devices[device.index()].platform.auto_logout_after() {
                     Some(_) => DeviceState::AutoLoggedOut,

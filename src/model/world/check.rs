@@ -37,12 +37,13 @@ impl World<'_> {
         let run = self.members[member.index()];
         let detail = |what: &str| format!("member {} in {:?}: {what} ({run:?})", member.0, run.state);
         ensure((run.state == Active) == (run.request == NONE), "request_iff_taken", || detail("request"))?;
-        let (mut bound, mut pending, mut unbound) = (0, 0, 0);
+        let (mut bound, mut pending, mut unbound, mut still_bound) = (0, 0, 0, 0);
         for device in self.org.devices_of(member) {
             let state = self.devices[device.index()].state;
             bound += usize::from(state == DeviceState::Bound);
             pending += usize::from(state == DeviceState::LogoutPending);
             unbound += usize::from(state.is_unbound());
+            still_bound += usize::from(matches!(state, DeviceState::Uninstalled | DeviceState::Lost));
         }
         let n_devices = usize::from(self.org.member(member).n_devices);
         let grants_active = self.org.grants_of(member).any(|g| self.grants[g.index()].state == GrantState::Active);
@@ -66,7 +67,12 @@ impl World<'_> {
                 ensure(bound == n_devices, "app_revoke_keeps_devices", || detail("a device left bound"))
             }
             ChangingDevice | LockedOut => {
-                ensure(n_devices - bound <= 1, "one_old_device", || detail("more than one device changed"))
+                ensure(n_devices - bound <= 1, "one_old_device", || detail("more than one device changed"))?;
+                ensure(
+                    usize::from(run.outstanding) == pending + still_bound,
+                    "changing_waits_on_its_old_device",
+                    || detail(&format!("{pending} pending, {still_bound} uninstalled or lost")),
+                )
             }
             DeviceChanged => ensure(
                 n_devices - bound <= 1 && run.outstanding == 0 && n_devices - bound == unbound,

@@ -1,6 +1,7 @@
 //! Reading the world at the horizon: how every member ended, what residue
 //! survives, which batches never completed (censored at the horizon, with
-//! the reason their members give), and the pools' tallies.
+//! the reason their members give), which lockouts are not yet recovered
+//! (censored there too), and the pools' tallies.
 
 use super::super::ids::{DeviceId, MemberId};
 use super::super::observe::{Observations, Unfinished};
@@ -14,6 +15,7 @@ pub fn finish(mut world: World<'_>) -> Observations {
     count_outcomes(&mut world);
     count_residue(&mut world);
     count_censored(&mut world);
+    count_lockouts_pending(&mut world);
     world.obs.batches = world.batches.iter().filter(|b| !b.superseded).count() as u64;
     world.obs.batches_unrevoked =
         world.batches.iter().filter(|b| b.revocations_left > 0 && !b.superseded).count() as u64;
@@ -95,6 +97,16 @@ fn count_censored(world: &mut World<'_>) {
     }
 }
 
+/// Every account still locked out at the horizon, censored at horizon −
+/// lock (the account locked when its device change was done, which cut
+/// it).
+fn count_lockouts_pending(world: &mut World<'_>) {
+    for run in world.members.iter().filter(|run| run.state == MemberState::LockedOut) {
+        let censored_us = (world.horizon - run.revoked_at).as_micros();
+        world.obs.lockout_censored.record(censored_us, Unfinished::LockedOut);
+    }
+}
+
 /// Per batch, why it is unfinished: the first reason in `Unfinished::ALL`
 /// order that any of its members gives (for revocation, only a rollback
 /// stops it for good).
@@ -132,8 +144,9 @@ fn member_reason(world: &World<'_>, member: MemberId) -> Unfinished {
     }
 }
 
-/// A device holding its member back for good: told to log out but never
-/// checking in, or uninstalled on a platform that never logs out by itself.
+/// A device holding its member back: told to log out but never checking
+/// in (until its platform's auto-logout, if any), or uninstalled or lost on
+/// a platform that never logs out by itself.
 fn device_reason(world: &World<'_>, device: DeviceId) -> Unfinished {
     let platform = world.org.devices[device.index()].platform;
     match world.devices[device.index()].state {
@@ -142,9 +155,12 @@ fn device_reason(world: &World<'_>, device: DeviceId) -> Unfinished {
         {
             Unfinished::NeverCheckedIn
         }
-        DeviceState::Uninstalled if platform.auto_logout_after().is_none() => Unfinished::NoAutoLogout,
+        DeviceState::Uninstalled | DeviceState::Lost if platform.auto_logout_after().is_none() => {
+            Unfinished::NoAutoLogout
+        }
         DeviceState::Bound
         | DeviceState::Uninstalled
+        | DeviceState::Lost
         | DeviceState::LogoutPending
         | DeviceState::Inactive
         | DeviceState::Wiped

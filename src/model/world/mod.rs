@@ -9,7 +9,8 @@
 //! `device`, `grant`, `split` (subsidiary re-bind and rollback), `script`
 //! (scripted operations) and `finish` (what is read at the horizon). They
 //! call each other top-down only — arrivals → script → pipeline → member →
-//! device and grant; pipeline → split — and share what several need
+//! device and grant; pipeline → split, and → device for the device a
+//! member exits on — and share what several need
 //! through the `World` methods of `primitives`, which calls no handler.
 //! `check` holds the invariants a world keeps between any two events.
 
@@ -90,6 +91,14 @@ pub enum Event {
         device: DeviceId,
     },
     AutoLogout {
+        device: DeviceId,
+    },
+    /// An admin or a support ticket recovers a locked-out account.
+    LockoutRecovered {
+        member: MemberId,
+    },
+    /// An admin unbinds a lost device from the console.
+    LostDeviceUnbound {
         device: DeviceId,
     },
     VendorUnbind {
@@ -404,6 +413,8 @@ impl Model for World<'_> {
                 Ok(())
             }
             Event::AutoLogout { device } => device::auto_logout(self, ctx, device),
+            Event::LockoutRecovered { member } => device::recover_lockout(self, ctx, member),
+            Event::LostDeviceUnbound { device } => device::unbind_lost(self, ctx, device),
             Event::VendorUnbind { grant } => self.set_grant(grant, GrantState::VendorUnbound),
             Event::RollbackDeadline => split::rollback(self),
             Event::ArchivePurge => {

@@ -8,7 +8,7 @@ use super::super::org::AdminTier;
 use super::super::state::{IllegalTransition, MemberState};
 use super::super::workload::AdminBatchParams;
 use super::purpose::Purpose;
-use super::{APPROVERS, Event, RequestKind, SECOND_POOL, World, member, split};
+use super::{APPROVERS, Event, RequestKind, SECOND_POOL, World, device, member, split};
 use crate::engine::{Context, SimDuration};
 
 /// A request was just decided: send it on its path. A request without a
@@ -63,9 +63,10 @@ fn first_member(world: &World<'_>, request: RequestId) -> MemberId {
     world.request_members[world.requests[request.index()].first as usize]
 }
 
-/// Time for a member to get through the exit menus on their first device.
+/// Time for a member to get through the exit menus on the device it acts
+/// on (its phone, else its first device).
 fn exit_steps(world: &World<'_>, member: MemberId) -> SimDuration {
-    let platform = world.org.devices_of(member).next().map(|d| world.org.devices[d.index()].platform);
+    let platform = device::exit_device(world.org, member).map(|d| world.org.devices[d.index()].platform);
     platform.map_or(SimDuration::ZERO, |p| world.behaviour.exit_steps.get(p))
 }
 

@@ -42,6 +42,10 @@ pub enum Purpose {
     NativeDelay,
     SkipRevoke,
     VendorKeeps,
+    // Keyed by member id (last, so no earlier purpose's key moves).
+    LockoutRecovery,
+    // Keyed by device id.
+    LostDeviceUnbind,
 }
 
 impl Purpose {
