@@ -294,21 +294,36 @@ impl PlatformPicker {
     }
 }
 
-/// Super and app admins at the root; one department admin per
-/// `members_per_department_admin` members, spread over the non-root
-/// departments in pre-order.
+/// Super and app admins at the root (app admin `k` administers app
+/// `k mod apps`); one department admin per `members_per_department_admin`
+/// members, spread over the tree level by level from the root
+/// (breadth-first, wrapping round when there are more admins than
+/// departments). The first sits at the root, so every member has a
+/// department admin above them and department decisions can reach the
+/// whole org; the next cover the top-level departments, and so on down.
 fn roster(params: &OrgParams, departments: &[Department]) -> Vec<Admin> {
     let root = DepartmentId(0);
     let mut admins: Vec<Admin> =
-        (0..params.super_admins).map(|_| Admin { tier: AdminTier::Super, department: root }).collect();
-    let n_department_admins = params.department_admins();
-    let candidates = departments.len().saturating_sub(1).max(1);
-    admins.extend((0..n_department_admins).map(|k| {
-        let department = if departments.len() > 1 { 1 + (k as usize % candidates) } else { 0 };
-        Admin { tier: AdminTier::Department, department: DepartmentId(department as u32) }
+        (0..params.super_admins).map(|_| Admin { tier: AdminTier::Super, department: root, app: None }).collect();
+    let by_level = breadth_first(departments);
+    admins.extend((0..params.department_admins() as usize).map(|k| Admin {
+        tier: AdminTier::Department,
+        department: by_level[k % by_level.len()],
+        app: None,
     }));
-    admins.extend((0..params.app_admins).map(|_| Admin { tier: AdminTier::App, department: root }));
+    admins.extend((0..params.app_admins).map(|k| Admin {
+        tier: AdminTier::App,
+        department: root,
+        app: (params.apps > 0).then(|| AppId(k % params.apps)),
+    }));
     admins
+}
+
+/// Departments in breadth-first order: by depth, then in pre-order.
+fn breadth_first(departments: &[Department]) -> Vec<DepartmentId> {
+    let mut order: Vec<DepartmentId> = (0..departments.len() as u32).map(DepartmentId).collect();
+    order.sort_by_key(|d| (departments[d.index()].depth, d.0));
+    order
 }
 
 #[cfg(test)]

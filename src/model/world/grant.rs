@@ -8,9 +8,10 @@
 //! app honours the access token until it expires: its remaining validity is
 //! uniform over the token lifetime (tokens are refreshed as used).
 //!
-//! Grants are revoked all at once when the member is revoked, or one by one
-//! when a script has the member revoke an authorization first; revoking all
-//! skips those already gone.
+//! Grants are revoked all at once when the member is revoked, one app at a
+//! time by an app admin's archive (the member keeps its account), or one by
+//! one when a script has the member revoke an authorization first; revoking
+//! all skips those already gone.
 //!
 //! The app's first use of the token after revocation is settled when the
 //! grant is revoked, not by an event: once revoked, a grant stays revoked
@@ -20,7 +21,7 @@
 //! race, tallied at once — the same count an event would give, without
 //! visiting the grant again at a random later moment.
 
-use super::super::ids::{GrantId, MemberId};
+use super::super::ids::{AppId, GrantId, MemberId};
 use super::super::observe::RaceKind;
 use super::super::org::Grant;
 use super::super::state::{GrantState, IllegalTransition};
@@ -57,6 +58,28 @@ pub(super) fn revoke_one(
     }
     revoke(world, ctx, grant, false)?;
     Ok(true)
+}
+
+/// An app admin's archive reaches `member`: its grant of `app`, if still
+/// active, is revoked by the workspace (the member skips nothing).
+pub(super) fn archive(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    member: MemberId,
+    app: AppId,
+) -> Result<(), IllegalTransition> {
+    match active_grant_of(world, member, app) {
+        Some(grant) => revoke(world, ctx, grant, false),
+        None => Ok(()),
+    }
+}
+
+/// The member's grant of `app`, if it has one still active.
+pub(super) fn active_grant_of(world: &World<'_>, member: MemberId, app: AppId) -> Option<GrantId> {
+    world
+        .org
+        .grants_of(member)
+        .find(|g| world.org.grants[g.index()].app == app && world.grants[g.index()].state == GrantState::Active)
 }
 
 /// Revokes `grant`; `may_skip`: the member, not the workspace, decides on
