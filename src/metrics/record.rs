@@ -72,6 +72,9 @@ pub struct QueueRecord {
     pub wait_sum_us: u64,
     pub wait_max_us: u64,
     pub busy_sum_us: u64,
+    /// Picked up too late to act (absent in older records: none).
+    #[serde(default)]
+    pub abandoned: u64,
 }
 
 /// Everything one replication observed, as numbers and histograms.
@@ -249,6 +252,7 @@ impl ReplicationCounts {
             queue.wait_sum_us += theirs.wait_sum_us;
             queue.wait_max_us = queue.wait_max_us.max(theirs.wait_max_us);
             queue.busy_sum_us += theirs.busy_sum_us;
+            queue.abandoned += theirs.abandoned;
         }
     }
 
@@ -283,7 +287,9 @@ impl ReplicationCounts {
             .into_iter()
             .chain([self.scope_violations, self.tokens_accepted_after_expiry])
             .chain(self.races.iter().map(|r| r.events))
-            .chain(self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us]));
+            .chain(
+                self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us, q.abandoned]),
+            );
         if counts.into_iter().any(|count| count > MAX_COUNT) {
             return Err(format!("an implausibly large count (above {MAX_COUNT})"));
         }
@@ -329,6 +335,7 @@ fn queue_record(name: &str, tally: &QueueTally) -> QueueRecord {
         wait_sum_us: tally.wait_sum_us,
         wait_max_us: tally.wait_max_us,
         busy_sum_us: tally.busy_sum_us,
+        abandoned: tally.abandoned,
     }
 }
 

@@ -150,6 +150,9 @@ pub struct OutcomeReport {
 pub struct QueueReport {
     pub servers: u32,
     pub served: u64,
+    /// Requests picked up too late to act (a re-bind batch after the
+    /// rollback): not served, and in neither mean.
+    pub abandoned: u64,
     /// Σ wait / Σ served over replications.
     pub mean_wait_ms: Option<f64>,
     /// 95 % ratio-t interval of the mean wait across replications.
@@ -238,7 +241,10 @@ impl Summary {
 /// means and latency intervals take the `replications` one by one
 /// (latency's bootstrap is seeded by the run's `seed`).
 fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffer: &str, seed: u64) -> Metrics {
-    let (batch_latency_ms, revocation_latency_ms) = latency_reports(totals, replications, seed);
+    let (mut batch_latency_ms, mut revocation_latency_ms) = latency_reports(totals, replications, seed);
+    for report in [&mut batch_latency_ms, &mut revocation_latency_ms] {
+        explain_no_batch_yet(report, totals.pending);
+    }
     Metrics {
         batch_latency_ms,
         revocation_latency_ms,
@@ -262,6 +268,18 @@ fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffe
             tokens_accepted_after_expiry: totals.tokens_accepted_after_expiry,
             largest_console_batch: totals.largest_console_batch,
         },
+    }
+}
+
+/// A report without batches while members are pending was read before
+/// its decisions opened a batch (a dissolution in review and notice):
+/// decisions exist, so "no batch was decided" would be wrong.
+fn explain_no_batch_yet(report: &mut LatencyReport, pending: u64) {
+    if report.batches == 0 && pending > 0 {
+        report.null_reason = Some(format!(
+            "decisions cover {pending} members, but none had reached its first batch before the horizon \
+             (still in review, notice or approval)"
+        ));
     }
 }
 
@@ -374,6 +392,7 @@ fn queue_reports(totals: &[QueueRecord], replications: &[ReplicationRecord]) -> 
         let report = QueueReport {
             servers: queue.servers,
             served: queue.served,
+            abandoned: queue.abandoned,
             mean_wait_ms,
             mean_wait_ms_ci95: rounded_ci95(&wait),
             max_wait_ms: queue.wait_max_us / 1_000,

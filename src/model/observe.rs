@@ -237,6 +237,9 @@ pub struct QueueTally {
     pub wait_max_us: u64,
     pub busy_sum_us: u64,
     pub servers: u32,
+    /// Requests a server picked up too late to act (a re-bind batch after
+    /// the rollback): neither served nor counted in waits or service.
+    pub abandoned: u64,
 }
 
 /// How targeted members ended, at the horizon.

@@ -164,3 +164,41 @@ fn five_thousand_department_decisions_reach_the_whole_org() {
     };
     assert!((0..10_000).all(covered), "a member has no department admin above them");
 }
+
+#[test]
+fn rebind_batches_picked_up_after_the_deadline_are_abandoned_not_served() {
+    // One re-binder, 10 h per batch, a 24 h window, one member per batch;
+    // the subsidiary is the first top-level department (B members). The
+    // re-binder starts batches at 0 h, 10 h and 20 h (before the deadline:
+    // served, 10 h each) and picks the rest up at 30 h, 30 h, … after the
+    // rollback: B − 3 abandoned. Mean service is exactly 10 h. (Before, the
+    // abandoned counted as served with no service: mean 10 h · 3 / B.)
+    let text = "name = \"rebind-abandon\"\nhorizon = \"30d\"\nreplications = 1\n\n\
+                [org]\nmembers = 40\ndepartments = { branching = 2, depth = 1 }\n\n\
+                [policy]\nbatch_limit = 1\n\n[workload]\narrivals = { at = [\"0h\"] }\n\n\
+                [workload.subsidiary-split]\nsubsidiary_share = 0.01\n\
+                rebinders = { servers = 1, service = { fixed = \"10h\" } }\nwindow = \"24h\"\n";
+    let scenario = parse_scenario("rebind-abandon.toml", text).expect("parses");
+    let result = simulate(&scenario, SEED, 1, 1, &|| {}).unwrap_or_else(|fault| panic!("{fault}"));
+    let org = generate(&scenario.org, unbindsim::runner::replication_org_seed(SEED, 0));
+    let subsidiary = org.departments[1].members.len() as u64;
+    assert!(subsidiary > 3, "the case needs more than three batches, got {subsidiary}");
+    let queue = &result.metrics.queues["rebinders"];
+    assert_eq!((queue.served, queue.abandoned), (3, subsidiary - 3));
+    assert_eq!(queue.mean_service_ms, Some(36_000_000.0));
+}
+
+#[test]
+fn a_dissolution_read_before_its_first_batch_says_decisions_are_waiting() {
+    // A dissolution decided at 0 h acts after review + 21 d notice, and
+    // no earlier than 30 d: read at 10 d, its one decision covers all 5
+    // members (pending) but no batch has opened. The latency's reason must
+    // say so rather than "no batch was decided".
+    let text = "name = \"dissolution-early\"\nhorizon = \"10d\"\nreplications = 1\n\n\
+                [org]\nmembers = 5\n\n[workload]\narrivals = { at = [\"0h\"] }\n\n[workload.dissolution]\n";
+    let scenario = parse_scenario("dissolution-early.toml", text).expect("parses");
+    let result = simulate(&scenario, SEED, 1, 1, &|| {}).unwrap_or_else(|fault| panic!("{fault}"));
+    let reason = result.metrics.batch_latency_ms.null_reason.clone().unwrap_or_default();
+    assert!(reason.contains("decisions cover 5 members") && reason.contains("first batch"), "{reason}");
+    assert_eq!(result.metrics.outcomes.pending, 5);
+}

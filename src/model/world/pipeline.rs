@@ -93,22 +93,27 @@ fn await_pools(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: Req
     world.requests[request.index()].approvals_left = pools.len() as u8;
     for &pool in pools {
         if world.pools[pool as usize].arrive(request, ctx.now()) {
-            start_service(world, ctx, pool, request);
+            start_service(world, ctx, pool, request, SimDuration::ZERO);
         }
     }
 }
 
-fn start_service(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, request: RequestId) {
-    let mut service = world.sample(
+/// A server takes `request` after `wait`. A re-bind batch the rollback
+/// overtook is abandoned: the server lets it go at once, and it counts as
+/// abandoned, not as served with no service time.
+fn start_service(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, request: RequestId, wait: SimDuration) {
+    if waits_for_rebinders(world.requests[request.index()].kind) && !split::rebind_started(world, ctx.now(), request) {
+        world.pools[pool as usize].record_abandoned();
+        ctx.schedule_in(SimDuration::ZERO, Event::PoolDone { pool, request });
+        return;
+    }
+    let service = world.sample(
         &world.pools[pool as usize].config.service,
         u64::from(request.0),
         Purpose::PoolService,
         u64::from(pool),
     );
-    if waits_for_rebinders(world.requests[request.index()].kind) && !split::rebind_started(world, ctx.now(), request) {
-        service = SimDuration::ZERO;
-    }
-    world.pools[pool as usize].record_service(service);
+    world.pools[pool as usize].record_served(wait, service);
     ctx.schedule_in(service, Event::PoolDone { pool, request });
 }
 
@@ -120,8 +125,8 @@ pub(super) fn pool_done(
     pool: u8,
     request: RequestId,
 ) -> Result<(), IllegalTransition> {
-    if let Some(next) = world.pools[pool as usize].finish(ctx.now()) {
-        start_service(world, ctx, pool, next);
+    if let Some((next, wait)) = world.pools[pool as usize].finish(ctx.now()) {
+        start_service(world, ctx, pool, next, wait);
     }
     let left = &mut world.requests[request.index()].approvals_left;
     *left -= 1;
