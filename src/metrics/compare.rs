@@ -62,6 +62,7 @@ fn replication_figures(record: &ReplicationRecord) -> BTreeMap<String, f64> {
 fn replication_value(figure: Figure, record: &ReplicationRecord) -> Option<f64> {
     let counts = &record.counts;
     let share = |hits, trials| Proportion { hits, trials }.rate();
+    let per = |total: f64, units: u64| (units > 0).then(|| total / units as f64);
     match figure {
         Figure::LatencyQuantile(latency, quantile) => {
             quantile_ms(&latency_report(histogram(counts, latency), 0, 0), quantile).map(|ms| ms as f64)
@@ -86,6 +87,14 @@ fn replication_value(figure: Figure, record: &ReplicationRecord) -> Option<f64> 
         Figure::Done => Some(counts.done as f64),
         Figure::Pending => Some(counts.pending as f64),
         Figure::Events => Some(record.events as f64),
+        Figure::TokenUsesPerGrant => {
+            let race = &counts.races[RaceKind::TokenAfterDisable.index()];
+            per(race.events as f64, race.units.trials)
+        }
+        Figure::TokenLastUseMean => {
+            let raced = counts.races[RaceKind::TokenAfterDisable.index()].units.hits;
+            per(counts.token_last_use_sum_s as f64 * 1e3, raced)
+        }
     }
 }
 

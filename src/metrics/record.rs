@@ -122,6 +122,12 @@ pub struct ReplicationCounts {
     pub queues: Vec<QueueRecord>,
     pub scope_violations: u64,
     pub tokens_accepted_after_expiry: u64,
+    /// Over grants whose token was accepted after revocation: the sum and
+    /// the largest time from revocation to the last accepted use.
+    #[serde(default)]
+    pub token_last_use_sum_s: u64,
+    #[serde(default)]
+    pub token_last_use_max_ms: u64,
 }
 
 /// The name a run's stop reason has in results.
@@ -193,6 +199,8 @@ impl ReplicationCounts {
             queues: obs.queues.iter().map(|(name, tally)| queue_record(name, tally)).collect(),
             scope_violations: obs.scope_violations,
             tokens_accepted_after_expiry: obs.tokens_accepted_after_expiry,
+            token_last_use_sum_s: obs.token_last_use_sum_s,
+            token_last_use_max_ms: obs.token_last_use_max_ms,
         }
     }
 
@@ -239,6 +247,8 @@ impl ReplicationCounts {
         self.merge_queues(&other.queues);
         self.scope_violations += other.scope_violations;
         self.tokens_accepted_after_expiry += other.tokens_accepted_after_expiry;
+        self.token_last_use_sum_s += other.token_last_use_sum_s;
+        self.token_last_use_max_ms = self.token_last_use_max_ms.max(other.token_last_use_max_ms);
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -285,7 +295,7 @@ impl ReplicationCounts {
         }
         let counts = [self.batches, self.untouched, self.done, self.pending, self.locked_out, self.rolled_back]
             .into_iter()
-            .chain([self.scope_violations, self.tokens_accepted_after_expiry])
+            .chain([self.scope_violations, self.tokens_accepted_after_expiry, self.token_last_use_sum_s])
             .chain(self.races.iter().map(|r| r.events))
             .chain(
                 self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us, q.abandoned]),

@@ -80,6 +80,21 @@ pub struct Metrics {
     pub outcomes: OutcomeReport,
     pub queues: BTreeMap<String, QueueReport>,
     pub invariants: InvariantReport,
+    pub token_uses: TokenUseReport,
+}
+
+/// Every accepted use of a revoked grant's token inside its window (the
+/// token race's events), per revoked grant, and how late the last came.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenUseReport {
+    pub uses: u64,
+    pub grants_revoked: u64,
+    /// `uses / grants_revoked`; null when no grant was revoked.
+    pub uses_per_revoked_grant: Option<f64>,
+    /// Mean time from revocation to the last accepted use, over the grants
+    /// used at least once after revocation; null when none was.
+    pub mean_last_use_ms: Option<f64>,
+    pub max_last_use_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -249,6 +264,7 @@ fn metrics(totals: &ReplicationCounts, replications: &[ReplicationRecord], buffe
         batch_latency_ms,
         revocation_latency_ms,
         grace_races: race_report(totals, replications, buffer),
+        token_uses: token_use_report(totals),
         lockout: lockout_report(replications),
         residue: residue_report(replications),
         outcomes: OutcomeReport {
@@ -280,6 +296,18 @@ fn explain_no_batch_yet(report: &mut LatencyReport, pending: u64) {
             "decisions cover {pending} members, but none had reached its first batch before the horizon \
              (still in review, notice or approval)"
         ));
+    }
+}
+
+fn token_use_report(totals: &ReplicationCounts) -> TokenUseReport {
+    let race = &totals.races[RaceKind::TokenAfterDisable.index()];
+    let (grants, raced) = (race.units.trials, race.units.hits);
+    TokenUseReport {
+        uses: race.events,
+        grants_revoked: grants,
+        uses_per_revoked_grant: (grants > 0).then(|| round9(race.events as f64 / grants as f64)),
+        mean_last_use_ms: (raced > 0).then(|| round9(totals.token_last_use_sum_s as f64 * 1e3 / raced as f64)),
+        max_last_use_ms: (raced > 0).then_some(totals.token_last_use_max_ms),
     }
 }
 

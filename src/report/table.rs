@@ -125,6 +125,15 @@ fn rate_lines(out: &mut String, summary: &Summary) {
             );
         }
     }
+    let uses = &m.token_uses;
+    if let (Some(per_grant), Some(last_ms)) = (uses.uses_per_revoked_grant, uses.mean_last_use_ms) {
+        let _ = writeln!(
+            out,
+            "      tokens accepted {} times after revocation: {per_grant:.2} per revoked grant, the last {} after on average",
+            uses.uses,
+            format_duration_ms(last_ms)
+        );
+    }
     let _ = writeln!(out, "    {:<22} {}", "any kind (members)", headline(summary, Figure::RaceRate));
     let _ = writeln!(out, "      (union over targeted members: near 100 % whenever token races are common)");
     let _ = writeln!(out, "  lockout rate: {}", headline(summary, Figure::LockoutRate));

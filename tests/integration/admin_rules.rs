@@ -16,14 +16,19 @@ const SEED: u64 = 11;
 /// A tiny org: `members` members, each a group owner with three grants to
 /// three apps, one iOS device each; no buffer, every device checks in.
 fn tiny(members: u32, horizon: &str, policy: &str, steps: &str) -> Scenario {
+    tiny_with(members, horizon, "", policy, "", steps)
+}
+
+/// `tiny`, with more keys in `org.apps`, `[policy]` and `[behaviour]`.
+fn tiny_with(members: u32, horizon: &str, apps: &str, policy: &str, behaviour: &str, steps: &str) -> Scenario {
     let text = format!(
         "name = \"admin-rule\"\nhorizon = \"{horizon}\"\nseed = {SEED}\nreplications = 1\n\n\
          [org]\nmembers = {members}\ndepartments = {{ branching = 2, depth = 1 }}\n\
          devices_per_member = {{ poisson = 1.0, min = 1, max = 1 }}\n\
          platforms = {{ ios = 1.0, android = 0.0, windows = 0.0, macos = 0.0 }}\n\
-         apps = {{ count = 3, grants_per_member = 3.0 }}\nroles = {{ group_owner = 1.0 }}\n\n\
+         apps = {{ count = 3, grants_per_member = 3.0{apps} }}\nroles = {{ group_owner = 1.0 }}\n\n\
          [policy]\nbuffer = \"0h\"\nhandover = {{ fixed = \"10h\" }}\n{policy}\n\n\
-         [behaviour]\ndevice_never_checks_in = 0.0\n\n[workload.script]\nsteps = [\n{steps}]\n"
+         [behaviour]\ndevice_never_checks_in = 0.0\n{behaviour}\n\n[workload.script]\nsteps = [\n{steps}]\n"
     );
     parse_scenario("admin-rule.toml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
@@ -201,4 +206,30 @@ fn a_dissolution_read_before_its_first_batch_says_decisions_are_waiting() {
     let reason = result.metrics.batch_latency_ms.null_reason.clone().unwrap_or_default();
     assert!(reason.contains("decisions cover 5 members") && reason.contains("first batch"), "{reason}");
     assert_eq!(result.metrics.outcomes.pending, 5);
+}
+
+#[test]
+fn every_accepted_token_use_after_revocation_is_counted_with_the_last() {
+    // Member 0's three grants go to apps that must be unbound on the
+    // vendor's platform, which happens exactly 5.5 h after revocation; the
+    // app uses the token every hour. A super admin disables the member at
+    // 1 h: each grant's token is accepted at +1 h, +2 h, +3 h, +4 h and
+    // +5 h (+6 h is past the window): 5 uses, the last 5 h after
+    // revocation. 3 grants: 15 events, 3 grants hit of 3, 5 uses per
+    // revoked grant, last use 5 h after on average. (Before: only the
+    // first use counted, 3 events.)
+    let apps = ", native_unbind_share = 1.0";
+    let behaviour = "native_unbind_skipped = 0.0\nnative_unbind_delay = { fixed = \"330min\" }\n\
+                     app_use_gap = { fixed = \"1h\" }";
+    let steps = "  { at = \"1h\", op = \"unbind\", member = 0, by = \"super\" },\n";
+    let scenario = tiny_with(1, "30d", apps, "", behaviour, steps);
+    let end = run(&scenario);
+    let race = end.obs.races[RaceKind::TokenAfterDisable.index()];
+    assert_eq!((race.events, race.units.hits, race.units.trials), (15, 3, 3));
+    assert_eq!((end.obs.token_last_use_sum_s, end.obs.token_last_use_max_ms), (3 * 18_000, 18_000_000));
+    // The summary's replication draws its own org (its member may hold
+    // fewer grants): still five uses per revoked grant, the last at 5 h.
+    let uses = summary(&scenario, 1).metrics.token_uses;
+    assert_eq!((uses.uses, uses.uses_per_revoked_grant), (5 * uses.grants_revoked, Some(5.0)));
+    assert_eq!((uses.mean_last_use_ms, uses.max_last_use_ms), (Some(18_000_000.0), Some(18_000_000)));
 }

@@ -13,13 +13,14 @@
 //! one when a script has the member revoke an authorization first; revoking
 //! all skips those already gone.
 //!
-//! The app's first use of the token after revocation is settled when the
-//! grant is revoked, not by an event: once revoked, a grant stays revoked
-//! until its acceptance window ends (a vendor unbind fires at that end), so
-//! nothing between revocation and the use can change whether it is
-//! accepted. A use inside the window and no later than the horizon is a
-//! race, tallied at once — the same count an event would give, without
-//! visiting the grant again at a random later moment.
+//! The app's uses of the token after revocation are settled when the grant
+//! is revoked, not by events: once revoked, a grant stays revoked until its
+//! acceptance window ends (a vendor unbind fires at that end), so nothing
+//! between revocation and a use can change whether it is accepted. Every
+//! use inside the window and no later than the horizon is a race event
+//! (the grant is one raced unit, however many uses), tallied at once with
+//! the time of the last — the same counts events would give, without
+//! visiting the grant again at random later moments.
 
 use super::super::ids::{AppId, GrantId, MemberId};
 use super::super::observe::RaceKind;
@@ -96,9 +97,9 @@ fn revoke(
     let key = grant.stream_key();
     let accept_until = acceptance_end(world, ctx, grant);
     world.grants[grant.index()].accept_until = accept_until;
-    let first_use = ctx.now() + world.sample(&world.behaviour.app_use_gap, key, Purpose::AppUse, 0);
-    if first_use < accept_until && first_use <= world.horizon {
-        token_used(world, grant, ctx.now(), first_use);
+    let (uses, last_use) = accepted_uses(world, grant, ctx.now(), accept_until);
+    if uses > 0 {
+        token_used(world, grant, ctx.now(), uses, last_use);
     }
     let behaviour = world.behaviour;
     let skipped = may_skip && world.chance(key, Purpose::SkipRevoke, behaviour.skip_app_revoke);
@@ -136,12 +137,36 @@ fn token_expiry(world: &World<'_>, grant: GrantId, revoked_at: SimTime) -> SimTi
     revoked_at + SimDuration::from_micros(remaining.max(1))
 }
 
-/// The app used the member's token at `used_at`, inside its acceptance
-/// window: a race.
-fn token_used(world: &mut World<'_>, grant: GrantId, revoked_at: SimTime, used_at: SimTime) {
+/// Most uses of one revoked grant's token counted: a bound on the walk
+/// through the app's use gaps, which a zero gap would never end.
+const MAX_USES_COUNTED: u64 = 10_000;
+
+/// The app's uses of the member's token after `revoked_at`, inside its
+/// acceptance window and no later than the horizon: how many, and when the
+/// last was. The gap before use `i` is draw `i` of the grant's `AppUse`
+/// stream, so the first use is the one a single-use count saw, and a
+/// longer window sees a superset of a shorter one's uses.
+fn accepted_uses(world: &World<'_>, grant: GrantId, revoked_at: SimTime, accept_until: SimTime) -> (u64, SimTime) {
+    let (gap, key) = (&world.behaviour.app_use_gap, grant.stream_key());
+    let (mut uses, mut last) = (0, revoked_at);
+    let mut at = revoked_at + world.sample(gap, key, Purpose::AppUse, 0);
+    while at < accept_until && at <= world.horizon && uses < MAX_USES_COUNTED {
+        uses += 1;
+        last = at;
+        at += world.sample(gap, key, Purpose::AppUse, uses);
+    }
+    (uses, last)
+}
+
+/// The app used the member's token `uses` times inside its acceptance
+/// window, the last at `last_use`: one grant raced, `uses` race events.
+fn token_used(world: &mut World<'_>, grant: GrantId, revoked_at: SimTime, uses: u64, last_use: SimTime) {
     let Grant { member, app } = world.org.grants[grant.index()];
-    world.race(member, RaceKind::TokenAfterDisable);
-    if !world.org.apps[app.index()].native_unbind && used_at >= token_expiry(world, grant, revoked_at) {
+    world.races(member, RaceKind::TokenAfterDisable, uses);
+    let after_us = (last_use - revoked_at).as_micros();
+    world.obs.token_last_use_sum_s += after_us / 1_000_000;
+    world.obs.token_last_use_max_ms = world.obs.token_last_use_max_ms.max(after_us / 1_000);
+    if !world.org.apps[app.index()].native_unbind && last_use >= token_expiry(world, grant, revoked_at) {
         world.obs.tokens_accepted_after_expiry += 1;
     }
 }

@@ -145,8 +145,14 @@ impl<'a> World<'a> {
     /// A race of `kind` involving `member`: its unit is hit the first time
     /// (a member once per kind; a grant races only once).
     pub(super) fn race(&mut self, member: MemberId, kind: RaceKind) {
+        self.races(member, kind, 1);
+    }
+
+    /// `events` races of `kind` on one unit involving `member` (a grant's
+    /// token accepted that many times after revocation).
+    pub(super) fn races(&mut self, member: MemberId, kind: RaceKind, events: u64) {
         let tally = &mut self.obs.races[kind.index()];
-        tally.events += 1;
+        tally.events += events;
         let first_for_member = self.members[member.index()].races.insert(kind);
         let first_for_unit = match kind.exposed_unit() {
             RaceUnit::Members => first_for_member,
