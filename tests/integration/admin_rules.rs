@@ -233,3 +233,20 @@ fn every_accepted_token_use_after_revocation_is_counted_with_the_last() {
     assert_eq!((uses.uses, uses.uses_per_revoked_grant), (5 * uses.grants_revoked, Some(5.0)));
     assert_eq!((uses.mean_last_use_ms, uses.max_last_use_ms), (Some(18_000_000.0), Some(18_000_000)));
 }
+
+#[test]
+fn exponential_token_uses_are_a_poisson_count_over_the_window() {
+    // As above, but the app uses the token at exponential gaps of mean
+    // 1 h: the uses inside the 5.5 h window are a Poisson process of rate
+    // 1/h, so their number per revoked grant is Poisson with mean 5.5, and
+    // its mean over G grants has standard deviation √(5.5 / G).
+    let apps = ", native_unbind_share = 1.0";
+    let behaviour = "native_unbind_skipped = 0.0\nnative_unbind_delay = { fixed = \"330min\" }\n\
+                     app_use_gap = { exp = \"1h\" }";
+    let steps = "  { at = \"1h\", op = \"unbind\", member = 0, by = \"super\" },\n";
+    let uses = summary(&tiny_with(1, "30d", apps, "", behaviour, steps), 400).metrics.token_uses;
+    let per_grant = uses.uses_per_revoked_grant.expect("grants were revoked");
+    let sd = (5.5 / uses.grants_revoked as f64).sqrt();
+    assert!(uses.grants_revoked >= 400, "{uses:?}");
+    assert!((per_grant - 5.5).abs() <= 4.0 * sd, "{per_grant} uses per grant, expected 5.5 ± {:.3}", 4.0 * sd);
+}

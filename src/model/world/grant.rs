@@ -28,7 +28,8 @@ use super::super::org::Grant;
 use super::super::state::{GrantState, IllegalTransition};
 use super::purpose::Purpose;
 use super::{Event, RequestKind, World};
-use crate::engine::{Context, SimDuration, SimTime};
+use crate::engine::{Context, Dist, SimDuration, SimTime};
+use rand_distr::{Distribution, Poisson};
 
 pub(super) fn revoke_all(
     world: &mut World<'_>,
@@ -143,19 +144,50 @@ const MAX_USES_COUNTED: u64 = 10_000;
 
 /// The app's uses of the member's token after `revoked_at`, inside its
 /// acceptance window and no later than the horizon: how many, and when the
-/// last was. The gap before use `i` is draw `i` of the grant's `AppUse`
-/// stream, so the first use is the one a single-use count saw, and a
-/// longer window sees a superset of a shorter one's uses.
+/// last was. The first use is draw 0 of the grant's `AppUse` stream, the
+/// one a single-use count saw. After it, exponential gaps make the uses a
+/// Poisson process, whose count and last time in the rest of the window
+/// take two draws (`poisson_uses`); any other gap is walked use by use
+/// (the gap before use `i` is draw `i`).
 fn accepted_uses(world: &World<'_>, grant: GrantId, revoked_at: SimTime, accept_until: SimTime) -> (u64, SimTime) {
     let (gap, key) = (&world.behaviour.app_use_gap, grant.stream_key());
-    let (mut uses, mut last) = (0, revoked_at);
-    let mut at = revoked_at + world.sample(gap, key, Purpose::AppUse, 0);
-    while at < accept_until && at <= world.horizon && uses < MAX_USES_COUNTED {
+    let end = accept_until.min(world.horizon + SimDuration::from_micros(1));
+    let first = revoked_at + world.sample(gap, key, Purpose::AppUse, 0);
+    if first >= end {
+        return (0, revoked_at);
+    }
+    if let Dist::Exp { mean } = gap {
+        return poisson_uses(world, key, first, end, *mean);
+    }
+    let (mut uses, mut last, mut at) = (0, first, first);
+    while at < end && uses < MAX_USES_COUNTED {
         uses += 1;
         last = at;
         at += world.sample(gap, key, Purpose::AppUse, uses);
     }
     (uses, last)
+}
+
+/// Uses of a Poisson process of mean gap `mean` after a use at `first`,
+/// before `end`: their count is Poisson with mean (end − first) / mean
+/// (draw 1), and the last of n uniform times lies at U^(1/n) of the way
+/// (draw 2). The first use included, at most `MAX_USES_COUNTED`.
+fn poisson_uses(world: &World<'_>, key: u64, first: SimTime, end: SimTime, mean: SimDuration) -> (u64, SimTime) {
+    let span_us = (end - first).as_micros() as f64;
+    let expected = span_us / mean.as_micros().max(1) as f64;
+    let cap = MAX_USES_COUNTED - 1;
+    let more = if expected > cap as f64 {
+        cap
+    } else {
+        let mut stream = world.streams.stream(key, Purpose::AppUse.key(), 1);
+        Poisson::new(expected.max(f64::MIN_POSITIVE)).map_or(0, |law| law.sample(&mut stream) as u64).min(cap)
+    };
+    if more == 0 {
+        return (1, first);
+    }
+    let u = world.streams.uniform(key, Purpose::AppUse.key(), 2);
+    let offset_us = (span_us * u.powf(1.0 / more as f64)) as u64;
+    (1 + more, first + SimDuration::from_micros(offset_us.min((end - first).as_micros().saturating_sub(1))))
 }
 
 /// The app used the member's token `uses` times inside its acceptance
