@@ -5,6 +5,12 @@
 //! state must be the reference's. A shrunk counterexample prints as a
 //! scenario file with the command that replays it.
 //!
+//! The rules the reference states: an app admin's step revokes the grant
+//! of its app (the member's first) and takes no member; any other unbind
+//! takes the member if nothing has, and ends it unbound; a super admin's
+//! step on a member a department request still holds ends it unbound too
+//! (the take-over changes how, not where it ends).
+//!
 //! The cases are chosen so the end state is exact: steps on whole hours
 //! (a member's exit steps take seconds, so a lockout lands before the next
 //! hour), lockout after uninstalling always or never, every device checks
