@@ -361,6 +361,32 @@ mod tests {
     }
 
     #[test]
+    fn every_member_has_a_department_admin_above_them() {
+        // The default tree has 1 555 departments; 20 admins (one per 100 of
+        // 2 000 members) sit at the root, the 6 top-level departments and
+        // 13 of the second level: the root's covers everyone.
+        let org = generate(&small(), 6);
+        let scopes: Vec<_> = org.admins_of(AdminTier::Department).map(|admin| org.scope_members(admin)).collect();
+        assert_eq!(scopes.len(), 20);
+        assert_eq!(scopes[0], 0..2_000);
+        let depths: Vec<u16> = org
+            .admins
+            .iter()
+            .filter(|a| a.tier == AdminTier::Department)
+            .map(|a| org.departments[a.department.index()].depth)
+            .collect();
+        assert_eq!(depths, [[0].as_slice(), &[1; 6], &[2; 13]].concat());
+        assert!((0..2_000).all(|member| scopes.iter().any(|scope| scope.contains(&member))));
+    }
+
+    #[test]
+    fn app_admins_name_their_app() {
+        let org = generate(&small(), 6);
+        let apps: Vec<_> = org.admins.iter().filter(|a| a.tier == AdminTier::App).map(|a| a.app).collect();
+        assert_eq!(apps, (0..5).map(|k| Some(AppId(k))).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn platform_mix_is_respected() {
         let org = generate(&OrgParams { members: 20_000, ..OrgParams::default() }, 5);
         let ios = org.devices.iter().filter(|d| d.platform == Platform::Ios).count() as f64;

@@ -80,4 +80,14 @@ mod tests {
         assert_eq!(pool.finish(t1), Some((RequestId(1), SimDuration::from_secs(10))));
         assert_eq!(pool.finish(t1), None);
     }
+
+    #[test]
+    fn an_abandoned_request_is_neither_served_nor_in_the_means() {
+        let mut pool = Pool::new("p", PoolConfig { servers: 1, service: Dist::zero() });
+        pool.record_served(SimDuration::from_secs(10), SimDuration::from_secs(30));
+        pool.record_abandoned();
+        let tally = pool.tally;
+        assert_eq!((tally.served, tally.abandoned), (1, 1));
+        assert_eq!((tally.wait_sum_us, tally.busy_sum_us), (10_000_000, 30_000_000));
+    }
 }
