@@ -135,7 +135,8 @@ fn rate_lines(out: &mut String, summary: &Summary) {
         );
     }
     let _ = writeln!(out, "    {:<22} {}", "any kind (members)", headline(summary, Figure::RaceRate));
-    let _ = writeln!(out, "      (union over targeted members: near 100 % whenever token races are common)");
+    let _ =
+        writeln!(out, "      (the union over targeted members: one common kind, such as the token race, saturates it)");
     let _ = writeln!(out, "  lockout rate: {}", headline(summary, Figure::LockoutRate));
     if m.lockout.overall.trials > 0 {
         for (platform, report) in &m.lockout.by_platform {
@@ -151,7 +152,10 @@ fn rate_lines(out: &mut String, summary: &Summary) {
         let _ = writeln!(out, "    device {platform:<15} {}", proportion(report));
     }
     let _ = writeln!(out, "    {:<22} {}", "any kind (members)", headline(summary, Figure::ResidueProbability));
-    let _ = writeln!(out, "      (union over members: near 100 % whenever app data or chat history is common)");
+    let _ = writeln!(
+        out,
+        "      (the union over members: one common kind, such as app data or chat history, saturates it)"
+    );
 }
 
 /// `2.1h [1.6h, 2.6h]`, or the mean with the reason it has no interval.
