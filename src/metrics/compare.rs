@@ -71,6 +71,7 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
     let share = |hits, trials| Proportion { hits, trials }.rate();
     let latency_of =
         |latency: Latency| &latencies[Latency::ALL.iter().position(|l| *l == latency).expect("every latency")];
+    let per = |total: f64, units: u64| (units > 0).then(|| total / units as f64);
     match figure {
         Figure::LatencyQuantile(latency, quantile) => quantile_ms(latency_of(latency), quantile).map(|ms| ms as f64),
         Figure::LatencyMean(latency) => latency_of(latency).mean,
@@ -91,6 +92,14 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::Done => Some(counts.done as f64),
         Figure::Pending => Some(counts.pending as f64),
         Figure::Events => Some(record.events as f64),
+        Figure::TokenUsesPerGrant => {
+            let race = &counts.races[RaceKind::TokenAfterDisable.index()];
+            per(race.events as f64, race.units.trials)
+        }
+        Figure::TokenLastUseMean => {
+            let raced = counts.races[RaceKind::TokenAfterDisable.index()].units.hits;
+            per(counts.token_last_use_sum_s as f64 * 1e3, raced)
+        }
     }
 }
 

@@ -63,6 +63,8 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
         Figure::Done => return Ok(Reading::Count(metrics.outcomes.done)),
         Figure::Pending => return Ok(Reading::Count(metrics.outcomes.pending)),
         Figure::Events => return Ok(Reading::Count(summary.engine.events)),
+        Figure::TokenUsesPerGrant => return Ok(Reading::Mean(metrics.token_uses.uses_per_revoked_grant)),
+        Figure::TokenLastUseMean => return Ok(Reading::Mean(metrics.token_uses.mean_last_use_ms)),
         Figure::LockoutRate => metrics.lockout.overall.clone(),
         Figure::LockoutGivenUninstallRate => metrics.lockout.given_uninstall.clone(),
         Figure::PlatformLockoutRate(platform) => entry(&metrics.lockout.by_platform, "platform", platform.name())?,

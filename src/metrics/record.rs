@@ -72,6 +72,9 @@ pub struct QueueRecord {
     pub wait_sum_us: u64,
     pub wait_max_us: u64,
     pub busy_sum_us: u64,
+    /// Picked up too late to act (absent in older records: none).
+    #[serde(default)]
+    pub abandoned: u64,
 }
 
 /// Everything one replication observed, as numbers and histograms.
@@ -130,6 +133,12 @@ pub struct ReplicationCounts {
     pub queues: Vec<QueueRecord>,
     pub scope_violations: u64,
     pub tokens_accepted_after_expiry: u64,
+    /// Over grants whose token was accepted after revocation: the sum and
+    /// the largest time from revocation to the last accepted use.
+    #[serde(default)]
+    pub token_last_use_sum_s: u64,
+    #[serde(default)]
+    pub token_last_use_max_ms: u64,
 }
 
 /// The name a run's stop reason has in results.
@@ -207,6 +216,8 @@ impl ReplicationCounts {
             queues: obs.queues.iter().map(|(name, tally)| queue_record(name, tally)).collect(),
             scope_violations: obs.scope_violations,
             tokens_accepted_after_expiry: obs.tokens_accepted_after_expiry,
+            token_last_use_sum_s: obs.token_last_use_sum_s,
+            token_last_use_max_ms: obs.token_last_use_max_ms,
         }
     }
 
@@ -256,6 +267,8 @@ impl ReplicationCounts {
         self.merge_queues(&other.queues);
         self.scope_violations += other.scope_violations;
         self.tokens_accepted_after_expiry += other.tokens_accepted_after_expiry;
+        self.token_last_use_sum_s += other.token_last_use_sum_s;
+        self.token_last_use_max_ms = self.token_last_use_max_ms.max(other.token_last_use_max_ms);
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -269,6 +282,7 @@ impl ReplicationCounts {
             queue.wait_sum_us += theirs.wait_sum_us;
             queue.wait_max_us = queue.wait_max_us.max(theirs.wait_max_us);
             queue.busy_sum_us += theirs.busy_sum_us;
+            queue.abandoned += theirs.abandoned;
         }
     }
 
@@ -303,9 +317,11 @@ impl ReplicationCounts {
         }
         let counts = [self.batches, self.untouched, self.done, self.pending, self.locked_out, self.rolled_back]
             .into_iter()
-            .chain([self.scope_violations, self.tokens_accepted_after_expiry])
+            .chain([self.scope_violations, self.tokens_accepted_after_expiry, self.token_last_use_sum_s])
             .chain(self.races.iter().map(|r| r.events))
-            .chain(self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us]));
+            .chain(
+                self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us, q.abandoned]),
+            );
         if counts.into_iter().any(|count| count > MAX_COUNT) {
             return Err(format!("an implausibly large count (above {MAX_COUNT})"));
         }
@@ -370,6 +386,7 @@ fn queue_record(name: &str, tally: &QueueTally) -> QueueRecord {
         wait_sum_us: tally.wait_sum_us,
         wait_max_us: tally.wait_max_us,
         busy_sum_us: tally.busy_sum_us,
+        abandoned: tally.abandoned,
     }
 }
 

@@ -86,6 +86,21 @@ pub struct Metrics {
     pub outcomes: OutcomeReport,
     pub queues: BTreeMap<String, QueueReport>,
     pub invariants: InvariantReport,
+    pub token_uses: TokenUseReport,
+}
+
+/// Every accepted use of a revoked grant's token inside its window (the
+/// token race's events), per revoked grant, and how late the last came.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenUseReport {
+    pub uses: u64,
+    pub grants_revoked: u64,
+    /// `uses / grants_revoked`; null when no grant was revoked.
+    pub uses_per_revoked_grant: Option<f64>,
+    /// Mean time from revocation to the last accepted use, over the grants
+    /// used at least once after revocation; null when none was.
+    pub mean_last_use_ms: Option<f64>,
+    pub max_last_use_ms: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -176,6 +191,9 @@ pub struct OutcomeReport {
 pub struct QueueReport {
     pub servers: u32,
     pub served: u64,
+    /// Requests picked up too late to act (a re-bind batch after the
+    /// rollback): not served, and in neither mean.
+    pub abandoned: u64,
     /// Σ wait / Σ served over replications.
     pub mean_wait_ms: Option<f64>,
     /// 95 % ratio-t interval of the mean wait across replications.
@@ -300,12 +318,16 @@ fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String
 /// means and latency intervals take the `replications` one by one
 /// (latency's bootstrap is seeded by the run's `seed`).
 fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, seed: u64) -> Metrics {
-    let (batch_latency_ms, revocation_latency_ms) =
+    let (mut batch_latency_ms, mut revocation_latency_ms) =
         latency_reports(totals, replications.records, seed, replications.level);
+    for report in [&mut batch_latency_ms, &mut revocation_latency_ms] {
+        explain_no_batch_yet(report, totals.pending);
+    }
     Metrics {
         batch_latency_ms,
         revocation_latency_ms,
         grace_races: race_report(totals, replications, buffer),
+        token_uses: token_use_report(totals),
         lockout: lockout_report(totals, replications, seed),
         residue: residue_report(replications),
         outcomes: OutcomeReport {
@@ -334,6 +356,30 @@ fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, see
 struct Over<'a> {
     records: &'a [ReplicationRecord],
     level: Level,
+}
+
+/// A report without batches while members are pending was read before
+/// its decisions opened a batch (a dissolution in review and notice):
+/// decisions exist, so "no batch was decided" would be wrong.
+fn explain_no_batch_yet(report: &mut LatencyReport, pending: u64) {
+    if report.batches == 0 && pending > 0 {
+        report.null_reason = Some(format!(
+            "decisions cover {pending} members, but none had reached its first batch before the horizon \
+             (still in review, notice or approval)"
+        ));
+    }
+}
+
+fn token_use_report(totals: &ReplicationCounts) -> TokenUseReport {
+    let race = &totals.races[RaceKind::TokenAfterDisable.index()];
+    let (grants, raced) = (race.units.trials, race.units.hits);
+    TokenUseReport {
+        uses: race.events,
+        grants_revoked: grants,
+        uses_per_revoked_grant: (grants > 0).then(|| round9(race.events as f64 / grants as f64)),
+        mean_last_use_ms: (raced > 0).then(|| round9(totals.token_last_use_sum_s as f64 * 1e3 / raced as f64)),
+        max_last_use_ms: (raced > 0).then_some(totals.token_last_use_max_ms),
+    }
 }
 
 /// The report of the rate `pick` takes from each replication's counts.
@@ -443,6 +489,7 @@ fn queue_reports(totals: &[QueueRecord], replications: Over<'_>) -> BTreeMap<Str
         let report = QueueReport {
             servers: queue.servers,
             served: queue.served,
+            abandoned: queue.abandoned,
             mean_wait_ms,
             mean_wait_ms_ci95: rounded_ci95(&wait),
             max_wait_ms: queue.wait_max_us / 1_000,

@@ -69,8 +69,9 @@ impl RaceKind {
     }
 }
 
-/// What a race kind's exposure counts: members, or grants (each grant
-/// races at most once: its first use after revocation).
+/// What a race kind's exposure counts: members, or grants (a grant is hit
+/// once however many times its token is accepted after revocation; each
+/// accepted use is an event).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RaceUnit {
     Members,
@@ -240,6 +241,9 @@ pub struct QueueTally {
     pub wait_max_us: u64,
     pub busy_sum_us: u64,
     pub servers: u32,
+    /// Requests a server picked up too late to act (a re-bind batch after
+    /// the rollback): neither served nor counted in waits or service.
+    pub abandoned: u64,
 }
 
 /// How targeted members ended, at the horizon.
@@ -315,4 +319,9 @@ pub struct Observations {
     /// Invariant counters: must stay zero.
     pub scope_violations: u64,
     pub tokens_accepted_after_expiry: u64,
+    /// Over grants whose token was accepted after revocation: the sum (in
+    /// whole seconds, so a large org's sum stays far from overflow) and the
+    /// largest time from revocation to the last accepted use.
+    pub token_last_use_sum_s: u64,
+    pub token_last_use_max_ms: u64,
 }

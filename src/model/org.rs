@@ -94,11 +94,13 @@ impl AdminTier {
     }
 }
 
-/// An administrator and the department its scope is rooted at.
+/// An administrator and the department its scope is rooted at; an app
+/// admin also names the app it administers (none in an org without apps).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Admin {
     pub tier: AdminTier,
     pub department: DepartmentId,
+    pub app: Option<AppId>,
 }
 
 /// The whole organisation.
@@ -171,6 +173,11 @@ impl Org {
         for (index, admin) in self.admins.iter().enumerate() {
             if admin.department.index() >= self.departments.len() {
                 return Err(format!("admin {index} names missing department {}", admin.department.0));
+            }
+            if admin.app.is_some_and(|app| app.index() >= self.apps.len())
+                || admin.app.is_some() != (admin.tier == AdminTier::App && !self.apps.is_empty())
+            {
+                return Err(format!("admin {index} of tier {} names app {:?}", admin.tier.name(), admin.app));
             }
         }
         Ok(())

@@ -22,7 +22,11 @@ pub const MAX_SCRIPT_STEPS: usize = 10_000;
 pub enum Unbinder {
     /// The member leaves from the app (a self-exit).
     Member,
-    /// An admin of this tier, from the console.
+    /// An admin of this tier, from the console. A super admin's step also
+    /// takes over a member a department admin's request still waits on
+    /// (the tier race). An app admin's step is the admin of the app of the
+    /// member's first grant archiving the member's access to that app: the
+    /// account and devices stay, and the member may still be unbound.
     Admin(AdminTier),
 }
 

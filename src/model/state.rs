@@ -20,8 +20,6 @@ pub enum MemberState {
     Revoked,
     /// Account, devices and grants all unbound.
     Unbound,
-    /// App permissions revoked by an app admin (account kept).
-    AppAccessRevoked,
     /// Replacing a device.
     ChangingDevice,
     /// Old device unbound; the member carries on.
@@ -54,7 +52,7 @@ impl MemberState {
         use MemberState::*;
         match self {
             Active => Outcome::Untouched,
-            Unbound | AppAccessRevoked | DeviceChanged | Rebound => Outcome::Done,
+            Unbound | DeviceChanged | Rebound => Outcome::Done,
             Requested | Handover | Buffer | Revoked | ChangingDevice | PendingRebind | Rebinding => Outcome::Pending,
             LockedOut => Outcome::LockedOut,
             RolledBack => Outcome::RolledBack,
@@ -70,7 +68,6 @@ impl MemberState {
                 | Requested
                 | Handover
                 | Buffer
-                | AppAccessRevoked
                 | ChangingDevice
                 | DeviceChanged
                 | PendingRebind
@@ -85,7 +82,7 @@ impl MemberState {
         matches!(
             (self, next),
             (Active, Requested | ChangingDevice | PendingRebind)
-                | (Requested, Handover | Buffer | Revoked | AppAccessRevoked)
+                | (Requested, Handover | Buffer | Revoked)
                 | (Handover, Buffer | Revoked)
                 | (Buffer, Revoked)
                 | (Revoked, Unbound)

@@ -68,6 +68,12 @@ fn percentiles(report: &LatencyReport, horizon: &str) -> String {
     quantiles.join("  ")
 }
 
+/// `482 of 498 batches finished`: the finished count out of every batch
+/// measured (the unfinished are censored at the horizon).
+fn finished_of(report: &LatencyReport) -> String {
+    format!("{} of {} batches finished", report.batches - report.incomplete, report.batches)
+}
+
 /// The latency line, then (indented) why batches are unfinished and the
 /// latency of each tier.
 fn latency(out: &mut String, title: &str, report: &LatencyReport, horizon: &str) {
@@ -76,7 +82,7 @@ fn latency(out: &mut String, title: &str, report: &LatencyReport, horizon: &str)
         let _ = writeln!(out, "  {title}: n/a: {reason}");
         return;
     }
-    let _ = writeln!(out, "  {title}: {}  ({} batches)", percentiles(report, horizon), report.batches);
+    let _ = writeln!(out, "  {title}: {}  ({})", percentiles(report, horizon), finished_of(report));
     if let Some(reason) = report.percentile(Quantile::P50).and_then(|p| p.ci95_null_reason.as_deref()) {
         let _ = writeln!(out, "    no 95 % intervals: {reason}");
     }
@@ -95,12 +101,8 @@ fn latency(out: &mut String, title: &str, report: &LatencyReport, horizon: &str)
         );
     }
     for (tier, tier_report) in &report.by_tier {
-        let _ = writeln!(
-            out,
-            "    tier {tier:<10} {}  ({} batches)",
-            percentiles(tier_report, horizon),
-            tier_report.batches
-        );
+        let _ =
+            writeln!(out, "    tier {tier:<10} {}  ({})", percentiles(tier_report, horizon), finished_of(tier_report));
     }
 }
 
@@ -120,12 +122,14 @@ fn lockout_duration(out: &mut String, report: &LatencyReport, horizon: &str) {
     );
 }
 
-/// The race, lockout and residue lines: each headline rate, then its
-/// kinds or platforms that saw anything.
+/// The race, lockout and residue lines. Races and residue lead with their
+/// kinds (each over its own exposed units: these tell policies apart); the
+/// union over members comes last, with a note, because one common kind
+/// (token races, app data) saturates it.
 fn rate_lines(out: &mut String, summary: &Summary) {
     let m = &summary.metrics;
     let races = &m.grace_races;
-    let _ = writeln!(out, "  grace-period races: {} events; {}", races.total, headline(summary, Figure::RaceRate));
+    let _ = writeln!(out, "  grace-period races by kind: {} events", races.total);
     for (kind, report) in &races.by_kind {
         if report.rate.trials > 0 {
             let _ = writeln!(
@@ -137,6 +141,18 @@ fn rate_lines(out: &mut String, summary: &Summary) {
             );
         }
     }
+    let uses = &m.token_uses;
+    if let (Some(per_grant), Some(last_ms)) = (uses.uses_per_revoked_grant, uses.mean_last_use_ms) {
+        let _ = writeln!(
+            out,
+            "      tokens accepted {} times after revocation: {per_grant:.2} per revoked grant, the last {} after on average",
+            uses.uses,
+            format_duration_ms(last_ms)
+        );
+    }
+    let _ = writeln!(out, "    {:<22} {}", "any kind (members)", headline(summary, Figure::RaceRate));
+    let _ =
+        writeln!(out, "      (the union over targeted members: one common kind, such as the token race, saturates it)");
     let _ = writeln!(out, "  lockout rate: {}", headline(summary, Figure::LockoutRate));
     if m.lockout.overall.trials > 0 {
         for (platform, report) in &m.lockout.by_platform {
@@ -146,13 +162,18 @@ fn rate_lines(out: &mut String, summary: &Summary) {
         lockout_duration(out, &m.lockout.duration_ms, &summary.horizon);
     }
     let residue = &m.residue;
-    let _ = writeln!(out, "  residue at horizon (members): {}", headline(summary, Figure::ResidueProbability));
+    let _ = writeln!(out, "  residue at horizon by kind (members):");
     for (kind, report) in residue.by_kind.iter().filter(|(_, r)| r.hits > 0) {
         let _ = writeln!(out, "    {kind:<22} {}", proportion(report));
     }
     for (platform, report) in residue.by_platform.iter().filter(|(_, r)| r.trials > 0) {
         let _ = writeln!(out, "    device {platform:<15} {}", proportion(report));
     }
+    let _ = writeln!(out, "    {:<22} {}", "any kind (members)", headline(summary, Figure::ResidueProbability));
+    let _ = writeln!(
+        out,
+        "      (the union over members: one common kind, such as app data or chat history, saturates it)"
+    );
 }
 
 /// `2.1h [1.6h, 2.6h]`, or the mean with the reason it has no interval.
@@ -192,9 +213,13 @@ pub fn summary_table(summary: &Summary) -> String {
     );
     for (name, queue) in &m.queues {
         if queue.served > 0 {
+            let abandoned = match queue.abandoned {
+                0 => String::new(),
+                n => format!(", {n} abandoned after the deadline"),
+            };
             let _ = writeln!(
                 out,
-                "  queue {name}: {} served by {}, mean wait {}",
+                "  queue {name}: {} served by {}{abandoned}, mean wait {}",
                 queue.served,
                 queue.servers,
                 mean_wait(queue)
@@ -243,6 +268,15 @@ mod tests {
         assert_eq!(without, format!("7.00% (70/1000; no interval: {reason})"));
         let none = ProportionReport { rate: None, ..view(None, Some("no app grant was revoked")) };
         assert_eq!(proportion(&none), "n/a: no app grant was revoked");
+    }
+
+    #[test]
+    fn the_finished_count_is_printed_out_of_every_batch_measured() {
+        // 498 batches measured, 16 unfinished at the horizon: 482 finished.
+        let mut report = crate::metrics::latency_report(&crate::metrics::LatencyHistogram::new(), 498, 16);
+        assert_eq!(finished_of(&report), "482 of 498 batches finished");
+        report.incomplete = 0;
+        assert_eq!(finished_of(&report), "498 of 498 batches finished");
     }
 
     #[test]

@@ -123,6 +123,10 @@ pub enum Figure {
     Done,
     Pending,
     Events,
+    /// Accepted uses of revoked grants' tokens, per revoked grant.
+    TokenUsesPerGrant,
+    /// Mean time from a grant's revocation to its token's last accepted use.
+    TokenLastUseMean,
 }
 
 impl Figure {
@@ -141,6 +145,7 @@ impl Figure {
         figures.push(Figure::GrantResidueProbability);
         figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
         figures.extend([Figure::DoneShare, Figure::Done, Figure::Pending, Figure::Events]);
+        figures.extend([Figure::TokenUsesPerGrant, Figure::TokenLastUseMean]);
         figures
     }
 
@@ -163,13 +168,15 @@ impl Figure {
             Figure::Done => "done".to_owned(),
             Figure::Pending => "pending".to_owned(),
             Figure::Events => "events".to_owned(),
+            Figure::TokenUsesPerGrant => "token_uses_per_revoked_grant".to_owned(),
+            Figure::TokenLastUseMean => "token_last_use_after_revocation_mean".to_owned(),
         }
     }
 
     /// What one unit of the figure is.
     pub fn unit(self) -> Unit {
         match self {
-            Figure::LatencyQuantile(..) | Figure::LatencyMean(_) => Unit::Milliseconds,
+            Figure::LatencyQuantile(..) | Figure::LatencyMean(_) | Figure::TokenLastUseMean => Unit::Milliseconds,
             Figure::LatencyUnfinished(Latency::Batch | Latency::Revocation) => Unit::Batches,
             Figure::LatencyUnfinished(Latency::Lockout) => Unit::Members,
             Figure::LockoutRate
@@ -182,7 +189,7 @@ impl Figure {
             | Figure::RaceKindRate(_)
             | Figure::DoneShare => Unit::Fraction,
             Figure::Done | Figure::Pending => Unit::Members,
-            Figure::Events => Unit::Events,
+            Figure::Events | Figure::TokenUsesPerGrant => Unit::Events,
         }
     }
 
@@ -204,7 +211,9 @@ impl Figure {
             | Figure::DoneShare
             | Figure::Done
             | Figure::Pending
-            | Figure::Events => false,
+            | Figure::Events
+            | Figure::TokenUsesPerGrant
+            | Figure::TokenLastUseMean => false,
         }
     }
 
@@ -225,6 +234,8 @@ impl Figure {
             | Figure::GrantResidueProbability
             | Figure::RaceRate
             | Figure::RaceKindRate(_)
+            | Figure::TokenUsesPerGrant
+            | Figure::TokenLastUseMean
             | Figure::Pending
             | Figure::Events => true,
         }

@@ -294,21 +294,36 @@ impl PlatformPicker {
     }
 }
 
-/// Super and app admins at the root; one department admin per
-/// `members_per_department_admin` members, spread over the non-root
-/// departments in pre-order.
+/// Super and app admins at the root (app admin `k` administers app
+/// `k mod apps`); one department admin per `members_per_department_admin`
+/// members, spread over the tree level by level from the root
+/// (breadth-first, wrapping round when there are more admins than
+/// departments). The first sits at the root, so every member has a
+/// department admin above them and department decisions can reach the
+/// whole org; the next cover the top-level departments, and so on down.
 fn roster(params: &OrgParams, departments: &[Department]) -> Vec<Admin> {
     let root = DepartmentId(0);
     let mut admins: Vec<Admin> =
-        (0..params.super_admins).map(|_| Admin { tier: AdminTier::Super, department: root }).collect();
-    let n_department_admins = params.department_admins();
-    let candidates = departments.len().saturating_sub(1).max(1);
-    admins.extend((0..n_department_admins).map(|k| {
-        let department = if departments.len() > 1 { 1 + (k as usize % candidates) } else { 0 };
-        Admin { tier: AdminTier::Department, department: DepartmentId(department as u32) }
+        (0..params.super_admins).map(|_| Admin { tier: AdminTier::Super, department: root, app: None }).collect();
+    let by_level = breadth_first(departments);
+    admins.extend((0..params.department_admins() as usize).map(|k| Admin {
+        tier: AdminTier::Department,
+        department: by_level[k % by_level.len()],
+        app: None,
     }));
-    admins.extend((0..params.app_admins).map(|_| Admin { tier: AdminTier::App, department: root }));
+    admins.extend((0..params.app_admins).map(|k| Admin {
+        tier: AdminTier::App,
+        department: root,
+        app: (params.apps > 0).then(|| AppId(k % params.apps)),
+    }));
     admins
+}
+
+/// Departments in breadth-first order: by depth, then in pre-order.
+fn breadth_first(departments: &[Department]) -> Vec<DepartmentId> {
+    let mut order: Vec<DepartmentId> = (0..departments.len() as u32).map(DepartmentId).collect();
+    order.sort_by_key(|d| (departments[d.index()].depth, d.0));
+    order
 }
 
 #[cfg(test)]
@@ -343,6 +358,32 @@ mod tests {
                 assert!(org.in_subtree(root, org.members[member as usize].department));
             }
         }
+    }
+
+    #[test]
+    fn every_member_has_a_department_admin_above_them() {
+        // The default tree has 1 555 departments; 20 admins (one per 100 of
+        // 2 000 members) sit at the root, the 6 top-level departments and
+        // 13 of the second level: the root's covers everyone.
+        let org = generate(&small(), 6);
+        let scopes: Vec<_> = org.admins_of(AdminTier::Department).map(|admin| org.scope_members(admin)).collect();
+        assert_eq!(scopes.len(), 20);
+        assert_eq!(scopes[0], 0..2_000);
+        let depths: Vec<u16> = org
+            .admins
+            .iter()
+            .filter(|a| a.tier == AdminTier::Department)
+            .map(|a| org.departments[a.department.index()].depth)
+            .collect();
+        assert_eq!(depths, [[0].as_slice(), &[1; 6], &[2; 13]].concat());
+        assert!((0..2_000).all(|member| scopes.iter().any(|scope| scope.contains(&member))));
+    }
+
+    #[test]
+    fn app_admins_name_their_app() {
+        let org = generate(&small(), 6);
+        let apps: Vec<_> = org.admins.iter().filter(|a| a.tier == AdminTier::App).map(|a| a.app).collect();
+        assert_eq!(apps, (0..5).map(|k| Some(AppId(k))).collect::<Vec<_>>());
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! A fast, deterministic guard on the coverage of the reported intervals
-//! (the full measurement is `benches/coverage.sh`). For a few figures whose
-//! intervals once covered 2–21 % of the time, the truth is the pooled rate
-//! of one large run (400 replications, seed 900 000), and 40 runs of 10
-//! replications (seeds 1..=40, orgs sampled) each report a 95 % interval.
-//! At the nominal 95 % about 38 of 40 cover; the test fails below 32 (80 %),
-//! which a correct interval reaches by chance with probability under 0.3 %
-//! — and, the seeds being fixed, never changes from run to run. Measured
-//! on these seeds: the reported intervals cover 36 (admin-batch residue),
-//! 37 (its token race) and 40 (device-change lockout) of 40, while Wilson
-//! intervals on the pooled counts, which treat every member as an
-//! independent trial, cover 11 and 11 of 40 for the admin-batch figures.
+//! (the full measurement is `benches/coverage.sh`). The truth is the pooled
+//! rate of one large run (400 replications, seed 900 000, 300 members), and
+//! 40 runs of 10 replications (seeds 1..=40, orgs sampled) each report a
+//! 95 % interval. At the nominal 95 % about 38 of 40 cover; the test fails
+//! below 32 (80 %), which a correct interval reaches by chance with
+//! probability under 0.3 % — and, the seeds being fixed, the outcome never
+//! changes from run to run.
+//!
+//! Measured on these seeds: the token race's intervals cover 37 of 40 and
+//! device-change lockout's 40 of 40. The token race is the figure the org
+//! moves as a whole (each org draws its apps' introspection and native
+//! unbind), so Wilson intervals on the pooled counts, which treat every
+//! grant as an independent trial, cover it only 11 of 40 times: this is
+//! the collapse the test guards against.
 
 use super::common::seed_scenario;
 use unbindsim::metrics::{Reading, Summary, read};
@@ -60,9 +63,8 @@ fn check(scenario: &str, figures: &[Figure]) {
 }
 
 #[test]
-fn admin_batch_residue_and_token_race_intervals_cover() {
-    let token = Figure::named("token_after_disable_rate").expect("a figure");
-    check("admin-batch", &[Figure::ResidueProbability, token]);
+fn admin_batch_token_race_intervals_cover() {
+    check("admin-batch", &[Figure::named("token_after_disable_rate").expect("a figure")]);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! the engine and the model, live load against a real SCIM server, and the
 //! architecture invariants read from `src/`.
 
+mod admin_rules;
 mod architecture_invariants;
 mod bad_input;
 mod cli;

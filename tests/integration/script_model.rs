@@ -5,6 +5,12 @@
 //! state must be the reference's. A shrunk counterexample prints as a
 //! scenario file with the command that replays it.
 //!
+//! The rules the reference states: an app admin's step revokes the grant
+//! of its app (the member's first) and takes no member; any other unbind
+//! takes the member if nothing has, and ends it unbound; a super admin's
+//! step on a member a department request still holds ends it unbound too
+//! (the take-over changes how, not where it ends).
+//!
 //! The cases are chosen so the end state is exact: steps on whole hours
 //! (a member's exit steps take seconds, so a lockout lands before the next
 //! hour), lockout after uninstalling always or never, a lockout recovered
@@ -61,6 +67,7 @@ impl<'a> Reference<'a> {
 
     fn step(&mut self, step: ScriptStep) {
         let taken = match step.op {
+            ScriptOp::Unbind { member, by: Unbinder::Admin(AdminTier::App) } => return self.archive(member),
             ScriptOp::Unbind { by, .. } => Taken::Unbind(by),
             ScriptOp::ChangeDevice { uninstall, .. } => Taken::Change { uninstall },
             ScriptOp::Revoke { member, nth } => return self.revoke(step.at, member, nth),
@@ -85,6 +92,15 @@ impl<'a> Reference<'a> {
         }
     }
 
+    /// An app admin archives the member's access to the app of its first
+    /// grant: that grant ends revoked whatever the member does; the member
+    /// is not taken (account and devices untouched).
+    fn archive(&mut self, member: MemberId) {
+        if let Some(grant) = self.org.grants_of(member).next() {
+            self.revoked[grant.index()] = true;
+        }
+    }
+
     fn old_device(&self, member: MemberId) -> Option<DeviceId> {
         let mut devices = self.org.devices_of(member);
         let first = self.org.devices_of(member).next();
@@ -100,7 +116,6 @@ impl<'a> Reference<'a> {
     fn member(&self, member: MemberId) -> MemberState {
         match self.taken[member.index()] {
             None => MemberState::Active,
-            Some((_, Taken::Unbind(Unbinder::Admin(AdminTier::App)))) => MemberState::AppAccessRevoked,
             Some((_, Taken::Unbind(_))) => MemberState::Unbound,
             Some((_, Taken::Change { uninstall: true })) if self.locked(member) => MemberState::DeviceChanged,
             Some((_, Taken::Change { uninstall: true })) => match self.old_device(member) {
@@ -117,7 +132,7 @@ impl<'a> Reference<'a> {
         let member = self.org.devices[device.index()].member;
         let old = self.old_device(member) == Some(device);
         match self.taken[member.index()] {
-            None | Some((_, Taken::Unbind(Unbinder::Admin(AdminTier::App)))) => DeviceState::Bound,
+            None => DeviceState::Bound,
             Some((_, Taken::Unbind(Unbinder::Member))) => DeviceState::Inactive,
             Some((_, Taken::Unbind(_))) if self.case.mdm_wipe => DeviceState::Wiped,
             Some((_, Taken::Unbind(_))) => DeviceState::Inactive,

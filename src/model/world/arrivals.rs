@@ -8,7 +8,7 @@ use super::super::org::AdminTier;
 use super::super::state::{IllegalTransition, MemberState};
 use super::super::workload::{AdminBatchParams, Arrivals, SubsidiarySplitParams, Workload, WorkloadKind};
 use super::purpose::Purpose;
-use super::{DeviceChangeBy, Event, RequestKind, World, pipeline, script, split};
+use super::{AdminAct, DeviceChangeBy, Event, RequestKind, World, grant, pipeline, script, split};
 use crate::engine::{Context, SimDuration, SimTime};
 use std::ops::Range;
 
@@ -83,7 +83,15 @@ fn admin_arrival<'a>(
     };
     let admin = pick_admin(world, index, tier);
     let scope = world.org.scope_members(admin);
-    let kind = RequestKind::Admin(tier, Some(params));
+    let act = match tier {
+        AdminTier::Super => AdminAct::Super,
+        AdminTier::Department => AdminAct::Department,
+        AdminTier::App => match world.org.admins[admin.index()].app {
+            Some(app) => AdminAct::App(app),
+            None => return Ok(()), // an org without apps: nothing to archive
+        },
+    };
+    let kind = RequestKind::Admin(act, Some(params));
     let opened = open_picked(world, ctx, index, kind, scope, world.workload.members_per_arrival)?;
     if let Some(request) = opened.filter(|_| tier == AdminTier::Department) {
         for position in world.members_of(request) {
@@ -132,8 +140,9 @@ fn stop_interconnect(
     Ok(())
 }
 
-/// Picks up to `count` untouched members of `scope` (walking on from a
-/// random start, so a batch is a block of colleagues) and opens a request.
+/// Picks up to `count` members of `scope` the request can act on (walking
+/// on from a random start, so a batch is a block of colleagues) and opens
+/// a request.
 fn open_picked<'a>(
     world: &mut World<'a>,
     ctx: &mut Context<'_, Event>,
@@ -152,7 +161,7 @@ fn open_picked<'a>(
                 break;
             }
             let member = MemberId(scope.start + (start + step) % span);
-            if world.members[member.index()].state == MemberState::Active {
+            if eligible(world, kind, member) {
                 world.request_members.push(member);
             }
         }
@@ -164,4 +173,21 @@ fn open_picked<'a>(
     let request = world.open_request(ctx.now(), kind, first, len)?;
     pipeline::decided(world, ctx, request)?;
     Ok(Some(request))
+}
+
+/// Whether a request of `kind` can act on `member`: an untouched member,
+/// holding a grant of the app for an app admin's archive.
+fn eligible(world: &World<'_>, kind: RequestKind<'_>, member: MemberId) -> bool {
+    let untouched = world.members[member.index()].state == MemberState::Active;
+    match kind {
+        RequestKind::Admin(AdminAct::App(app), _) => untouched && grant::active_grant_of(world, member, app).is_some(),
+        RequestKind::SelfExit
+        | RequestKind::Admin(AdminAct::Super | AdminAct::Department, _)
+        | RequestKind::AppGrants
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Dissolution(_)
+        | RequestKind::Gdpr(_)
+        | RequestKind::Compliance(_)
+        | RequestKind::Rebind => untouched,
+    }
 }

@@ -136,7 +136,6 @@ fn member_reason(world: &World<'_>, member: MemberId) -> Unfinished {
         | MemberState::Handover
         | MemberState::Buffer
         | MemberState::Unbound
-        | MemberState::AppAccessRevoked
         | MemberState::DeviceChanged
         | MemberState::PendingRebind
         | MemberState::Rebinding

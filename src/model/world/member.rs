@@ -1,10 +1,10 @@
-//! A member's unbind once it takes effect: handover, buffer (and what the
-//! member does inside it), revocation, GDPR export and disputes, and the
-//! member's completion, which may complete its request.
+//! A member's unbind once it takes effect: handover (before a self-exit
+//! only), buffer (and what the member does inside it), revocation, GDPR
+//! export and disputes, and the member's completion, which may complete
+//! its request.
 
 use super::super::ids::MemberId;
 use super::super::observe::RaceKind;
-use super::super::org::AdminTier;
 use super::super::platform::ResidueKind;
 use super::super::state::{IllegalTransition, MemberState};
 use super::super::workload::GdprExportParams;
@@ -12,26 +12,20 @@ use super::purpose::Purpose;
 use super::{Event, Mark, RequestKind, World, device, grant};
 use crate::engine::{Context, Dist, SimDuration};
 
-/// The member's unbind starts: app admins revoke grants only; everyone
-/// else goes through handover (if needed) and the buffer.
+/// The member's unbind starts. Handover (group ownership, pending
+/// approvals, customers) gates only the member's own exit; after an admin
+/// or system disable it runs afterwards as inheritance and holds nothing
+/// back, so those paths go straight to the buffer.
 pub(super) fn begin_unbind(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
     member: MemberId,
 ) -> Result<(), IllegalTransition> {
     let kind = world.request_kind(member);
-    match kind {
-        RequestKind::Admin(AdminTier::App, _) => return revoke_app_access(world, ctx, member, kind),
-        RequestKind::Gdpr(params) => start_export(world, ctx, member, params),
-        RequestKind::SelfExit
-        | RequestKind::Admin(AdminTier::Super | AdminTier::Department, _)
-        | RequestKind::AppGrants
-        | RequestKind::DeviceChange(_)
-        | RequestKind::Dissolution(_)
-        | RequestKind::Compliance(_)
-        | RequestKind::Rebind => {}
+    if let RequestKind::Gdpr(params) = kind {
+        start_export(world, ctx, member, params);
     }
-    if world.org.member(member).roles.needs_handover() {
+    if waits_for_handover(kind) && world.org.member(member).roles.needs_handover() {
         world.set_member(member, MemberState::Handover)?;
         let handover = world.sample(&world.policy.handover, member.stream_key(), Purpose::Handover, 0);
         ctx.schedule_in(handover, Event::HandoverDone { member });
@@ -40,19 +34,19 @@ pub(super) fn begin_unbind(
     start_buffer(world, ctx, member)
 }
 
-/// An app admin's request cuts the member's app access only.
-fn revoke_app_access(
-    world: &mut World<'_>,
-    ctx: &mut Context<'_, Event>,
-    member: MemberId,
-    kind: RequestKind<'_>,
-) -> Result<(), IllegalTransition> {
-    world.set_member(member, MemberState::AppAccessRevoked)?;
-    world.members[member.index()].marks.set(Mark::Effective);
-    grant::revoke_all(world, ctx, member, kind)?;
-    world.member_revoked(ctx.now(), member);
-    world.complete(ctx.now(), member);
-    Ok(())
+/// Whether revocation waits for the member's handover: only when the
+/// member leaves by itself.
+fn waits_for_handover(kind: RequestKind<'_>) -> bool {
+    match kind {
+        RequestKind::SelfExit => true,
+        RequestKind::Admin(..)
+        | RequestKind::AppGrants
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Dissolution(_)
+        | RequestKind::Gdpr(_)
+        | RequestKind::Compliance(_)
+        | RequestKind::Rebind => false,
+    }
 }
 
 /// Revocation waits out the buffer; the member may act meanwhile.

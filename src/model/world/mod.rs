@@ -28,7 +28,7 @@ mod script;
 mod split;
 
 use super::config::{Behaviour, Policy};
-use super::ids::{AdminId, DeviceId, GrantId, MemberId, RequestId};
+use super::ids::{AdminId, AppId, DeviceId, GrantId, MemberId, RequestId};
 use super::observe::{BatchTier, Count, Observations, RaceSet};
 use super::org::{AdminTier, Org};
 use super::platform::Residue;
@@ -113,9 +113,9 @@ pub enum Event {
 #[derive(Clone, Copy, Debug)]
 enum RequestKind<'a> {
     SelfExit,
-    /// An admin of this tier; `Some` under an admin-batch workload, whose
+    /// An admin's request; `Some` under an admin-batch workload, whose
     /// department-tier requests may see their members escalated.
-    Admin(AdminTier, Option<&'a AdminBatchParams>),
+    Admin(AdminAct, Option<&'a AdminBatchParams>),
     /// Offboarded by a super admin; the member revokes app grants.
     AppGrants,
     DeviceChange(DeviceChangeBy<'a>),
@@ -123,6 +123,27 @@ enum RequestKind<'a> {
     Gdpr(&'a GdprExportParams),
     Compliance(&'a ComplianceDualControlParams),
     Rebind,
+}
+
+/// What an admin's request does, by tier. Super and department admins
+/// disable accounts; an app admin archives the members' access to its own
+/// app (after the auto-archive buffer its grants of that app are revoked)
+/// and leaves their accounts and devices alone, so it takes no member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AdminAct {
+    Super,
+    Department,
+    App(AppId),
+}
+
+impl AdminAct {
+    fn tier(self) -> AdminTier {
+        match self {
+            AdminAct::Super => AdminTier::Super,
+            AdminAct::Department => AdminTier::Department,
+            AdminAct::App(_) => AdminTier::App,
+        }
+    }
 }
 
 /// Where a device change comes from: a device-change workload draws whether
@@ -138,7 +159,7 @@ impl RequestKind<'_> {
     /// admin-batch workload's admin requests have one.
     fn batch_tier(self) -> Option<BatchTier> {
         match self {
-            RequestKind::Admin(tier, Some(_)) => Some(match tier {
+            RequestKind::Admin(act, Some(_)) => Some(match act.tier() {
                 AdminTier::Super => BatchTier::Super,
                 AdminTier::Department => BatchTier::Department,
                 AdminTier::App => BatchTier::App,
@@ -182,17 +203,20 @@ impl RequestKind<'_> {
         }
     }
 
-    /// The state a request moves its members to when it is opened.
-    fn opening_state(self) -> MemberState {
+    /// The state a request moves its members to when it is opened; none
+    /// for an app admin's archive, which takes no member (each keeps its
+    /// account and may still be offboarded by another request).
+    fn opening_state(self) -> Option<MemberState> {
         match self {
-            RequestKind::DeviceChange(_) => MemberState::ChangingDevice,
-            RequestKind::Rebind => MemberState::PendingRebind,
+            RequestKind::DeviceChange(_) => Some(MemberState::ChangingDevice),
+            RequestKind::Rebind => Some(MemberState::PendingRebind),
+            RequestKind::Admin(AdminAct::App(_), _) => None,
             RequestKind::SelfExit
-            | RequestKind::Admin(..)
+            | RequestKind::Admin(AdminAct::Super | AdminAct::Department, _)
             | RequestKind::AppGrants
             | RequestKind::Dissolution(_)
             | RequestKind::Gdpr(_)
-            | RequestKind::Compliance(_) => MemberState::Requested,
+            | RequestKind::Compliance(_) => Some(MemberState::Requested),
         }
     }
 }
@@ -221,6 +245,9 @@ struct Batch {
     superseded: bool,
     /// The admin tier behind it, under an admin-batch workload.
     tier: Option<BatchTier>,
+    /// An app admin's archive: its members are not its own (they keep
+    /// their accounts), and it is done when the console has run it.
+    archive: bool,
 }
 
 /// Per-member run state.
@@ -278,6 +305,16 @@ impl Marks {
     }
 }
 
+/// A console batch waiting to run: `request_members[first .. first + len]`
+/// of `request`, measured as `batch`.
+#[derive(Clone, Copy, Debug)]
+struct ConsoleJob {
+    request: RequestId,
+    batch: u32,
+    first: u32,
+    len: u32,
+}
+
 const NONE: u32 = u32::MAX;
 
 /// Pool slots.
@@ -297,7 +334,7 @@ pub struct World<'a> {
     requests: Vec<Request<'a>>,
     request_members: Vec<MemberId>,
     batches: Vec<Batch>,
-    console: VecDeque<(RequestId, u32, u32)>,
+    console: VecDeque<ConsoleJob>,
     console_scheduled: bool,
     console_free_at: SimTime,
     pools: Vec<Pool>,

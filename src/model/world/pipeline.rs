@@ -4,11 +4,10 @@
 
 use super::super::ids::{MemberId, RequestId};
 use super::super::observe::{BatchTier, RaceKind};
-use super::super::org::AdminTier;
 use super::super::state::{IllegalTransition, MemberState};
 use super::super::workload::AdminBatchParams;
 use super::purpose::Purpose;
-use super::{APPROVERS, Event, RequestKind, SECOND_POOL, World, device, member, split};
+use super::{APPROVERS, AdminAct, ConsoleJob, Event, RequestKind, SECOND_POOL, World, device, grant, member, split};
 use crate::engine::{Context, SimDuration};
 
 /// A request was just decided: send it on its path. A request without a
@@ -31,14 +30,17 @@ pub(super) fn decided(
             let steps = exit_steps(world, member);
             ctx.schedule_in(steps, Event::DeviceChangeDone { member });
         }
-        RequestKind::Admin(AdminTier::Super, _) | RequestKind::AppGrants => effective(world, ctx, request)?,
-        RequestKind::Admin(AdminTier::Department, batch) => {
+        RequestKind::Admin(AdminAct::Super, _) | RequestKind::AppGrants => effective(world, ctx, request)?,
+        RequestKind::Admin(AdminAct::Department, batch) => {
+            // Every member a department request holds may be taken by a
+            // super admin before it acts (escalated, or scripted).
+            world.race_exposed(RaceKind::TierDelayConflict, world.members_of(request).len() as u64);
             if let Some(params) = batch {
                 schedule_escalations(world, ctx, request, params);
             }
             await_pools(world, ctx, request, &[APPROVERS]);
         }
-        RequestKind::Admin(AdminTier::App, _) => {
+        RequestKind::Admin(AdminAct::App(_), _) => {
             let delay = world.sample(&world.policy.app_admin_delay, key, Purpose::EffectiveDelay, 0);
             ctx.schedule_in(delay, Event::Effective { request });
         }
@@ -78,9 +80,7 @@ fn schedule_escalations(
     request: RequestId,
     params: &AdminBatchParams,
 ) {
-    let range = world.members_of(request);
-    world.race_exposed(RaceKind::TierDelayConflict, range.len() as u64);
-    for position in range {
+    for position in world.members_of(request) {
         let member = world.request_members[position];
         if world.chance(member.stream_key(), Purpose::Escalation, params.escalation) {
             let delay = world.sample(&params.escalation_delay, member.stream_key(), Purpose::EscalationDelay, 0);
@@ -94,22 +94,27 @@ fn await_pools(world: &mut World<'_>, ctx: &mut Context<'_, Event>, request: Req
     world.requests[request.index()].approvals_left = pools.len() as u8;
     for &pool in pools {
         if world.pools[pool as usize].arrive(request, ctx.now()) {
-            start_service(world, ctx, pool, request);
+            start_service(world, ctx, pool, request, SimDuration::ZERO);
         }
     }
 }
 
-fn start_service(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, request: RequestId) {
-    let mut service = world.sample(
+/// A server takes `request` after `wait`. A re-bind batch the rollback
+/// overtook is abandoned: the server lets it go at once, and it counts as
+/// abandoned, not as served with no service time.
+fn start_service(world: &mut World<'_>, ctx: &mut Context<'_, Event>, pool: u8, request: RequestId, wait: SimDuration) {
+    if waits_for_rebinders(world.requests[request.index()].kind) && !split::rebind_started(world, ctx.now(), request) {
+        world.pools[pool as usize].record_abandoned();
+        ctx.schedule_in(SimDuration::ZERO, Event::PoolDone { pool, request });
+        return;
+    }
+    let service = world.sample(
         &world.pools[pool as usize].config.service,
         u64::from(request.0),
         Purpose::PoolService,
         u64::from(pool),
     );
-    if waits_for_rebinders(world.requests[request.index()].kind) && !split::rebind_started(world, ctx.now(), request) {
-        service = SimDuration::ZERO;
-    }
-    world.pools[pool as usize].record_service(service);
+    world.pools[pool as usize].record_served(wait, service);
     ctx.schedule_in(service, Event::PoolDone { pool, request });
 }
 
@@ -121,8 +126,8 @@ pub(super) fn pool_done(
     pool: u8,
     request: RequestId,
 ) -> Result<(), IllegalTransition> {
-    if let Some(next) = world.pools[pool as usize].finish(ctx.now()) {
-        start_service(world, ctx, pool, next);
+    if let Some((next, wait)) = world.pools[pool as usize].finish(ctx.now()) {
+        start_service(world, ctx, pool, next, wait);
     }
     let left = &mut world.requests[request.index()].approvals_left;
     *left -= 1;
@@ -131,7 +136,7 @@ pub(super) fn pool_done(
     }
     let key = u64::from(request.0);
     match world.requests[request.index()].kind {
-        RequestKind::Admin(AdminTier::Department, _) => {
+        RequestKind::Admin(AdminAct::Department, _) => {
             let delay = world.sample(&world.policy.department_delay, key, Purpose::EffectiveDelay, 0);
             ctx.schedule_in(delay, Event::Effective { request });
         }
@@ -141,7 +146,7 @@ pub(super) fn pool_done(
         }
         RequestKind::Rebind => split::rebind_done(world, ctx, request)?,
         kind @ (RequestKind::SelfExit
-        | RequestKind::Admin(AdminTier::Super | AdminTier::App, _)
+        | RequestKind::Admin(AdminAct::Super | AdminAct::App(_), _)
         | RequestKind::AppGrants
         | RequestKind::DeviceChange(_)
         | RequestKind::Dissolution(_)
@@ -191,8 +196,8 @@ pub(super) fn effective(
     let limit = world.policy.batch_limit as usize;
     for start in range.clone().step_by(limit) {
         let end = (start + limit).min(range.end);
-        world.open_batch(request, start..end);
-        world.console.push_back((request, start as u32, (end - start) as u32));
+        let batch = world.open_batch(request, start..end);
+        world.console.push_back(ConsoleJob { request, batch, first: start as u32, len: (end - start) as u32 });
     }
     kick_console(world, ctx);
     Ok(())
@@ -207,19 +212,27 @@ fn kick_console(world: &mut World<'_>, ctx: &mut Context<'_, Event>) {
 
 /// The console runs its next batch: each member still waiting on this
 /// request starts its unbind; one already taken by another request is a
-/// tier-delay conflict.
+/// tier-delay conflict. An app admin's archive cuts its app's grants.
 pub(super) fn console_ready(world: &mut World<'_>, ctx: &mut Context<'_, Event>) -> Result<(), IllegalTransition> {
     world.console_scheduled = false;
-    let Some((request, first, len)) = world.console.pop_front() else { return Ok(()) };
+    let Some(job) = world.console.pop_front() else { return Ok(()) };
     world.obs.console_batches += 1;
-    world.obs.largest_console_batch = world.obs.largest_console_batch.max(len);
-    for position in first..first + len {
-        let member = world.request_members[position as usize];
-        let run = world.members[member.index()];
-        if run.state == MemberState::Requested && run.request == request.0 {
-            member::begin_unbind(world, ctx, member)?;
-        } else {
-            world.race(member, RaceKind::TierDelayConflict);
+    world.obs.largest_console_batch = world.obs.largest_console_batch.max(job.len);
+    let positions = job.first as usize..(job.first + job.len) as usize;
+    if let RequestKind::Admin(AdminAct::App(app), _) = world.requests[job.request.index()].kind {
+        for position in positions {
+            grant::archive(world, ctx, world.request_members[position], app)?;
+        }
+        world.archive_done(ctx.now(), job.batch);
+    } else {
+        for position in positions {
+            let member = world.request_members[position];
+            let run = world.members[member.index()];
+            if run.state == MemberState::Requested && run.request == job.request.0 {
+                member::begin_unbind(world, ctx, member)?;
+            } else {
+                world.race(member, RaceKind::TierDelayConflict);
+            }
         }
     }
     world.console_free_at = ctx.now() + world.policy.console_gap;
@@ -228,22 +241,32 @@ pub(super) fn console_ready(world: &mut World<'_>, ctx: &mut Context<'_, Event>)
 }
 
 /// A super admin takes a member a department admin's request still waits
-/// on: the member moves to a new, immediate request.
+/// on (an escalation, or a scripted super step): the member moves to a
+/// new, immediate request.
 pub(super) fn escalate(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
     member: MemberId,
 ) -> Result<(), IllegalTransition> {
-    let run = world.members[member.index()];
-    if run.state != MemberState::Requested {
+    if !super_may_take(world, member) {
         return Ok(());
     }
+    let tiered = world.request_kind(member).batch_tier().is_some();
     world.leave_batch(member);
     let first = world.request_members.len() as u32;
     world.request_members.push(member);
-    let request = world.push_request(ctx.now(), RequestKind::Admin(AdminTier::Super, None), first, 1);
+    let request = world.push_request(ctx.now(), RequestKind::Admin(AdminAct::Super, None), first, 1);
     world.members[member.index()].request = request.0;
     effective(world, ctx, request)?;
-    world.tag_last_batch(BatchTier::Escalated);
+    if tiered {
+        world.tag_last_batch(BatchTier::Escalated);
+    }
     Ok(())
+}
+
+/// Whether a super admin can take `member` over: a department admin's
+/// request holds it and has not reached the console yet.
+pub(super) fn super_may_take(world: &World<'_>, member: MemberId) -> bool {
+    world.members[member.index()].state == MemberState::Requested
+        && matches!(world.request_kind(member), RequestKind::Admin(AdminAct::Department, _))
 }

@@ -21,11 +21,11 @@ impl Pool {
         Pool { name, config, busy: 0, waiting: VecDeque::new(), tally }
     }
 
-    /// A request arrives; true if a server takes it at once.
+    /// A request arrives; true if a server takes it at once (it waited
+    /// nothing).
     pub fn arrive(&mut self, request: RequestId, now: SimTime) -> bool {
         if self.busy < self.config.servers {
             self.busy += 1;
-            self.record_wait(SimDuration::ZERO);
             true
         } else {
             self.waiting.push_back((request, now));
@@ -33,13 +33,11 @@ impl Pool {
         }
     }
 
-    /// A server finished; returns the next request it takes, if any.
-    pub fn finish(&mut self, now: SimTime) -> Option<RequestId> {
+    /// A server finished; returns the next request it takes, if any, and
+    /// how long that one waited.
+    pub fn finish(&mut self, now: SimTime) -> Option<(RequestId, SimDuration)> {
         match self.waiting.pop_front() {
-            Some((request, since)) => {
-                self.record_wait(now - since);
-                Some(request)
-            }
+            Some((request, since)) => Some((request, now - since)),
             None => {
                 self.busy -= 1;
                 None
@@ -53,15 +51,17 @@ impl Pool {
         self.busy <= self.config.servers && (self.waiting.is_empty() || self.busy == self.config.servers)
     }
 
-    /// Adds a service time to the busy total (for utilisation).
-    pub fn record_service(&mut self, service: SimDuration) {
-        self.tally.busy_sum_us += service.as_micros();
-    }
-
-    fn record_wait(&mut self, wait: SimDuration) {
+    /// A request taken after `wait` is served for `service`.
+    pub fn record_served(&mut self, wait: SimDuration, service: SimDuration) {
         self.tally.served += 1;
         self.tally.wait_sum_us += wait.as_micros();
         self.tally.wait_max_us = self.tally.wait_max_us.max(wait.as_micros());
+        self.tally.busy_sum_us += service.as_micros();
+    }
+
+    /// A request taken too late to act: abandoned, not served.
+    pub fn record_abandoned(&mut self) {
+        self.tally.abandoned += 1;
     }
 }
 
@@ -77,9 +77,17 @@ mod tests {
         assert!(pool.arrive(RequestId(0), t0));
         assert!(!pool.arrive(RequestId(1), t0));
         let t1 = t0 + SimDuration::from_secs(10);
-        assert_eq!(pool.finish(t1), Some(RequestId(1)));
+        assert_eq!(pool.finish(t1), Some((RequestId(1), SimDuration::from_secs(10))));
         assert_eq!(pool.finish(t1), None);
-        assert_eq!(pool.tally.served, 2);
-        assert_eq!(pool.tally.wait_sum_us, 10_000_000);
+    }
+
+    #[test]
+    fn an_abandoned_request_is_neither_served_nor_in_the_means() {
+        let mut pool = Pool::new("p", PoolConfig { servers: 1, service: Dist::zero() });
+        pool.record_served(SimDuration::from_secs(10), SimDuration::from_secs(30));
+        pool.record_abandoned();
+        let tally = pool.tally;
+        assert_eq!((tally.served, tally.abandoned), (1, 1));
+        assert_eq!((tally.wait_sum_us, tally.busy_sum_us), (10_000_000, 30_000_000));
     }
 }

@@ -48,25 +48,44 @@ impl<'a> World<'a> {
 
     /// Opens a batch over `request_members[positions]`, counting the
     /// members the request still owns.
+    /// An app admin's archive owns no member: it counts all of them.
     pub(super) fn open_batch(&mut self, request: RequestId, positions: Range<usize>) -> u32 {
         let batch = self.batches.len() as u32;
+        let Request { decided_at, kind, .. } = self.requests[request.index()];
+        let archive = kind.opening_state().is_none();
         let mut owned = 0;
         for position in positions {
             let run = &mut self.members[self.request_members[position].index()];
-            if run.request == request.0 {
+            if archive {
+                owned += 1;
+            } else if run.request == request.0 {
                 run.batch = batch;
                 owned += 1;
             }
         }
-        let Request { decided_at, kind, .. } = self.requests[request.index()];
         self.batches.push(Batch {
             decided_at,
             revocations_left: owned,
             members_left: owned,
             superseded: owned == 0,
             tier: kind.batch_tier(),
+            archive,
         });
         batch
+    }
+
+    /// An app admin's archive batch ran: all its members' access to the
+    /// app is cut at once, which is both its revocation and its end.
+    pub(super) fn archive_done(&mut self, now: SimTime, batch: u32) {
+        let batch = &mut self.batches[batch as usize];
+        batch.revocations_left = 0;
+        batch.members_left = 0;
+        let latency_us = (now - batch.decided_at).as_micros();
+        self.obs.revocation_latencies_us.push(latency_us);
+        self.obs.batch_latencies_us.push(latency_us);
+        if let Some(tier) = batch.tier {
+            self.obs.batch_by_tier[tier.index()].completed_us.push(latency_us);
+        }
     }
 
     /// A member's account and grants are cut; the batch's last records the
@@ -126,8 +145,14 @@ impl<'a> World<'a> {
     /// A race of `kind` involving `member`: its unit is hit the first time
     /// (a member once per kind; a grant races only once).
     pub(super) fn race(&mut self, member: MemberId, kind: RaceKind) {
+        self.races(member, kind, 1);
+    }
+
+    /// `events` races of `kind` on one unit involving `member` (a grant's
+    /// token accepted that many times after revocation).
+    pub(super) fn races(&mut self, member: MemberId, kind: RaceKind, events: u64) {
         let tally = &mut self.obs.races[kind.index()];
-        tally.events += 1;
+        tally.events += events;
         let first_for_member = self.members[member.index()].races.insert(kind);
         let first_for_unit = match kind.exposed_unit() {
             RaceUnit::Members => first_for_member,
@@ -142,7 +167,8 @@ impl<'a> World<'a> {
     }
 
     /// Records a request over `request_members[first .. first + len]` and
-    /// moves its members to the kind's opening state.
+    /// moves its members to the kind's opening state (an app admin's
+    /// archive leaves them as they are).
     pub(super) fn open_request(
         &mut self,
         now: SimTime,
@@ -151,8 +177,8 @@ impl<'a> World<'a> {
         len: u32,
     ) -> Result<RequestId, IllegalTransition> {
         let request = self.push_request(now, kind, first, len);
+        let Some(state) = kind.opening_state() else { return Ok(request) };
         self.untouched -= len;
-        let state = kind.opening_state();
         for position in first..first + len {
             let member = self.request_members[position as usize];
             self.set_member(member, state)?;
@@ -173,7 +199,6 @@ impl<'a> World<'a> {
             | MemberState::Handover
             | MemberState::Buffer
             | MemberState::Unbound
-            | MemberState::AppAccessRevoked
             | MemberState::DeviceChanged
             | MemberState::LockedOut
             | MemberState::PendingRebind

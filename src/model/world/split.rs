@@ -74,7 +74,6 @@ pub(super) fn rollback(world: &mut World<'_>) -> Result<(), IllegalTransition> {
             | MemberState::Buffer
             | MemberState::Revoked
             | MemberState::Unbound
-            | MemberState::AppAccessRevoked
             | MemberState::ChangingDevice
             | MemberState::DeviceChanged
             | MemberState::LockedOut => {} // never in the split
