@@ -83,7 +83,8 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::PlatformLockoutRate(platform) => counts.lockouts[platform.index()].rate(),
         Figure::ResidueProbability => counts.residue_members.rate(),
         Figure::ResidueKindProbability(kind) => {
-            share(counts.residue_by_kind[kind.index()], counts.residue_members.trials)
+            let at_risk = counts.residue_at_risk_by_kind[kind.index()] > 0;
+            share(counts.residue_by_kind[kind.index()], if at_risk { counts.residue_members.trials } else { 0 })
         }
         Figure::GrantResidueProbability => counts.residue_grants.rate(),
         Figure::RaceRate => counts.members_raced.rate(),

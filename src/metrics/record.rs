@@ -122,6 +122,8 @@ pub struct ReplicationCounts {
     pub residue_members: Proportion,
     /// In `ResidueKind::ALL` order: members with that kind left.
     pub residue_by_kind: Vec<u64>,
+    /// In `ResidueKind::ALL` order: members who could have left that kind.
+    pub residue_at_risk_by_kind: Vec<u64>,
     /// In `Platform::ALL` order.
     pub residue_devices: Vec<Proportion>,
     pub residue_grants: Proportion,
@@ -206,6 +208,7 @@ impl ReplicationCounts {
             lockout_censored: CensoredRecord::new(&obs.lockout_censored),
             residue_members: obs.residue.members.into(),
             residue_by_kind: ResidueKind::ALL.iter().map(|k| obs.residue.by_kind[k.index()]).collect(),
+            residue_at_risk_by_kind: ResidueKind::ALL.iter().map(|k| obs.residue.at_risk_by_kind[k.index()]).collect(),
             residue_devices: Platform::ALL.iter().map(|p| obs.residue.devices_by_platform[p.index()].into()).collect(),
             residue_grants: obs.residue.grants.into(),
             untouched: obs.outcomes.untouched,
@@ -257,6 +260,9 @@ impl ReplicationCounts {
         for (hits, theirs) in self.residue_by_kind.iter_mut().zip(&other.residue_by_kind) {
             *hits += theirs;
         }
+        for (at_risk, theirs) in self.residue_at_risk_by_kind.iter_mut().zip(&other.residue_at_risk_by_kind) {
+            *at_risk += theirs;
+        }
         merge_all(&mut self.residue_devices, &other.residue_devices);
         self.residue_grants.merge(other.residue_grants);
         self.untouched += other.untouched;
@@ -292,6 +298,7 @@ impl ReplicationCounts {
             ("lockouts", self.lockouts.len(), Platform::ALL.len()),
             ("lockouts_given_uninstall", self.lockouts_given_uninstall.len(), Platform::ALL.len()),
             ("residue_by_kind", self.residue_by_kind.len(), ResidueKind::ALL.len()),
+            ("residue_at_risk_by_kind", self.residue_at_risk_by_kind.len(), ResidueKind::ALL.len()),
             ("residue_devices", self.residue_devices.len(), Platform::ALL.len()),
             ("batch_by_tier", self.batch_by_tier.len(), BatchTier::ALL.len()),
         ];
@@ -314,6 +321,10 @@ impl ReplicationCounts {
         }
         if self.residue_by_kind.iter().any(|&hits| hits > self.residue_members.trials) {
             return Err("a residue kind has more members than were unbound".into());
+        }
+        let at_risk = self.residue_by_kind.iter().zip(&self.residue_at_risk_by_kind);
+        if at_risk.clone().any(|(&hits, &risk)| hits > risk || risk > self.residue_members.trials) {
+            return Err("a residue kind has more members than could leave it, or than were unbound".into());
         }
         let counts = [self.batches, self.untouched, self.done, self.pending, self.locked_out, self.rolled_back]
             .into_iter()

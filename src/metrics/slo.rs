@@ -26,8 +26,13 @@ use std::fmt::Write;
 pub enum SloOutcome {
     Pass,
     Fail,
-    /// The data cannot tell: too few samples, or no figure at all.
+    /// The data cannot tell yet: too few samples, or an interval that
+    /// straddles the threshold.
     Undecided,
+    /// No verdict: the figure did not occur in any replication (no trials,
+    /// no batch), most often because the scenario cannot produce it.
+    #[serde(rename = "not_applicable")]
+    NotApplicable,
 }
 
 impl SloOutcome {
@@ -37,6 +42,7 @@ impl SloOutcome {
             SloOutcome::Pass => "PASS",
             SloOutcome::Fail => "FAIL",
             SloOutcome::Undecided => "UNDECIDED",
+            SloOutcome::NotApplicable => "N/A",
         }
     }
 }
@@ -90,6 +96,9 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
 fn evaluate_one(slo: &Slo, summary: &Summary, level: Level) -> Verdict {
     match read(slo.figure, summary) {
         Ok(Reading::Percentile { quantile, report, .. }) => evaluate_latency(slo, report, quantile, level),
+        Ok(Reading::Rate(view)) if view.trials == 0 => {
+            not_applicable(slo, view.null_reason.as_deref().unwrap_or("no trials"))
+        }
         Ok(Reading::Rate(view)) => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view), level),
         Ok(Reading::Mean(_) | Reading::Count(_)) => {
             undecided(slo, None, format!("no figure to compare: `{}` is not a rate or a percentile", slo.key))
@@ -158,6 +167,17 @@ fn bounds_by_side(comparison: Comparison, estimate: &RateEstimate, level: Level)
     if comparison.wants_large() { (upper, lower) } else { (lower, upper) }
 }
 
+fn not_applicable(slo: &Slo, reason: &str) -> Verdict {
+    let explanation = format!("no verdict: the figure did not occur ({reason})");
+    Verdict {
+        objective: slo.to_string(),
+        outcome: SloOutcome::NotApplicable,
+        observed: None,
+        bound_used: None,
+        explanation,
+    }
+}
+
 fn undecided(slo: &Slo, observed: Option<f64>, explanation: String) -> Verdict {
     Verdict { objective: slo.to_string(), outcome: SloOutcome::Undecided, observed, bound_used: None, explanation }
 }
@@ -168,7 +188,7 @@ fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile, level
     let name = quantile.label();
     let Some(percentile) = report.percentile(quantile) else {
         let reason = report.null_reason.clone().unwrap_or_else(|| format!("the summary holds no {name}"));
-        return undecided(slo, None, format!("no figure to compare: {reason}"));
+        return not_applicable(slo, &reason);
     };
     let observed = percentile.value.map(|ms| ms as f64);
     let context = format!(
@@ -362,10 +382,11 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_inconsistent_figures_are_undecided_with_the_reason() {
+    fn figures_that_never_occurred_get_no_verdict_and_inconsistent_ones_are_undecided() {
         let summary = empty_summary("s");
         let verdict = verdict_of("lockout_rate", "< 0.05", &summary);
-        assert_eq!((verdict.outcome, verdict.observed, verdict.bound_used), (SloOutcome::Undecided, None, None));
+        assert_eq!((verdict.outcome, verdict.observed, verdict.bound_used), (SloOutcome::NotApplicable, None, None));
+        assert_eq!(verdict_table(std::slice::from_ref(&verdict)).split_whitespace().next(), Some("N/A"));
         assert!(verdict.explanation.contains("no member-driven device unbind"), "{}", verdict.explanation);
         assert!(verdict_of("race_rate", "< 0.05", &summary).explanation.contains("no member was targeted"));
         let mut broken = summary.clone();
@@ -442,7 +463,7 @@ mod tests {
     fn latency_notes_unfinished_batches_and_null_figures() {
         let mut summary = empty_summary("s");
         let verdict = verdict_of("batch_latency_p50", "1h", &summary);
-        assert_eq!(verdict.outcome, SloOutcome::Undecided);
+        assert_eq!(verdict.outcome, SloOutcome::NotApplicable);
         assert!(verdict.explanation.contains("no batch was decided before the horizon"));
         summary.metrics.batch_latency_ms = LatencyReport { incomplete: 3, ..latency(10, 500) };
         let verdict = verdict_of("batch_latency_p50", "1h", &summary);
@@ -461,7 +482,10 @@ mod tests {
             lines[0].starts_with("  PASS       lockout_rate < 0.10        upper 95 % bound 0.0905 < 0.10"),
             "{table}"
         );
-        assert!(lines[1].starts_with("  UNDECIDED  residue_probability < 0.5  no figure to compare"), "{table}");
+        assert!(
+            lines[1].starts_with("  N/A        residue_probability < 0.5  no verdict: the figure did not occur"),
+            "{table}"
+        );
         assert!(!any_failed(&verdicts));
         let failing = evaluate(&[parse_slo("lockout_rate", "< 0.01").unwrap()], &summary);
         assert!(any_failed(&failing));

@@ -444,12 +444,33 @@ fn lockout_report(totals: &ReplicationCounts, replications: Over<'_>, seed: u64)
     }
 }
 
+/// Why no offboarded member of any replication could leave `kind`.
+fn cannot_occur(kind: ResidueKind) -> String {
+    let why = match kind {
+        ResidueKind::Credentials => "no unbind touched an iOS device",
+        ResidueKind::SdCache => "no unbind touched an Android device",
+        ResidueKind::Registry => "no unbind touched a Windows device",
+        ResidueKind::Biometric => "no unbind touched a device that enrols biometrics (any but Windows)",
+        ResidueKind::ChatHistory | ResidueKind::TrustedDevice => "no unbind touched a device",
+        ResidueKind::AppData => "no offboarded member's grant was revoked",
+        ResidueKind::CloudCopy => "only a GDPR unbind that may keep a cloud copy leaves one",
+        ResidueKind::Archive => "only a dissolution leaves an archive",
+    };
+    format!("cannot occur here: {why}")
+}
+
 fn residue_report(replications: Over<'_>) -> ResidueReport {
     const REASON: &str = "no member's unbind took effect before the horizon";
     let overall = over(replications, REASON, |counts| counts.residue_members);
+    // A kind no offboarded member could leave is null, not a rate of 0.
     let kind_share = |kind: ResidueKind| {
-        over(replications, REASON, |counts| {
-            Proportion::new(counts.residue_by_kind[kind.index()], counts.residue_members.trials)
+        let reason = if overall.trials == 0 { REASON.to_owned() } else { cannot_occur(kind) };
+        over(replications, &reason, |counts| {
+            let at_risk = counts.residue_at_risk_by_kind[kind.index()] > 0;
+            Proportion::new(
+                counts.residue_by_kind[kind.index()],
+                if at_risk { counts.residue_members.trials } else { 0 },
+            )
         })
     };
     ResidueReport {

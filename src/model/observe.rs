@@ -269,6 +269,11 @@ pub struct ResidueTally {
     pub members: Count,
     /// Per residue kind, hits among the same members.
     pub by_kind: [u64; ResidueKind::ALL.len()],
+    /// Per residue kind, the same members who could have left it at all
+    /// (a device of a platform that leaves it, a revoked grant, a
+    /// dissolution's archive, a GDPR unbind's cloud copy): zero where the
+    /// kind cannot occur.
+    pub at_risk_by_kind: [u64; ResidueKind::ALL.len()],
     /// Devices the unbind touched, with any residue left, per platform.
     pub devices_by_platform: [Count; Platform::ALL.len()],
     /// Grants revoked, whose app data survives.

@@ -57,6 +57,14 @@ impl Platform {
         }
     }
 
+    /// Every kind of residue a device of this platform can leave behind
+    /// on some way out of an unbind: its leftovers, chat history, the
+    /// trusted-device entry, and biometric records where it enrols them.
+    pub fn possible_residue(self) -> Residue {
+        let device = self.local_residue().with(ResidueKind::ChatHistory).with(ResidueKind::TrustedDevice);
+        if self.has_biometrics() { device.with(ResidueKind::Biometric) } else { device }
+    }
+
     /// Whether local chat history outlives the retention period and the
     /// app's own clearing (Windows keeps its history files).
     pub fn keeps_chat_history(self) -> bool {

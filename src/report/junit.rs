@@ -50,7 +50,7 @@ pub fn verdict_cases(scenario: &str, verdicts: &[Verdict]) -> Vec<TestCase> {
             };
             match verdict.outcome {
                 SloOutcome::Fail => TestCase { failure: explanation, ..case },
-                SloOutcome::Undecided => TestCase { skipped: explanation, ..case },
+                SloOutcome::Undecided | SloOutcome::NotApplicable => TestCase { skipped: explanation, ..case },
                 SloOutcome::Pass => TestCase { system_out: explanation, ..case },
             }
         })

@@ -397,7 +397,7 @@ fn until_decided_stops_at_the_first_decisive_look_or_the_cap_and_writes_a_plain_
     let scenario = directory.join("looks.toml");
     std::fs::write(
         &scenario,
-        "base = \"device-change\"\nname = \"looks\"\n[slo]\nlockout_rate = \"< 0.5\"\nrebind_vs_rollback_rate = \"< 0.1\"\n",
+        "base = \"device-change\"\nname = \"looks\"\n[slo]\nlockout_rate = \"< 0.5\"\nrebind_vs_rollback_rate = \"< 0.1\"\nlockout_given_uninstall_rate = \"< 0.236\"\n",
     )
     .unwrap();
     let easy = directory.join("easy.toml");
@@ -409,7 +409,9 @@ fn until_decided_stops_at_the_first_decisive_look_or_the_cap_and_writes_a_plain_
         args.extend(extra);
         unbindsim(&args)
     };
-    // A figure the scenario never produces stays undecided: rounds of 5 up to the cap of 15.
+    // Rounds of 5 up to the cap of 15: a threshold at the figure's own
+    // default (0.236) stays undecided to the cap; a figure the scenario
+    // never produces gets no verdict at the first look.
     let output =
         run(&scenario, &["--replications", "5", "--until-decided", "--max-replications", "15", "--out", &looks_out]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -423,7 +425,9 @@ fn until_decided_stops_at_the_first_decisive_look_or_the_cap_and_writes_a_plain_
         "{printed}"
     );
     let rebind = line("rebind_vs_rollback_rate < 0.1");
-    assert!(rebind.starts_with("  UNDECIDED") && rebind.contains("look 3 (15 replications"), "{printed}");
+    assert!(rebind.starts_with("  N/A") && rebind.contains("look 1 (5 replications"), "{printed}");
+    let close = line("lockout_given_uninstall_rate < 0.236");
+    assert!(close.starts_with("  UNDECIDED") && close.contains("look 3 (15 replications"), "{printed}");
     let output = run(&scenario, &["--replications", "15", "--out", &plain_out, "--quiet"]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(

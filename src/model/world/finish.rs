@@ -5,10 +5,10 @@
 
 use super::super::ids::{DeviceId, MemberId};
 use super::super::observe::{Observations, Unfinished};
-use super::super::platform::ResidueKind;
+use super::super::platform::{Residue, ResidueKind};
 use super::super::state::{DeviceState, GrantState, MemberState, Outcome};
 use super::purpose::Purpose;
-use super::{Mark, NONE, World};
+use super::{Mark, NONE, RequestKind, World};
 
 /// Consumes the world and returns everything it observed.
 pub fn finish(mut world: World<'_>) -> Observations {
@@ -51,11 +51,13 @@ fn count_residue(world: &mut World<'_>) {
         }
         let member = MemberId(index as u32);
         let mut residue = run.residue;
+        let mut at_risk = own_residue_risk(world.requests[run.request as usize].kind);
         for grant in org.grants_of(member) {
             let grant_run = &world.grants[grant.index()];
             if grant_run.state == GrantState::Active {
                 continue; // not revoked (a device change keeps the account's grants): no trial
             }
+            at_risk = at_risk.with(ResidueKind::AppData);
             obs.grants.record(grant_run.app_data_left);
             if grant_run.app_data_left {
                 residue = residue.with(ResidueKind::AppData);
@@ -69,11 +71,32 @@ fn count_residue(world: &mut World<'_>) {
             let platform = org.devices[device.index()].platform;
             obs.devices_by_platform[platform.index()].record(!device_run.residue.is_empty());
             residue = residue.union(device_run.residue);
+            at_risk = at_risk.union(platform.possible_residue());
         }
         obs.members.record(!residue.is_empty());
         for kind in residue.kinds() {
+            assert!(at_risk.contains(kind), "member {index} kept {} residue it could not leave", kind.name());
             obs.by_kind[kind.index()] += 1;
         }
+        for kind in at_risk.kinds() {
+            obs.at_risk_by_kind[kind.index()] += 1;
+        }
+    }
+}
+
+/// The residue a member's own unbind can leave, apart from its devices and
+/// grants: the archive of a dissolution, the cloud copy of a GDPR unbind.
+fn own_residue_risk(kind: RequestKind<'_>) -> Residue {
+    match kind {
+        RequestKind::Dissolution(_) => Residue::of(ResidueKind::Archive),
+        RequestKind::Gdpr(params) if params.cloud_copy_kept > 0.0 => Residue::of(ResidueKind::CloudCopy),
+        RequestKind::Gdpr(_)
+        | RequestKind::SelfExit
+        | RequestKind::Admin(..)
+        | RequestKind::AppGrants
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Compliance(_)
+        | RequestKind::Rebind => Residue::EMPTY,
     }
 }
 
