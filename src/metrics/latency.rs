@@ -82,6 +82,11 @@ impl LatencyHistogram {
 
     /// Count, mean, percentiles and extremes in milliseconds; `None` when
     /// nothing was recorded.
+    /// The mean of the recorded latencies in ms, unrounded; none when empty.
+    pub fn mean_ms(&self) -> Option<f64> {
+        (!self.histogram.is_empty()).then(|| self.histogram.mean())
+    }
+
     pub fn summary(&self) -> Option<LatencySummary> {
         if self.histogram.is_empty() {
             return None;

@@ -4,7 +4,7 @@
 //! bootstrap interval over replications, the share unfinished and why, and
 //! per admin tier where the workload has tiers.
 
-use super::interval::Level;
+use super::interval::{Level, mean_over_replications};
 use super::latency::{LatencyHistogram, LatencySummary};
 use super::proportion::round9;
 use super::record::{CensoredRecord, ReplicationCounts, ReplicationRecord};
@@ -24,6 +24,12 @@ pub struct LatencyReport {
     pub count: u64,
     /// Mean over the finished batches only.
     pub mean: Option<f64>,
+    /// The mean's 95 % interval across replications (ratio of each
+    /// replication's sum to its count of finished batches).
+    #[serde(default)]
+    pub mean_ci95: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mean_ci95_null_reason: Option<String>,
     /// Kaplan–Meier percentiles; null beyond the horizon (see `percentiles`).
     pub p50: Option<u64>,
     pub p90: Option<u64>,
@@ -97,6 +103,8 @@ pub fn latency_report(histogram: &LatencyHistogram, batches: u64, incomplete: u6
     LatencyReport {
         count: histogram.count(),
         mean: summary.as_ref().map(|s| s.mean),
+        mean_ci95: None,
+        mean_ci95_null_reason: None,
         p50: summary.as_ref().map(|s| s.p50),
         p90: summary.as_ref().map(|s| s.p90),
         p99: summary.as_ref().map(|s| s.p99),
@@ -194,6 +202,17 @@ fn censored_report(
         .map(|(reason, count)| (reason.name().to_owned(), *count))
         .collect();
     report.largest_censoring_ms = censored.times.summary().map(|s| s.max);
+    let per_replication: Vec<(f64, u64)> = replications
+        .iter()
+        .map(|record| {
+            let finished = measured.of(&record.counts).0;
+            (finished.mean_ms().map_or(0.0, |mean| mean * finished.count() as f64), finished.count())
+        })
+        .collect();
+    match mean_over_replications(&per_replication, "finished batches", bootstrap.level()) {
+        Ok(ci) => report.mean_ci95 = Some([round9(ci.low), round9(ci.high)]),
+        Err(reason) => report.mean_ci95_null_reason = Some(reason),
+    }
     let fractions = Quantile::ALL.map(quantile_fraction);
     let Some(points) = LifeTable::new(finished, &censored.times).quantiles(&fractions) else { return report };
     let tables: Vec<LifeTable> = replications

@@ -13,7 +13,7 @@ use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::latency_report::{latency_reports, lockout_duration_report};
 use super::proportion::{Proportion, ProportionReport, round9};
-use super::record::{QueueRecord, ReplicationCounts, ReplicationRecord, merged};
+use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged};
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -97,9 +97,16 @@ pub struct TokenUseReport {
     pub grants_revoked: u64,
     /// `uses / grants_revoked`; null when no grant was revoked.
     pub uses_per_revoked_grant: Option<f64>,
+    /// Its 95 % interval across replications (ratio-t).
+    pub uses_per_revoked_grant_ci95: Option<[f64; 2]>,
     /// Mean time from revocation to the last accepted use, over the grants
     /// used at least once after revocation; null when none was.
     pub mean_last_use_ms: Option<f64>,
+    pub mean_last_use_ms_ci95: Option<[f64; 2]>,
+    /// Why an interval is missing (too few replications with revoked or
+    /// used grants).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub null_reason: Option<String>,
     pub max_last_use_ms: Option<u64>,
 }
 
@@ -327,7 +334,7 @@ fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, see
         batch_latency_ms,
         revocation_latency_ms,
         grace_races: race_report(totals, replications, buffer),
-        token_uses: token_use_report(totals),
+        token_uses: token_use_report(totals, replications),
         lockout: lockout_report(totals, replications, seed),
         residue: residue_report(replications),
         outcomes: OutcomeReport {
@@ -370,15 +377,35 @@ fn explain_no_batch_yet(report: &mut LatencyReport, pending: u64) {
     }
 }
 
-fn token_use_report(totals: &ReplicationCounts) -> TokenUseReport {
+/// One replication's token race counts.
+fn token_race(counts: &ReplicationCounts) -> &RaceRecord {
+    &counts.races[RaceKind::TokenAfterDisable.index()]
+}
+
+fn token_use_report(totals: &ReplicationCounts, replications: Over<'_>) -> TokenUseReport {
     let race = &totals.races[RaceKind::TokenAfterDisable.index()];
     let (grants, raced) = (race.units.trials, race.units.hits);
+    let per_grant: Vec<(f64, u64)> = replications
+        .records
+        .iter()
+        .map(|r| (token_race(&r.counts).events as f64, token_race(&r.counts).units.trials))
+        .collect();
+    let last_use: Vec<(f64, u64)> = replications
+        .records
+        .iter()
+        .map(|r| (r.counts.token_last_use_sum_s as f64 * 1e3, token_race(&r.counts).units.hits))
+        .collect();
+    let uses_ci = mean_over_replications(&per_grant, "revoked grants", replications.level);
+    let last_ci = mean_over_replications(&last_use, "grants used after revocation", replications.level);
     TokenUseReport {
         uses: race.events,
         grants_revoked: grants,
         uses_per_revoked_grant: (grants > 0).then(|| round9(race.events as f64 / grants as f64)),
+        uses_per_revoked_grant_ci95: rounded_ci95(&uses_ci),
         mean_last_use_ms: (raced > 0).then(|| round9(totals.token_last_use_sum_s as f64 * 1e3 / raced as f64)),
+        mean_last_use_ms_ci95: rounded_ci95(&last_ci),
         max_last_use_ms: (raced > 0).then_some(totals.token_last_use_max_ms),
+        null_reason: uses_ci.err().or(last_ci.err()),
     }
 }
 

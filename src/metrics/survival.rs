@@ -141,6 +141,11 @@ impl Bootstrap {
         Bootstrap { weights, level }
     }
 
+    /// The level of the intervals.
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
     /// The 2.5 % and 97.5 % points of each percentile of `quantiles` over
     /// the resamples of `tables` (one per replication, in index order), or
     /// why there is none.
