@@ -35,18 +35,9 @@ pub(super) fn begin_unbind(
 }
 
 /// Whether revocation waits for the member's handover: only when the
-/// member leaves by itself.
+/// member leaves by itself (every server-side unbind runs it afterwards).
 fn waits_for_handover(kind: RequestKind<'_>) -> bool {
-    match kind {
-        RequestKind::SelfExit => true,
-        RequestKind::Admin(..)
-        | RequestKind::AppGrants
-        | RequestKind::DeviceChange(_)
-        | RequestKind::Dissolution(_)
-        | RequestKind::Gdpr(_)
-        | RequestKind::Compliance(_)
-        | RequestKind::Rebind => false,
-    }
+    !kind.server_side()
 }
 
 /// Revocation waits out the buffer; the member may act meanwhile.
