@@ -31,8 +31,8 @@ pub struct ApiReport {
     pub blocked_share: ApiEstimate,
 }
 
-/// A pooled ratio with its interval across replications; null with the
-/// reason where there is none.
+/// A pooled ratio (Σ total / Σ count over replications) with its interval
+/// across them; the reason where the value or the interval is null.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ApiEstimate {
     pub value: Option<f64>,
@@ -43,16 +43,22 @@ pub struct ApiEstimate {
 }
 
 impl ApiEstimate {
-    fn of(interval: Result<RatioInterval, String>, no_calls: bool) -> ApiEstimate {
-        match (no_calls, interval) {
-            (true, _) => ApiEstimate::null(NO_CALLS),
-            (false, Ok(ci)) => ApiEstimate {
-                value: Some(round9(ci.estimate)),
-                ci95: (ci.replications > 1).then(|| [round9(ci.low), round9(ci.high)]),
+    /// The pooled ratio of `pairs` (total, count) and `interval` over them;
+    /// null without calls.
+    fn of(pairs: &[(f64, u64)], interval: Result<RatioInterval, String>, no_calls: bool) -> ApiEstimate {
+        let count: u64 = pairs.iter().map(|pair| pair.1).sum();
+        if no_calls || count == 0 {
+            return ApiEstimate::null(if no_calls { NO_CALLS } else { NO_HORIZON });
+        }
+        let value = Some(round9(pairs.iter().map(|pair| pair.0).sum::<f64>() / count as f64));
+        match interval {
+            Ok(ci) => ApiEstimate {
+                value,
+                ci95: Some([round9(ci.low), round9(ci.high)]),
                 replications_used: ci.replications as u32,
                 null_reason: None,
             },
-            (false, Err(reason)) => ApiEstimate::null(&reason),
+            Err(reason) => ApiEstimate { value, null_reason: Some(reason), ..ApiEstimate::null("") },
         }
     }
 
@@ -62,6 +68,7 @@ impl ApiEstimate {
 }
 
 const NO_CALLS: &str = "no request reached the admin console before the horizon (no API call was made)";
+const NO_HORIZON: &str = "the run has no horizon to take a share of";
 
 /// The API figures of `totals` and of each of `replications`.
 pub(super) fn api_report(totals: &ReplicationCounts, replications: &[ReplicationRecord], level: Level) -> ApiReport {
@@ -69,13 +76,11 @@ pub(super) fn api_report(totals: &ReplicationCounts, replications: &[Replication
     let no_calls = api.calls == 0 && api.errors_45009 == 0;
     let each = |pick: fn(&ReplicationCounts) -> (f64, u64), what: &str| {
         let pairs: Vec<(f64, u64)> = replications.iter().map(|r| pick(&r.counts)).collect();
-        ApiEstimate::of(mean_over_replications(&pairs, what, level), no_calls)
+        ApiEstimate::of(&pairs, mean_over_replications(&pairs, what, level), no_calls)
     };
     let blocked: Vec<(u64, u64)> = replications.iter().map(|r| blocked_ms_of(&r.counts.api)).collect();
-    let blocked_share = match api.horizon_us {
-        0 if !no_calls => ApiEstimate::null("the run has no horizon to take a share of"),
-        _ => ApiEstimate::of(rate_over_replications(&blocked, level), no_calls),
-    };
+    let blocked_pairs: Vec<(f64, u64)> = blocked.iter().map(|&(ms, horizon)| (ms as f64, horizon)).collect();
+    let blocked_share = ApiEstimate::of(&blocked_pairs, rate_over_replications(&blocked, level), no_calls);
     ApiReport {
         calls: api.calls,
         calls_per_member: each(|c| (c.api.calls as f64, members(c)), "members"),
@@ -118,5 +123,65 @@ pub(super) fn absent_api() -> ApiReport {
         mean_peak_per_minute: ApiEstimate::null(ABSENT),
         blocked_ms: 0,
         blocked_share: ApiEstimate::null(ABSENT),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Stop;
+    use crate::model::Observations;
+
+    /// A replication of 1 000 members with these API counts over a 100 min
+    /// horizon.
+    fn record(index: u32, calls: u64, errors: u64, blocked_s: u64, peak: u64) -> ReplicationRecord {
+        let mut obs = Observations::default();
+        obs.outcomes.untouched = 1_000;
+        obs.api.calls = calls;
+        obs.api.errors_45009 = errors;
+        obs.api.peak_per_minute = peak;
+        obs.api.blocked_us = blocked_s * 1_000_000;
+        obs.api.horizon_us = 6_000 * 1_000_000;
+        ReplicationRecord::new(index, 0, Stop::Horizon, &obs)
+    }
+
+    fn report(records: &[ReplicationRecord]) -> ApiReport {
+        let mut totals = ReplicationCounts::empty();
+        records.iter().for_each(|r| totals.merge(&r.counts));
+        api_report(&totals, records, Level::NINETY_FIVE)
+    }
+
+    #[test]
+    fn api_figures_pool_the_replications_and_carry_their_interval() {
+        // Ten replications, alternately 100 calls, 2 errors, 30 s blocked,
+        // peak 12 and 300 calls, no error, 90 s blocked, peak 20: 2 000
+        // calls over 10 000 members, 0.2 per member; 10 errors over 10
+        // replications, 1 each; the largest peak 20, their mean 16; blocked
+        // 600 s of 10 × 6 000 s: 1 %. With two replications the values stay
+        // and the intervals are null (fewer than 10 replications).
+        let records: Vec<ReplicationRecord> =
+            (0..10).map(|i| if i % 2 == 0 { record(i, 100, 2, 30, 12) } else { record(i, 300, 0, 90, 20) }).collect();
+        let api = report(&records);
+        assert_eq!((api.calls, api.errors_45009, api.peak_per_minute, api.blocked_ms), (2_000, 10, 20, 600_000));
+        assert_eq!(api.calls_per_member.value, Some(0.2));
+        assert_eq!(api.errors_45009_per_replication.value, Some(1.0));
+        assert_eq!(api.mean_peak_per_minute.value, Some(16.0));
+        assert_eq!(api.blocked_share.value, Some(0.01));
+        let [low, high] = api.calls_per_member.ci95.expect("ten replications");
+        assert!(low < 0.2 && 0.2 < high, "{low} {high}");
+        assert_eq!(blocked_share(&records[1].counts.api), Some(0.015));
+        let two = report(&records[..2]);
+        assert_eq!((two.blocked_share.value, two.blocked_share.ci95), (Some(0.01), None));
+        assert!(two.blocked_share.null_reason.unwrap().contains("at least 10"));
+    }
+
+    #[test]
+    fn a_run_without_calls_has_null_api_figures_that_say_why() {
+        let api = report(&[record(0, 0, 0, 0, 0), record(1, 0, 0, 0, 0)]);
+        for estimate in [&api.calls_per_member, &api.errors_45009_per_replication, &api.blocked_share] {
+            assert_eq!(estimate.value, None);
+            assert_eq!(estimate.null_reason.as_deref(), Some(NO_CALLS));
+        }
+        assert_eq!(blocked_share(&ReplicationCounts::empty().api), None);
     }
 }

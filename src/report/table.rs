@@ -194,8 +194,8 @@ fn mean_wait(queue: &QueueReport) -> String {
     }
 }
 
-/// `api: 60 calls (0.0060 per member), peak 12/min, 1 error 45009 (0.10 per replication), blocked 55.0s
-/// (0.00% of the horizon)`; a run whose requests never reached the console says so.
+/// `api: 500 calls (0.0050 per member), peak 10/min, 0 errors 45009 (0.00 per replication), blocked 0ms
+/// (0.00% of the horizon)`; a run whose requests never reached the console says why there is none.
 fn api_line(out: &mut String, api: &ApiReport) {
     let Some(per_member) = api.calls_per_member.value else {
         let _ = writeln!(out, "  api: n/a: {}", api.calls_per_member.null_reason.as_deref().unwrap_or("no data"));
