@@ -78,7 +78,8 @@ pub enum ApiLimits {
     /// bulk delete (one id a call).
     SlackScim,
     /// Entra ID provisioning: calls go out only at the start of a cycle,
-    /// about every 40 min, however many.
+    /// about every 40 min, and a cycle sends every change pending at its
+    /// start (the console's gap does not apply).
     Entra,
     /// No limit at all.
     None,

@@ -5,7 +5,7 @@
 //! vendors' presets, and stale ids failing a delete call that is then
 //! retried without them.
 
-use unbindsim::model::Observations;
+use unbindsim::model::{MemberId, Observations};
 use unbindsim::runner::{Experiment, run_checked};
 use unbindsim::scenario::{Scenario, parse_scenario};
 use unbindsim::synth::generate;
@@ -91,14 +91,18 @@ fn slack_deletes_one_id_a_call_at_180_a_minute() {
 
 #[test]
 fn entra_sends_calls_only_at_the_start_of_a_provisioning_cycle() {
-    // 2 d is a cycle start (72 × 40 min): batch 1 goes out at once; batch 2
-    // is ready at 6 s and waits to 40 min, batch 3 (ready at 40 min 6 s)
-    // to 80 min. No error; blocked 2 × (40 min − 6 s) = 4 788 s. Without
-    // limits ("none") the console never waits.
-    let obs = run(&dissolution(450, "api_limits = \"entra\"", ""));
-    assert_eq!((obs.api.calls, obs.api.errors_45009), (450, 0));
-    assert_eq!(obs.api.blocked_us, 4_788 * SECOND_US);
-    assert_eq!(after_effective_s(&obs), vec![0, 2_400, 4_800]);
+    // With a lead of 49 h the dissolution takes effect at 2 940 min, half
+    // way through the cycle [2 920, 2 960) min: its first call waits 20 min
+    // for the next cycle start, which then sends every pending change,
+    // the three batches' 450 one-id deletes together (no console gap). No
+    // error; blocked 20 min once; all revoked 49 h 20 min after the
+    // decision. Without limits ("none") the console never waits: 3 calls.
+    let workload = "[workload]\narrivals = { at = [\"0h\"] }\n\n[workload.dissolution]\n\
+                    review = { fixed = \"1d\" }\nnotice = \"1d\"\nlead = \"49h\"\narchive_retention = \"180d\"";
+    let obs = run(&scenario(450, 200, "api_limits = \"entra\"", "", workload));
+    assert_eq!((obs.api.calls, obs.api.errors_45009, obs.api.peak_per_minute), (450, 0, 450));
+    assert_eq!(obs.api.blocked_us, 20 * 60 * SECOND_US);
+    assert_eq!(obs.revocation_latencies_us, vec![(49 * 60 + 20) * 60 * SECOND_US; 3]);
     let none = run(&dissolution(450, "api_limits = \"none\"", ""));
     assert_eq!((none.api.calls, none.api.blocked_us), (3, 0));
 }
@@ -149,4 +153,22 @@ fn a_super_admins_disables_are_one_call_each_and_wait_out_a_full_minute() {
     latencies_s.sort_unstable();
     assert_eq!(latencies_s, vec![0, 6, 60]);
     assert_eq!(obs.api.blocked_us, 48 * SECOND_US);
+}
+
+#[test]
+fn an_app_admins_archive_is_one_grant_revocation_call() {
+    // The admin of the app of a member's first grant archives it at 1 h:
+    // after the 6 h auto-archive delay the console revokes that grant, one
+    // revocation call; the account is not disabled, so no other call.
+    let policy = "app_admin_delay = { fixed = \"6h\" }";
+    let archive = |member: u32| {
+        let steps = format!(
+            "[workload.script]\nsteps = [\n{{ at = \"1h\", op = \"unbind\", member = {member}, by = \"app\" }},\n]"
+        );
+        scenario(4, 200, policy, "", &steps)
+    };
+    let org = generate(&archive(0).org, SEED);
+    let member = (0..4).find(|&m| org.grants_of(MemberId(m)).next().is_some()).expect("a member with a grant");
+    let obs = run(&archive(member));
+    assert_eq!((obs.api.calls, obs.api.errors_45009, obs.api.peak_per_minute), (1, 0, 1));
 }

@@ -9,8 +9,8 @@
 //! for the rest of that window, which the console models as a delay of its
 //! next call to the window's end. Under a provisioning cycle (Entra) a call
 //! is never refused: it waits for the next cycle start (counted as time
-//! blocked, not as an error). A refused call is not counted against any
-//! window.
+//! blocked, not as an error), and the cycle then sends everything pending.
+//! A refused call is not counted against any window.
 
 use super::super::config::ApiRules;
 use super::super::observe::ApiTally;

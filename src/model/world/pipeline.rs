@@ -242,9 +242,19 @@ pub(super) fn console_ready(world: &mut World<'_>, ctx: &mut Context<'_, Event>)
     if let RequestKind::Admin(AdminAct::App(_), _) = kind {
         world.archive_done(ctx.now(), job.batch);
     }
-    world.console_free_at = ctx.now() + world.policy.console_gap;
+    world.console_free_at = ctx.now() + console_gap(world);
     kick_console(world, ctx);
     Ok(())
+}
+
+/// The least time to the console's next batch: `console_gap`, or none
+/// under a provisioning cycle, which sends every pending change when the
+/// cycle starts.
+fn console_gap(world: &World<'_>) -> SimDuration {
+    match world.policy.api_limits.rules().cycle {
+        Some(_) => SimDuration::ZERO,
+        None => world.policy.console_gap,
+    }
 }
 
 /// The API a console batch of `kind` calls, and how many members one call
