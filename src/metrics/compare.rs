@@ -12,6 +12,7 @@
 //! happens to differ, the interval is null with the reason and the exact
 //! bound on how often a replication differs.
 
+use super::api_report::{blocked_share, members};
 use super::figures::quantile_ms;
 use super::interval::{MeanInterval, mean_ci95, student_t_975};
 use super::latency::LatencyHistogram;
@@ -34,6 +35,7 @@ pub fn compared_figures() -> Vec<Figure> {
     figures.push(Figure::GrantResidueProbability);
     figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
     figures.push(Figure::DoneShare);
+    figures.extend([Figure::ApiCallsPerMember, Figure::ApiErrors45009, Figure::ApiBlockedShare]);
     for latency in Latency::ALL {
         figures.extend([Quantile::P50, Quantile::P99].map(|quantile| Figure::LatencyQuantile(latency, quantile)));
         figures.push(Figure::LatencyMean(latency));
@@ -72,6 +74,8 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
     let latency_of =
         |latency: Latency| &latencies[Latency::ALL.iter().position(|l| *l == latency).expect("every latency")];
     let per = |total: f64, units: u64| (units > 0).then(|| total / units as f64);
+    // A replication whose requests never reached the console has no API figure.
+    let api_used = counts.api.calls + counts.api.errors_45009 > 0;
     match figure {
         Figure::LatencyQuantile(latency, quantile) => quantile_ms(latency_of(latency), quantile).map(|ms| ms as f64),
         Figure::LatencyMean(latency) => latency_of(latency).mean,
@@ -101,6 +105,10 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
             let raced = counts.races[RaceKind::TokenAfterDisable.index()].units.hits;
             per(counts.token_last_use_sum_s as f64 * 1e3, raced)
         }
+        Figure::ApiCallsPerMember => api_used.then(|| counts.api.calls as f64 / members(counts) as f64),
+        Figure::ApiErrors45009 => api_used.then_some(counts.api.errors_45009 as f64),
+        Figure::ApiPeakPerMinute => api_used.then_some(counts.api.peak_per_minute as f64),
+        Figure::ApiBlockedShare => blocked_share(&counts.api),
     }
 }
 

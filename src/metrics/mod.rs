@@ -10,6 +10,7 @@
 //! `metrics::proportion::Proportion`. To add a submodule, declare it below
 //! and re-export its public items beside the others.
 
+mod api_report;
 mod compare;
 mod figures;
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod slo;
 mod summary;
 mod survival;
 
+pub use api_report::{ApiEstimate, ApiReport};
 pub use compare::{
     Comparison, Differing, Estimate, FigureComparison, Pairing, ReplicationFigures, Test, compare_records,
 };
@@ -38,7 +40,7 @@ pub use interval::{
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};
 pub use record::{
-    CensoredRecord, QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, TierRecord, stop_name,
+    ApiRecord, CensoredRecord, QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, TierRecord, stop_name,
 };
 pub use regression::{
     Change, DEFAULT_NOISE_THRESHOLD, Gate, RegressionCheck, any_regression, check_baseline, compare_to_baseline,

@@ -55,6 +55,46 @@ impl CensoredRecord {
     }
 }
 
+/// The directory API's calls in one replication (absent from records
+/// written before the API budget: read as none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiRecord {
+    pub calls: u64,
+    pub errors_45009: u64,
+    pub stale_failures: u64,
+    /// Most calls accepted in one fixed minute (the larger in a merge).
+    pub peak_per_minute: u64,
+    /// Time the console waited on a limit or a cycle, up to the horizon.
+    pub blocked_us: u64,
+    /// The horizon (summed in a merge, as the blocked time is); 0 without.
+    pub horizon_us: u64,
+}
+
+impl ApiRecord {
+    fn check_shape(&self) -> Result<(), String> {
+        if [self.calls, self.errors_45009, self.blocked_us, self.horizon_us].into_iter().any(|count| count > MAX_COUNT)
+        {
+            return Err(format!("an implausibly large API count (above {MAX_COUNT})"));
+        }
+        if self.stale_failures > self.calls || self.peak_per_minute > self.calls {
+            return Err("more failed or peak API calls than calls".into());
+        }
+        if self.horizon_us > 0 && self.blocked_us > self.horizon_us {
+            return Err("the console was blocked longer than the horizon".into());
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, other: &ApiRecord) {
+        self.calls += other.calls;
+        self.errors_45009 += other.errors_45009;
+        self.stale_failures += other.stale_failures;
+        self.peak_per_minute = self.peak_per_minute.max(other.peak_per_minute);
+        self.blocked_us += other.blocked_us;
+        self.horizon_us += other.horizon_us;
+    }
+}
+
 /// Batch latencies of one admin tier in one replication.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TierRecord {
@@ -141,6 +181,8 @@ pub struct ReplicationCounts {
     pub token_last_use_sum_s: u64,
     #[serde(default)]
     pub token_last_use_max_ms: u64,
+    #[serde(default)]
+    pub api: ApiRecord,
 }
 
 /// The name a run's stop reason has in results.
@@ -221,6 +263,14 @@ impl ReplicationCounts {
             tokens_accepted_after_expiry: obs.tokens_accepted_after_expiry,
             token_last_use_sum_s: obs.token_last_use_sum_s,
             token_last_use_max_ms: obs.token_last_use_max_ms,
+            api: ApiRecord {
+                calls: obs.api.calls,
+                errors_45009: obs.api.errors_45009,
+                stale_failures: obs.api.stale_failures,
+                peak_per_minute: obs.api.peak_per_minute,
+                blocked_us: obs.api.blocked_us,
+                horizon_us: obs.api.horizon_us,
+            },
         }
     }
 
@@ -275,6 +325,7 @@ impl ReplicationCounts {
         self.tokens_accepted_after_expiry += other.tokens_accepted_after_expiry;
         self.token_last_use_sum_s += other.token_last_use_sum_s;
         self.token_last_use_max_ms = self.token_last_use_max_ms.max(other.token_last_use_max_ms);
+        self.api.merge(&other.api);
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -339,6 +390,7 @@ impl ReplicationCounts {
         if self.batches_incomplete > self.batches || self.batches_unrevoked > self.batches {
             return Err("more unfinished batches than batches".into());
         }
+        self.api.check_shape()?;
         self.check_censored_shape()
     }
 

@@ -1,12 +1,13 @@
 //! The summary of a run: every replication's observations merged into the
 //! figures users read — latency percentiles, race, lockout and residue
-//! rates with 95 % intervals, outcomes, queues — plus the seed, the
+//! rates with 95 % intervals, outcomes, queues, the API budget — plus the seed, the
 //! parameters and the engine's event count. Every rate and mean is the
 //! ratio of sums pooled over replications, its interval estimated across
 //! replications (the replication is the independent unit; see
 //! `interval`). Wall-clock figures live apart under `timing`, so
 //! everything else is a pure function of scenario, seed and flags.
 
+use super::api_report::{ApiReport, absent_api, api_report};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
@@ -87,6 +88,9 @@ pub struct Metrics {
     pub queues: BTreeMap<String, QueueReport>,
     pub invariants: InvariantReport,
     pub token_uses: TokenUseReport,
+    /// The directory API's calls, errors and time blocked.
+    #[serde(default = "absent_api")]
+    pub api: ApiReport,
 }
 
 /// Every accepted use of a revoked grant's token inside its window (the
@@ -354,6 +358,7 @@ fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, see
             tokens_accepted_after_expiry: totals.tokens_accepted_after_expiry,
             largest_console_batch: totals.largest_console_batch,
         },
+        api: api_report(totals, replications.records, replications.level),
     }
 }
 

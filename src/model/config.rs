@@ -63,6 +63,86 @@ pub struct Policy {
     /// (the server drops its binding; its data stays on it); `None`: no
     /// admin does, and without a wipe it waits for its auto-logout.
     pub lost_device_unbind: Option<Dist>,
+    /// The directory API's call limits the console and the dissolution
+    /// run into (see `model::world::api`).
+    pub api_limits: ApiLimits,
+}
+
+/// Whose API call limits apply: a vendor's preset or a table of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiLimits {
+    /// WeCom: 10 000 calls/min and 150 000/h per company and API, 20 000/min
+    /// per IP; `user/batchdelete` takes up to 200 ids.
+    WeCom,
+    /// Slack SCIM: 600 writes/min org-wide, of which DELETE 180/min; no
+    /// bulk delete (one id a call).
+    SlackScim,
+    /// Entra ID provisioning: calls go out only at the start of a cycle,
+    /// about every 40 min, and a cycle sends every change pending at its
+    /// start (the console's gap does not apply).
+    Entra,
+    /// No limit at all.
+    None,
+    /// Per API: calls per minute and per hour (either may be absent).
+    Table { per_minute: Option<u32>, per_hour: Option<u32> },
+}
+
+/// Calls per API and per minute or hour, as `ApiLimits` resolve to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiRules {
+    /// Calls one API accepts in one fixed minute.
+    pub api_per_minute: Option<u32>,
+    /// Calls one API accepts in one fixed hour.
+    pub api_per_hour: Option<u32>,
+    /// Calls the delete API accepts in one fixed minute (beside the above).
+    pub deletes_per_minute: Option<u32>,
+    /// Calls all APIs together accept in one fixed minute (WeCom: per IP).
+    pub all_per_minute: Option<u32>,
+    /// Calls go out only at multiples of this cycle (Entra).
+    pub cycle: Option<SimDuration>,
+    /// Most ids one delete call takes.
+    pub ids_per_delete: u32,
+}
+
+impl ApiLimits {
+    /// The limits the preset or table stands for.
+    pub fn rules(self) -> ApiRules {
+        let unlimited = ApiRules {
+            api_per_minute: None,
+            api_per_hour: None,
+            deletes_per_minute: None,
+            all_per_minute: None,
+            cycle: None,
+            ids_per_delete: DEFAULT_BATCH_LIMIT,
+        };
+        match self {
+            ApiLimits::WeCom => ApiRules {
+                api_per_minute: Some(10_000),
+                api_per_hour: Some(150_000),
+                all_per_minute: Some(20_000),
+                ..unlimited
+            },
+            ApiLimits::SlackScim => {
+                ApiRules { deletes_per_minute: Some(180), all_per_minute: Some(600), ids_per_delete: 1, ..unlimited }
+            }
+            ApiLimits::Entra => ApiRules { cycle: Some(SimDuration::from_mins(40)), ids_per_delete: 1, ..unlimited },
+            ApiLimits::None => unlimited,
+            ApiLimits::Table { per_minute, per_hour } => {
+                ApiRules { api_per_minute: per_minute, api_per_hour: per_hour, ..unlimited }
+            }
+        }
+    }
+
+    /// The preset's name in scenario files, or `None` for a table.
+    pub fn preset_name(self) -> Option<&'static str> {
+        match self {
+            ApiLimits::WeCom => Some("wecom"),
+            ApiLimits::SlackScim => Some("slack-scim"),
+            ApiLimits::Entra => Some("entra"),
+            ApiLimits::None => Some("none"),
+            ApiLimits::Table { .. } => None,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -84,6 +164,7 @@ impl Default for Policy {
             // A support ticket: about two days, often longer.
             lockout_recovery: Dist::LogNormal { median: SimDuration::from_days(2), sigma: 0.8 },
             lost_device_unbind: None,
+            api_limits: ApiLimits::WeCom,
         }
     }
 }
@@ -113,6 +194,11 @@ impl Policy {
         check_dist("policy.handover", &self.handover)?;
         check_dist("policy.device_checkin", &self.device_checkin)?;
         check_dist("policy.lockout_recovery", &self.lockout_recovery)?;
+        if let ApiLimits::Table { per_minute: Some(0), .. } | ApiLimits::Table { per_hour: Some(0), .. } =
+            self.api_limits
+        {
+            return Err(FieldError::new("policy.api_limits", "a limit must be at least 1 call"));
+        }
         match &self.lost_device_unbind {
             Some(dist) => check_dist("policy.lost_device_unbind", dist),
             None => Ok(()),
@@ -167,6 +253,10 @@ pub struct Behaviour {
     pub app_use_gap: Dist,
     /// Time for a member to get through the exit menus and second factor.
     pub exit_steps: PerPlatform<SimDuration>,
+    /// Share of the ids in a delete call that are stale (the member is
+    /// already gone): one such id fails the whole `user/batchdelete`,
+    /// which is retried without them.
+    pub stale_id_share: f64,
 }
 
 impl Default for Behaviour {
@@ -193,6 +283,7 @@ impl Default for Behaviour {
                 SimDuration::from_secs(45),
                 SimDuration::from_secs(60),
             ]),
+            stale_id_share: 0.0,
         }
     }
 }
@@ -210,6 +301,7 @@ impl Behaviour {
             ("behaviour.android_full_wipe", self.android_full_wipe),
             ("behaviour.forced_cleanup", self.forced_cleanup),
             ("behaviour.device_never_checks_in", self.device_never_checks_in),
+            ("behaviour.stale_id_share", self.stale_id_share),
         ];
         for (field, p) in probabilities {
             check_probability(field, p)?;

@@ -26,7 +26,7 @@ mod state;
 mod workload;
 mod world;
 
-pub use config::{Behaviour, Edition, FieldError, PerPlatform, Policy, PoolConfig};
+pub use config::{ApiLimits, ApiRules, Behaviour, Edition, FieldError, PerPlatform, Policy, PoolConfig};
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
 pub use invariants::{Violation, check_counts, check_outcomes, ensure};
 pub use observe::{

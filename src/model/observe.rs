@@ -280,6 +280,26 @@ pub struct ResidueTally {
     pub grants: Count,
 }
 
+/// The directory API's calls in one run: what was accepted, refused by a
+/// limit (error 45009) or wasted on a stale id, and how long the console
+/// waited on a limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ApiTally {
+    /// Calls the API accepted (a delete that failed on a stale id included).
+    pub calls: u64,
+    /// Calls refused by a limit (error 45009); each blocks the caller.
+    pub errors_45009: u64,
+    /// Delete calls that failed whole on a stale id and were retried.
+    pub stale_failures: u64,
+    /// Most calls accepted in one fixed minute of simulated time.
+    pub peak_per_minute: u64,
+    /// Time the console waited for a window or a cycle to open, up to the
+    /// horizon.
+    pub blocked_us: u64,
+    /// The horizon the blocked time is a share of; 0 without one.
+    pub horizon_us: u64,
+}
+
 /// Everything one run observed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Observations {
@@ -329,4 +349,5 @@ pub struct Observations {
     /// largest time from revocation to the last accepted use.
     pub token_last_use_sum_s: u64,
     pub token_last_use_max_ms: u64,
+    pub api: ApiTally,
 }

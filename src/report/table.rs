@@ -3,7 +3,9 @@
 //! them), durations in the largest sensible unit, nulls with reasons.
 //! Headline rates and percentiles are read through `metrics::read`.
 
-use crate::metrics::{LatencyReport, ProportionReport, QueueReport, Reading, Summary, format_duration_ms, read};
+use crate::metrics::{
+    ApiReport, LatencyReport, ProportionReport, QueueReport, Reading, Summary, format_duration_ms, read,
+};
 use crate::model::Unfinished;
 use crate::scenario::{Figure, Quantile};
 use std::fmt::Write;
@@ -192,6 +194,30 @@ fn mean_wait(queue: &QueueReport) -> String {
     }
 }
 
+/// `api: 500 calls (0.0050 per member), peak 10/min, 0 errors 45009 (0.00 per replication), blocked 0ms
+/// (0.00% of the horizon)`; a run whose requests never reached the console says why there is none.
+fn api_line(out: &mut String, api: &ApiReport) {
+    let Some(per_member) = api.calls_per_member.value else {
+        let _ = writeln!(out, "  api: n/a: {}", api.calls_per_member.null_reason.as_deref().unwrap_or("no data"));
+        return;
+    };
+    let stale = match api.stale_failures {
+        0 => String::new(),
+        n => format!(", {n} batch deletes failed on a stale id and retried"),
+    };
+    let _ = writeln!(
+        out,
+        "  api: {} calls ({per_member:.4} per member), peak {}/min, {} errors 45009 ({:.2} per replication), \
+         blocked {} ({} of the horizon){stale}",
+        api.calls,
+        api.peak_per_minute,
+        api.errors_45009,
+        api.errors_45009_per_replication.value.unwrap_or(0.0),
+        format_duration_ms(api.blocked_ms as f64),
+        percent(api.blocked_share.value),
+    );
+}
+
 /// The readable table of one summary.
 pub fn summary_table(summary: &Summary) -> String {
     let m = &summary.metrics;
@@ -211,6 +237,7 @@ pub fn summary_table(summary: &Summary) -> String {
         "  outcomes: {} done, {} pending, {} locked out, {} rolled back, {} untouched",
         o.done, o.pending, o.locked_out, o.rolled_back, o.untouched
     );
+    api_line(&mut out, &m.api);
     for (name, queue) in &m.queues {
         if queue.served > 0 {
             let abandoned = match queue.abandoned {

@@ -7,7 +7,7 @@ mod workload;
 use super::slo::{Slo, parse_slo};
 use super::spec::*;
 use crate::engine::SimDuration;
-use crate::model::{Behaviour, Edition, FieldError, PerPlatform, Platform, Policy, PoolConfig, Workload};
+use crate::model::{ApiLimits, Behaviour, Edition, FieldError, PerPlatform, Platform, Policy, PoolConfig, Workload};
 use crate::synth::{OrgParams, Preset};
 
 /// Longest simulated horizon a scenario may ask for.
@@ -192,7 +192,18 @@ fn policy(spec: PolicySpec) -> Policy {
     if let Some(unbind) = spec.lost_device_unbind {
         policy.lost_device_unbind = Some(unbind.0);
     }
+    set(&mut policy.api_limits, spec.api_limits.map(api_limits));
     policy
+}
+
+fn api_limits(spec: ApiLimitsSpec) -> ApiLimits {
+    match spec {
+        ApiLimitsSpec::Preset(ApiPresetSpec::Wecom) => ApiLimits::WeCom,
+        ApiLimitsSpec::Preset(ApiPresetSpec::SlackScim) => ApiLimits::SlackScim,
+        ApiLimitsSpec::Preset(ApiPresetSpec::Entra) => ApiLimits::Entra,
+        ApiLimitsSpec::Preset(ApiPresetSpec::None) => ApiLimits::None,
+        ApiLimitsSpec::Table(ApiTableSpec { per_minute, per_hour }) => ApiLimits::Table { per_minute, per_hour },
+    }
 }
 
 fn pool(spec: PoolSpec) -> PoolConfig {
@@ -212,6 +223,7 @@ fn behaviour(spec: BehaviourSpec) -> Behaviour {
     probability(&mut b.android_full_wipe, spec.android_full_wipe);
     probability(&mut b.forced_cleanup, spec.forced_cleanup);
     probability(&mut b.device_never_checks_in, spec.device_never_checks_in);
+    probability(&mut b.stale_id_share, spec.stale_id_share);
     set(&mut b.native_unbind_delay, spec.native_unbind_delay.map(|d| d.0));
     set(&mut b.activity_gap, spec.activity_gap.map(|d| d.0));
     set(&mut b.app_use_gap, spec.app_use_gap.map(|d| d.0));

@@ -5,7 +5,7 @@
 use super::build::Scenario;
 use crate::engine::Dist;
 use crate::model::{
-    AdminBatchParams, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, Edition,
+    AdminBatchParams, ApiLimits, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, Edition,
     GdprExportParams, Platform, PoolConfig, SubsidiarySplitParams, WorkloadKind,
 };
 use serde_json::{Value, json};
@@ -55,6 +55,7 @@ impl Scenario {
             "device_checkin": dist(&p.device_checkin),
             "lockout_recovery": dist(&p.lockout_recovery),
             "lost_device_unbind": p.lost_device_unbind.as_ref().map(dist),
+            "api_limits": api_limits(p.api_limits),
         })
     }
 
@@ -76,6 +77,7 @@ impl Scenario {
             "activity_gap": dist(&b.activity_gap),
             "app_use_gap": dist(&b.app_use_gap),
             "exit_steps": per_platform(|p| json!(b.exit_steps.get(p).to_string())),
+            "stale_id_share": b.stale_id_share,
         })
     }
 
@@ -96,6 +98,14 @@ impl Scenario {
             "members_per_arrival": w.members_per_arrival,
             w.kind.name(): kind_json(&w.kind),
         })
+    }
+}
+
+/// A preset by its name, a table as written.
+fn api_limits(limits: ApiLimits) -> Value {
+    match limits {
+        ApiLimits::Table { per_minute, per_hour } => json!({ "per_minute": per_minute, "per_hour": per_hour }),
+        ApiLimits::WeCom | ApiLimits::SlackScim | ApiLimits::Entra | ApiLimits::None => json!(limits.preset_name()),
     }
 }
 

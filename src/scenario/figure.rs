@@ -127,6 +127,14 @@ pub enum Figure {
     TokenUsesPerGrant,
     /// Mean time from a grant's revocation to its token's last accepted use.
     TokenLastUseMean,
+    /// Directory API calls per member of the org.
+    ApiCallsPerMember,
+    /// Calls refused by an API limit (error 45009), per replication.
+    ApiErrors45009,
+    /// Most API calls in one fixed minute, averaged over replications.
+    ApiPeakPerMinute,
+    /// Time the console was blocked by an API limit, over the horizon.
+    ApiBlockedShare,
 }
 
 impl Figure {
@@ -146,6 +154,12 @@ impl Figure {
         figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
         figures.extend([Figure::DoneShare, Figure::Done, Figure::Pending, Figure::Events]);
         figures.extend([Figure::TokenUsesPerGrant, Figure::TokenLastUseMean]);
+        figures.extend([
+            Figure::ApiCallsPerMember,
+            Figure::ApiErrors45009,
+            Figure::ApiPeakPerMinute,
+            Figure::ApiBlockedShare,
+        ]);
         figures
     }
 
@@ -170,6 +184,10 @@ impl Figure {
             Figure::Events => "events".to_owned(),
             Figure::TokenUsesPerGrant => "token_uses_per_revoked_grant".to_owned(),
             Figure::TokenLastUseMean => "token_last_use_after_revocation_mean".to_owned(),
+            Figure::ApiCallsPerMember => "api_calls_per_member".to_owned(),
+            Figure::ApiErrors45009 => "api_errors_45009".to_owned(),
+            Figure::ApiPeakPerMinute => "api_peak_calls_per_minute".to_owned(),
+            Figure::ApiBlockedShare => "api_blocked_share".to_owned(),
         }
     }
 
@@ -187,9 +205,14 @@ impl Figure {
             | Figure::GrantResidueProbability
             | Figure::RaceRate
             | Figure::RaceKindRate(_)
-            | Figure::DoneShare => Unit::Fraction,
+            | Figure::DoneShare
+            | Figure::ApiBlockedShare => Unit::Fraction,
             Figure::Done | Figure::Pending => Unit::Members,
-            Figure::Events | Figure::TokenUsesPerGrant => Unit::Events,
+            Figure::Events
+            | Figure::TokenUsesPerGrant
+            | Figure::ApiCallsPerMember
+            | Figure::ApiErrors45009
+            | Figure::ApiPeakPerMinute => Unit::Events,
         }
     }
 
@@ -213,7 +236,11 @@ impl Figure {
             | Figure::Pending
             | Figure::Events
             | Figure::TokenUsesPerGrant
-            | Figure::TokenLastUseMean => false,
+            | Figure::TokenLastUseMean
+            | Figure::ApiCallsPerMember
+            | Figure::ApiErrors45009
+            | Figure::ApiPeakPerMinute
+            | Figure::ApiBlockedShare => false,
         }
     }
 
@@ -236,6 +263,10 @@ impl Figure {
             | Figure::RaceKindRate(_)
             | Figure::TokenUsesPerGrant
             | Figure::TokenLastUseMean
+            | Figure::ApiCallsPerMember
+            | Figure::ApiErrors45009
+            | Figure::ApiPeakPerMinute
+            | Figure::ApiBlockedShare
             | Figure::Pending
             | Figure::Events => true,
         }

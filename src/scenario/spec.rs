@@ -120,6 +120,58 @@ pub struct PolicySpec {
     pub device_checkin: Option<DistValue>,
     pub lockout_recovery: Option<DistValue>,
     pub lost_device_unbind: Option<DistValue>,
+    pub api_limits: Option<ApiLimitsSpec>,
+}
+
+/// `policy.api_limits`: a vendor's preset by name, or a table
+/// `{ per_minute = N, per_hour = N }`.
+#[derive(Debug)]
+pub enum ApiLimitsSpec {
+    Preset(ApiPresetSpec),
+    Table(ApiTableSpec),
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiPresetSpec {
+    Wecom,
+    SlackScim,
+    Entra,
+    None,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTableSpec {
+    pub per_minute: Option<u32>,
+    pub per_hour: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for ApiLimitsSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ApiLimitsVisitor)
+    }
+}
+
+/// Reads a preset's name or a table, without buffering, so errors keep
+/// their position.
+struct ApiLimitsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ApiLimitsVisitor {
+    type Value = ApiLimitsSpec;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("\"wecom\", \"slack-scim\", \"entra\", \"none\" or a table { per_minute, per_hour }")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        use serde::de::IntoDeserializer;
+        ApiPresetSpec::deserialize(value.into_deserializer()).map(ApiLimitsSpec::Preset)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        ApiTableSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(ApiLimitsSpec::Table)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]
@@ -155,6 +207,7 @@ pub struct BehaviourSpec {
     pub activity_gap: Option<DistValue>,
     pub app_use_gap: Option<DistValue>,
     pub exit_steps: Option<PlatformDurations>,
+    pub stale_id_share: Option<Probability>,
 }
 
 /// One probability for every platform, or a table of them by platform.

@@ -5,6 +5,7 @@
 //! architecture invariants read from `src/`.
 
 mod admin_rules;
+mod api_rules;
 mod architecture_invariants;
 mod bad_input;
 mod cli;

@@ -6,7 +6,8 @@
 //! Handlers are grouped by what they own: `arrivals` (decisions, whom they
 //! target, and the split's stopped interconnect), `pipeline` (approvals,
 //! delays, the admin console), `member` (handover, buffer, revocation),
-//! `device`, `grant`, `split` (subsidiary re-bind and rollback), `script`
+//! `device`, `grant`, `split` (subsidiary re-bind and rollback), `api` (the
+//! directory API's call budget the console spends), `script`
 //! (scripted operations) and `finish` (what is read at the horizon). They
 //! call each other top-down only — arrivals → script → pipeline → member →
 //! device and grant; pipeline → split, and → device for the device a
@@ -14,6 +15,7 @@
 //! through the `World` methods of `primitives`, which calls no handler.
 //! `check` holds the invariants a world keeps between any two events.
 
+mod api;
 mod arrivals;
 mod check;
 mod device;
@@ -313,6 +315,10 @@ struct ConsoleJob {
     batch: u32,
     first: u32,
     len: u32,
+    /// The console has run part of it (a call was refused meanwhile).
+    started: bool,
+    /// Its next delete call is the retry without the stale ids.
+    retry: bool,
 }
 
 const NONE: u32 = u32::MAX;
@@ -337,6 +343,7 @@ pub struct World<'a> {
     console: VecDeque<ConsoleJob>,
     console_scheduled: bool,
     console_free_at: SimTime,
+    api: api::Budget,
     pools: Vec<Pool>,
     admins_by_tier: [Vec<AdminId>; 3],
     /// Members no decision has taken yet.
@@ -375,6 +382,7 @@ impl<'a> World<'a> {
             console: VecDeque::new(),
             console_scheduled: false,
             console_free_at: SimTime::ZERO,
+            api: api::Budget::default(),
             pools,
             admins_by_tier: AdminTier::ALL.map(|tier| org.admins_of(tier).collect()),
             untouched: org.members.len() as u32,
@@ -391,6 +399,7 @@ impl<'a> World<'a> {
     /// they fall no later than the horizon.
     pub fn observed_until(mut self, horizon: SimTime) -> Self {
         self.horizon = horizon;
+        self.obs.api.horizon_us = if horizon == SimTime::NEVER { 0 } else { horizon.as_micros() };
         self
     }
 

@@ -1,14 +1,16 @@
 //! A request's way from decision to action: approvals in pools, tier and
 //! notice delays, and the admin console that runs batches of at most
-//! `batch_limit` accounts, one batch per `console_gap`.
+//! `batch_limit` accounts, one batch per `console_gap`, spending the
+//! directory API's budget (`api`) call by call.
 
 use super::super::ids::{MemberId, RequestId};
 use super::super::observe::{BatchTier, RaceKind};
 use super::super::state::{IllegalTransition, MemberState};
 use super::super::workload::AdminBatchParams;
+use super::api::{Admission, Api};
 use super::purpose::Purpose;
 use super::{APPROVERS, AdminAct, ConsoleJob, Event, RequestKind, SECOND_POOL, World, device, grant, member, split};
-use crate::engine::{Context, SimDuration};
+use crate::engine::{Context, SimDuration, SimTime};
 
 /// A request was just decided: send it on its path. A request without a
 /// console (a self-exit, a device change, a re-bind batch) is one batch.
@@ -197,7 +199,8 @@ pub(super) fn effective(
     for start in range.clone().step_by(limit) {
         let end = (start + limit).min(range.end);
         let batch = world.open_batch(request, start..end);
-        world.console.push_back(ConsoleJob { request, batch, first: start as u32, len: (end - start) as u32 });
+        let len = (end - start) as u32;
+        world.console.push_back(ConsoleJob { request, batch, first: start as u32, len, started: false, retry: false });
     }
     kick_console(world, ctx);
     Ok(())
@@ -210,34 +213,145 @@ fn kick_console(world: &mut World<'_>, ctx: &mut Context<'_, Event>) {
     }
 }
 
-/// The console runs its next batch: each member still waiting on this
-/// request starts its unbind; one already taken by another request is a
-/// tier-delay conflict. An app admin's archive cuts its app's grants.
+/// The console runs its next batch, call by call (see `api`): a delete
+/// call covers up to `ids_per_delete` members, a disable or a grant's
+/// revocation one. Each member a call covers that is still waiting on
+/// this request starts its unbind; one already taken by another request
+/// is a tier-delay conflict (and needs no call). An app admin's archive
+/// cuts its app's grants. A call over a limit leaves the rest of the batch
+/// to the end of the window, where the console resumes it.
 pub(super) fn console_ready(world: &mut World<'_>, ctx: &mut Context<'_, Event>) -> Result<(), IllegalTransition> {
     world.console_scheduled = false;
-    let Some(job) = world.console.pop_front() else { return Ok(()) };
-    world.obs.console_batches += 1;
-    world.obs.largest_console_batch = world.obs.largest_console_batch.max(job.len);
-    let positions = job.first as usize..(job.first + job.len) as usize;
-    if let RequestKind::Admin(AdminAct::App(app), _) = world.requests[job.request.index()].kind {
-        for position in positions {
-            grant::archive(world, ctx, world.request_members[position], app)?;
-        }
-        world.archive_done(ctx.now(), job.batch);
-    } else {
-        for position in positions {
-            let member = world.request_members[position];
-            let run = world.members[member.index()];
-            if run.state == MemberState::Requested && run.request == job.request.0 {
-                member::begin_unbind(world, ctx, member)?;
-            } else {
-                world.race(member, RaceKind::TierDelayConflict);
-            }
-        }
+    let Some(mut job) = world.console.pop_front() else { return Ok(()) };
+    if !job.started {
+        job.started = true;
+        world.obs.console_batches += 1;
+        world.obs.largest_console_batch = world.obs.largest_console_batch.max(job.len);
     }
-    world.console_free_at = ctx.now() + world.policy.console_gap;
+    let kind = world.requests[job.request.index()].kind;
+    let (api, per_call) = console_api(kind, world.policy.api_limits.rules().ids_per_delete);
+    while job.len > 0 {
+        let take = job.len.min(per_call);
+        if let Err(until) = step_calls(world, ctx.now(), &mut job, api, take) {
+            block_console(world, ctx, job, until);
+            return Ok(());
+        }
+        act_on(world, ctx, job, take)?;
+        (job.first, job.len, job.retry) = (job.first + take, job.len - take, false);
+    }
+    if let RequestKind::Admin(AdminAct::App(_), _) = kind {
+        world.archive_done(ctx.now(), job.batch);
+    }
+    world.console_free_at = ctx.now() + console_gap(world);
     kick_console(world, ctx);
     Ok(())
+}
+
+/// The least time to the console's next batch: `console_gap`, or none
+/// under a provisioning cycle, which sends every pending change when the
+/// cycle starts.
+fn console_gap(world: &World<'_>) -> SimDuration {
+    match world.policy.api_limits.rules().cycle {
+        Some(_) => SimDuration::ZERO,
+        None => world.policy.console_gap,
+    }
+}
+
+/// The API a console batch of `kind` calls, and how many members one call
+/// covers. Self-exits, device changes and re-binds never reach the console.
+fn console_api(kind: RequestKind<'_>, ids_per_delete: u32) -> (Api, u32) {
+    match kind {
+        RequestKind::Dissolution(_) | RequestKind::Gdpr(_) => (Api::Delete, ids_per_delete),
+        RequestKind::Admin(AdminAct::App(_), _) => (Api::Revoke, 1),
+        RequestKind::Admin(AdminAct::Super | AdminAct::Department, _)
+        | RequestKind::AppGrants
+        | RequestKind::Compliance(_)
+        | RequestKind::SelfExit
+        | RequestKind::DeviceChange(_)
+        | RequestKind::Rebind => (Api::Disable, 1),
+    }
+}
+
+/// The calls for the next `take` members of `job`: none if no member needs
+/// one; a delete with a stale id fails whole (one call) and is retried
+/// without it (another). `Err` is the time the console may try again.
+fn step_calls(world: &mut World<'_>, now: SimTime, job: &mut ConsoleJob, api: Api, take: u32) -> Result<(), SimTime> {
+    let positions = job.first as usize..(job.first + take) as usize;
+    if !positions.clone().any(|position| needs_call(world, job.request, world.request_members[position])) {
+        return Ok(());
+    }
+    if api == Api::Delete && !job.retry && has_stale_id(world, positions) {
+        call(world, api, now)?;
+        world.obs.api.stale_failures += 1;
+        job.retry = true;
+    }
+    call(world, api, now)
+}
+
+fn call(world: &mut World<'_>, api: Api, now: SimTime) -> Result<(), SimTime> {
+    match world.api.call(&world.policy.api_limits.rules(), api, now, &mut world.obs.api) {
+        Admission::Accepted => Ok(()),
+        Admission::Wait(until) => Err(until),
+    }
+}
+
+/// Whether the console's batch of `request` has to call the API for
+/// `member`: an app admin's archive for a grant of its app still active,
+/// any other batch for a member it still holds.
+fn needs_call(world: &World<'_>, request: RequestId, member: MemberId) -> bool {
+    if let RequestKind::Admin(AdminAct::App(app), _) = world.requests[request.index()].kind {
+        grant::active_grant_of(world, member, app).is_some()
+    } else {
+        held_by(world, request, member)
+    }
+}
+
+fn held_by(world: &World<'_>, request: RequestId, member: MemberId) -> bool {
+    let run = world.members[member.index()];
+    run.state == MemberState::Requested && run.request == request.0
+}
+
+/// Whether any member at `positions` is stale in the directory (already
+/// gone): one draw per member, only when stale ids exist at all.
+fn has_stale_id(world: &World<'_>, positions: std::ops::Range<usize>) -> bool {
+    let share = world.behaviour.stale_id_share;
+    share > 0.0
+        && positions
+            .into_iter()
+            .any(|position| world.chance(world.request_members[position].stream_key(), Purpose::StaleId, share))
+}
+
+/// The console's next `take` members of `job` are called for: each starts
+/// its unbind, or has its app's grant archived.
+fn act_on(
+    world: &mut World<'_>,
+    ctx: &mut Context<'_, Event>,
+    job: ConsoleJob,
+    take: u32,
+) -> Result<(), IllegalTransition> {
+    for position in job.first as usize..(job.first + take) as usize {
+        let member = world.request_members[position];
+        if let RequestKind::Admin(AdminAct::App(app), _) = world.requests[job.request.index()].kind {
+            grant::archive(world, ctx, member, app)?;
+        } else if held_by(world, job.request, member) {
+            member::begin_unbind(world, ctx, member)?;
+        } else {
+            world.race(member, RaceKind::TierDelayConflict);
+        }
+    }
+    Ok(())
+}
+
+/// A call was refused (or waits for a cycle): the console resumes `job`
+/// at `until`; the wait up to the horizon is time blocked.
+fn block_console(world: &mut World<'_>, ctx: &mut Context<'_, Event>, job: ConsoleJob, until: SimTime) {
+    let blocked_end = until.min(world.horizon);
+    if blocked_end > ctx.now() {
+        world.obs.api.blocked_us += (blocked_end - ctx.now()).as_micros();
+    }
+    world.console.push_front(job);
+    world.console_free_at = until;
+    kick_console(world, ctx);
 }
 
 /// A super admin takes a member a department admin's request still waits

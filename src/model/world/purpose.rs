@@ -46,6 +46,8 @@ pub enum Purpose {
     LockoutRecovery,
     // Keyed by device id.
     LostDeviceUnbind,
+    // Keyed by member id: its id is stale in a delete call.
+    StaleId,
 }
 
 impl Purpose {
