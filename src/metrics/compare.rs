@@ -100,6 +100,9 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
             let raced = counts.races[RaceKind::TokenAfterDisable.index()].units.hits;
             per(counts.token_last_use_sum_s as f64 * 1e3, raced)
         }
+        Figure::AuditRecords => Some(counts.audit_records as f64),
+        Figure::AuditKept => Some(counts.audit_kept as f64),
+        Figure::AuditPerOffboarded => per(counts.audit_records as f64, counts.offboarded),
     }
 }
 

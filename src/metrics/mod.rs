@@ -10,6 +10,7 @@
 //! `metrics::proportion::Proportion`. To add a submodule, declare it below
 //! and re-export its public items beside the others.
 
+mod audit;
 mod compare;
 mod figures;
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod slo;
 mod summary;
 mod survival;
 
+pub use audit::AuditReport;
 pub use compare::{
     Comparison, Differing, Estimate, FigureComparison, Pairing, ReplicationFigures, Test, compare_records,
 };

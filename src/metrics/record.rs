@@ -139,6 +139,14 @@ pub struct ReplicationCounts {
     pub token_last_use_sum_s: u64,
     #[serde(default)]
     pub token_last_use_max_ms: u64,
+    /// Audit records written, those still kept at the horizon, and the
+    /// members whose account was cut (absent in older records: none).
+    #[serde(default)]
+    pub audit_records: u64,
+    #[serde(default)]
+    pub audit_kept: u64,
+    #[serde(default)]
+    pub offboarded: u64,
 }
 
 /// The name a run's stop reason has in results.
@@ -218,6 +226,9 @@ impl ReplicationCounts {
             tokens_accepted_after_expiry: obs.tokens_accepted_after_expiry,
             token_last_use_sum_s: obs.token_last_use_sum_s,
             token_last_use_max_ms: obs.token_last_use_max_ms,
+            audit_records: obs.audit.records,
+            audit_kept: obs.audit.kept,
+            offboarded: obs.audit.offboarded,
         }
     }
 
@@ -269,6 +280,9 @@ impl ReplicationCounts {
         self.tokens_accepted_after_expiry += other.tokens_accepted_after_expiry;
         self.token_last_use_sum_s += other.token_last_use_sum_s;
         self.token_last_use_max_ms = self.token_last_use_max_ms.max(other.token_last_use_max_ms);
+        self.audit_records += other.audit_records;
+        self.audit_kept += other.audit_kept;
+        self.offboarded += other.offboarded;
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -318,12 +332,16 @@ impl ReplicationCounts {
         let counts = [self.batches, self.untouched, self.done, self.pending, self.locked_out, self.rolled_back]
             .into_iter()
             .chain([self.scope_violations, self.tokens_accepted_after_expiry, self.token_last_use_sum_s])
+            .chain([self.audit_records, self.offboarded])
             .chain(self.races.iter().map(|r| r.events))
             .chain(
                 self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us, q.abandoned]),
             );
         if counts.into_iter().any(|count| count > MAX_COUNT) {
             return Err(format!("an implausibly large count (above {MAX_COUNT})"));
+        }
+        if self.audit_kept > self.audit_records {
+            return Err("more audit records kept than written".into());
         }
         if self.batches_incomplete > self.batches || self.batches_unrevoked > self.batches {
             return Err("more unfinished batches than batches".into());

@@ -7,6 +7,7 @@
 //! `interval`). Wall-clock figures live apart under `timing`, so
 //! everything else is a pure function of scenario, seed and flags.
 
+use super::audit::{AuditReport, audit_report};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
@@ -87,6 +88,9 @@ pub struct Metrics {
     pub queues: BTreeMap<String, QueueReport>,
     pub invariants: InvariantReport,
     pub token_uses: TokenUseReport,
+    /// Audit records (absent from older summaries: read as not counted).
+    #[serde(default)]
+    pub audit: AuditReport,
 }
 
 /// Every accepted use of a revoked grant's token inside its window (the
@@ -258,9 +262,11 @@ impl Summary {
             stopped: replications.iter().map(|r| r.stopped.clone()).collect(),
         };
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
+        let retention = info.parameters.pointer("/policy/audit_retention").and_then(|v| v.as_str()).unwrap_or("?");
+        let audit = audit_report(&totals, &info.horizon, retention);
         Summary {
             schema_version: SCHEMA_VERSION,
-            metrics: metrics(&totals, Over { records: replications, level }, &buffer, info.seed),
+            metrics: metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit),
             replication_figures: figures_by_replication(replications),
             engine,
             timing,
@@ -317,7 +323,7 @@ fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String
 /// The figures of `totals`, every replication's counts added up; rates,
 /// means and latency intervals take the `replications` one by one
 /// (latency's bootstrap is seeded by the run's `seed`).
-fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, seed: u64) -> Metrics {
+fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, seed: u64, audit: AuditReport) -> Metrics {
     let (mut batch_latency_ms, mut revocation_latency_ms) =
         latency_reports(totals, replications.records, seed, replications.level);
     for report in [&mut batch_latency_ms, &mut revocation_latency_ms] {
@@ -328,6 +334,7 @@ fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, see
         revocation_latency_ms,
         grace_races: race_report(totals, replications, buffer),
         token_uses: token_use_report(totals),
+        audit,
         lockout: lockout_report(totals, replications, seed),
         residue: residue_report(replications),
         outcomes: OutcomeReport {

@@ -8,6 +8,8 @@ use crate::engine::{Dist, SimDuration};
 
 /// WeCom's `user/batchdelete` takes at most this many ids per call.
 pub const DEFAULT_BATCH_LIMIT: u32 = 200;
+/// Audit logs a finance compliance scenario keeps: 7 years of 365 days.
+pub const DEFAULT_AUDIT_RETENTION: SimDuration = SimDuration::from_days(7 * 365);
 /// The longest buffer the domain allows before revocation takes effect.
 const MAX_BUFFER: SimDuration = SimDuration::from_hours(72);
 
@@ -63,6 +65,8 @@ pub struct Policy {
     /// (the server drops its binding; its data stays on it); `None`: no
     /// admin does, and without a wipe it waits for its auto-logout.
     pub lost_device_unbind: Option<Dist>,
+    /// How long an audit record is kept (finance: 7 years, 2555 d).
+    pub audit_retention: SimDuration,
 }
 
 impl Default for Policy {
@@ -84,6 +88,7 @@ impl Default for Policy {
             // A support ticket: about two days, often longer.
             lockout_recovery: Dist::LogNormal { median: SimDuration::from_days(2), sigma: 0.8 },
             lost_device_unbind: None,
+            audit_retention: DEFAULT_AUDIT_RETENTION,
         }
     }
 }
@@ -102,6 +107,9 @@ impl Policy {
         }
         if self.batch_limit == 0 {
             return Err(FieldError::new("policy.batch_limit", "must be at least 1"));
+        }
+        if self.audit_retention.is_zero() {
+            return Err(FieldError::new("policy.audit_retention", "must be greater than zero"));
         }
         if self.approval.servers == 0 {
             return Err(FieldError::new("policy.approval.servers", "must be at least 1"));

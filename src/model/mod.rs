@@ -30,8 +30,8 @@ pub use config::{Behaviour, Edition, FieldError, PerPlatform, Policy, PoolConfig
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
 pub use invariants::{Violation, check_counts, check_outcomes, ensure};
 pub use observe::{
-    BatchTier, Censored, Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally, TierLatencies,
-    Unfinished,
+    AuditTally, BatchTier, Censored, Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally,
+    TierLatencies, Unfinished,
 };
 pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
 pub use platform::{DeviceExit, Fate, Platform, Residue, ResidueKind, ResidueRule};

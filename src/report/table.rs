@@ -3,7 +3,9 @@
 //! them), durations in the largest sensible unit, nulls with reasons.
 //! Headline rates and percentiles are read through `metrics::read`.
 
-use crate::metrics::{LatencyReport, ProportionReport, QueueReport, Reading, Summary, format_duration_ms, read};
+use crate::metrics::{
+    AuditReport, LatencyReport, ProportionReport, QueueReport, Reading, Summary, format_duration_ms, read,
+};
 use crate::model::Unfinished;
 use crate::scenario::{Figure, Quantile};
 use std::fmt::Write;
@@ -177,6 +179,21 @@ fn rate_lines(out: &mut String, summary: &Summary) {
 }
 
 /// `2.1h [1.6h, 2.6h]`, or the mean with the reason it has no interval.
+/// `audit: 1200 records, 1.00 per offboarded member; 1200 kept at the
+/// horizon (every one by construction: …)`.
+fn audit_line(out: &mut String, audit: &AuditReport) {
+    let per_member = audit.records_per_offboarded_member.map_or_else(|| "—".to_owned(), |per| format!("{per:.2}"));
+    let kept = match (audit.kept_share, &audit.null_reason) {
+        (Some(share), _) => percent(Some(share)),
+        (None, reason) => reason.as_deref().unwrap_or("no data").to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "  audit: {} records, {per_member} per offboarded member; {} kept at the horizon ({kept})",
+        audit.records, audit.kept
+    );
+}
+
 fn mean_wait(queue: &QueueReport) -> String {
     let Some(mean) = queue.mean_wait_ms else { return "—".to_owned() };
     match queue.mean_wait_ms_ci95 {
@@ -211,6 +228,7 @@ pub fn summary_table(summary: &Summary) -> String {
         "  outcomes: {} done, {} pending, {} locked out, {} rolled back, {} untouched",
         o.done, o.pending, o.locked_out, o.rolled_back, o.untouched
     );
+    audit_line(&mut out, &m.audit);
     for (name, queue) in &m.queues {
         if queue.served > 0 {
             let abandoned = match queue.abandoned {

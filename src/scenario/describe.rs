@@ -55,6 +55,7 @@ impl Scenario {
             "device_checkin": dist(&p.device_checkin),
             "lockout_recovery": dist(&p.lockout_recovery),
             "lost_device_unbind": p.lost_device_unbind.as_ref().map(dist),
+            "audit_retention": p.audit_retention.to_string(),
         })
     }
 

@@ -127,6 +127,13 @@ pub enum Figure {
     TokenUsesPerGrant,
     /// Mean time from a grant's revocation to its token's last accepted use.
     TokenLastUseMean,
+    /// Audit records written (one per admin action).
+    AuditRecords,
+    /// Audit records still inside `policy.audit_retention` at the horizon
+    /// (all of them when the retention reaches back past the start).
+    AuditKept,
+    /// Audit records per member whose account was cut.
+    AuditPerOffboarded,
 }
 
 impl Figure {
@@ -146,6 +153,7 @@ impl Figure {
         figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
         figures.extend([Figure::DoneShare, Figure::Done, Figure::Pending, Figure::Events]);
         figures.extend([Figure::TokenUsesPerGrant, Figure::TokenLastUseMean]);
+        figures.extend([Figure::AuditRecords, Figure::AuditKept, Figure::AuditPerOffboarded]);
         figures
     }
 
@@ -170,6 +178,9 @@ impl Figure {
             Figure::Events => "events".to_owned(),
             Figure::TokenUsesPerGrant => "token_uses_per_revoked_grant".to_owned(),
             Figure::TokenLastUseMean => "token_last_use_after_revocation_mean".to_owned(),
+            Figure::AuditRecords => "audit_records".to_owned(),
+            Figure::AuditKept => "audit_records_kept".to_owned(),
+            Figure::AuditPerOffboarded => "audit_records_per_offboarded_member".to_owned(),
         }
     }
 
@@ -189,7 +200,11 @@ impl Figure {
             | Figure::RaceKindRate(_)
             | Figure::DoneShare => Unit::Fraction,
             Figure::Done | Figure::Pending => Unit::Members,
-            Figure::Events | Figure::TokenUsesPerGrant => Unit::Events,
+            Figure::Events
+            | Figure::TokenUsesPerGrant
+            | Figure::AuditRecords
+            | Figure::AuditKept
+            | Figure::AuditPerOffboarded => Unit::Events,
         }
     }
 
@@ -213,16 +228,20 @@ impl Figure {
             | Figure::Pending
             | Figure::Events
             | Figure::TokenUsesPerGrant
-            | Figure::TokenLastUseMean => false,
+            | Figure::TokenLastUseMean
+            | Figure::AuditRecords
+            | Figure::AuditKept
+            | Figure::AuditPerOffboarded => false,
         }
     }
 
     /// Whether a rise in the figure is a regression: true for every
     /// latency, rate, count of unfinished or pending work and event count;
-    /// false for the members fully unbound (their share and number).
+    /// false for the members fully unbound (their share and number) and
+    /// for the audit records written and kept (the trail is the point).
     pub fn higher_is_worse(self) -> bool {
         match self {
-            Figure::DoneShare | Figure::Done => false,
+            Figure::DoneShare | Figure::Done | Figure::AuditRecords | Figure::AuditKept => false,
             Figure::LatencyQuantile(..)
             | Figure::LatencyMean(_)
             | Figure::LatencyUnfinished(_)
@@ -236,6 +255,7 @@ impl Figure {
             | Figure::RaceKindRate(_)
             | Figure::TokenUsesPerGrant
             | Figure::TokenLastUseMean
+            | Figure::AuditPerOffboarded
             | Figure::Pending
             | Figure::Events => true,
         }

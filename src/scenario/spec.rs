@@ -120,6 +120,7 @@ pub struct PolicySpec {
     pub device_checkin: Option<DistValue>,
     pub lockout_recovery: Option<DistValue>,
     pub lost_device_unbind: Option<DistValue>,
+    pub audit_retention: Option<DurationValue>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]

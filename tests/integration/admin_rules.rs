@@ -20,7 +20,14 @@ fn tiny(members: u32, horizon: &str, policy: &str, steps: &str) -> Scenario {
 }
 
 /// `tiny`, with more keys in `org.apps`, `[policy]` and `[behaviour]`.
-fn tiny_with(members: u32, horizon: &str, apps: &str, policy: &str, behaviour: &str, steps: &str) -> Scenario {
+pub(super) fn tiny_with(
+    members: u32,
+    horizon: &str,
+    apps: &str,
+    policy: &str,
+    behaviour: &str,
+    steps: &str,
+) -> Scenario {
     let text = format!(
         "name = \"admin-rule\"\nhorizon = \"{horizon}\"\nseed = {SEED}\nreplications = 1\n\n\
          [org]\nmembers = {members}\ndepartments = {{ branching = 2, depth = 1 }}\n\
@@ -34,15 +41,15 @@ fn tiny_with(members: u32, horizon: &str, apps: &str, policy: &str, behaviour: &
 }
 
 /// Members', devices' and grants' states at the end of a checked run.
-struct End {
-    members: Vec<MemberState>,
-    devices: Vec<DeviceState>,
-    grants: Vec<GrantState>,
-    steps_applied: u64,
-    obs: Observations,
+pub(super) struct End {
+    pub(super) members: Vec<MemberState>,
+    pub(super) devices: Vec<DeviceState>,
+    pub(super) grants: Vec<GrantState>,
+    pub(super) steps_applied: u64,
+    pub(super) obs: Observations,
 }
 
-fn run(scenario: &Scenario) -> End {
+pub(super) fn run(scenario: &Scenario) -> End {
     let org = generate(&scenario.org, SEED);
     let mut end =
         End { members: vec![], devices: vec![], grants: vec![], steps_applied: 0, obs: Observations::default() };
@@ -124,7 +131,7 @@ fn a_scripted_super_step_takes_over_a_waiting_department_request_and_races_it() 
     assert_eq!(end.members, vec![MemberState::Unbound]);
 }
 
-fn summary(scenario: &Scenario, replications: u32) -> Summary {
+pub(super) fn summary(scenario: &Scenario, replications: u32) -> Summary {
     simulate(scenario, SEED, replications, 2, &|| {}).unwrap_or_else(|fault| panic!("{fault}"))
 }
 

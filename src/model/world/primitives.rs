@@ -112,6 +112,11 @@ impl<'a> World<'a> {
         }
     }
 
+    /// An admin (or the system) acts on an item at `now`: one audit record.
+    pub(super) fn audit(&mut self, now: SimTime) {
+        self.obs.audit.record(now, self.horizon, self.policy.audit_retention);
+    }
+
     /// The batch opened last is reported under `tier`.
     pub(super) fn tag_last_batch(&mut self, tier: BatchTier) {
         if let Some(batch) = self.batches.last_mut() {

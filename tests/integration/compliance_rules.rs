@@ -1,0 +1,48 @@
+//! The compliance rules, each on a tiny scripted org whose outcome is
+//! derived by hand in the test's comment: every admin action writes one
+//! audit record, and the retention decides how many are kept at the
+//! horizon.
+
+use super::admin_rules::{run, summary, tiny_with};
+use unbindsim::model::AuditTally;
+
+/// Three members; a super admin disables member 0 at 1 h, the admin of
+/// member 1's first app archives its access at 2 h, a department admin
+/// disables member 1 at 3 h, and member 2 leaves by itself at 4 h.
+const STEPS: &str = "  { at = \"1h\", op = \"unbind\", member = 0, by = \"super\" },\n  \
+                     { at = \"2h\", op = \"unbind\", member = 1, by = \"app\" },\n  \
+                     { at = \"3h\", op = \"unbind\", member = 1, by = \"department\" },\n  \
+                     { at = \"4h\", op = \"unbind\", member = 2, by = \"member\" },\n";
+
+/// One approver taking a fixed hour, a fixed 30 h department delay.
+const POLICY: &str = "approval = { servers = 1, service = { fixed = \"1h\" } }\ndepartment_delay = { fixed = \"30h\" }";
+
+#[test]
+fn every_admin_action_writes_one_audit_record_and_the_retention_decides_what_is_kept() {
+    // Three admin actions on two members: member 0's disable at 1 h (the
+    // super admin's console runs at once, no buffer), member 1's archive
+    // at 2 h + 6 h = 8 h (the app admin's fixed delay), member 1's disable
+    // at 3 h + 1 h approval + 30 h delay = 34 h. Member 2's own exit is no
+    // admin action: no record. Records: 3; offboarded (accounts cut): 0,
+    // 1 and 2 = 3, so 1.0 record per offboarded member. With a 4 d
+    // retention read at a 5 d horizon a record is kept if written after
+    // 5 d − 4 d = 24 h: only the 34 h one. (Before: no record at all.)
+    let policy = format!("{POLICY}\naudit_retention = \"4d\"");
+    let end = run(&tiny_with(3, "5d", "", &policy, "", STEPS));
+    assert_eq!(end.steps_applied, 4);
+    assert_eq!(end.obs.audit, AuditTally { records: 3, kept: 1, offboarded: 3 });
+    let audit = summary(&tiny_with(3, "5d", "", &policy, "", STEPS), 1).metrics.audit;
+    assert_eq!((audit.kept_share, audit.records_per_offboarded_member), (Some(0.333333333), Some(1.0)));
+}
+
+#[test]
+fn a_seven_year_retention_keeps_every_record_by_construction_and_says_so() {
+    // The default retention is 7 × 365 d = 2555 d, longer than the 5 d
+    // horizon: all three records are kept, and the kept share (1 by
+    // construction) is null with the reason.
+    let summary = summary(&tiny_with(3, "5d", "", POLICY, "", STEPS), 1);
+    let audit = &summary.metrics.audit;
+    assert_eq!((audit.records, audit.kept, audit.kept_share), (3, 3, None));
+    assert!(audit.null_reason.as_deref().is_some_and(|r| r.contains("2555d")), "{:?}", audit.null_reason);
+    assert_eq!(summary.parameters["policy"]["audit_retention"], "2555d");
+}
