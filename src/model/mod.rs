@@ -15,6 +15,7 @@
 //! `model::org::Org`. Inside the layer an item is `pub` when a sibling
 //! module uses it and private when only its own file does.
 
+mod calendar;
 mod config;
 mod ids;
 mod invariants;
@@ -26,6 +27,7 @@ mod state;
 mod workload;
 mod world;
 
+pub use calendar::{fewest_working_days, working_days_in};
 pub use config::{Behaviour, Edition, FieldError, PerPlatform, Policy, PoolConfig};
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
 pub use invariants::{Violation, check_counts, check_outcomes, ensure};
