@@ -7,7 +7,7 @@
 //! `interval`). Wall-clock figures live apart under `timing`, so
 //! everything else is a pure function of scenario, seed and flags.
 
-use super::audit::{AuditReport, audit_report};
+use super::audit::{AuditReport, archive_fixed, audit_report, fixed};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
@@ -264,9 +264,16 @@ impl Summary {
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
         let retention = info.parameters.pointer("/policy/audit_retention").and_then(|v| v.as_str()).unwrap_or("?");
         let audit = audit_report(&totals, &info.horizon, retention);
+        let mut metrics = metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit);
+        if let (Some(reason), Some(archive)) = (
+            archive_fixed(&info.parameters, &info.horizon),
+            metrics.residue.by_kind.get_mut(ResidueKind::Archive.name()),
+        ) {
+            fixed(archive, reason);
+        }
         Summary {
             schema_version: SCHEMA_VERSION,
-            metrics: metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit),
+            metrics,
             replication_figures: figures_by_replication(replications),
             engine,
             timing,

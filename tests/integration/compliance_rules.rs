@@ -46,3 +46,32 @@ fn a_seven_year_retention_keeps_every_record_by_construction_and_says_so() {
     assert!(audit.null_reason.as_deref().is_some_and(|r| r.contains("2555d")), "{:?}", audit.null_reason);
     assert_eq!(summary.parameters["policy"]["audit_retention"], "2555d");
 }
+
+/// A 20-member org dissolving at time 0 with the article's parameters
+/// (review ~3 d, 21 d notice, 30 d lead, 180 d archive retention).
+fn dissolution(horizon: &str) -> unbindsim::scenario::Scenario {
+    let text = format!(
+        "name = \"dissolve\"\nhorizon = \"{horizon}\"\nseed = 3\nreplications = 1\n[org]\nmembers = 20\n\
+         [workload]\narrivals = {{ at = [\"0h\"] }}\n[workload.dissolution]\n"
+    );
+    unbindsim::scenario::parse_scenario("dissolve.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_archive_held_at_the_horizon_is_null_where_the_retention_fixes_it() {
+    // Deregistration comes no earlier than the 30 d lead, so no archive is
+    // purged before 30 d + 180 d = 210 d: at a 60 d horizon every archive
+    // is held (1 by construction, null with the reason). At 240 d the
+    // review (median 3 d) plus the notice (21 d) ends before the lead in
+    // this draw, so all 20 archives were purged at 210 d: 0 of 20, a
+    // figure the review could have moved. Without a dissolution nothing
+    // is archived (0 by construction).
+    let held = |horizon: &str| summary(&dissolution(horizon), 1).metrics.residue.by_kind["archive"].clone();
+    let early = held("60d");
+    assert_eq!(early.rate, None);
+    assert!(early.null_reason.as_deref().is_some_and(|r| r.contains("1 by construction")), "{early:?}");
+    let late = held("240d");
+    assert_eq!((late.rate, late.hits, late.trials), (Some(0.0), 0, 20));
+    let none = summary(&tiny_with(3, "5d", "", POLICY, "", STEPS), 1).metrics.residue.by_kind["archive"].clone();
+    assert!(none.null_reason.as_deref().is_some_and(|r| r.contains("no dissolution")), "{none:?}");
+}
