@@ -103,6 +103,7 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::AuditRecords => Some(counts.audit_records as f64),
         Figure::AuditKept => Some(counts.audit_kept as f64),
         Figure::AuditPerOffboarded => per(counts.audit_records as f64, counts.offboarded),
+        Figure::GuardAborted => Some(counts.guard_aborted as f64),
     }
 }
 

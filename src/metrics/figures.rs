@@ -68,6 +68,7 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
         Figure::AuditRecords => return Ok(Reading::Count(metrics.audit.records)),
         Figure::AuditKept => return Ok(Reading::Count(metrics.audit.kept)),
         Figure::AuditPerOffboarded => return Ok(Reading::Mean(metrics.audit.records_per_offboarded_member)),
+        Figure::GuardAborted => return Ok(Reading::Count(metrics.guard.aborted)),
         Figure::LockoutRate => metrics.lockout.overall.clone(),
         Figure::LockoutGivenUninstallRate => metrics.lockout.given_uninstall.clone(),
         Figure::PlatformLockoutRate(platform) => entry(&metrics.lockout.by_platform, "platform", platform.name())?,

@@ -10,8 +10,8 @@
 //! `metrics::proportion::Proportion`. To add a submodule, declare it below
 //! and re-export its public items beside the others.
 
-mod audit;
 mod compare;
+mod compliance;
 mod figures;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -28,10 +28,10 @@ mod slo;
 mod summary;
 mod survival;
 
-pub use audit::AuditReport;
 pub use compare::{
     Comparison, Differing, Estimate, FigureComparison, Pairing, ReplicationFigures, Test, compare_records,
 };
+pub use compliance::{AuditReport, GuardReport};
 pub use figures::{Reading, quantile_ms, read};
 pub use interval::{
     IntervalMethod, Level, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,

@@ -147,6 +147,12 @@ pub struct ReplicationCounts {
     pub audit_kept: u64,
     #[serde(default)]
     pub offboarded: u64,
+    /// Full-overwrite imports of deletions and those the mass-deletion
+    /// guard aborted (absent in older records: none).
+    #[serde(default)]
+    pub guard_imports: u64,
+    #[serde(default)]
+    pub guard_aborted: u64,
 }
 
 /// The name a run's stop reason has in results.
@@ -229,6 +235,8 @@ impl ReplicationCounts {
             audit_records: obs.audit.records,
             audit_kept: obs.audit.kept,
             offboarded: obs.audit.offboarded,
+            guard_imports: obs.guard.trials,
+            guard_aborted: obs.guard.hits,
         }
     }
 
@@ -283,6 +291,8 @@ impl ReplicationCounts {
         self.audit_records += other.audit_records;
         self.audit_kept += other.audit_kept;
         self.offboarded += other.offboarded;
+        self.guard_imports += other.guard_imports;
+        self.guard_aborted += other.guard_aborted;
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -332,7 +342,7 @@ impl ReplicationCounts {
         let counts = [self.batches, self.untouched, self.done, self.pending, self.locked_out, self.rolled_back]
             .into_iter()
             .chain([self.scope_violations, self.tokens_accepted_after_expiry, self.token_last_use_sum_s])
-            .chain([self.audit_records, self.offboarded])
+            .chain([self.audit_records, self.offboarded, self.guard_imports])
             .chain(self.races.iter().map(|r| r.events))
             .chain(
                 self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us, q.abandoned]),
@@ -340,8 +350,8 @@ impl ReplicationCounts {
         if counts.into_iter().any(|count| count > MAX_COUNT) {
             return Err(format!("an implausibly large count (above {MAX_COUNT})"));
         }
-        if self.audit_kept > self.audit_records {
-            return Err("more audit records kept than written".into());
+        if self.audit_kept > self.audit_records || self.guard_aborted > self.guard_imports {
+            return Err("more audit records kept than written, or imports aborted than run".into());
         }
         if self.batches_incomplete > self.batches || self.batches_unrevoked > self.batches {
             return Err("more unfinished batches than batches".into());

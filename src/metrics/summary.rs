@@ -7,8 +7,8 @@
 //! `interval`). Wall-clock figures live apart under `timing`, so
 //! everything else is a pure function of scenario, seed and flags.
 
-use super::audit::{AuditReport, archive_fixed, audit_report, fixed};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
+use super::compliance::{AuditReport, GuardReport, archive_fixed, audit_report, fixed};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
@@ -91,6 +91,9 @@ pub struct Metrics {
     /// Audit records (absent from older summaries: read as not counted).
     #[serde(default)]
     pub audit: AuditReport,
+    /// The mass-deletion guard (absent from older summaries: none).
+    #[serde(default)]
+    pub guard: GuardReport,
 }
 
 /// Every accepted use of a revoked grant's token inside its window (the
@@ -342,6 +345,7 @@ fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, see
         grace_races: race_report(totals, replications, buffer),
         token_uses: token_use_report(totals),
         audit,
+        guard: GuardReport { imports: totals.guard_imports, aborted: totals.guard_aborted },
         lockout: lockout_report(totals, replications, seed),
         residue: residue_report(replications),
         outcomes: OutcomeReport {

@@ -67,6 +67,10 @@ pub struct Policy {
     pub lost_device_unbind: Option<Dist>,
     /// How long an audit record is kept (finance: 7 years, 2555 d).
     pub audit_retention: SimDuration,
+    /// How long an import the mass-deletion guard aborted takes to go the
+    /// other way (an assumption: a day to raise the limit with support or
+    /// delete through the API instead).
+    pub guard_bypass_delay: SimDuration,
 }
 
 impl Default for Policy {
@@ -89,6 +93,7 @@ impl Default for Policy {
             lockout_recovery: Dist::LogNormal { median: SimDuration::from_days(2), sigma: 0.8 },
             lost_device_unbind: None,
             audit_retention: DEFAULT_AUDIT_RETENTION,
+            guard_bypass_delay: SimDuration::from_days(1),
         }
     }
 }

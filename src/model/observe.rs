@@ -352,4 +352,7 @@ pub struct Observations {
     pub token_last_use_sum_s: u64,
     pub token_last_use_max_ms: u64,
     pub audit: AuditTally,
+    /// Full-overwrite imports of deletions (trials) and those the
+    /// mass-deletion guard aborted (hits).
+    pub guard: Count,
 }

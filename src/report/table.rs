@@ -229,6 +229,13 @@ pub fn summary_table(summary: &Summary) -> String {
         o.done, o.pending, o.locked_out, o.rolled_back, o.untouched
     );
     audit_line(&mut out, &m.audit);
+    if m.guard.aborted > 0 {
+        let _ = writeln!(
+            out,
+            "  mass-deletion guard: {} of {} imports aborted, each retried the other way after policy.guard_bypass_delay",
+            m.guard.aborted, m.guard.imports
+        );
+    }
     for (name, queue) in &m.queues {
         if queue.served > 0 {
             let abandoned = match queue.abandoned {

@@ -134,6 +134,8 @@ pub enum Figure {
     AuditKept,
     /// Audit records per member whose account was cut.
     AuditPerOffboarded,
+    /// Full-overwrite imports the mass-deletion guard aborted.
+    GuardAborted,
 }
 
 impl Figure {
@@ -153,7 +155,7 @@ impl Figure {
         figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
         figures.extend([Figure::DoneShare, Figure::Done, Figure::Pending, Figure::Events]);
         figures.extend([Figure::TokenUsesPerGrant, Figure::TokenLastUseMean]);
-        figures.extend([Figure::AuditRecords, Figure::AuditKept, Figure::AuditPerOffboarded]);
+        figures.extend([Figure::AuditRecords, Figure::AuditKept, Figure::AuditPerOffboarded, Figure::GuardAborted]);
         figures
     }
 
@@ -181,6 +183,7 @@ impl Figure {
             Figure::AuditRecords => "audit_records".to_owned(),
             Figure::AuditKept => "audit_records_kept".to_owned(),
             Figure::AuditPerOffboarded => "audit_records_per_offboarded_member".to_owned(),
+            Figure::GuardAborted => "guard_aborted_imports".to_owned(),
         }
     }
 
@@ -204,7 +207,8 @@ impl Figure {
             | Figure::TokenUsesPerGrant
             | Figure::AuditRecords
             | Figure::AuditKept
-            | Figure::AuditPerOffboarded => Unit::Events,
+            | Figure::AuditPerOffboarded
+            | Figure::GuardAborted => Unit::Events,
         }
     }
 
@@ -231,7 +235,8 @@ impl Figure {
             | Figure::TokenLastUseMean
             | Figure::AuditRecords
             | Figure::AuditKept
-            | Figure::AuditPerOffboarded => false,
+            | Figure::AuditPerOffboarded
+            | Figure::GuardAborted => false,
         }
     }
 
@@ -256,6 +261,7 @@ impl Figure {
             | Figure::TokenUsesPerGrant
             | Figure::TokenLastUseMean
             | Figure::AuditPerOffboarded
+            | Figure::GuardAborted
             | Figure::Pending
             | Figure::Events => true,
         }

@@ -121,6 +121,7 @@ pub struct PolicySpec {
     pub lockout_recovery: Option<DistValue>,
     pub lost_device_unbind: Option<DistValue>,
     pub audit_retention: Option<DurationValue>,
+    pub guard_bypass_delay: Option<DurationValue>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize)]

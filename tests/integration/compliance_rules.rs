@@ -75,3 +75,32 @@ fn the_archive_held_at_the_horizon_is_null_where_the_retention_fixes_it() {
     let none = summary(&tiny_with(3, "5d", "", POLICY, "", STEPS), 1).metrics.residue.by_kind["archive"].clone();
     assert!(none.null_reason.as_deref().is_some_and(|r| r.contains("no dissolution")), "{none:?}");
 }
+
+/// `members` members; at time 0 a super admin offboards `deletions` of
+/// them in one import (no buffer, no approval).
+fn layoff(members: u32, deletions: u32) -> unbindsim::scenario::Scenario {
+    let text = format!(
+        "name = \"layoff\"\nhorizon = \"3d\"\nseed = 5\nreplications = 1\n[org]\nmembers = {members}\n\
+         [workload]\narrivals = {{ at = [\"0h\"] }}\nmembers_per_arrival = {deletions}\n\
+         [workload.admin-batch]\ntiers = {{ super = 1.0, department = 0.0, app = 0.0 }}\n"
+    );
+    unbindsim::scenario::parse_scenario("layoff.toml", &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_mass_deletion_guard_aborts_an_import_over_its_share_and_the_other_way_takes_a_day() {
+    // 60 deletions in a 200-member org are 30 % > 20 %: the import aborts
+    // and goes the other way after the 1 d guard_bypass_delay, so the one
+    // console batch (60 ≤ 200) revokes everyone at exactly 1 d. 40 are
+    // 20 %, not over it: revoked at once (latency 0). Under 50 members
+    // the guard allows 80 %: 32 of 40 pass (32 × 5 = 160 = 40 × 4), 33
+    // abort. (Before: no guard, every latency 0.)
+    const DAY_US: u64 = 86_400_000_000;
+    let cases = [(200, 60, 1, DAY_US), (200, 40, 0, 0), (40, 32, 0, 0), (40, 33, 1, DAY_US)];
+    for (members, deletions, aborted, latency_us) in cases {
+        let end = run(&layoff(members, deletions));
+        assert_eq!((end.obs.guard.trials, end.obs.guard.hits), (1, aborted), "{deletions} of {members}");
+        assert_eq!(end.obs.revocation_latencies_us, [latency_us], "{deletions} of {members}");
+    }
+    assert_eq!(summary(&layoff(200, 60), 1).metrics.guard.aborted, 1);
+}

@@ -41,7 +41,7 @@ impl<'a> World<'a> {
     /// Records a request without touching its members' states.
     pub(super) fn push_request(&mut self, now: SimTime, kind: RequestKind<'a>, first: u32, len: u32) -> RequestId {
         let request = RequestId(self.requests.len() as u32);
-        self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0 });
+        self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0, guard_bypassed: false });
         self.obs.requests += 1;
         request
     }

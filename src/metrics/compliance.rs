@@ -1,8 +1,9 @@
-//! The audit log a compliance scenario must keep: records written by admin
-//! actions, how many the retention (`policy.audit_retention`) still keeps
-//! at the horizon, and records per offboarded member; and the dissolved
-//! enterprise's encrypted archive, whose share still held at the horizon
-//! the archive retention decides, null where it is fixed by construction.
+//! What compliance asks of an offboarding: the audit log (records written
+//! by admin actions, how many the retention `policy.audit_retention` still
+//! keeps at the horizon, records per offboarded member), the imports the
+//! mass-deletion guard aborted, and the dissolved enterprise's encrypted
+//! archive, whose share still held at the horizon the archive retention
+//! decides, null where it is fixed by construction.
 
 use super::proportion::{ProportionReport, round9};
 use super::record::ReplicationCounts;
@@ -26,6 +27,14 @@ pub struct AuditReport {
     /// Why `kept_share` is null; absent when it is not.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub null_reason: Option<String>,
+}
+
+/// Full-overwrite imports of deletions, and those the mass-deletion guard
+/// aborted (each then went the other way after `policy.guard_bypass_delay`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GuardReport {
+    pub imports: u64,
+    pub aborted: u64,
 }
 
 impl Default for AuditReport {
