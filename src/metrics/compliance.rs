@@ -23,6 +23,10 @@ pub struct AuditReport {
     /// Members whose account was cut, by any path.
     pub offboarded_members: u64,
     /// `records / offboarded_members`; null when nobody was offboarded.
+    /// A member's own exit writes no record, so under a self-exit workload
+    /// it is 0 unless an admin unbinds lost devices
+    /// (`policy.lost_device_unbind`); an app admin's archive writes one
+    /// without offboarding anyone, so it may exceed 1.
     pub records_per_offboarded_member: Option<f64>,
     /// Why `kept_share` is null; absent when it is not.
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -59,13 +63,13 @@ pub fn audit_report(totals: &ReplicationCounts, horizon: &str, retention: &str) 
         (Err(_), _) | (_, Err(_)) => false,
     };
     let (records, kept) = (totals.audit_records, totals.audit_kept);
-    let null_reason = if covers {
+    let null_reason = if records == 0 {
+        Some("no admin action wrote an audit record".to_owned())
+    } else if covers {
         Some(format!(
             "policy.audit_retention = {retention} is at least the horizon ({horizon}): every record is kept by \
              construction"
         ))
-    } else if records == 0 {
-        Some("no admin action wrote an audit record".to_owned())
     } else {
         None
     };
