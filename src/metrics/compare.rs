@@ -109,6 +109,10 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::ApiErrors45009 => api_used.then_some(counts.api.errors_45009 as f64),
         Figure::ApiPeakPerMinute => api_used.then_some(counts.api.peak_per_minute as f64),
         Figure::ApiBlockedShare => blocked_share(&counts.api),
+        Figure::AuditRecords => Some(counts.audit_records as f64),
+        Figure::AuditKept => Some(counts.audit_kept as f64),
+        Figure::AuditPerOffboarded => per(counts.audit_records as f64, counts.offboarded),
+        Figure::GuardAborted => Some(counts.guard_aborted as f64),
     }
 }
 

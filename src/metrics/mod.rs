@@ -12,6 +12,7 @@
 
 mod api_report;
 mod compare;
+mod compliance;
 mod figures;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -32,6 +33,7 @@ pub use api_report::{ApiEstimate, ApiReport};
 pub use compare::{
     Comparison, Differing, Estimate, FigureComparison, Pairing, ReplicationFigures, Test, compare_records,
 };
+pub use compliance::{AuditReport, GuardReport};
 pub use figures::{Reading, quantile_ms, read};
 pub use interval::{
     IntervalMethod, Level, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,

@@ -183,6 +183,20 @@ pub struct ReplicationCounts {
     pub token_last_use_max_ms: u64,
     #[serde(default)]
     pub api: ApiRecord,
+    /// Audit records written, those still kept at the horizon, and the
+    /// members whose account was cut (absent in older records: none).
+    #[serde(default)]
+    pub audit_records: u64,
+    #[serde(default)]
+    pub audit_kept: u64,
+    #[serde(default)]
+    pub offboarded: u64,
+    /// Full-overwrite imports of deletions and those the mass-deletion
+    /// guard aborted (absent in older records: none).
+    #[serde(default)]
+    pub guard_imports: u64,
+    #[serde(default)]
+    pub guard_aborted: u64,
 }
 
 /// The name a run's stop reason has in results.
@@ -271,6 +285,11 @@ impl ReplicationCounts {
                 blocked_us: obs.api.blocked_us,
                 horizon_us: obs.api.horizon_us,
             },
+            audit_records: obs.audit.records,
+            audit_kept: obs.audit.kept,
+            offboarded: obs.audit.offboarded,
+            guard_imports: obs.guard.trials,
+            guard_aborted: obs.guard.hits,
         }
     }
 
@@ -326,6 +345,11 @@ impl ReplicationCounts {
         self.token_last_use_sum_s += other.token_last_use_sum_s;
         self.token_last_use_max_ms = self.token_last_use_max_ms.max(other.token_last_use_max_ms);
         self.api.merge(&other.api);
+        self.audit_records += other.audit_records;
+        self.audit_kept += other.audit_kept;
+        self.offboarded += other.offboarded;
+        self.guard_imports += other.guard_imports;
+        self.guard_aborted += other.guard_aborted;
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -380,12 +404,16 @@ impl ReplicationCounts {
         let counts = [self.batches, self.untouched, self.done, self.pending, self.locked_out, self.rolled_back]
             .into_iter()
             .chain([self.scope_violations, self.tokens_accepted_after_expiry, self.token_last_use_sum_s])
+            .chain([self.audit_records, self.offboarded, self.guard_imports])
             .chain(self.races.iter().map(|r| r.events))
             .chain(
                 self.queues.iter().flat_map(|q| [q.served, q.wait_sum_us, q.wait_max_us, q.busy_sum_us, q.abandoned]),
             );
         if counts.into_iter().any(|count| count > MAX_COUNT) {
             return Err(format!("an implausibly large count (above {MAX_COUNT})"));
+        }
+        if self.audit_kept > self.audit_records || self.guard_aborted > self.guard_imports {
+            return Err("more audit records kept than written, or imports aborted than run".into());
         }
         if self.batches_incomplete > self.batches || self.batches_unrevoked > self.batches {
             return Err("more unfinished batches than batches".into());

@@ -9,6 +9,7 @@
 
 use super::api_report::{ApiReport, absent_api, api_report};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
+use super::compliance::{AuditReport, GuardReport, archive_fixed, audit_report, fixed};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
@@ -91,6 +92,12 @@ pub struct Metrics {
     /// The directory API's calls, errors and time blocked.
     #[serde(default = "absent_api")]
     pub api: ApiReport,
+    /// Audit records (absent from older summaries: read as not counted).
+    #[serde(default)]
+    pub audit: AuditReport,
+    /// The mass-deletion guard (absent from older summaries: none).
+    #[serde(default)]
+    pub guard: GuardReport,
 }
 
 /// Every accepted use of a revoked grant's token inside its window (the
@@ -269,9 +276,18 @@ impl Summary {
             stopped: replications.iter().map(|r| r.stopped.clone()).collect(),
         };
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
+        let retention = info.parameters.pointer("/policy/audit_retention").and_then(|v| v.as_str()).unwrap_or("?");
+        let audit = audit_report(&totals, &info.horizon, retention);
+        let mut metrics = metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit);
+        if let (Some(reason), Some(archive)) = (
+            archive_fixed(&info.parameters, &info.horizon),
+            metrics.residue.by_kind.get_mut(ResidueKind::Archive.name()),
+        ) {
+            fixed(archive, reason);
+        }
         Summary {
             schema_version: SCHEMA_VERSION,
-            metrics: metrics(&totals, Over { records: replications, level }, &buffer, info.seed),
+            metrics,
             replication_figures: figures_by_replication(replications),
             engine,
             timing,
@@ -328,7 +344,7 @@ fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String
 /// The figures of `totals`, every replication's counts added up; rates,
 /// means and latency intervals take the `replications` one by one
 /// (latency's bootstrap is seeded by the run's `seed`).
-fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, seed: u64) -> Metrics {
+fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, seed: u64, audit: AuditReport) -> Metrics {
     let (mut batch_latency_ms, mut revocation_latency_ms) =
         latency_reports(totals, replications.records, seed, replications.level);
     for report in [&mut batch_latency_ms, &mut revocation_latency_ms] {
@@ -339,6 +355,8 @@ fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, see
         revocation_latency_ms,
         grace_races: race_report(totals, replications, buffer),
         token_uses: token_use_report(totals, replications),
+        audit,
+        guard: GuardReport { imports: totals.guard_imports, aborted: totals.guard_aborted },
         lockout: lockout_report(totals, replications, seed),
         residue: residue_report(replications),
         outcomes: OutcomeReport {

@@ -8,6 +8,8 @@ use crate::engine::{Dist, SimDuration};
 
 /// WeCom's `user/batchdelete` takes at most this many ids per call.
 pub const DEFAULT_BATCH_LIMIT: u32 = 200;
+/// Audit logs a finance compliance scenario keeps: 7 years of 365 days.
+pub const DEFAULT_AUDIT_RETENTION: SimDuration = SimDuration::from_days(7 * 365);
 /// The longest buffer the domain allows before revocation takes effect.
 const MAX_BUFFER: SimDuration = SimDuration::from_hours(72);
 
@@ -66,6 +68,12 @@ pub struct Policy {
     /// The directory API's call limits the console and the dissolution
     /// run into (see `model::world::api`).
     pub api_limits: ApiLimits,
+    /// How long an audit record is kept (finance: 7 years, 2555 d).
+    pub audit_retention: SimDuration,
+    /// How long an import the mass-deletion guard aborted takes to go the
+    /// other way (an assumption: a day to raise the limit with support or
+    /// delete through the API instead).
+    pub guard_bypass_delay: SimDuration,
 }
 
 /// Whose API call limits apply: a vendor's preset or a table of its own.
@@ -165,6 +173,8 @@ impl Default for Policy {
             lockout_recovery: Dist::LogNormal { median: SimDuration::from_days(2), sigma: 0.8 },
             lost_device_unbind: None,
             api_limits: ApiLimits::WeCom,
+            audit_retention: DEFAULT_AUDIT_RETENTION,
+            guard_bypass_delay: SimDuration::from_days(1),
         }
     }
 }
@@ -183,6 +193,9 @@ impl Policy {
         }
         if self.batch_limit == 0 {
             return Err(FieldError::new("policy.batch_limit", "must be at least 1"));
+        }
+        if self.audit_retention.is_zero() {
+            return Err(FieldError::new("policy.audit_retention", "must be greater than zero"));
         }
         if self.approval.servers == 0 {
             return Err(FieldError::new("policy.approval.servers", "must be at least 1"));

@@ -15,6 +15,7 @@
 //! `model::org::Org`. Inside the layer an item is `pub` when a sibling
 //! module uses it and private when only its own file does.
 
+mod calendar;
 mod config;
 mod ids;
 mod invariants;
@@ -26,12 +27,13 @@ mod state;
 mod workload;
 mod world;
 
+pub use calendar::{fewest_working_days, working_days_in};
 pub use config::{ApiLimits, ApiRules, Behaviour, Edition, FieldError, PerPlatform, Policy, PoolConfig};
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
 pub use invariants::{Violation, check_counts, check_outcomes, ensure};
 pub use observe::{
-    BatchTier, Censored, Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally, TierLatencies,
-    Unfinished,
+    AuditTally, BatchTier, Censored, Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally,
+    TierLatencies, Unfinished,
 };
 pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
 pub use platform::{DeviceExit, Fate, Platform, Residue, ResidueKind, ResidueRule};

@@ -3,6 +3,7 @@
 //! model only counts.
 
 use super::platform::{Platform, ResidueKind};
+use crate::engine::{SimDuration, SimTime};
 
 /// A kind of grace-period race: something that happened while the model
 /// was inconsistent.
@@ -300,6 +301,32 @@ pub struct ApiTally {
     pub horizon_us: u64,
 }
 
+/// Audit records: every admin action (an account disabled by an admin or
+/// the system, a member's app access archived, a lost device unbound from
+/// the console, a locked account recovered) writes one record (time,
+/// actor, item). Only counts are kept: whether a record is still kept at
+/// the horizon is settled when it is written (its age at the horizon
+/// against `policy.audit_retention`), so no record is stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuditTally {
+    pub records: u64,
+    /// Records younger than the retention at the horizon.
+    pub kept: u64,
+    /// Members whose account was cut, by any path.
+    pub offboarded: u64,
+}
+
+impl AuditTally {
+    /// One record written at `now`; a run read at `horizon` still keeps it
+    /// if it is younger than `retention` there (a run without a horizon
+    /// keeps every record).
+    pub fn record(&mut self, now: SimTime, horizon: SimTime, retention: SimDuration) {
+        self.records += 1;
+        let kept = horizon == SimTime::NEVER || now + retention > horizon;
+        self.kept += u64::from(kept);
+    }
+}
+
 /// Everything one run observed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Observations {
@@ -350,4 +377,8 @@ pub struct Observations {
     pub token_last_use_sum_s: u64,
     pub token_last_use_max_ms: u64,
     pub api: ApiTally,
+    pub audit: AuditTally,
+    /// Full-overwrite imports of deletions (trials) and those the
+    /// mass-deletion guard aborted (hits).
+    pub guard: Count,
 }

@@ -4,6 +4,7 @@
 //! kinds: their names, defaults and per-kind rules are all matched on it,
 //! so a new kind is a new variant the compiler then asks about everywhere.
 
+use super::calendar::fewest_working_days;
 use super::config::{DEFAULT_BATCH_LIMIT, FieldError, PoolConfig, check_dist, check_pool, check_probability};
 use super::ids::MemberId;
 use super::script::{MAX_SCRIPT_STEPS, ScriptStep};
@@ -72,11 +73,16 @@ impl Default for DeviceChangeParams {
     }
 }
 
+/// Working days of notice staff must get before a dissolution.
+pub const MIN_NOTICE_WORKING_DAYS: u64 = 15;
+
 /// The enterprise dissolves: review, notice, then everyone at once.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DissolutionParams {
     pub review: Dist,
-    /// Staff notice before deregistration (≥ 15 working days).
+    /// Staff notice before deregistration: it must hold at least
+    /// `MIN_NOTICE_WORKING_DAYS` working days wherever in the week it
+    /// starts (21 d always does; 20 d from a Saturday holds 14).
     pub notice: SimDuration,
     /// Deregistration is at least this long after the start (30 d).
     pub lead: SimDuration,
@@ -327,7 +333,7 @@ impl Workload {
         match &self.kind {
             WorkloadKind::AdminBatch(params) => validate_admin_batch(params, path),
             WorkloadKind::DeviceChange(params) => check_probability(&path("lost_device"), params.lost_device),
-            WorkloadKind::Dissolution(params) => check_dist(&path("review"), &params.review),
+            WorkloadKind::Dissolution(params) => validate_dissolution(params, path),
             WorkloadKind::GdprExport(params) => validate_gdpr(params, path),
             WorkloadKind::SubsidiarySplit(params) => {
                 check_probability(&path("subsidiary_share"), params.subsidiary_share)?;
@@ -369,6 +375,24 @@ fn validate_admin_batch(params: &AdminBatchParams, path: impl Fn(&str) -> String
     }
     check_probability(&path("escalation"), params.escalation)?;
     check_dist(&path("escalation_delay"), &params.escalation_delay)
+}
+
+/// The notice must give staff `MIN_NOTICE_WORKING_DAYS` working days
+/// wherever it starts (it starts when the review ends, at a drawn time).
+fn validate_dissolution(params: &DissolutionParams, path: impl Fn(&str) -> String) -> Result<(), FieldError> {
+    check_dist(&path("review"), &params.review)?;
+    let fewest = fewest_working_days(params.notice);
+    if fewest < MIN_NOTICE_WORKING_DAYS {
+        return Err(FieldError::new(
+            path("notice"),
+            format!(
+                "staff must be notified at least {MIN_NOTICE_WORKING_DAYS} working days ahead; {} holds only {fewest} \
+                 when it starts on the worst day of the week (21d always holds 15)",
+                params.notice
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn validate_gdpr(params: &GdprExportParams, path: impl Fn(&str) -> String) -> Result<(), FieldError> {

@@ -4,7 +4,7 @@
 //! Headline rates and percentiles are read through `metrics::read`.
 
 use crate::metrics::{
-    ApiReport, LatencyReport, ProportionReport, QueueReport, Reading, Summary, format_duration_ms, read,
+    ApiReport, AuditReport, LatencyReport, ProportionReport, QueueReport, Reading, Summary, format_duration_ms, read,
 };
 use crate::model::Unfinished;
 use crate::scenario::{Figure, Quantile};
@@ -179,6 +179,21 @@ fn rate_lines(out: &mut String, summary: &Summary) {
 }
 
 /// `2.1h [1.6h, 2.6h]`, or the mean with the reason it has no interval.
+/// `audit: 1200 records, 1.00 per offboarded member; 1200 kept at the
+/// horizon (every one by construction: …)`.
+fn audit_line(out: &mut String, audit: &AuditReport) {
+    let per_member = audit.records_per_offboarded_member.map_or_else(|| "—".to_owned(), |per| format!("{per:.2}"));
+    let kept = match (audit.kept_share, &audit.null_reason) {
+        (Some(share), _) => percent(Some(share)),
+        (None, reason) => reason.as_deref().unwrap_or("no data").to_owned(),
+    };
+    let _ = writeln!(
+        out,
+        "  audit: {} records, {per_member} per offboarded member; {} kept at the horizon ({kept})",
+        audit.records, audit.kept
+    );
+}
+
 fn mean_wait(queue: &QueueReport) -> String {
     let Some(mean) = queue.mean_wait_ms else { return "—".to_owned() };
     match queue.mean_wait_ms_ci95 {
@@ -238,6 +253,14 @@ pub fn summary_table(summary: &Summary) -> String {
         o.done, o.pending, o.locked_out, o.rolled_back, o.untouched
     );
     api_line(&mut out, &m.api);
+    audit_line(&mut out, &m.audit);
+    if m.guard.aborted > 0 {
+        let _ = writeln!(
+            out,
+            "  mass-deletion guard: {} of {} imports aborted, each retried the other way after policy.guard_bypass_delay",
+            m.guard.aborted, m.guard.imports
+        );
+    }
     for (name, queue) in &m.queues {
         if queue.served > 0 {
             let abandoned = match queue.abandoned {

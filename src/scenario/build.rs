@@ -189,6 +189,8 @@ fn policy(spec: PolicySpec) -> Policy {
     set(&mut policy.handover, spec.handover.map(|d| d.0));
     set(&mut policy.device_checkin, spec.device_checkin.map(|d| d.0));
     set(&mut policy.lockout_recovery, spec.lockout_recovery.map(|d| d.0));
+    set(&mut policy.audit_retention, spec.audit_retention.map(|d| d.0));
+    set(&mut policy.guard_bypass_delay, spec.guard_bypass_delay.map(|d| d.0));
     if let Some(unbind) = spec.lost_device_unbind {
         policy.lost_device_unbind = Some(unbind.0);
     }

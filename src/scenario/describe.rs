@@ -56,6 +56,8 @@ impl Scenario {
             "lockout_recovery": dist(&p.lockout_recovery),
             "lost_device_unbind": p.lost_device_unbind.as_ref().map(dist),
             "api_limits": api_limits(p.api_limits),
+            "audit_retention": p.audit_retention.to_string(),
+            "guard_bypass_delay": p.guard_bypass_delay.to_string(),
         })
     }
 

@@ -135,6 +135,15 @@ pub enum Figure {
     ApiPeakPerMinute,
     /// Time the console was blocked by an API limit, over the horizon.
     ApiBlockedShare,
+    /// Audit records written (one per admin action).
+    AuditRecords,
+    /// Audit records still inside `policy.audit_retention` at the horizon
+    /// (all of them when the retention reaches back past the start).
+    AuditKept,
+    /// Audit records per member whose account was cut.
+    AuditPerOffboarded,
+    /// Full-overwrite imports the mass-deletion guard aborted.
+    GuardAborted,
 }
 
 impl Figure {
@@ -160,6 +169,7 @@ impl Figure {
             Figure::ApiPeakPerMinute,
             Figure::ApiBlockedShare,
         ]);
+        figures.extend([Figure::AuditRecords, Figure::AuditKept, Figure::AuditPerOffboarded, Figure::GuardAborted]);
         figures
     }
 
@@ -188,6 +198,10 @@ impl Figure {
             Figure::ApiErrors45009 => "api_errors_45009".to_owned(),
             Figure::ApiPeakPerMinute => "api_peak_calls_per_minute".to_owned(),
             Figure::ApiBlockedShare => "api_blocked_share".to_owned(),
+            Figure::AuditRecords => "audit_records".to_owned(),
+            Figure::AuditKept => "audit_records_kept".to_owned(),
+            Figure::AuditPerOffboarded => "audit_records_per_offboarded_member".to_owned(),
+            Figure::GuardAborted => "guard_aborted_imports".to_owned(),
         }
     }
 
@@ -213,6 +227,9 @@ impl Figure {
             | Figure::ApiCallsPerMember
             | Figure::ApiErrors45009
             | Figure::ApiPeakPerMinute => Unit::Events,
+            Figure::AuditRecords | Figure::AuditKept | Figure::AuditPerOffboarded | Figure::GuardAborted => {
+                Unit::Events
+            }
         }
     }
 
@@ -241,15 +258,17 @@ impl Figure {
             | Figure::ApiErrors45009
             | Figure::ApiPeakPerMinute
             | Figure::ApiBlockedShare => false,
+            Figure::AuditRecords | Figure::AuditKept | Figure::AuditPerOffboarded | Figure::GuardAborted => false,
         }
     }
 
     /// Whether a rise in the figure is a regression: true for every
     /// latency, rate, count of unfinished or pending work and event count;
-    /// false for the members fully unbound (their share and number).
+    /// false for the members fully unbound (their share and number) and
+    /// for the audit records written and kept (the trail is the point).
     pub fn higher_is_worse(self) -> bool {
         match self {
-            Figure::DoneShare | Figure::Done => false,
+            Figure::DoneShare | Figure::Done | Figure::AuditRecords | Figure::AuditKept => false,
             Figure::LatencyQuantile(..)
             | Figure::LatencyMean(_)
             | Figure::LatencyUnfinished(_)
@@ -267,6 +286,8 @@ impl Figure {
             | Figure::ApiErrors45009
             | Figure::ApiPeakPerMinute
             | Figure::ApiBlockedShare
+            | Figure::AuditPerOffboarded
+            | Figure::GuardAborted
             | Figure::Pending
             | Figure::Events => true,
         }

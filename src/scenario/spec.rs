@@ -121,6 +121,8 @@ pub struct PolicySpec {
     pub lockout_recovery: Option<DistValue>,
     pub lost_device_unbind: Option<DistValue>,
     pub api_limits: Option<ApiLimitsSpec>,
+    pub audit_retention: Option<DurationValue>,
+    pub guard_bypass_delay: Option<DurationValue>,
 }
 
 /// `policy.api_limits`: a vendor's preset by name, or a table

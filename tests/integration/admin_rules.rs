@@ -20,7 +20,14 @@ fn tiny(members: u32, horizon: &str, policy: &str, steps: &str) -> Scenario {
 }
 
 /// `tiny`, with more keys in `org.apps`, `[policy]` and `[behaviour]`.
-fn tiny_with(members: u32, horizon: &str, apps: &str, policy: &str, behaviour: &str, steps: &str) -> Scenario {
+pub(super) fn tiny_with(
+    members: u32,
+    horizon: &str,
+    apps: &str,
+    policy: &str,
+    behaviour: &str,
+    steps: &str,
+) -> Scenario {
     let text = format!(
         "name = \"admin-rule\"\nhorizon = \"{horizon}\"\nseed = {SEED}\nreplications = 1\n\n\
          [org]\nmembers = {members}\ndepartments = {{ branching = 2, depth = 1 }}\n\
@@ -34,15 +41,15 @@ fn tiny_with(members: u32, horizon: &str, apps: &str, policy: &str, behaviour: &
 }
 
 /// Members', devices' and grants' states at the end of a checked run.
-struct End {
-    members: Vec<MemberState>,
-    devices: Vec<DeviceState>,
-    grants: Vec<GrantState>,
-    steps_applied: u64,
-    obs: Observations,
+pub(super) struct End {
+    pub(super) members: Vec<MemberState>,
+    pub(super) devices: Vec<DeviceState>,
+    pub(super) grants: Vec<GrantState>,
+    pub(super) steps_applied: u64,
+    pub(super) obs: Observations,
 }
 
-fn run(scenario: &Scenario) -> End {
+pub(super) fn run(scenario: &Scenario) -> End {
     let org = generate(&scenario.org, SEED);
     let mut end =
         End { members: vec![], devices: vec![], grants: vec![], steps_applied: 0, obs: Observations::default() };
@@ -113,18 +120,19 @@ fn a_scripted_super_step_takes_over_a_waiting_department_request_and_races_it() 
     // immediate request), and when the department request reaches the
     // console at 11 h + delay the member is gone: one tier-delay conflict
     // out of one member exposed. (Before: the super step was refused and
-    // no trial counted outside the admin-batch workload.)
+    // no trial counted outside the admin-batch workload.) Two members, so
+    // one member's import is 50 % of the headcount, under the guard's 80 %.
     let policy = "approval = { servers = 1, service = { fixed = \"10h\" } }\ndepartment_delay = { fixed = \"1h\" }";
     let steps = "  { at = \"1h\", op = \"unbind\", member = 0, by = \"department\" },\n  \
                  { at = \"2h\", op = \"unbind\", member = 0, by = \"super\" },\n";
-    let end = run(&tiny(1, "30d", policy, steps));
+    let end = run(&tiny(2, "30d", policy, steps));
     assert_eq!(end.steps_applied, 2);
     let race = end.obs.races[RaceKind::TierDelayConflict.index()];
     assert_eq!((race.events, race.units.hits, race.units.trials), (1, 1, 1));
-    assert_eq!(end.members, vec![MemberState::Unbound]);
+    assert_eq!(end.members, vec![MemberState::Unbound, MemberState::Active]);
 }
 
-fn summary(scenario: &Scenario, replications: u32) -> Summary {
+pub(super) fn summary(scenario: &Scenario, replications: u32) -> Summary {
     simulate(scenario, SEED, replications, 2, &|| {}).unwrap_or_else(|fault| panic!("{fault}"))
 }
 
@@ -134,11 +142,13 @@ fn the_tier_race_has_the_probability_the_department_delay_implies() {
     // [0, 24 h]; a super admin steps in s = 6 h after the department
     // decision. The race happens iff the delay exceeds s:
     // P = 1 − 6/24 = 0.75. Over 600 replications the count is binomial.
+    // Two members: one member's import (50 %) passes the mass-deletion
+    // guard, which would hold a whole 1-member org's back a day.
     let policy = "approval = { servers = 1, service = { fixed = \"0s\" } }\n\
                   department_delay = { uniform = [\"0h\", \"24h\"] }";
     let steps = "  { at = \"1h\", op = \"unbind\", member = 0, by = \"department\" },\n  \
                  { at = \"7h\", op = \"unbind\", member = 0, by = \"super\" },\n";
-    let result = summary(&tiny(1, "30d", policy, steps), 600);
+    let result = summary(&tiny(2, "30d", policy, steps), 600);
     let rate = &result.metrics.grace_races.by_kind[RaceKind::TierDelayConflict.name()].rate;
     assert_eq!(rate.trials, 600);
     let (p, n): (f64, f64) = (0.75, 600.0);

@@ -12,15 +12,17 @@ use unbindsim::synth::generate;
 
 const SEED: u64 = 5;
 const SECOND_US: u64 = 1_000_000;
-/// The dissolution below takes effect at max(review 1 d + notice 1 d,
-/// lead 2 d) = 2 d, a whole minute and a whole 40-min cycle.
-const EFFECTIVE_US: u64 = 2 * 86_400 * SECOND_US;
+/// The dissolution below takes effect at max(review 1 d + notice 21 d,
+/// lead 2 d) = 22 d; the mass-deletion guard aborts its import (every
+/// member at once) and the other way takes `guard_bypass_delay` (1 d), so
+/// its console starts at 23 d: a whole minute and a whole 40-min cycle.
+const EFFECTIVE_US: u64 = 23 * 86_400 * SECOND_US;
 
 /// A tiny org of `members`, one iOS device and one grant each, no buffer;
 /// the console runs one batch of up to `batch_limit` every 6 s.
 fn scenario(members: u32, batch_limit: u32, policy: &str, behaviour: &str, workload: &str) -> Scenario {
     let text = format!(
-        "name = \"api-rule\"\nhorizon = \"3d\"\nseed = {SEED}\nreplications = 1\n\n\
+        "name = \"api-rule\"\nhorizon = \"30d\"\nseed = {SEED}\nreplications = 1\n\n\
          [org]\nmembers = {members}\ndepartments = {{ branching = 2, depth = 1 }}\n\
          devices_per_member = {{ poisson = 1.0, min = 1, max = 1 }}\n\
          platforms = {{ ios = 1.0, android = 0.0, windows = 0.0, macos = 0.0 }}\n\
@@ -38,7 +40,7 @@ fn dissolution(members: u32, policy: &str, behaviour: &str) -> Scenario {
 
 fn dissolution_in(members: u32, batch_limit: u32, policy: &str, behaviour: &str) -> Scenario {
     let workload = "[workload]\narrivals = { at = [\"0h\"] }\n\n[workload.dissolution]\n\
-                    review = { fixed = \"1d\" }\nnotice = \"1d\"\nlead = \"2d\"\narchive_retention = \"180d\"";
+                    review = { fixed = \"1d\" }\nnotice = \"21d\"\nlead = \"2d\"\narchive_retention = \"180d\"";
     scenario(members, batch_limit, policy, behaviour, workload)
 }
 
@@ -59,10 +61,10 @@ fn after_effective_s(obs: &Observations) -> Vec<u64> {
 
 #[test]
 fn a_dissolution_of_450_makes_three_batch_deletes_and_the_third_waits_for_the_next_minute() {
-    // 450 members in batches of 200, 200, 50 at 2 d + 0, 6, 12 s: one
+    // 450 members in batches of 200, 200, 50 at 23 d + 0, 6, 12 s: one
     // `user/batchdelete` each (≤ 200 ids), so 3 calls. Under WeCom's
     // 10 000/min none is refused: revoked at 0, 6, 12 s. With per_minute = 2
-    // the minute [2 d, 2 d + 60 s) takes the first two; the third, at
+    // the minute [23 d, 23 d + 60 s) takes the first two; the third, at
     // 12 s, gets 45009 and the console waits to the minute's end: revoked
     // at 60 s, blocked 60 − 12 = 48 s, one error, peak 2 calls a minute.
     let free = run(&dissolution(450, "", ""));
@@ -72,7 +74,7 @@ fn a_dissolution_of_450_makes_three_batch_deletes_and_the_third_waits_for_the_ne
     assert_eq!((tight.api.calls, tight.api.errors_45009, tight.api.peak_per_minute), (3, 1, 2));
     assert_eq!(tight.api.blocked_us, 48 * SECOND_US);
     assert_eq!(after_effective_s(&tight), vec![0, 6, 60]);
-    assert_eq!(tight.api.horizon_us, 3 * 86_400 * SECOND_US);
+    assert_eq!(tight.api.horizon_us, 30 * 86_400 * SECOND_US);
 }
 
 #[test]
@@ -91,18 +93,20 @@ fn slack_deletes_one_id_a_call_at_180_a_minute() {
 
 #[test]
 fn entra_sends_calls_only_at_the_start_of_a_provisioning_cycle() {
-    // With a lead of 49 h the dissolution takes effect at 2 940 min, half
-    // way through the cycle [2 920, 2 960) min: its first call waits 20 min
-    // for the next cycle start, which then sends every pending change,
-    // the three batches' 450 one-id deletes together (no console gap). No
-    // error; blocked 20 min once; all revoked 49 h 20 min after the
-    // decision. Without limits ("none") the console never waits: 3 calls.
+    // With a review of 1 d 20 min the dissolution takes effect at 22 d
+    // 20 min and, after the guard's 1 d, its console starts at 23 d 20 min
+    // = 33 140 min, half way through the cycle [33 120, 33 160) min: its
+    // first call waits 20 min for the next cycle start, which then sends
+    // every pending change, the three batches' 450 one-id deletes together
+    // (no console gap). No error; blocked 20 min once; all revoked 23 d
+    // 40 min after the decision. Without limits ("none") the console never
+    // waits: 3 calls.
     let workload = "[workload]\narrivals = { at = [\"0h\"] }\n\n[workload.dissolution]\n\
-                    review = { fixed = \"1d\" }\nnotice = \"1d\"\nlead = \"49h\"\narchive_retention = \"180d\"";
+                    review = { fixed = \"1460min\" }\nnotice = \"21d\"\nlead = \"2d\"\narchive_retention = \"180d\"";
     let obs = run(&scenario(450, 200, "api_limits = \"entra\"", "", workload));
     assert_eq!((obs.api.calls, obs.api.errors_45009, obs.api.peak_per_minute), (450, 0, 450));
     assert_eq!(obs.api.blocked_us, 20 * 60 * SECOND_US);
-    assert_eq!(obs.revocation_latencies_us, vec![(49 * 60 + 20) * 60 * SECOND_US; 3]);
+    assert_eq!(obs.revocation_latencies_us, vec![(23 * 24 * 60 + 40) * 60 * SECOND_US; 3]);
     let none = run(&dissolution(450, "api_limits = \"none\"", ""));
     assert_eq!((none.api.calls, none.api.blocked_us), (3, 0));
 }

@@ -131,6 +131,12 @@ fn broken_files() -> Vec<(&'static str, String, &'static str)> {
             ),
             "workload.arrivals",
         ),
+        (
+            // 20 days from a Saturday hold 14 working days (see model::calendar).
+            "dissolution notice under 15 working days",
+            format!("{HEAD}[workload]\narrivals = {{ at = [\"0h\"] }}\n[workload.dissolution]\nnotice = \"20d\"\n"),
+            "workload.dissolution.notice",
+        ),
         ("script and another kind", format!("{HEAD}{WORKLOAD}[workload.script]\nsteps = []\n"), "workload"),
     ]
 }

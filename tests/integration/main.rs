@@ -10,6 +10,7 @@ mod architecture_invariants;
 mod bad_input;
 mod cli;
 mod common;
+mod compliance_rules;
 mod coverage_collapse;
 mod crash_safety;
 mod determinism;

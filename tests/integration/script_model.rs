@@ -26,6 +26,13 @@
 //! and a lockout it causes is recovered, which removes the binding (the
 //! device ends inactive) and completes the change. A member cannot revoke
 //! a grant while its account is locked out.
+//!
+//! Audit records: an admin's unbind writes one (the disable), a
+//! recovered lockout one, an app admin's archive one when its console
+//! runs (an archive step is accepted only while the grant is active, which
+//! the reference does not follow hour by hour: each adds at most one); a
+//! member's own exit and device change write none. Every member an unbind
+//! took is offboarded.
 
 use super::script_case::{
     LOCKOUT_RECOVERY, LONGEST_HORIZON, MAX_MEMBERS, MAX_STEPS, PLATFORM_MIXES, SEED_MAX, ScriptCase, op_of,
@@ -150,6 +157,22 @@ impl<'a> Reference<'a> {
 
     /// Whether the grant ends revoked (`Revoked`, or `VendorUnbound` for an
     /// app unbound on its own platform).
+    /// The audit records the run must write, at least and at most, and
+    /// the members offboarded.
+    fn audit(&self) -> (u64, u64, u64) {
+        let ids = (0..self.org.members.len() as u32).map(MemberId);
+        let admin = |taken| matches!(taken, Some((_, Taken::Unbind(Unbinder::Admin(_)))));
+        let least = ids.clone().filter(|&m| admin(self.taken[m.index()]) || self.locked(m)).count() as u64;
+        let archives = self
+            .case
+            .steps
+            .iter()
+            .filter(|s| matches!(s.op, ScriptOp::Unbind { by: Unbinder::Admin(AdminTier::App), .. }))
+            .count() as u64;
+        let offboarded = self.taken.iter().filter(|t| matches!(t, Some((_, Taken::Unbind(_))))).count() as u64;
+        (least, least + archives, offboarded)
+    }
+
     fn grant_gone(&self, grant: GrantId) -> bool {
         let member = self.org.grants[grant.index()].member;
         self.revoked[grant.index()] || matches!(self.taken[member.index()], Some((_, Taken::Unbind(_))))
@@ -179,9 +202,14 @@ fn check(case: &ScriptCase) -> Result<(), String> {
     let scenario = parse_scenario("script-case.toml", &case.toml()).map_err(|e| case.report(&e.to_string()))?;
     let org = generate(&scenario.org, case.seed);
     let mut end = EndStates::default();
-    case.run(&mut |world| end.read(&org, world))?;
+    let (_, replication) = case.run(&mut |world| end.read(&org, world))?;
     let reference = Reference::new(&org, case);
     let mut differences = Vec::new();
+    let (least, most, offboarded) = reference.audit();
+    let audit = replication.observations.audit;
+    if audit.records < least || audit.records > most || audit.offboarded != offboarded {
+        differences.push(format!("{audit:?}, reference {least}..={most} records, {offboarded} offboarded"));
+    }
     if end.steps_taken != case.steps.len() as u64 {
         differences.push(format!("{} steps taken of {}", end.steps_taken, case.steps.len()));
     }

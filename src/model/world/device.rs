@@ -277,6 +277,7 @@ pub(super) fn unbind_lost(
         return Ok(());
     }
     world.set_device(device, DeviceState::Inactive)?;
+    world.audit(ctx.now());
     let run = &mut world.devices[device.index()];
     run.residue = run.residue.without(ResidueKind::TrustedDevice);
     device_done(world, ctx, device);
@@ -323,6 +324,7 @@ pub(super) fn recover_lockout(
         run.residue = run.residue.without(ResidueKind::TrustedDevice);
         device_done(world, ctx, device);
     }
+    world.audit(ctx.now());
     let locked_at = world.members[member.index()].revoked_at;
     world.obs.lockout_durations_us.push((ctx.now() - locked_at).as_micros());
     world.set_member(member, MemberState::DeviceChanged)?;

@@ -62,14 +62,16 @@ pub(super) fn revoke_one(
     Ok(true)
 }
 
-/// An app admin's archive reaches `member`: its grant of `app`, if still
-/// active, is revoked by the workspace (the member skips nothing).
+/// An app admin's archive reaches `member` (one audit record): its grant
+/// of `app`, if still active, is revoked by the workspace (the member
+/// skips nothing).
 pub(super) fn archive(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
     member: MemberId,
     app: AppId,
 ) -> Result<(), IllegalTransition> {
+    world.audit(ctx.now());
     match active_grant_of(world, member, app) {
         Some(grant) => revoke(world, ctx, grant, false),
         None => Ok(()),

@@ -73,6 +73,8 @@ pub(super) fn act(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: M
 }
 
 /// Revocation: the account is disabled, grants revoked, devices unbound.
+/// A disable from the server side (an admin or the system) writes one
+/// audit record; a member leaving by itself writes none.
 pub(super) fn revoke(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
@@ -81,6 +83,10 @@ pub(super) fn revoke(
     let kind = world.request_kind(member);
     world.set_member(member, MemberState::Revoked)?;
     world.members[member.index()].marks.set(Mark::Effective);
+    world.obs.audit.offboarded += 1;
+    if kind.server_side() {
+        world.audit(ctx.now());
+    }
     grant::revoke_all(world, ctx, member, kind)?;
     world.member_revoked(ctx.now(), member);
     let outstanding = device::unbind_all(world, ctx, member, kind)?;

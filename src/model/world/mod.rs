@@ -205,6 +205,24 @@ impl RequestKind<'_> {
         }
     }
 
+    /// Whether the request deletes its members from the directory in one
+    /// full-overwrite import, which the mass-deletion guard watches: every
+    /// admin or system offboarding; not a member's own exit, a device
+    /// change, an app admin's archive (no member leaves) or a re-bind.
+    fn deletes_members(self) -> bool {
+        match self {
+            RequestKind::Admin(AdminAct::Super | AdminAct::Department, _)
+            | RequestKind::AppGrants
+            | RequestKind::Dissolution(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_) => true,
+            RequestKind::SelfExit
+            | RequestKind::Admin(AdminAct::App(_), _)
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Rebind => false,
+        }
+    }
+
     /// The state a request moves its members to when it is opened; none
     /// for an app admin's archive, which takes no member (each keeps its
     /// account and may still be offboarded by another request).
@@ -231,6 +249,9 @@ struct Request<'a> {
     first: u32,
     len: u32,
     approvals_left: u8,
+    /// The mass-deletion guard aborted its import and it went the other
+    /// way: it does not meet the guard again.
+    guard_bypassed: bool,
 }
 
 /// A batch whose latency is measured from its request's decision: a

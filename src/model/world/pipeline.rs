@@ -173,12 +173,18 @@ fn waits_for_rebinders(kind: RequestKind<'_>) -> bool {
 }
 
 /// The request takes effect: a self-exit starts at once, everything else
-/// goes to the admin console in batches.
+/// goes to the admin console in batches, once its import passed the
+/// mass-deletion guard.
 pub(super) fn effective(
     world: &mut World<'_>,
     ctx: &mut Context<'_, Event>,
     request: RequestId,
 ) -> Result<(), IllegalTransition> {
+    if guard_aborts(world, request) {
+        world.requests[request.index()].guard_bypassed = true;
+        ctx.schedule_in(world.policy.guard_bypass_delay, Event::Effective { request });
+        return Ok(());
+    }
     match world.requests[request.index()].kind {
         RequestKind::SelfExit => {
             let member = first_member(world, request);
@@ -204,6 +210,23 @@ pub(super) fn effective(
     }
     kick_console(world, ctx);
     Ok(())
+}
+
+/// The mass-deletion guard: a full-overwrite import aborts when its
+/// deletions exceed 20 % of the headcount (80 % under 50 members), the
+/// headcount being the members whose account is not cut yet. An aborted
+/// request goes the other way after `policy.guard_bypass_delay` and does
+/// not meet the guard again.
+fn guard_aborts(world: &mut World<'_>, request: RequestId) -> bool {
+    let r = &world.requests[request.index()];
+    if !r.kind.deletes_members() || r.guard_bypassed {
+        return false;
+    }
+    let headcount = world.org.members.len() as u64 - world.obs.audit.offboarded;
+    let (deletions, limit_fifths) = (u64::from(r.len), if headcount < 50 { 4 } else { 1 });
+    let aborted = deletions * 5 > headcount * limit_fifths;
+    world.obs.guard.record(aborted);
+    aborted
 }
 
 fn kick_console(world: &mut World<'_>, ctx: &mut Context<'_, Event>) {

@@ -41,7 +41,7 @@ impl<'a> World<'a> {
     /// Records a request without touching its members' states.
     pub(super) fn push_request(&mut self, now: SimTime, kind: RequestKind<'a>, first: u32, len: u32) -> RequestId {
         let request = RequestId(self.requests.len() as u32);
-        self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0 });
+        self.requests.push(Request { kind, decided_at: now, first, len, approvals_left: 0, guard_bypassed: false });
         self.obs.requests += 1;
         request
     }
@@ -110,6 +110,11 @@ impl<'a> World<'a> {
                 self.obs.batch_by_tier[tier.index()].completed_us.push(latency_us);
             }
         }
+    }
+
+    /// An admin (or the system) acts on an item at `now`: one audit record.
+    pub(super) fn audit(&mut self, now: SimTime) {
+        self.obs.audit.record(now, self.horizon, self.policy.audit_retention);
     }
 
     /// The batch opened last is reported under `tier`.
