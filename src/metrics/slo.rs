@@ -96,7 +96,8 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
 fn evaluate_one(slo: &Slo, summary: &Summary, level: Level) -> Verdict {
     match read(slo.figure, summary) {
         Ok(Reading::Percentile { quantile, report, .. }) => evaluate_latency(slo, report, quantile, level),
-        Ok(Reading::Rate(view)) if view.trials == 0 => {
+        // No trials, or a rate fixed by construction (null with its reason).
+        Ok(Reading::Rate(view)) if view.hits <= view.trials && (view.trials == 0 || view.rate.is_none()) => {
             not_applicable(slo, view.null_reason.as_deref().unwrap_or("no trials"))
         }
         Ok(Reading::Rate(view)) => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view), level),
@@ -168,7 +169,7 @@ fn bounds_by_side(comparison: Comparison, estimate: &RateEstimate, level: Level)
 }
 
 fn not_applicable(slo: &Slo, reason: &str) -> Verdict {
-    let explanation = format!("no verdict: the figure did not occur ({reason})");
+    let explanation = format!("no verdict: {reason}");
     Verdict {
         objective: slo.to_string(),
         outcome: SloOutcome::NotApplicable,
@@ -482,10 +483,7 @@ mod tests {
             lines[0].starts_with("  PASS       lockout_rate < 0.10        upper 95 % bound 0.0905 < 0.10"),
             "{table}"
         );
-        assert!(
-            lines[1].starts_with("  N/A        residue_probability < 0.5  no verdict: the figure did not occur"),
-            "{table}"
-        );
+        assert!(lines[1].starts_with("  N/A        residue_probability < 0.5  no verdict: no member"), "{table}");
         assert!(!any_failed(&verdicts));
         let failing = evaluate(&[parse_slo("lockout_rate", "< 0.01").unwrap()], &summary);
         assert!(any_failed(&failing));

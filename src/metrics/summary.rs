@@ -462,7 +462,10 @@ fn race_report(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str)
             (kind.name().to_owned(), RaceKindReport { count: race.events, unit: kind.unit().into(), rate })
         })
         .collect();
-    let overall = over(replications, "no member was targeted before the horizon", |counts| counts.members_raced);
+    let mut overall = over(replications, "no member was targeted before the horizon", |counts| counts.members_raced);
+    if overall.trials > 0 && totals.races.iter().all(|race| race.units.trials == 0) {
+        fixed(&mut overall, "no race of any kind could occur here: no kind was exposed (0 by construction)".to_owned());
+    }
     RaceReport {
         total: totals.races.iter().map(|race| race.events).sum(),
         rate: overall.rate,
