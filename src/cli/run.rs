@@ -68,6 +68,18 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let baselines = Baselines::read(&args.baseline)?;
     let infos: Vec<_> = plans.iter().map(|plan| run_info(&plan.scenario, plan.seed, plan.replications)).collect();
     let baseline_of = baselines.for_runs(&infos)?;
+    let unchecked: Vec<&str> = infos
+        .iter()
+        .zip(&baseline_of)
+        .filter(|(_, baseline)| baseline.is_none())
+        .map(|(info, _)| info.scenario.as_str())
+        .collect();
+    if baseline_of.iter().any(Option::is_some) && !unchecked.is_empty() {
+        eprintln!(
+            "note: --baseline names one summary; not checked against a baseline: {} (give a results folder to check every scenario)",
+            unchecked.join(", ")
+        );
+    }
     if !args.options.quiet {
         plans.iter().for_each(|plan| eprint!("{}", banner(plan, threads)));
     }
