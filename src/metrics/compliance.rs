@@ -85,13 +85,11 @@ pub fn audit_report(totals: &ReplicationCounts, horizon: &str, retention: &str) 
 }
 
 /// Why the share of members whose encrypted archive is still held at the
-/// horizon is fixed by construction, if it is: 0 without a dissolution
-/// (nothing is archived), 1 when even the earliest purge (lead plus
-/// archive retention after a decision at time 0) falls after the horizon.
+/// horizon is 1 by construction, if it is: when even the earliest purge
+/// (lead plus archive retention after a decision at time 0) falls after
+/// the horizon. (Without a dissolution no member could leave an archive,
+/// and the residue report already says so.)
 pub fn archive_fixed(parameters: &serde_json::Value, horizon: &str) -> Option<String> {
-    if parameters.pointer("/workload/kind").and_then(|v| v.as_str()) != Some("dissolution") {
-        return Some("no dissolution in this workload: nothing is archived (0 by construction)".to_owned());
-    }
     let text = |key: &str| parameters.pointer(&format!("/workload/dissolution/{key}")).and_then(|v| v.as_str());
     let (lead, retention) = (text("lead")?, text("archive_retention")?);
     let earliest = parse_duration(lead).ok()? + parse_duration(retention).ok()?;

@@ -64,8 +64,9 @@ fn the_archive_held_at_the_horizon_is_null_where_the_retention_fixes_it() {
     // is held (1 by construction, null with the reason). At 240 d the
     // review (median 3 d) plus the notice (21 d) ends before the lead in
     // this draw, so all 20 archives were purged at 210 d: 0 of 20, a
-    // figure the review could have moved. Without a dissolution nothing
-    // is archived (0 by construction).
+    // figure the review could have moved. Without a dissolution no member
+    // could leave an archive (0 by construction): null, as a residue kind
+    // that cannot occur.
     let held = |horizon: &str| summary(&dissolution(horizon), 1).metrics.residue.by_kind["archive"].clone();
     let early = held("60d");
     assert_eq!(early.rate, None);
@@ -73,7 +74,10 @@ fn the_archive_held_at_the_horizon_is_null_where_the_retention_fixes_it() {
     let late = held("240d");
     assert_eq!((late.rate, late.hits, late.trials), (Some(0.0), 0, 20));
     let none = summary(&tiny_with(3, "5d", "", POLICY, "", STEPS), 1).metrics.residue.by_kind["archive"].clone();
-    assert!(none.null_reason.as_deref().is_some_and(|r| r.contains("no dissolution")), "{none:?}");
+    assert!(
+        none.null_reason.as_deref().is_some_and(|r| r.contains("only a dissolution leaves an archive")),
+        "{none:?}"
+    );
 }
 
 /// `members` members; at time 0 a super admin offboards `deletions` of
