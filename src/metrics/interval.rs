@@ -1,4 +1,4 @@
-//! Confidence intervals: the Wilson score interval for a proportion, the
+//! Confidence intervals: the Clopper–Pearson interval for a proportion, the
 //! Student-t interval for a mean, the quantiles they need, and the
 //! intervals of a ratio of sums over replications (a rate, a mean wait)
 //! whose variance is measured across replications, the replication being
@@ -6,6 +6,8 @@
 
 use super::significance::student_t_two_sided_p;
 use serde::{Deserialize, Serialize};
+use statrs::function::beta::beta_reg;
+use statrs::function::erf::erfc_inv;
 
 /// Standard-normal quantile for a two-sided 95 % interval, `Φ⁻¹(0.975)`.
 pub const Z95: f64 = 1.959963984540054;
@@ -75,6 +77,14 @@ impl Level {
         format!("{} %", percent.trim_end_matches('0').trim_end_matches('.'))
     }
 
+    /// The standard-normal quantile `Φ⁻¹(1 − alpha / 2)`: [`Z95`] at 95 %.
+    pub fn normal(self) -> f64 {
+        if self == Level::NINETY_FIVE {
+            return Z95;
+        }
+        std::f64::consts::SQRT_2 * erfc_inv(self.alpha)
+    }
+
     /// Student's t quantile `t(1 − alpha / 2, df)`: the table of
     /// [`student_t_975`] at 95 %, otherwise the root of the two-sided tail
     /// probability by bisection (to 1e-12 relative). `df = 0` gives infinity.
@@ -95,31 +105,71 @@ impl Level {
     }
 }
 
-/// Wilson score interval for `successes` out of `trials`, as `(low, high)`.
-///
-/// `z` is the standard-normal quantile of the wanted confidence, such as
-/// [`Z95`]. The bounds lie in `[0, 1]`; the low bound is exactly 0 when
-/// there were no successes and the high bound exactly 1 when every trial
-/// succeeded. `None` when there were no trials or `successes > trials`.
-pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> Option<(f64, f64)> {
+/// The Clopper–Pearson ("exact") bounds of a rate `rate` observed on
+/// `trials` (which may be fractional: an effective sample size), missing
+/// with chance `alpha` in both tails together: the `alpha / 2` quantile of
+/// Beta(x, n − x + 1) and the `1 − alpha / 2` quantile of Beta(x + 1, n − x)
+/// for `x = rate · n`. Exactly 0 at a rate of 0 and exactly 1 at a rate of
+/// 1; with no hit the high bound is `1 − (alpha / 2)^(1 / n)`.
+fn clopper_pearson_bounds(rate: f64, trials: f64, alpha: f64) -> (f64, f64) {
+    let hits = rate * trials;
+    let misses = trials - hits;
+    let low = if rate <= 0.0 { 0.0 } else { beta_quantile(hits, misses + 1.0, alpha / 2.0) };
+    let high = if rate >= 1.0 { 1.0 } else { beta_quantile(hits + 1.0, misses, 1.0 - alpha / 2.0) };
+    (low.clamp(0.0, rate), high.clamp(rate, 1.0))
+}
+
+/// The `probability` quantile of Beta(a, b), by bisection on the
+/// regularised incomplete beta function to 1e-13 relative (statrs'
+/// `inv_beta_reg` does not return for a shape of 10⁷, an org's trials).
+/// Mass near 1 is found as 1 − the quantile of Beta(b, a), where the
+/// bisection has its precision. Accurate while the smaller shape is below
+/// about 10⁵ (statrs' continued fraction); the Korn–Graubard form sees
+/// fewer than ten effective hits or misses.
+fn beta_quantile(a: f64, b: f64, probability: f64) -> f64 {
+    if a > b {
+        return 1.0 - beta_quantile(b, a, 1.0 - probability);
+    }
+    let (mut low, mut high) = (0.0_f64, 1.0_f64);
+    for _ in 0..BISECTION_STEPS {
+        let middle = 0.5 * (low + high);
+        if beta_reg(a, b, middle) < probability {
+            low = middle
+        } else {
+            high = middle
+        }
+        if high - low <= 1e-13 * high {
+            break;
+        }
+    }
+    0.5 * (low + high)
+}
+
+/// Enough halvings to reach 1e-13 relative below the smallest bound a
+/// rate over 2⁶⁴ trials can have.
+const BISECTION_STEPS: usize = 200;
+
+/// The Clopper–Pearson interval of `successes` out of `trials` at 95 %,
+/// as `(low, high)`; `None` without trials or with `successes > trials`.
+#[cfg(test)]
+pub fn clopper_pearson_interval(successes: u64, trials: u64) -> Option<(f64, f64)> {
     if trials == 0 || successes > trials {
         return None;
     }
-    Some(wilson_bounds(successes as f64 / trials as f64, trials as f64, z))
+    Some(clopper_pearson_bounds(successes as f64 / trials as f64, trials as f64, Level::NINETY_FIVE.alpha))
 }
 
-/// Wilson score bounds of the rate `point_estimate` measured on `trials`
-/// (which may be fractional: an effective sample size), with multiplier
-/// `z`. Exactly 0 below a rate of 0 and exactly 1 above a rate of 1.
-fn wilson_bounds(point_estimate: f64, trials: f64, z: f64) -> (f64, f64) {
-    let z_squared = z * z;
-    let shrink = 1.0 + z_squared / trials;
-    let centre = (point_estimate + z_squared / (2.0 * trials)) / shrink;
-    let spread = point_estimate * (1.0 - point_estimate) / trials + z_squared / (4.0 * trials * trials);
-    let half_width = z / shrink * spread.sqrt();
-    let low = if point_estimate == 0.0 { 0.0 } else { (centre - half_width).max(0.0) };
-    let high = if point_estimate == 1.0 { 1.0 } else { (centre + half_width).min(1.0) };
-    (low, high)
+/// The Korn–Graubard interval of a rate near 0 or 1 whose variance was
+/// measured across `replications`: Clopper–Pearson on the effective sample
+/// size `n_eff = trials / design effect`, shrunk by `(z / t(R − 1))²` so
+/// that the few replications behind the variance widen it as the t
+/// quantile widens a t interval (Korn & Graubard 1998; R's
+/// `svyciprop(method = "beta")`). Unlike a Wilson bound, it stays
+/// conservative when a handful of members (or one rare replication) make
+/// all the hits or misses.
+fn korn_graubard_bounds(rate: f64, effective_trials: f64, replications: usize, level: Level) -> (f64, f64) {
+    let shrink = (level.normal() / level.student_t(replications as u64 - 1)).powi(2);
+    clopper_pearson_bounds(rate, effective_trials * shrink, level.alpha)
 }
 
 /// Fewest replications, among those with trials (or served requests) for
@@ -128,9 +178,9 @@ fn wilson_bounds(point_estimate: f64, trials: f64, z: f64) -> (f64, f64) {
 /// member-level rates cover 95 % (README, "How intervals are computed").
 pub const MIN_REPLICATIONS: usize = 10;
 
-/// A rate takes the Wilson form when fewer than this many effective hits
-/// (or effective misses) stand behind it: `min(p, 1 − p) · n_eff`.
-const WILSON_BELOW_EFFECTIVE_COUNT: f64 = 10.0;
+/// A rate takes the Korn–Graubard form when fewer than this many
+/// effective hits (or effective misses) stand behind it: `min(p, 1 − p) · n_eff`.
+const EXACT_BELOW_EFFECTIVE_COUNT: f64 = 10.0;
 
 /// Which interval a ratio over replications got.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,18 +189,18 @@ pub enum IntervalMethod {
     /// `estimate ± t(0.975, R − 1) · se`, the standard error from the
     /// linearised ratio estimator across the R replications.
     RatioT,
-    /// The Wilson score interval on the effective sample size (trials
-    /// divided by the design effect), with the t quantile for z: for rates
-    /// near 0 or 1.
-    WilsonNeff,
+    /// The Korn–Graubard interval: Clopper–Pearson on the effective sample
+    /// size (trials divided by the design effect), shrunk for the
+    /// replications' degrees of freedom: for rates near 0 or 1.
+    KornGraubard,
 }
 
 impl IntervalMethod {
-    /// As results spell it: `ratio-t`, `wilson-neff`.
+    /// As results spell it: `ratio-t`, `korn-graubard`.
     pub fn name(self) -> &'static str {
         match self {
             IntervalMethod::RatioT => "ratio-t",
-            IntervalMethod::WilsonNeff => "wilson-neff",
+            IntervalMethod::KornGraubard => "korn-graubard",
         }
     }
 }
@@ -201,8 +251,9 @@ fn usable_pairs(pairs: impl Iterator<Item = (f64, f64)>, what: &str) -> Result<V
 /// floored at 1, so that replications that happen to agree still get the
 /// binomial width. The interval is ratio-t unless fewer than 10 effective
 /// hits or misses stand behind the rate or the t interval would leave
-/// [0, 1]; then Wilson on `n_eff = Σ trials / design effect` with the t
-/// quantile. The error says why there is no interval.
+/// [0, 1]; then Korn–Graubard: Clopper–Pearson on `n_eff = Σ trials /
+/// design effect`, shrunk by `(z / t)²`. The error says why there is no
+/// interval.
 pub fn rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> Result<RatioInterval, String> {
     let pairs = per_replication.iter().map(|&(hits, trials)| (hits as f64, trials as f64));
     let pairs = usable_pairs(pairs, "trials")?;
@@ -213,11 +264,11 @@ pub fn rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> R
     let effective_trials = trials / design_effect;
     let quantile = level.student_t(pairs.len() as u64 - 1);
     let half_width = quantile * (design_effect * binomial_variance).sqrt();
-    let near_an_edge = rate.min(1.0 - rate) * effective_trials < WILSON_BELOW_EFFECTIVE_COUNT
+    let near_an_edge = rate.min(1.0 - rate) * effective_trials < EXACT_BELOW_EFFECTIVE_COUNT
         || rate - half_width < 0.0
         || rate + half_width > 1.0;
     let ((low, high), method) = if near_an_edge {
-        (wilson_bounds(rate, effective_trials, quantile), IntervalMethod::WilsonNeff)
+        (korn_graubard_bounds(rate, effective_trials, pairs.len(), level), IntervalMethod::KornGraubard)
     } else {
         ((rate - half_width, rate + half_width), IntervalMethod::RatioT)
     };
@@ -230,12 +281,23 @@ pub fn rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> R
 /// ratio-t 95 % interval across replications; the low bound is clamped at
 /// 0, these totals being non-negative. Replications with a count of 0 do
 /// not count; `what` names the count in the reason when there are too few.
+/// When every replication's own mean is the same there is no spread to
+/// build an interval from: a zero-width interval would claim a certainty
+/// that R replications cannot give (a peak of 200 calls a minute in ten
+/// replications, 206 on average over thousands), so the reason says so.
 pub fn mean_over_replications(
     per_replication: &[(f64, u64)],
     what: &str,
     level: Level,
 ) -> Result<RatioInterval, String> {
     let pairs = usable_pairs(per_replication.iter().map(|&(total, count)| (total, count as f64)), what)?;
+    let first = pairs[0].0 / pairs[0].1;
+    if pairs.iter().all(|&(total, count)| total / count == first) {
+        return Err(format!(
+            "all {} replications agree exactly: no spread across them to build an interval from",
+            pairs.len()
+        ));
+    }
     let (mean, variance) = ratio_and_variance(&pairs);
     let half_width = level.student_t(pairs.len() as u64 - 1) * variance.sqrt();
     Ok(RatioInterval {
@@ -326,32 +388,42 @@ mod tests {
     }
 
     #[test]
-    fn wilson_matches_hand_computed_values() {
-        // (2k + z² ± z·sqrt(z² + 4k(n-k)/n)) / (2(n + z²)), worked separately.
-        assert_interval_close(wilson_interval(0, 10, Z95), (0.0, 0.277532800));
-        assert_interval_close(wilson_interval(5, 10, Z95), (0.236593091, 0.763406909));
-        assert_interval_close(wilson_interval(10, 10, Z95), (0.722467200, 1.0));
-        assert_interval_close(wilson_interval(1, 1000, Z95), (0.000176546, 0.005642559));
-        assert_interval_close(wilson_interval(81, 263, Z999), (0.223462529, 0.407692211));
+    fn clopper_pearson_matches_published_values() {
+        // scipy.stats.beta.ppf(0.025, k, n − k + 1) and ppf(0.975, k + 1, n − k).
+        assert_interval_close(clopper_pearson_interval(0, 10), (0.0, 0.308497108));
+        assert_interval_close(clopper_pearson_interval(5, 10), (0.187086028, 0.812913972));
+        assert_interval_close(clopper_pearson_interval(10, 10), (0.691502892, 1.0));
+        assert_interval_close(clopper_pearson_interval(1, 1000), (0.000025317, 0.005558924));
+        assert_interval_close(clopper_pearson_interval(81, 263), (0.252736746, 0.367621923));
     }
 
     #[test]
-    fn wilson_bounds_are_exact_at_the_extremes() {
-        assert_eq!(wilson_interval(0, 7, Z95).map(|(low, _)| low), Some(0.0));
-        assert_eq!(wilson_interval(7, 7, Z95).map(|(_, high)| high), Some(1.0));
+    fn clopper_pearson_bounds_are_exact_at_the_extremes() {
+        assert_eq!(clopper_pearson_interval(0, 7).map(|(low, _)| low), Some(0.0));
+        assert_eq!(clopper_pearson_interval(7, 7).map(|(_, high)| high), Some(1.0));
+        // No hit: Beta(1, n) has the closed-form quantile 1 − (1 − q)^(1/n).
+        let (_, high) = clopper_pearson_interval(0, 7).expect("trials > 0");
+        assert_close(high, 1.0 - 0.025_f64.powf(1.0 / 7.0), 1e-12);
     }
 
     #[test]
-    fn wilson_is_none_without_trials_or_with_too_many_successes() {
-        assert_eq!(wilson_interval(0, 0, Z95), None);
-        assert_eq!(wilson_interval(3, 2, Z95), None);
+    fn clopper_pearson_is_none_without_trials_or_with_too_many_successes() {
+        assert_eq!(clopper_pearson_interval(0, 0), None);
+        assert_eq!(clopper_pearson_interval(3, 2), None);
     }
 
     #[test]
     fn wider_confidence_gives_a_wider_interval() {
-        let (low95, high95) = wilson_interval(30, 100, Z95).expect("trials > 0");
-        let (low999, high999) = wilson_interval(30, 100, Z999).expect("trials > 0");
+        let (low95, high95) = clopper_pearson_bounds(0.3, 100.0, 0.05);
+        let (low999, high999) = clopper_pearson_bounds(0.3, 100.0, 0.001);
         assert!(low999 < low95 && high95 < high999);
+    }
+
+    #[test]
+    fn the_normal_quantile_of_a_level() {
+        assert_eq!(Level::NINETY_FIVE.normal(), Z95);
+        assert_close(Level::with_alpha(0.001).normal(), Z999, 1e-9);
+        assert_close(Level::with_alpha(0.3173105078629141).normal(), 1.0, 1e-9);
     }
 
     #[test]
@@ -443,31 +515,48 @@ mod tests {
     }
 
     #[test]
-    fn rates_near_zero_take_wilson_on_the_effective_trials_with_the_t_quantile() {
-        // 3 hits in 1000: 0.003 · n_eff = 3 < 10, design effect floored at 1.
+    fn rates_near_zero_take_korn_graubard_on_the_effective_trials() {
+        // 3 hits in 1000: 0.003 · n_eff = 3 < 10, design effect floored at
+        // 1; n* = 1000 · (z / t₉)² = 750.672720, x* = 0.003 · n*; bounds from
+        // scipy.stats.beta.ppf(0.025, x*, n* − x* + 1) and ppf(0.975, x* + 1, n* − x*).
         let hits = [0, 1, 0, 0, 1, 0, 0, 0, 1, 0];
         let counts: Vec<(u64, u64)> = hits.iter().map(|&h| (h, 100)).collect();
         let interval = rate_over_replications(&counts, Level::NINETY_FIVE).expect("ten replications");
-        assert_eq!((interval.method, interval.design_effect), (IntervalMethod::WilsonNeff, Some(1.0)));
-        assert_close(interval.low, 0.000879475, 1e-9);
-        assert_close(interval.high, 0.010181278, 1e-9);
-        // None at all: the low bound is exactly 0, the high one t² / (n + t²).
+        assert_eq!((interval.method, interval.design_effect), (IntervalMethod::KornGraubard, Some(1.0)));
+        assert_close(interval.low, 0.000433738, 1e-8);
+        assert_close(interval.high, 0.010116781, 1e-8);
+        // None at all: the low bound is exactly 0, the high one 1 − 0.025^(1/n*).
+        let shrunk_trials = 1000.0 * (Z95 / T9).powi(2);
         let none = rate_over_replications(&[(0, 100); 10], Level::NINETY_FIVE).expect("ten replications");
-        assert_eq!((none.method, none.low), (IntervalMethod::WilsonNeff, 0.0));
-        assert_close(none.high, T9 * T9 / (1000.0 + T9 * T9), 1e-12);
+        assert_eq!((none.method, none.low), (IntervalMethod::KornGraubard, 0.0));
+        assert_close(none.high, 1.0 - 0.025_f64.powf(1.0 / shrunk_trials), 1e-12);
         let all = rate_over_replications(&[(100, 100); 10], Level::NINETY_FIVE).expect("ten replications");
         assert_eq!(all.high, 1.0);
-        assert_close(all.low, 1000.0 / (1000.0 + T9 * T9), 1e-12);
+        assert_close(all.low, 0.025_f64.powf(1.0 / shrunk_trials), 1e-12);
     }
 
     #[test]
-    fn a_t_interval_that_would_leave_the_unit_interval_becomes_wilson() {
+    fn one_member_in_one_replication_missing_a_rate_near_one_does_not_exclude_a_rarer_truth() {
+        // 20 000 trials, a single miss: Wilson on them puts the high bound
+        // at 0.99999 and so excluded a truth of 1 − 4e-6 (a miss in a fifth
+        // of runs); Clopper–Pearson's high bound for one miss is
+        // 1 − Beta⁻¹(0.025; 1, n*) ≈ 1 − 0.0253 / n*.
+        let mut counts = vec![(2000, 2000); 9];
+        counts.push((1999, 2000));
+        let interval = rate_over_replications(&counts, Level::NINETY_FIVE).expect("ten replications");
+        assert_eq!(interval.method, IntervalMethod::KornGraubard);
+        assert!(interval.high > 1.0 - 4e-6, "high bound {}", interval.high);
+        assert!(interval.low < 0.99995 && interval.low > 0.999);
+    }
+
+    #[test]
+    fn a_t_interval_that_would_leave_the_unit_interval_becomes_korn_graubard() {
         // p = 0.1 on 10 000 trials (1 000 effective hits), but the spread
         // across replications is so large that p − t · se < 0.
         let counts = [(1000, 1000), (0, 1000), (0, 1000), (0, 1000), (0, 1000), (0, 1000), (0, 1000), (0, 1000)];
         let counts: Vec<(u64, u64)> = counts.into_iter().chain([(0, 1000), (0, 1000)]).collect();
         let interval = rate_over_replications(&counts, Level::NINETY_FIVE).expect("ten replications");
-        assert_eq!(interval.method, IntervalMethod::WilsonNeff);
+        assert_eq!(interval.method, IntervalMethod::KornGraubard);
         assert!(0.0 < interval.low && interval.low < 0.1 && 0.1 < interval.high && interval.high < 1.0);
     }
 
@@ -483,6 +572,20 @@ mod tests {
         let waits = [(5.0, 1); 3];
         let reason = mean_over_replications(&waits, "requests served", Level::NINETY_FIVE).unwrap_err();
         assert_eq!(reason, "needs at least 10 replications with requests served; got 3");
+    }
+
+    #[test]
+    fn replications_that_agree_exactly_give_a_mean_without_an_interval() {
+        let peaks = [(200.0, 1); 10];
+        let reason = mean_over_replications(&peaks, "replications", Level::NINETY_FIVE).unwrap_err();
+        assert_eq!(reason, "all 10 replications agree exactly: no spread across them to build an interval from");
+        // Equal means from unequal counts agree too; one other value is a spread.
+        let waits: Vec<(f64, u64)> = (1..=10).map(|count| (3.0 * count as f64, count)).collect();
+        assert!(mean_over_replications(&waits, "requests served", Level::NINETY_FIVE).is_err());
+        let mut peaks = peaks.to_vec();
+        peaks[9] = (260.0, 1);
+        let interval = mean_over_replications(&peaks, "replications", Level::NINETY_FIVE).expect("a spread");
+        assert!(interval.low < 206.0 && 206.0 < interval.high);
     }
 
     #[test]
@@ -502,26 +605,28 @@ mod tests {
 
     proptest! {
         #[test]
-        fn wilson_contains_point_estimate_within_unit_interval(
-            trials in 1u64..=1_000_000_000_000,
-            success_fraction in 0.0f64..=1.0,
-            z in prop_oneof![Just(Z95), Just(Z999), 0.1f64..5.0],
+        fn clopper_pearson_bounds_are_the_beta_quantiles_asked_for(
+            trials in 1u64..=1_000_000_000,
+            fewer in 0u64..=1_000,
+            near_one in any::<bool>(),
+            alpha in prop_oneof![Just(0.05), Just(0.001), 0.0001f64..0.5],
         ) {
-            let successes = ((trials as f64 * success_fraction) as u64).min(trials);
-            let (low, high) = wilson_interval(successes, trials, z).expect("trials > 0");
-            let point_estimate = successes as f64 / trials as f64;
-            prop_assert!(0.0 <= low && low <= point_estimate);
-            prop_assert!(point_estimate <= high && high <= 1.0);
-        }
-
-        #[test]
-        fn wilson_contains_point_estimate_for_small_counts(
-            (successes, trials) in (1u64..=50).prop_flat_map(|trials| (0..=trials, Just(trials))),
-        ) {
-            let (low, high) = wilson_interval(successes, trials, Z95).expect("trials > 0");
-            let point_estimate = successes as f64 / trials as f64;
-            prop_assert!(0.0 <= low && low <= point_estimate);
-            prop_assert!(point_estimate <= high && high <= 1.0);
+            // Korn–Graubard takes this form only with fewer than ten
+            // effective hits or misses; a thousand covers it with room.
+            let fewer = fewer.min(trials);
+            let hits = if near_one { trials - fewer } else { fewer };
+            let (n, x) = (trials as f64, hits as f64);
+            let (low, high) = clopper_pearson_bounds(x / n, n, alpha);
+            prop_assert!(0.0 <= low && low <= x / n && x / n <= high && high <= 1.0);
+            // P(Beta(x, n − x + 1) ≤ low) = alpha / 2 and P(Beta(x + 1, n − x) ≤ high) = 1 − alpha / 2.
+            if hits > 0 {
+                let tail = beta_reg(x, n - x + 1.0, low);
+                prop_assert!((tail - alpha / 2.0).abs() < 1e-6 * alpha.max(1e-3), "low tail {tail}");
+            }
+            if hits < trials {
+                let tail = beta_reg(n - x, x + 1.0, 1.0 - high);
+                prop_assert!((tail - alpha / 2.0).abs() < 1e-6 * alpha.max(1e-3), "high tail {tail}");
+            }
         }
     }
 }

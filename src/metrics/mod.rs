@@ -37,7 +37,7 @@ pub use compliance::{AuditReport, GuardReport};
 pub use figures::{Reading, quantile_ms, read};
 pub use interval::{
     IntervalMethod, Level, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,
-    rate_over_replications, student_t_975, wilson_interval,
+    rate_over_replications, student_t_975,
 };
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use proportion::{Proportion, ProportionReport, round9};

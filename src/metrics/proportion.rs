@@ -37,15 +37,15 @@ impl Proportion {
     }
 
     /// A report of these counts as if every trial were its own
-    /// replication (design effect 1): the Wilson interval of the counts.
+    /// replication (design effect 1): the Clopper–Pearson interval of the counts.
     /// For tests that need a rate with a known interval.
     #[cfg(test)]
     pub fn report(&self, reason_if_empty: &str) -> ProportionReport {
-        let ci95 = super::interval::wilson_interval(self.hits, self.trials, super::interval::Z95);
+        let ci95 = super::interval::clopper_pearson_interval(self.hits, self.trials);
         ProportionReport {
             rate: self.rate().map(round9),
             ci95: ci95.map(|(low, high)| [round9(low), round9(high)]),
-            method: ci95.map(|_| IntervalMethod::WilsonNeff),
+            method: ci95.map(|_| IntervalMethod::KornGraubard),
             replications_used: self.trials.min(u64::from(u32::MAX)) as u32,
             design_effect: ci95.map(|_| 1.0),
             hits: self.hits,
@@ -71,7 +71,7 @@ pub struct ProportionReport {
     /// 95 % interval of the rate as `[low, high]`; null without trials or
     /// with fewer replications with trials than the minimum.
     pub ci95: Option<[f64; 2]>,
-    /// How `ci95` was computed (`ratio-t` or `wilson-neff`); null with it.
+    /// How `ci95` was computed (`ratio-t` or `korn-graubard`); null with it.
     pub method: Option<IntervalMethod>,
     /// Replications that had trials for this rate: the interval's R.
     pub replications_used: u32,
