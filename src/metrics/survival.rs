@@ -4,7 +4,11 @@
 //! replications for the 95 % interval of each percentile: the *expanded*
 //! percentile interval (Hesterberg 2015), whose tails are taken at
 //! Φ(−√(R/(R−1))·t₀.₉₇₅,R−1) instead of 2.5 % so that the plain percentile
-//! interval's narrowness with few replications R is corrected.
+//! interval's narrowness with few replications R is corrected, and those
+//! tails then moved by the bias correction and the acceleration of BCa
+//! (Efron 1987; the acceleration from leaving out one replication at a
+//! time), so that the skew of a tail percentile over few replications does
+//! not leave the interval too low.
 //!
 //! Times are the bucket values of the latency histograms (3 significant
 //! digits), so a table built from merged histograms equals one built from
@@ -15,6 +19,7 @@
 use super::interval::Level;
 use super::latency::LatencyHistogram;
 use crate::engine::Streams;
+use statrs::function::erf::erfc_inv;
 
 /// Resamples behind every bootstrap interval.
 pub const BOOTSTRAP_RESAMPLES: usize = 2_000;
@@ -157,25 +162,111 @@ impl Bootstrap {
             ));
         }
         let pooled = Pooled::new(tables);
+        let mut scratch = Scratch::new(pooled.times_ms.len(), quantiles.len());
         let mut draws: Vec<Vec<KmQuantile>> = vec![Vec::with_capacity(self.weights.len()); quantiles.len()];
-        let mut found = Vec::with_capacity(quantiles.len());
-        let (mut finished, mut censored) = (vec![0; pooled.times_ms.len()], vec![0; pooled.times_ms.len()]);
         for weights in &self.weights {
-            let total = pooled.resample(weights, &mut finished, &mut censored);
-            // The walk takes every slot's counts, leaving the axis zeroed
-            // for the next resample.
-            let rows = pooled.times_ms.iter().zip(finished.iter_mut()).zip(censored.iter_mut());
-            let rows = rows.map(|((&t, f), c)| (t, std::mem::take(f), std::mem::take(c)));
-            found.clear();
-            km_quantiles(rows.filter(|&(_, f, c)| f + c > 0), total, quantiles, &mut found);
-            if total == 0 {
-                continue; // every replication drawn had no batch
+            // A resample of replications that all had no batch has no percentile.
+            if let Some(found) = scratch.quantiles(&pooled, weights, quantiles) {
+                draws.iter_mut().zip(found).for_each(|(values, &value)| values.push(value));
             }
-            draws.iter_mut().zip(&found).for_each(|(values, &value)| values.push(value));
         }
+        let everyone = vec![1; tables.len()];
+        let points = scratch.quantiles(&pooled, &everyone, quantiles).map(<[KmQuantile]>::to_vec);
+        let jackknife: Vec<Vec<KmQuantile>> = (0..tables.len())
+            .map(|left_out| {
+                let mut weights = everyone.clone();
+                weights[left_out] = 0;
+                scratch.quantiles(&pooled, &weights, quantiles).map_or_else(Vec::new, <[KmQuantile]>::to_vec)
+            })
+            .collect();
         let tail = expanded_tail(tables.len(), self.level);
-        Ok(draws.iter_mut().map(|values| percentile_interval(values, tail)).collect())
+        Ok(draws
+            .iter_mut()
+            .enumerate()
+            .map(|(slot, values)| {
+                let point = points.as_ref().map(|points| points[slot]);
+                let left_out: Vec<KmQuantile> = jackknife.iter().filter_map(|values| values.get(slot).copied()).collect();
+                let tails = point.map_or((tail, 1.0 - tail), |point| bca_tails(values, point, &left_out, tail));
+                percentile_interval(values, tails)
+            })
+            .collect())
     }
+}
+
+/// The reusable counts of one resample's table on the pooled time axis.
+struct Scratch {
+    finished: Vec<u64>,
+    censored: Vec<u64>,
+    found: Vec<KmQuantile>,
+}
+
+impl Scratch {
+    fn new(times: usize, quantiles: usize) -> Scratch {
+        Scratch { finished: vec![0; times], censored: vec![0; times], found: Vec::with_capacity(quantiles) }
+    }
+
+    /// The percentiles of the replications of `pooled` drawn `weights`
+    /// times each; `None` when they hold no batch.
+    fn quantiles(&mut self, pooled: &Pooled, weights: &[u64], quantiles: &[f64]) -> Option<&[KmQuantile]> {
+        let total = pooled.resample(weights, &mut self.finished, &mut self.censored);
+        // The walk takes every slot's counts, leaving the axis zeroed for
+        // the next resample.
+        let rows = pooled.times_ms.iter().zip(self.finished.iter_mut()).zip(self.censored.iter_mut());
+        let rows = rows.map(|((&t, f), c)| (t, std::mem::take(f), std::mem::take(c)));
+        self.found.clear();
+        km_quantiles(rows.filter(|&(_, f, c)| f + c > 0), total, quantiles, &mut self.found);
+        (total > 0).then_some(self.found.as_slice())
+    }
+}
+
+/// The bias-corrected and accelerated (BCa, Efron 1987) tails of the
+/// interval, applied to the expanded tail `tail`: `z₀` from the share of
+/// `draws` below the estimate `point` (ties count half), the acceleration
+/// from the skewness of the leave-one-replication-out estimates
+/// `left_out`. A tail percentile over ten replications is skewed (a
+/// congested replication moves it far up, an uncongested one a little
+/// down); the plain percentile interval then sits too low. Without a
+/// usable bias (every draw on one side) the tails stay as they are; with
+/// a percentile beyond the horizon among the estimates, the acceleration
+/// is 0.
+fn bca_tails(draws: &[KmQuantile], point: KmQuantile, left_out: &[KmQuantile], tail: f64) -> (f64, f64) {
+    let below = draws.iter().filter(|&&value| value < point).count() as f64;
+    let ties = draws.iter().filter(|&&value| value == point).count() as f64;
+    let share_below = (below + ties / 2.0) / draws.len() as f64;
+    if draws.is_empty() || share_below <= 0.0 || share_below >= 1.0 {
+        return (tail, 1.0 - tail);
+    }
+    let bias = normal_quantile(share_below);
+    let acceleration = jackknife_acceleration(left_out);
+    let adjusted = |z: f64| {
+        let shifted = bias + z;
+        let denominator = 1.0 - acceleration * shifted;
+        if denominator <= 0.0 { if z < 0.0 { 0.0 } else { 1.0 } } else { normal_cdf(bias + shifted / denominator) }
+    };
+    let z_tail = normal_quantile(tail);
+    (adjusted(z_tail), adjusted(-z_tail))
+}
+
+/// `Σ (θ̄ − θᵢ)³ / (6 (Σ (θ̄ − θᵢ)²)^{3/2})` over the leave-one-out
+/// estimates θᵢ; 0 when one lies beyond the horizon or they all agree.
+fn jackknife_acceleration(left_out: &[KmQuantile]) -> f64 {
+    let values: Option<Vec<f64>> = left_out
+        .iter()
+        .map(|value| match value {
+            KmQuantile::At(ms) => Some(*ms as f64),
+            KmQuantile::Beyond => None,
+        })
+        .collect();
+    let Some(values) = values.filter(|values| values.len() > 1) else { return 0.0 };
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    let squares: f64 = values.iter().map(|value| (mean - value).powi(2)).sum();
+    let cubes: f64 = values.iter().map(|value| (mean - value).powi(3)).sum();
+    if squares > 0.0 { cubes / (6.0 * squares.powf(1.5)) } else { 0.0 }
+}
+
+/// Φ⁻¹(p) for p in (0, 1).
+fn normal_quantile(probability: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * erfc_inv(2.0 * probability)
 }
 
 /// The share in each tail of the expanded percentile interval for
@@ -201,8 +292,8 @@ fn normal_cdf(x: f64) -> f64 {
     if x >= 0.0 { 1.0 - 0.5 * erfc } else { 0.5 * erfc }
 }
 
-/// The `tail` and 1 − `tail` order statistics of `values` (sorted here).
-fn percentile_interval(values: &mut [KmQuantile], tail: f64) -> [IntervalBound; 2] {
+/// The `low` and `high` order statistics of `values` (sorted here).
+fn percentile_interval(values: &mut [KmQuantile], (low, high): (f64, f64)) -> [IntervalBound; 2] {
     values.sort_unstable();
     let at = |share: f64| {
         let rank = ((share * values.len() as f64).ceil() as usize).clamp(1, values.len().max(1)) - 1;
@@ -211,7 +302,7 @@ fn percentile_interval(values: &mut [KmQuantile], tail: f64) -> [IntervalBound; 
             Some(KmQuantile::Beyond) | None => None,
         }
     };
-    [at(tail), at(1.0 - tail)]
+    [at(low), at(high)]
 }
 
 /// Every replication's table on one shared time axis.
@@ -332,6 +423,36 @@ mod tests {
                 && expanded_tail(1000, Level::NINETY_FIVE) < 0.025
         );
         assert!((expanded_tail(100_000, Level::NINETY_FIVE) - 0.025).abs() < 1e-4);
+    }
+
+    #[test]
+    fn bca_leaves_a_symmetric_unskewed_bootstrap_as_it_is() {
+        let draws: Vec<KmQuantile> = (0..=200).map(|ms| KmQuantile::At(900 + ms)).collect();
+        let left_out: Vec<KmQuantile> = [990, 1010, 995, 1005, 1000].map(KmQuantile::At).to_vec();
+        assert_eq!(jackknife_acceleration(&left_out), 0.0);
+        let (low, high) = bca_tails(&draws, KmQuantile::At(1000), &left_out, 0.025);
+        assert!((low - 0.025).abs() < 1e-6 && (high - 0.975).abs() < 1e-6, "{low} {high}");
+    }
+
+    #[test]
+    fn bca_moves_both_tails_up_when_one_replication_carries_the_tail() {
+        // Leaving out the congested replication drops the estimate far;
+        // leaving out any other moves it a little: a positive acceleration.
+        let left_out: Vec<KmQuantile> = [1010, 1012, 1008, 1011, 1009, 1010, 1013, 1007, 1010, 800].map(KmQuantile::At).to_vec();
+        let acceleration = jackknife_acceleration(&left_out);
+        assert!(acceleration > 0.1, "{acceleration}");
+        let draws: Vec<KmQuantile> = (0..=200).map(|ms| KmQuantile::At(900 + ms)).collect();
+        let (low, high) = bca_tails(&draws, KmQuantile::At(1000), &left_out, 0.025);
+        assert!(low > 0.025 && high > 0.975, "{low} {high}");
+        // Beyond the horizon there is no skewness to measure.
+        assert_eq!(jackknife_acceleration(&[KmQuantile::At(5), KmQuantile::Beyond]), 0.0);
+    }
+
+    #[test]
+    fn the_normal_quantile_inverts_the_normal_cdf() {
+        for p in [0.001, 0.025, 0.3, 0.5, 0.9, 0.975] {
+            assert!((normal_cdf(normal_quantile(p)) - p).abs() < 1e-6, "{p}");
+        }
     }
 
     fn replications(count: u64) -> Vec<LifeTable> {
