@@ -203,7 +203,7 @@ mod tests {
         let report = ProportionReport::over_replications(&replications(&counts), "unused", Level::NINETY_FIVE);
         let json = serde_json::to_value(&report).expect("report serialises");
         assert_eq!(json["rate"], serde_json::json!(0.333333333));
-        assert_eq!((json["method"].as_str(), json["replications_used"].as_u64()), (Some("ratio-t"), Some(10)));
+        assert_eq!((json["method"].as_str(), json["replications_used"].as_u64()), (Some("korn-graubard"), Some(10)));
         let interval = rate_over_replications(&counts, Level::NINETY_FIVE).expect("ten replications");
         assert_eq!(report.ci95, Some([round9(interval.low), round9(interval.high)]));
         assert!(json.get("null_reason").is_none());

@@ -302,7 +302,9 @@ mod tests {
         assert_eq!(verdict.bound_used, Some(high));
         assert_eq!(
             verdict.explanation,
-            format!("upper 95 % bound {high:.4} < 0.10 (observed 0.0720 (72 of 1000); ratio-t over 10 replications)")
+            format!(
+                "upper 95 % bound {high:.4} < 0.10 (observed 0.0720 (72 of 1000); korn-graubard over 10 replications)"
+            )
         );
     }
 
@@ -318,10 +320,12 @@ mod tests {
 
     #[test]
     fn rate_is_undecided_when_the_interval_straddles_the_threshold() {
-        // 0.072 ± t(9) · sqrt(0.072 · 0.928 / 1000): the design effect floored at 1.
+        // 72 effective hits: Korn–Graubard, the beta quantiles on
+        // n* = 1000 · (z / t₉)² trials (the design effect floored at 1),
+        // scipy.stats.beta.ppf(0.025, x*, n* − x* + 1) and ppf(0.975, x* + 1, n* − x*).
         let verdict = verdict_of("lockout_rate", "< 0.08", &summary_with_lockouts(72, 1000));
         assert_eq!(verdict.outcome, SloOutcome::Undecided);
-        let expected = "undecided: the 95 % interval [0.0535, 0.0905] straddles 0.08";
+        let expected = "undecided: the 95 % interval [0.0546, 0.0929] straddles 0.08";
         assert!(verdict.explanation.starts_with(expected), "{}", verdict.explanation);
     }
 
@@ -354,7 +358,7 @@ mod tests {
         assert_eq!((pass.outcome, pass.bound_used), (SloOutcome::Pass, Some(low)));
         let fail = verdict_of("token_after_disable_rate", "> 0.6", &summary);
         assert_eq!((fail.outcome, fail.bound_used), (SloOutcome::Fail, Some(high)));
-        assert!(fail.explanation.starts_with("upper 95 % bound 0.5358 <= 0.6"), "{}", fail.explanation);
+        assert!(fail.explanation.starts_with("upper 95 % bound 0.5364 <= 0.6"), "{}", fail.explanation);
         assert_eq!(verdict_of("token_after_disable_rate", "> 0.51", &summary).outcome, SloOutcome::Undecided);
     }
 
@@ -480,7 +484,7 @@ mod tests {
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(
-            lines[0].starts_with("  PASS       lockout_rate < 0.10        upper 95 % bound 0.0905 < 0.10"),
+            lines[0].starts_with("  PASS       lockout_rate < 0.10        upper 95 % bound 0.0929 < 0.10"),
             "{table}"
         );
         assert!(lines[1].starts_with("  N/A        residue_probability < 0.5  no verdict: no member"), "{table}");

@@ -185,7 +185,8 @@ impl Bootstrap {
             .enumerate()
             .map(|(slot, values)| {
                 let point = points.as_ref().map(|points| points[slot]);
-                let left_out: Vec<KmQuantile> = jackknife.iter().filter_map(|values| values.get(slot).copied()).collect();
+                let left_out: Vec<KmQuantile> =
+                    jackknife.iter().filter_map(|values| values.get(slot).copied()).collect();
                 let tails = point.map_or((tail, 1.0 - tail), |point| bca_tails(values, point, &left_out, tail));
                 percentile_interval(values, tails)
             })
@@ -438,7 +439,8 @@ mod tests {
     fn bca_moves_both_tails_up_when_one_replication_carries_the_tail() {
         // Leaving out the congested replication drops the estimate far;
         // leaving out any other moves it a little: a positive acceleration.
-        let left_out: Vec<KmQuantile> = [1010, 1012, 1008, 1011, 1009, 1010, 1013, 1007, 1010, 800].map(KmQuantile::At).to_vec();
+        let left_out: Vec<KmQuantile> =
+            [1010, 1012, 1008, 1011, 1009, 1010, 1013, 1007, 1010, 800].map(KmQuantile::At).to_vec();
         let acceleration = jackknife_acceleration(&left_out);
         assert!(acceleration > 0.1, "{acceleration}");
         let draws: Vec<KmQuantile> = (0..=200).map(|ms| KmQuantile::At(900 + ms)).collect();
