@@ -15,6 +15,7 @@
 
 use super::CliError;
 use super::options::RunOptions;
+use super::output::{noteln, say, sayln};
 use crate::metrics::{Comparison, OrgDraw, Pairing, ReplicationRecord, Test, compare_records, format_duration_ms};
 use crate::report::write_json;
 use crate::runner::{Seeds, Task, simulate_tasks};
@@ -66,7 +67,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let mode = if args.independent { "independent" } else { "paired" };
     let org = Seeds::of(&a, seed).org_draw();
     if !options.quiet {
-        eprintln!(
+        noteln!(
             "compare {} vs {}: seed {seed}, {replications} replications, {} members, {mode}, {org}\n  replay: unbindsim compare {} {} --seed {seed} --replications {replications} --members {} --org {}{}",
             a.name,
             b.name,
@@ -106,8 +107,8 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let path = directory.join("comparison.json");
     write_json(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !options.quiet {
-        print!("{}", comparison_table(&a.name, &b.name, &comparison));
-        println!("  wrote {}", path.display());
+        say!("{}", comparison_table(&a.name, &b.name, &comparison));
+        sayln!("  wrote {}", path.display());
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! so `--quiet` still says what failed.
 
 use super::CliError;
+use super::output::sayln;
 use crate::metrics::{
     DEFAULT_NOISE_THRESHOLD, Gate, RunInfo, SCHEMA_VERSION, SloOutcome, Summary, Verdict, any_regression,
     check_baseline, compare_to_baseline, default_gated_figures, evaluate, gateable_names, is_gateable,
@@ -164,7 +165,7 @@ impl Gates {
     /// Records (and prints unless `quiet`) the objective verdicts of `scenario`.
     pub fn objectives(&mut self, scenario: &str, heading: &str, verdicts: &[Verdict], quiet: bool) {
         if !quiet {
-            println!("  {heading}:\n{}", verdict_table(verdicts));
+            sayln!("  {heading}:\n{}", verdict_table(verdicts));
         }
         let failed: Vec<&str> = verdicts
             .iter()
@@ -182,7 +183,7 @@ impl Gates {
     pub fn baseline(&mut self, summary: &Summary, baseline: &Summary, gate: &Gate, quiet: bool) {
         let checks = compare_to_baseline(summary, baseline, gate);
         if !quiet {
-            println!(
+            sayln!(
                 "  against the baseline (seed {}, {} replication(s); Holm over {} gated figure(s), noise threshold {}):\n{}",
                 baseline.seed,
                 baseline.replications,

@@ -4,6 +4,7 @@
 
 use super::CliError;
 use super::gates::{Gates, objectives_of};
+use super::output::{say, sayln};
 use crate::metrics::{ShardFile, merge_shards};
 use crate::report::{summary_path, summary_table, write_summary};
 use clap::Args;
@@ -44,8 +45,8 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
         write_summary(&path, &summary)
             .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
         if !args.quiet {
-            print!("{}", summary_table(&summary));
-            println!("  merged {} shard(s), wrote {}\n", shards.len(), path.display());
+            say!("{}", summary_table(&summary));
+            sayln!("  merged {} shard(s), wrote {}\n", shards.len(), path.display());
         }
         gates.check(&summary, &objectives_of(&summary), None, args.quiet);
     }

@@ -14,6 +14,7 @@ mod gates;
 mod load;
 mod merge;
 mod options;
+mod output;
 mod progress;
 mod run;
 mod shard;
@@ -22,6 +23,7 @@ mod until_decided;
 
 use crate::scenario::{BUILTIN, Scenario, ScenarioError, parse_scenario};
 use clap::{Parser, Subcommand};
+use output::{noteln, sayln};
 
 /// Exit code for bad input: a file or flag the user got wrong.
 pub(crate) const EXIT_BAD_INPUT: i32 = 2;
@@ -121,7 +123,7 @@ pub fn main() -> i32 {
     match result {
         Ok(()) => 0,
         Err(error) => {
-            eprintln!("error: {error}");
+            noteln!("error: {error}");
             error.exit_code()
         }
     }
@@ -136,7 +138,7 @@ fn validate(files: &[String]) -> Result<(), CliError> {
     let mut failures = 0;
     for file in files {
         match load_scenario(file) {
-            Ok(scenario) => println!(
+            Ok(scenario) => sayln!(
                 "ok: {file} ({}, {} workload, {} members, horizon {})",
                 scenario.name,
                 scenario.workload.kind.name(),
@@ -144,7 +146,7 @@ fn validate(files: &[String]) -> Result<(), CliError> {
                 scenario.horizon
             ),
             Err(error) => {
-                eprintln!("error: {error}");
+                noteln!("error: {error}");
                 failures += 1;
             }
         }
@@ -159,6 +161,6 @@ fn list_scenarios() {
     for (name, text) in BUILTIN {
         let description = parse_scenario(name, text).map(|s| s.description).unwrap_or_default();
         let first_sentence = description.split(": ").next().unwrap_or(&description);
-        println!("{name:<24} {first_sentence}");
+        sayln!("{name:<24} {first_sentence}");
     }
 }

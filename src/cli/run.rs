@@ -8,6 +8,7 @@
 use super::CliError;
 use super::gates::{BaselineArgs, Baselines, Gates};
 use super::options::RunOptions;
+use super::output::{note, noteln, say, sayln};
 use super::shard::parse_shard;
 use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
@@ -75,13 +76,13 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         .map(|(info, _)| info.scenario.as_str())
         .collect();
     if baseline_of.iter().any(Option::is_some) && !unchecked.is_empty() {
-        eprintln!(
+        noteln!(
             "note: --baseline names one summary; not checked against a baseline: {} (give a results folder to check every scenario)",
             unchecked.join(", ")
         );
     }
     if !args.options.quiet {
-        plans.iter().for_each(|plan| eprint!("{}", banner(plan, threads)));
+        plans.iter().for_each(|plan| note!("{}", banner(plan, threads)));
     }
     if args.until_decided {
         return run_until_decided(&args, &plans, &baselines, &baseline_of, threads);
@@ -210,8 +211,8 @@ fn write_and_print(summary: &Summary, args: &RunArgs) -> Result<(), CliError> {
     let path = summary_path(&args.options.out, &summary.scenario);
     write_summary(&path, summary).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.options.quiet {
-        print!("{}", summary_table(summary));
-        println!("  wrote {}\n", path.display());
+        say!("{}", summary_table(summary));
+        sayln!("  wrote {}\n", path.display());
     }
     Ok(())
 }
@@ -231,7 +232,7 @@ fn write_shard(
         args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));
     write_json_line(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.options.quiet {
-        println!(
+        sayln!(
             "shard {}/{} of {}: replications {indices:?}, wrote {}",
             shard.index,
             shard.count,

@@ -15,6 +15,7 @@
 use super::CliError;
 use super::gates::Gates;
 use super::options::RunOptions;
+use super::output::{noteln, sayln};
 use crate::metrics::{Reading, Summary, format_duration_ms, read};
 use crate::report::{write_atomic, write_json};
 use crate::runner::{Seeds, Task, simulate_tasks, summarize, timing};
@@ -76,7 +77,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         scenarios.iter().map(|scenario| (options.seed_for(scenario), options.replications_for(scenario))).collect();
     let name = scenarios[0].name.clone();
     if !options.quiet {
-        eprintln!("sweep {name}: {} points, {}", grid.len(), banner(&runs, &scenarios));
+        noteln!("sweep {name}: {} points, {}", grid.len(), banner(&runs, &scenarios));
     }
     let mut points = Vec::with_capacity(grid.len());
     let mut gates = Gates::default();
@@ -98,7 +99,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
         if !options.quiet {
             let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            println!("{}", row_summary(&label.join(" "), &summary));
+            sayln!("{}", row_summary(&label.join(" "), &summary));
         }
         gates.check(&summary, &scenario.slo, None, true);
         points.push(Point { settings, summary });
@@ -312,7 +313,7 @@ fn write_results(directory: &std::path::Path, axes: &[Axis], points: &[Point], q
     write_atomic(&csv_path, csv.as_bytes()).map_err(|e| failed(&csv_path, e))?;
     write_json(&json_path, points).map_err(|e| failed(&json_path, e))?;
     if !quiet {
-        println!("  wrote {} and sweep.json", directory.join("sweep.csv").display());
+        sayln!("  wrote {} and sweep.json", directory.join("sweep.csv").display());
     }
     Ok(())
 }

@@ -272,8 +272,10 @@ fn summarize(
     text.push('\n');
     write(&directory.join("summary.json"), text.as_bytes())?;
     if !config.quiet {
-        print!("{}", report::live_table(&summary));
-        println!("  wrote {} and requests.hlog\n", directory.join("summary.json").display());
+        let shown = directory.join("summary.json");
+        let table = format!("{}  wrote {} and requests.hlog\n\n", report::live_table(&summary), shown.display());
+        // A closed stdout (`| head`) ends the printing, never the run.
+        let _ = std::io::Write::write_all(&mut std::io::stdout(), table.as_bytes());
     }
     verdict(&summary, stop_reason, &directory)
 }

@@ -21,6 +21,7 @@ mod headline;
 mod latency_censoring;
 mod live;
 mod model_properties;
+mod pipes_and_signals;
 mod script_case;
 mod script_model;
 mod workflow;
