@@ -16,8 +16,9 @@
 use super::CliError;
 use super::options::RunOptions;
 use super::output::{noteln, say, sayln};
+use super::signals::{self, keep_gap_free};
 use crate::metrics::{Comparison, OrgDraw, Pairing, ReplicationRecord, Test, compare_records, format_duration_ms};
-use crate::report::write_json;
+use crate::report::{RunStatus, write_json};
 use crate::runner::{Seeds, Task, simulate_tasks};
 use crate::scenario::{Scenario, Unit};
 use clap::Args;
@@ -58,6 +59,8 @@ struct ComparisonFile<'a> {
     /// How many figures the Holm adjustment ran over (every figure compared with a p-value).
     holm_family: usize,
     figures: &'a BTreeMap<String, crate::metrics::FigureComparison>,
+    #[serde(flatten)]
+    status: RunStatus,
 }
 
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
@@ -79,7 +82,9 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             if args.independent { " --independent" } else { "" }
         );
     }
+    signals::watch()?;
     let (records_a, records_b) = simulate_both(&a, &b, &args, seed, replications)?;
+    let (done, status) = (records_a.len() as u32, completion(records_a.len() as u32, replications)?);
     let pairing = match (args.independent, same_model(&a, &b)) {
         (true, _) => Pairing::Independent,
         (false, true) => Pairing::SameModel,
@@ -92,11 +97,12 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         b: &b.name,
         seed,
         members: a.org.members,
-        replications,
+        replications: done,
         org,
         mode,
         holm_family: comparison.holm_family,
         figures: &comparison.figures,
+        status,
     };
     let directory = options.out.join(format!(
         "compare-{}-vs-{}{}",
@@ -110,7 +116,25 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         say!("{}", comparison_table(&a.name, &b.name, &comparison));
         sayln!("  wrote {}", path.display());
     }
-    Ok(())
+    match signals::received() {
+        Some(signal) if done < replications => Err(signals::interrupted(
+            signal,
+            &format!("wrote {} ({done} of {replications} replications)", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// How a comparison of `done` of `planned` replication pairs ended; an
+/// error when a signal left fewer than two.
+fn completion(done: u32, planned: u32) -> Result<RunStatus, CliError> {
+    match signals::received() {
+        Some(signal) if done < planned && done < 2 => {
+            Err(signals::interrupted(signal, "nothing written: fewer than two replication pairs were complete"))
+        }
+        Some(signal) if done < planned => Ok(RunStatus::interrupted(signals::name(signal), planned, done)),
+        _ => Ok(RunStatus::complete()),
+    }
 }
 
 /// The seed and replication count both sides run with, after refusing
@@ -196,10 +220,17 @@ fn simulate_both(
         Task { scenario: a, seeds: a_seeds, indices: &indices },
         Task { scenario: b, seeds: b_seeds, indices: &indices },
     ];
-    let mut sides = simulate_tasks(&tasks, args.options.threads(), &|_| progress.inc(1)).into_iter();
+    let threads = args.options.threads();
+    let mut sides = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested).into_iter();
     progress.finish_and_clear();
-    let records_a = sides.next().expect("one result per task").map_err(runtime)?.records;
-    let records_b = sides.next().expect("one result per task").map_err(runtime)?.records;
+    let mut records_a = sides.next().expect("one result per task").map_err(runtime)?.records;
+    let mut records_b = sides.next().expect("one result per task").map_err(runtime)?.records;
+    // After a signal: the pairs both sides finished, without a gap.
+    keep_gap_free(&mut records_a, &indices);
+    keep_gap_free(&mut records_b, &indices);
+    let pairs = records_a.len().min(records_b.len());
+    records_a.truncate(pairs);
+    records_b.truncate(pairs);
     Ok((records_a, records_b))
 }
 

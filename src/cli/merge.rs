@@ -6,7 +6,7 @@ use super::CliError;
 use super::gates::{Gates, objectives_of};
 use super::output::{say, sayln};
 use crate::metrics::{ShardFile, merge_shards};
-use crate::report::{summary_path, summary_table, write_summary};
+use crate::report::{RunStatus, summary_path, summary_table, write_summary};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,7 +42,7 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
         let summary =
             merge_shards(shards).map_err(|why| CliError::BadInput(format!("cannot merge {scenario}: {why}")))?;
         let path = summary_path(&args.out, scenario);
-        write_summary(&path, &summary)
+        write_summary(&path, &summary, &RunStatus::complete())
             .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
         if !args.quiet {
             say!("{}", summary_table(&summary));

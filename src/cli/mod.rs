@@ -18,6 +18,7 @@ mod output;
 mod progress;
 mod run;
 mod shard;
+mod signals;
 mod sweep;
 mod until_decided;
 
@@ -71,6 +72,12 @@ pub(crate) enum CliError {
     BadInput(String),
     Runtime(String),
     GateFailed(String),
+    /// A signal stopped the command after it wrote what was complete; the
+    /// code is 128 + the signal's number.
+    Interrupted {
+        code: i32,
+        message: String,
+    },
 }
 
 impl CliError {
@@ -79,6 +86,7 @@ impl CliError {
             CliError::BadInput(_) => EXIT_BAD_INPUT,
             CliError::Runtime(_) => EXIT_RUNTIME,
             CliError::GateFailed(_) => EXIT_GATE,
+            CliError::Interrupted { code, .. } => *code,
         }
     }
 }
@@ -86,9 +94,10 @@ impl CliError {
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CliError::BadInput(message) | CliError::Runtime(message) | CliError::GateFailed(message) => {
-                f.write_str(message)
-            }
+            CliError::BadInput(message)
+            | CliError::Runtime(message)
+            | CliError::GateFailed(message)
+            | CliError::Interrupted { message, .. } => f.write_str(message),
         }
     }
 }

@@ -10,10 +10,13 @@ use super::gates::{BaselineArgs, Baselines, Gates};
 use super::options::RunOptions;
 use super::output::{note, noteln, say, sayln};
 use super::shard::parse_shard;
+use super::signals::{self, keep_gap_free};
 use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
-use crate::report::{summary_path, summary_table, write_json_line, write_summary};
-use crate::runner::{Seeds, SummaryJob, Task, TaskResult, run_info, simulate_tasks, summarize, summarize_all, timing};
+use crate::report::{RunStatus, summary_path, summary_table, write_json_line, write_summary};
+use crate::runner::{
+    Seeds, SummaryJob, Task, TaskResult, TaskRun, run_info, simulate_tasks, summarize, summarize_all, timing,
+};
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
 use std::path::PathBuf;
@@ -81,6 +84,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
             unchecked.join(", ")
         );
     }
+    signals::watch()?;
     if !args.options.quiet {
         plans.iter().for_each(|plan| note!("{}", banner(plan, threads)));
     }
@@ -95,13 +99,18 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         })
         .collect();
     let results = simulate_plans(&plans.iter().collect::<Vec<_>>(), &indices, threads, args.options.quiet);
-    let runs = plans
+    let mut runs = plans
         .iter()
         .zip(results)
         .map(|(plan, result)| {
             result.map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let cut: Vec<bool> =
+        runs.iter_mut().zip(&indices).map(|(run, planned)| !keep_gap_free(&mut run.records, planned)).collect();
+    if let Some(signal) = signals::received().filter(|_| cut.contains(&true)) {
+        return write_interrupted(&plans, runs, &indices, &args, shard, signal);
+    }
     if let Some(shard) = shard {
         for (plan, run) in plans.iter().zip(runs) {
             write_shard(plan, &args, shard, timing(&run, threads), run.records)?;
@@ -121,7 +130,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         .collect();
     let mut gates = Gates::default();
     for ((plan, summary), baseline) in plans.iter().zip(summarize_all(&jobs, threads)).zip(&baseline_of) {
-        write_and_print(&summary, &args)?;
+        write_and_print(&summary, &RunStatus::complete(), &args)?;
         let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
         gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);
     }
@@ -146,7 +155,7 @@ fn run_until_decided(
     for ((plan, decided), baseline) in plans.iter().zip(decided).zip(baseline_of) {
         let timing = timing(&decided.run, threads);
         let summary = summarize(&plan.scenario, plan.seed, decided.replications, &decided.run.records, timing);
-        write_and_print(&summary, args)?;
+        write_and_print(&summary, &RunStatus::complete(), args)?;
         let heading = format!(
             "objectives, decided in {} look(s) of up to {} replications (5 % error over all looks)",
             decided.sequence.looks(),
@@ -174,7 +183,7 @@ pub fn simulate_plans(plans: &[&Plan], indices: &[Vec<u32>], threads: usize, qui
         _ => format!("{} scenarios", plans.len()),
     };
     let progress = super::progress::bar(total, &label, quiet);
-    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
+    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested);
     progress.finish_and_clear();
     results
 }
@@ -207,9 +216,54 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
     Ok(plans)
 }
 
-fn write_and_print(summary: &Summary, args: &RunArgs) -> Result<(), CliError> {
+/// After a signal: each scenario's first replications without a gap, as
+/// a summary marked interrupted (with `--shard`: only the shards whose
+/// every replication finished); nothing for a scenario with none. Ends
+/// with the signal's exit code.
+fn write_interrupted(
+    plans: &[Plan],
+    runs: Vec<TaskRun>,
+    indices: &[Vec<u32>],
+    args: &RunArgs,
+    shard: Option<ShardId>,
+    signal: i32,
+) -> Result<(), CliError> {
+    let threads = args.options.threads();
+    let mut wrote = Vec::new();
+    for ((plan, run), planned) in plans.iter().zip(runs).zip(indices) {
+        let done = run.records.len() as u32;
+        let name = &plan.scenario.name;
+        match shard {
+            _ if done == 0 => {}
+            Some(shard) if done as usize == planned.len() => {
+                write_shard(plan, args, shard, timing(&run, threads), run.records)?;
+                wrote.push(format!("{name} (its shard)"));
+            }
+            Some(_) => {}
+            None => {
+                let summary = summarize(&plan.scenario, plan.seed, done, &run.records, timing(&run, threads));
+                let status = if done == plan.replications {
+                    RunStatus::complete()
+                } else {
+                    RunStatus::interrupted(signals::name(signal), plan.replications, done)
+                };
+                write_and_print(&summary, &status, args)?;
+                wrote.push(format!("{name} ({done} of {} replications)", planned.len()));
+            }
+        }
+    }
+    let wrote = if wrote.is_empty() {
+        "nothing was complete, nothing written".to_owned()
+    } else {
+        format!("wrote {}", wrote.join(", "))
+    };
+    Err(signals::interrupted(signal, &wrote))
+}
+
+fn write_and_print(summary: &Summary, status: &RunStatus, args: &RunArgs) -> Result<(), CliError> {
     let path = summary_path(&args.options.out, &summary.scenario);
-    write_summary(&path, summary).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
+    write_summary(&path, summary, status)
+        .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.options.quiet {
         say!("{}", summary_table(summary));
         sayln!("  wrote {}\n", path.display());

@@ -16,8 +16,9 @@ use super::CliError;
 use super::gates::Gates;
 use super::options::RunOptions;
 use super::output::{noteln, sayln};
+use super::signals::{self, keep_gap_free};
 use crate::metrics::{Reading, Summary, format_duration_ms, read};
-use crate::report::{write_atomic, write_json};
+use crate::report::{RunStatus, write_atomic, write_json};
 use crate::runner::{Seeds, Task, simulate_tasks, summarize, timing};
 use crate::scenario::{Figure, Latency, Quantile, Scenario, Unit, load_with_overrides};
 use clap::Args;
@@ -58,6 +59,8 @@ struct Axis {
 struct Point {
     settings: Vec<(String, String)>,
     summary: Summary,
+    #[serde(flatten)]
+    status: RunStatus,
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
@@ -91,21 +94,42 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .map(|((scenario, (seed, _)), indices)| Task { scenario, seeds: Seeds::of(scenario, *seed), indices })
         .collect();
     let threads = options.threads();
-    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
+    signals::watch()?;
+    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested);
     progress.finish_and_clear();
-    for (((point, scenario), (seed, replications)), result) in grid.iter().zip(&scenarios).zip(&runs).zip(results) {
-        let run = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
-        let summary = summarize(scenario, *seed, *replications, &run.records, timing(&run, threads));
+    let mut cut = 0;
+    for ((((point, scenario), (seed, replications)), result), planned) in
+        grid.iter().zip(&scenarios).zip(&runs).zip(results).zip(&indices)
+    {
+        let mut run = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
+        let status = match (keep_gap_free(&mut run.records, planned), signals::received()) {
+            (false, Some(signal)) => {
+                cut += 1;
+                RunStatus::interrupted(signals::name(signal), *replications, run.records.len() as u32)
+            }
+            _ => RunStatus::complete(),
+        };
+        if run.records.is_empty() {
+            continue;
+        }
+        let done = run.records.len() as u32;
+        let summary = summarize(scenario, *seed, done, &run.records, timing(&run, threads));
         let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
         if !options.quiet {
             let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
             sayln!("{}", row_summary(&label.join(" "), &summary));
         }
         gates.check(&summary, &scenario.slo, None, true);
-        points.push(Point { settings, summary });
+        points.push(Point { settings, summary, status });
     }
     write_results(&options.out.join(format!("sweep-{name}")), &axes, &points, options.quiet)?;
-    gates.finish(args.junit.as_deref())
+    match signals::received() {
+        Some(signal) if cut > 0 => Err(signals::interrupted(
+            signal,
+            &format!("wrote {} of {} points, {cut} of them cut short (no verdicts)", points.len(), grid.len()),
+        )),
+        _ => gates.finish(args.junit.as_deref()),
+    }
 }
 
 /// What the banner says of the points' seeds, replications and org sizes:

@@ -142,7 +142,12 @@ async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadErr
     replay::set_intended_times(&mut requests, schedule, &pacing);
     let requests = Arc::new(requests);
     let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
+        // SIGTERM (a CI timeout, Kubernetes) stops the replay as Ctrl-C does.
+        let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+        match terminate {
+            Ok(mut terminate) => tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = terminate.recv() => {} },
+            Err(_) => drop(tokio::signal::ctrl_c().await),
+        }
     };
     let replayed = replay::replay(&client, requests.clone(), pacing, interrupt).await;
     let (verification, verify_error) = match replayed.stop {
@@ -341,7 +346,9 @@ fn stop_reason(config: &LoadConfig, stop: Stop, recorder: &Recorder) -> Option<S
             kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", "),
             config.down_limit.as_secs_f64()
         )),
-        Stop::Interrupted => Some("interrupted (Ctrl-C): stopped sending and waited for requests in flight".into()),
+        Stop::Interrupted => {
+            Some("interrupted (SIGINT or SIGTERM): stopped sending and waited for requests in flight".into())
+        }
     }
 }
 

@@ -45,9 +45,49 @@ pub fn summary_path(out: &Path, scenario: &str) -> PathBuf {
     out.join(scenario).join("summary.json")
 }
 
-/// Writes the summary as pretty JSON (with a final newline), atomically.
-pub fn write_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
-    write_json(path, summary)
+/// How a run ended, written after a summary's figures: `complete`, or
+/// `interrupted` (a signal stopped it; the summary holds the replications
+/// that were complete, `replications_planned` says how many were asked for).
+#[derive(Clone, Debug, Serialize)]
+pub struct RunStatus {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replications_planned: Option<u32>,
+}
+
+impl RunStatus {
+    /// A run whose every replication finished.
+    pub fn complete() -> RunStatus {
+        RunStatus { status: "complete", status_reason: None, replications_planned: None }
+    }
+
+    /// A run stopped by `signal` (its name) with `planned` replications asked for.
+    pub fn interrupted(signal: &str, planned: u32, done: u32) -> RunStatus {
+        RunStatus {
+            status: "interrupted",
+            status_reason: Some(format!(
+                "{signal}: stopped at a replication boundary; the first {done} of {planned} replications"
+            )),
+            replications_planned: Some(planned),
+        }
+    }
+}
+
+/// A summary as written: its figures, then how the run ended.
+#[derive(Serialize)]
+struct WrittenSummary<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    #[serde(flatten)]
+    status: &'a RunStatus,
+}
+
+/// Writes the summary as pretty JSON (with a final newline), atomically,
+/// followed by how the run ended.
+pub fn write_summary(path: &Path, summary: &Summary, status: &RunStatus) -> std::io::Result<()> {
+    write_json(path, &WrittenSummary { summary, status })
 }
 
 /// Writes `value` as pretty JSON with a final newline, atomically.
