@@ -15,11 +15,11 @@
 
 use super::CliError;
 use super::options::RunOptions;
-use super::output::{noteln, say, sayln};
+use super::output::{self, noteln, say, sayln};
 use super::signals::{self, keep_gap_free};
 use crate::metrics::{Comparison, OrgDraw, Pairing, ReplicationRecord, Test, compare_records, format_duration_ms};
-use crate::report::{RunStatus, write_json};
-use crate::runner::{Seeds, Task, simulate_tasks};
+use crate::report::{RunStatus, run_key, write_json};
+use crate::runner::{Seeds, Task, run_info, simulate_tasks};
 use crate::scenario::{Scenario, Unit};
 use clap::Args;
 use serde::Serialize;
@@ -59,12 +59,16 @@ struct ComparisonFile<'a> {
     /// How many figures the Holm adjustment ran over (every figure compared with a p-value).
     holm_family: usize,
     figures: &'a BTreeMap<String, crate::metrics::FigureComparison>,
+    /// A key of both sides' runs and the mode: a later comparison replaces
+    /// this file only when its key is the same (or with `--overwrite`).
+    run_key: &'a str,
     #[serde(flatten)]
     status: RunStatus,
 }
 
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let options = &args.options;
+    output::begin(options.format);
     let (a, b) = (options.load(&args.a)?, options.load(&args.b)?);
     let (seed, replications) = check_comparable(&a, &b, &args)?;
     let mode = if args.independent { "independent" } else { "paired" };
@@ -82,6 +86,15 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             if args.independent { " --independent" } else { "" }
         );
     }
+    let run_key = run_key(&(run_info(&a, seed, replications), run_info(&b, seed, replications), mode));
+    let directory = options.out.join(format!(
+        "compare-{}-vs-{}{}",
+        a.name,
+        b.name,
+        if args.independent { "-independent" } else { "" }
+    ));
+    let path = directory.join("comparison.json");
+    options.guard().same_key(&path, &run_key)?;
     signals::watch()?;
     let (records_a, records_b) = simulate_both(&a, &b, &args, seed, replications)?;
     let (done, status) = (records_a.len() as u32, completion(records_a.len() as u32, replications)?);
@@ -102,15 +115,10 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         mode,
         holm_family: comparison.holm_family,
         figures: &comparison.figures,
+        run_key: &run_key,
         status,
     };
-    let directory = options.out.join(format!(
-        "compare-{}-vs-{}{}",
-        a.name,
-        b.name,
-        if args.independent { "-independent" } else { "" }
-    ));
-    let path = directory.join("comparison.json");
+    output::add("comparisons", &file);
     write_json(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !options.quiet {
         say!("{}", comparison_table(&a.name, &b.name, &comparison));

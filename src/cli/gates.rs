@@ -6,13 +6,15 @@
 //! so `--quiet` still says what failed.
 
 use super::CliError;
-use super::output::sayln;
 use crate::metrics::{
     DEFAULT_NOISE_THRESHOLD, Gate, RunInfo, SCHEMA_VERSION, SloOutcome, Summary, Verdict, any_regression,
     check_baseline, compare_to_baseline, default_gated_figures, evaluate, gateable_names, is_gateable,
     regressed_figures, regression_table, verdict_table,
 };
-use crate::report::{TestCase, junit_xml, regression_cases, summary_path, verdict_cases, write_atomic};
+use crate::report::{
+    BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts, TestCase, junit_xml, regression_cases, summary_path,
+    verdict_cases, write_atomic,
+};
 use crate::scenario::{Figure, Slo, parse_slo};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -149,24 +151,42 @@ pub struct Gates {
     failures: Vec<String>,
 }
 
+/// What the checks of one summary found: the verdicts `summary.json` and
+/// `--format json` carry, and the tables that print them.
+#[derive(Default)]
+pub struct Checked {
+    pub verdicts: SummaryVerdicts,
+    pub text: String,
+}
+
 impl Gates {
-    /// Evaluates `slos` (and the baseline, if any, through `gate`) on
-    /// `summary`; prints the verdicts unless `quiet`.
-    pub fn check(&mut self, summary: &Summary, slos: &[Slo], baseline: Option<(&Summary, Gate)>, quiet: bool) {
+    /// Evaluates `slos` (and the baseline, if any, through `gate`) on `summary`.
+    pub fn check(&mut self, summary: &Summary, slos: &[Slo], baseline: Option<(&Summary, Gate)>) -> Checked {
+        let mut checked = Checked::default();
         if !slos.is_empty() {
             let heading = "objectives (PASS or FAIL only when the whole 95 % interval is on one side)";
-            self.objectives(&summary.scenario, heading, &evaluate(slos, summary), quiet);
+            self.objectives(&mut checked, &summary.scenario, heading, slos, &evaluate(slos, summary));
         }
         if let Some((baseline, gate)) = baseline {
-            self.baseline(summary, baseline, &gate, quiet);
+            self.baseline(&mut checked, summary, baseline, &gate);
         }
+        checked
     }
 
-    /// Records (and prints unless `quiet`) the objective verdicts of `scenario`.
-    pub fn objectives(&mut self, scenario: &str, heading: &str, verdicts: &[Verdict], quiet: bool) {
-        if !quiet {
-            sayln!("  {heading}:\n{}", verdict_table(verdicts));
-        }
+    /// Records the verdicts on the objectives `slos` of `scenario` in `checked`.
+    pub fn objectives(
+        &mut self,
+        checked: &mut Checked,
+        scenario: &str,
+        heading: &str,
+        slos: &[Slo],
+        verdicts: &[Verdict],
+    ) {
+        checked.text.push_str(&format!("  {heading}:\n{}\n", verdict_table(verdicts)));
+        checked.verdicts.objectives.extend(verdicts.iter().filter_map(|verdict| {
+            let slo = slos.iter().find(|slo| slo.to_string() == verdict.objective)?;
+            Some(ObjectiveVerdict::new(slo, verdict))
+        }));
         let failed: Vec<&str> = verdicts
             .iter()
             .filter(|verdict| verdict.outcome == SloOutcome::Fail)
@@ -178,20 +198,18 @@ impl Gates {
         self.cases.extend(verdict_cases(scenario, verdicts));
     }
 
-    /// Checks `summary` against `baseline` through `gate`; prints the
-    /// checks unless `quiet`.
-    pub fn baseline(&mut self, summary: &Summary, baseline: &Summary, gate: &Gate, quiet: bool) {
+    /// Checks `summary` against `baseline` through `gate`, into `checked`.
+    pub fn baseline(&mut self, checked: &mut Checked, summary: &Summary, baseline: &Summary, gate: &Gate) {
         let checks = compare_to_baseline(summary, baseline, gate);
-        if !quiet {
-            sayln!(
-                "  against the baseline (seed {}, {} replication(s); Holm over {} gated figure(s), noise threshold {}):\n{}",
-                baseline.seed,
-                baseline.replications,
-                gate.figures.len(),
-                gate.noise_threshold,
-                regression_table(&checks)
-            );
-        }
+        checked.text.push_str(&format!(
+            "  against the baseline (seed {}, {} replication(s); Holm over {} gated figure(s), noise threshold {}):\n{}\n",
+            baseline.seed,
+            baseline.replications,
+            gate.figures.len(),
+            gate.noise_threshold,
+            regression_table(&checks)
+        ));
+        checked.verdicts.baseline = Some(BaselineVerdicts::new(baseline, gate, &checks));
         if any_regression(&checks) {
             self.failures.push(format!(
                 "{}: confidently worse than the baseline: {}",

@@ -68,6 +68,8 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
 pub fn load(args: LoadArgs) -> Result<(), CliError> {
     let config = config(&args)?;
+    let summary = crate::live::results_directory(&config.out, &config.scenario.name).join("summary.json");
+    args.options.guard().absent(&summary, "an earlier load run (a live run is never replaced)")?;
     match crate::live::run(&config) {
         Ok(_) => Ok(()),
         Err(LoadError::BadInput(message)) => Err(CliError::BadInput(message)),

@@ -15,6 +15,7 @@ mod load;
 mod merge;
 mod options;
 mod output;
+mod overwrite;
 mod progress;
 mod run;
 mod shard;
@@ -117,6 +118,7 @@ pub fn main() -> i32 {
             return if error.use_stderr() { EXIT_BAD_INPUT } else { 0 };
         }
     };
+    let name = cli.command.name();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
@@ -129,11 +131,28 @@ pub fn main() -> i32 {
             Ok(())
         }
     };
-    match result {
+    let code = match &result {
         Ok(()) => 0,
         Err(error) => {
             noteln!("error: {error}");
             error.exit_code()
+        }
+    };
+    output::finish(name, code, result.err().map(|error| error.to_string()));
+    code
+}
+
+impl Command {
+    /// The subcommand as typed.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Run(_) => "run",
+            Command::Compare(_) => "compare",
+            Command::Merge(_) => "merge",
+            Command::Sweep(_) => "sweep",
+            Command::Load(_) => "load",
+            Command::Validate { .. } => "validate",
+            Command::Scenarios => "scenarios",
         }
     }
 }

@@ -6,20 +6,21 @@
 //! `merge`.
 
 use super::CliError;
-use super::gates::{BaselineArgs, Baselines, Gates};
+use super::gates::{BaselineArgs, Baselines, Checked, Gates};
 use super::options::RunOptions;
-use super::output::{note, noteln, say, sayln};
+use super::output::{self, note, noteln, say, sayln};
+use super::overwrite::refuse_duplicate_names;
 use super::shard::parse_shard;
 use super::signals::{self, keep_gap_free};
 use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
-use crate::report::{RunStatus, summary_path, summary_table, write_json_line, write_summary};
+use crate::report::{RunStatus, WrittenSummary, summary_path, summary_table, write_json_line, write_summary};
 use crate::runner::{
     Seeds, SummaryJob, Task, TaskResult, TaskRun, run_info, simulate_tasks, summarize, summarize_all, timing,
 };
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Memory a run may plan to use before it is refused up front.
 const MEMORY_LIMIT_BYTES: u64 = 16 << 30;
@@ -66,12 +67,14 @@ impl Plan {
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
+    output::begin(args.options.format);
     let threads = args.options.threads();
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let plans = plan(&args, threads)?;
     let baselines = Baselines::read(&args.baseline)?;
     let infos: Vec<_> = plans.iter().map(|plan| run_info(&plan.scenario, plan.seed, plan.replications)).collect();
     let baseline_of = baselines.for_runs(&infos)?;
+    check_outputs(&plans, &args, shard)?;
     let unchecked: Vec<&str> = infos
         .iter()
         .zip(&baseline_of)
@@ -130,9 +133,10 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         .collect();
     let mut gates = Gates::default();
     for ((plan, summary), baseline) in plans.iter().zip(summarize_all(&jobs, threads)).zip(&baseline_of) {
-        write_and_print(&summary, &RunStatus::complete(), &args)?;
         let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
-        gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);
+        let checked = gates.check(&summary, &plan.scenario.slo, baseline);
+        let path = summary_path(&args.options.out, &summary.scenario);
+        write_and_print(&path, &summary, &RunStatus::complete(), &checked, "wrote", args.options.quiet)?;
     }
     gates.finish(args.junit.as_deref())
 }
@@ -155,16 +159,19 @@ fn run_until_decided(
     for ((plan, decided), baseline) in plans.iter().zip(decided).zip(baseline_of) {
         let timing = timing(&decided.run, threads);
         let summary = summarize(&plan.scenario, plan.seed, decided.replications, &decided.run.records, timing);
-        write_and_print(&summary, &RunStatus::complete(), args)?;
         let heading = format!(
             "objectives, decided in {} look(s) of up to {} replications (5 % error over all looks)",
             decided.sequence.looks(),
             cap_of(plan, args.max_replications)
         );
-        gates.objectives(&summary.scenario, &heading, &decided.sequence.verdicts(), args.options.quiet);
+        let mut checked = Checked::default();
+        let verdicts = decided.sequence.verdicts();
+        gates.objectives(&mut checked, &summary.scenario, &heading, &plan.scenario.slo, &verdicts);
         if let Some(baseline) = baseline {
-            gates.baseline(&summary, baseline, &baselines.gate(&plan.scenario.slo), args.options.quiet);
+            gates.baseline(&mut checked, &summary, baseline, &baselines.gate(&plan.scenario.slo));
         }
+        let path = summary_path(&args.options.out, &summary.scenario);
+        write_and_print(&path, &summary, &RunStatus::complete(), &checked, "wrote", args.options.quiet)?;
     }
     gates.finish(args.junit.as_deref())
 }
@@ -186,6 +193,21 @@ pub fn simulate_plans(plans: &[&Plan], indices: &[Vec<u32>], threads: usize, qui
     let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested);
     progress.finish_and_clear();
     results
+}
+
+/// Refuses duplicate names, and results of other runs in the way of
+/// this one's summaries (or shards).
+fn check_outputs(plans: &[Plan], args: &RunArgs, shard: Option<ShardId>) -> Result<(), CliError> {
+    refuse_duplicate_names(plans.iter().map(|plan| plan.scenario.name.as_str()))?;
+    let guard = args.options.guard();
+    for plan in plans {
+        let info = run_info(&plan.scenario, plan.seed, plan.replications);
+        match shard {
+            Some(shard) => guard.same_run(&shard_path(plan, args, shard), "/info", &info, false)?,
+            None => guard.same_run(&summary_path(&args.options.out, &info.scenario), "", &info, args.until_decided)?,
+        }
+    }
+    Ok(())
 }
 
 /// Loads and checks every scenario before anything runs.
@@ -247,7 +269,8 @@ fn write_interrupted(
                 } else {
                     RunStatus::interrupted(signals::name(signal), plan.replications, done)
                 };
-                write_and_print(&summary, &status, args)?;
+                let path = summary_path(&args.options.out, name);
+                write_and_print(&path, &summary, &status, &Checked::default(), "wrote", args.options.quiet)?;
                 wrote.push(format!("{name} ({done} of {} replications)", planned.len()));
             }
         }
@@ -260,13 +283,24 @@ fn write_interrupted(
     Err(signals::interrupted(signal, &wrote))
 }
 
-fn write_and_print(summary: &Summary, status: &RunStatus, args: &RunArgs) -> Result<(), CliError> {
-    let path = summary_path(&args.options.out, &summary.scenario);
-    write_summary(&path, summary, status)
-        .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
-    if !args.options.quiet {
+/// Writes `summary` to `path` with how it ended and its verdicts, adds it
+/// to the `--format json` document, and prints its table, `done` and the
+/// path, and the verdicts (unless `quiet`).
+pub fn write_and_print(
+    path: &Path,
+    summary: &Summary,
+    status: &RunStatus,
+    checked: &Checked,
+    done: &str,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let written = WrittenSummary { summary, status, verdicts: &checked.verdicts };
+    write_summary(path, &written).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
+    output::add("summaries", &written);
+    if !quiet {
         say!("{}", summary_table(summary));
-        sayln!("  wrote {}\n", path.display());
+        sayln!("  {done} {}\n", path.display());
+        say!("{}", checked.text);
     }
     Ok(())
 }
@@ -282,8 +316,7 @@ fn write_shard(
     let indices: Vec<u32> = records.iter().map(|record| record.index).collect();
     let info = run_info(&plan.scenario, plan.seed, plan.replications);
     let file = ShardFile::new(info, shard, timing, records);
-    let path =
-        args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));
+    let path = shard_path(plan, args, shard);
     write_json_line(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.options.quiet {
         sayln!(
@@ -295,6 +328,10 @@ fn write_shard(
         );
     }
     Ok(())
+}
+
+fn shard_path(plan: &Plan, args: &RunArgs, shard: ShardId) -> PathBuf {
+    args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count))
 }
 
 /// What a run prints before it starts: seed, sizes, and every parameter.

@@ -15,11 +15,11 @@
 use super::CliError;
 use super::gates::Gates;
 use super::options::RunOptions;
-use super::output::{noteln, sayln};
+use super::output::{self, noteln, sayln};
 use super::signals::{self, keep_gap_free};
 use crate::metrics::{Reading, Summary, format_duration_ms, read};
-use crate::report::{RunStatus, write_atomic, write_json};
-use crate::runner::{Seeds, Task, simulate_tasks, summarize, timing};
+use crate::report::{RunStatus, SummaryVerdicts, write_atomic, write_json};
+use crate::runner::{Seeds, Task, run_info, simulate_tasks, summarize, timing};
 use crate::scenario::{Figure, Latency, Quantile, Scenario, Unit, load_with_overrides};
 use clap::Args;
 use serde::Serialize;
@@ -61,10 +61,12 @@ struct Point {
     summary: Summary,
     #[serde(flatten)]
     status: RunStatus,
+    verdicts: SummaryVerdicts,
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let options = &args.options;
+    output::begin(options.format);
     let axes = axes(&args.sets, options)?;
     let grid = cartesian(&axes);
     if grid.len() > MAX_POINTS {
@@ -79,6 +81,9 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let runs: Vec<(u64, u32)> =
         scenarios.iter().map(|scenario| (options.seed_for(scenario), options.replications_for(scenario))).collect();
     let name = scenarios[0].name.clone();
+    let directory = options.out.join(format!("sweep-{name}"));
+    let infos: Vec<_> = scenarios.iter().zip(&runs).map(|(s, (seed, count))| run_info(s, *seed, *count)).collect();
+    options.guard().same_sweep(&directory.join("sweep.json"), &infos)?;
     if !options.quiet {
         noteln!("sweep {name}: {} points, {}", grid.len(), banner(&runs, &scenarios));
     }
@@ -119,10 +124,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
             let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
             sayln!("{}", row_summary(&label.join(" "), &summary));
         }
-        gates.check(&summary, &scenario.slo, None, true);
-        points.push(Point { settings, summary, status });
+        let verdicts = gates.check(&summary, &scenario.slo, None).verdicts;
+        let point = Point { settings, summary, status, verdicts };
+        output::add("points", &point);
+        points.push(point);
     }
-    write_results(&options.out.join(format!("sweep-{name}")), &axes, &points, options.quiet)?;
+    write_results(&directory, &axes, &points, options.quiet)?;
     match signals::received() {
         Some(signal) if cut > 0 => Err(signals::interrupted(
             signal,

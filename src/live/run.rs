@@ -271,7 +271,7 @@ fn summarize(
             host: crate::runner::host_name(),
         },
     };
-    let directory = config.out.join(format!("{}-live", config.scenario.name));
+    let directory = results_directory(&config.out, &config.scenario.name);
     write(&directory.join("requests.hlog"), &hlog)?;
     let mut text = serde_json::to_string_pretty(&summary).map_err(|e| LoadError::Runtime(e.to_string()))?;
     text.push('\n');
@@ -283,6 +283,11 @@ fn summarize(
         let _ = std::io::Write::write_all(&mut std::io::stdout(), table.as_bytes());
     }
     verdict(&summary, stop_reason, &directory)
+}
+
+/// Where a load run of `scenario` writes its files: `<out>/<scenario>-live/`.
+pub fn results_directory(out: &std::path::Path, scenario: &str) -> PathBuf {
+    out.join(format!("{scenario}-live"))
 }
 
 fn live_metrics(

@@ -223,6 +223,7 @@ mod tests {
             outcome,
             observed: None,
             bound_used: None,
+            interval: None,
             explanation: explanation.into(),
         };
         let verdicts = [

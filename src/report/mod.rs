@@ -12,9 +12,11 @@
 
 mod junit;
 mod table;
+mod verdicts;
 
 pub use junit::{TestCase, escape_xml, junit_xml, regression_cases, verdict_cases};
 pub use table::summary_table;
+pub use verdicts::{BaselineVerdict, BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts};
 
 use crate::metrics::Summary;
 use serde::Serialize;
@@ -38,6 +40,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&temporary);
     }
     result
+}
+
+/// A short, stable key of what a result was computed from (its `inputs`):
+/// FNV-1a (64 bits) of their compact JSON, in hex.
+pub fn run_key<T: Serialize + ?Sized>(inputs: &T) -> String {
+    let text = serde_json::to_string(inputs).unwrap_or_default();
+    let hash = text
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
 }
 
 /// Where a scenario's summary goes under the output directory.
@@ -75,19 +87,28 @@ impl RunStatus {
     }
 }
 
-/// A summary as written: its figures, then how the run ended.
+/// A summary as written: its figures, then how the run ended and the
+/// verdicts on it.
 #[derive(Serialize)]
-struct WrittenSummary<'a> {
+pub struct WrittenSummary<'a> {
     #[serde(flatten)]
-    summary: &'a Summary,
+    pub summary: &'a Summary,
     #[serde(flatten)]
-    status: &'a RunStatus,
+    pub status: &'a RunStatus,
+    pub verdicts: &'a SummaryVerdicts,
 }
 
-/// Writes the summary as pretty JSON (with a final newline), atomically,
-/// followed by how the run ended.
-pub fn write_summary(path: &Path, summary: &Summary, status: &RunStatus) -> std::io::Result<()> {
-    write_json(path, &WrittenSummary { summary, status })
+/// Writes the summary as pretty JSON (with a final newline), atomically.
+pub fn write_summary(path: &Path, written: &WrittenSummary<'_>) -> std::io::Result<()> {
+    write_json(path, written)
+}
+
+/// `value` as pretty JSON with a final newline: the one document
+/// `--format json` prints.
+pub fn json_text<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
 }
 
 /// Writes `value` as pretty JSON with a final newline, atomically.
