@@ -12,8 +12,7 @@ use crate::metrics::{
     regressed_figures, regression_table, verdict_table,
 };
 use crate::report::{
-    BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts, TestCase, junit_xml, regression_cases, summary_path,
-    verdict_cases, write_atomic,
+    BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts, TestSuite, junit_xml, summary_path, write_atomic,
 };
 use crate::scenario::{Figure, Slo, parse_slo};
 use clap::Args;
@@ -147,7 +146,8 @@ fn gated_figures(names: &[String]) -> Result<Vec<Figure>, CliError> {
 /// Verdicts gathered over the scenarios of one command.
 #[derive(Default)]
 pub struct Gates {
-    cases: Vec<TestCase>,
+    /// One JUnit suite per summary judged; verdicts go to the last one.
+    suites: Vec<TestSuite>,
     failures: Vec<String>,
 }
 
@@ -160,8 +160,22 @@ pub struct Checked {
 }
 
 impl Gates {
-    /// Evaluates `slos` (and the baseline, if any, through `gate`) on `summary`.
-    pub fn check(&mut self, summary: &Summary, slos: &[Slo], baseline: Option<(&Summary, Gate)>) -> Checked {
+    /// Starts the JUnit suite of `summary`, named `label` (the scenario,
+    /// with a sweep point's settings).
+    pub fn start(&mut self, label: &str, summary: &Summary) {
+        self.suites.push(TestSuite::new(label, summary.timing.wall_ms / 1e3));
+    }
+
+    /// Evaluates `slos` (and the baseline, if any, through `gate`) on
+    /// `summary`, in a suite named `label`.
+    pub fn check(
+        &mut self,
+        label: &str,
+        summary: &Summary,
+        slos: &[Slo],
+        baseline: Option<(&Summary, Gate)>,
+    ) -> Checked {
+        self.start(label, summary);
         let mut checked = Checked::default();
         if !slos.is_empty() {
             let heading = "objectives (PASS or FAIL only when the whole 95 % interval is on one side)";
@@ -183,10 +197,15 @@ impl Gates {
         verdicts: &[Verdict],
     ) {
         checked.text.push_str(&format!("  {heading}:\n{}\n", verdict_table(verdicts)));
-        checked.verdicts.objectives.extend(verdicts.iter().filter_map(|verdict| {
-            let slo = slos.iter().find(|slo| slo.to_string() == verdict.objective)?;
-            Some(ObjectiveVerdict::new(slo, verdict))
-        }));
+        let judged: Vec<ObjectiveVerdict> = verdicts
+            .iter()
+            .filter_map(|verdict| {
+                let slo = slos.iter().find(|slo| slo.to_string() == verdict.objective)?;
+                Some(ObjectiveVerdict::new(slo, verdict))
+            })
+            .collect();
+        self.suite().add_objectives(&judged);
+        checked.verdicts.objectives.extend(judged);
         let failed: Vec<&str> = verdicts
             .iter()
             .filter(|verdict| verdict.outcome == SloOutcome::Fail)
@@ -195,7 +214,14 @@ impl Gates {
         if !failed.is_empty() {
             self.failures.push(format!("{scenario}: objective failed: {}", failed.join(", ")));
         }
-        self.cases.extend(verdict_cases(scenario, verdicts));
+    }
+
+    /// The suite verdicts go to.
+    fn suite(&mut self) -> &mut TestSuite {
+        if self.suites.is_empty() {
+            self.suites.push(TestSuite::default());
+        }
+        self.suites.last_mut().expect("one suite at least")
     }
 
     /// Checks `summary` against `baseline` through `gate`, into `checked`.
@@ -209,7 +235,9 @@ impl Gates {
             gate.noise_threshold,
             regression_table(&checks)
         ));
-        checked.verdicts.baseline = Some(BaselineVerdicts::new(baseline, gate, &checks));
+        let judged = BaselineVerdicts::new(baseline, gate, &checks);
+        self.suite().add_regressions(&judged.checks);
+        checked.verdicts.baseline = Some(judged);
         if any_regression(&checks) {
             self.failures.push(format!(
                 "{}: confidently worse than the baseline: {}",
@@ -217,14 +245,13 @@ impl Gates {
                 regressed_figures(&checks).join(", ")
             ));
         }
-        self.cases.extend(regression_cases(&summary.scenario, &checks));
     }
 
     /// Writes the JUnit file (if asked) and fails with exit code 3 if any
     /// objective failed or any figure regressed.
     pub fn finish(self, junit: Option<&Path>) -> Result<(), CliError> {
         if let Some(path) = junit {
-            let xml = junit_xml("unbindsim", &self.cases);
+            let xml = junit_xml("unbindsim", &self.suites);
             write_atomic(path, xml.as_bytes())
                 .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
         }

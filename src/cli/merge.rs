@@ -57,7 +57,7 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
     }
     let mut gates = Gates::default();
     for (summary, path, shards) in merged {
-        let checked = gates.check(&summary, &objectives_of(&summary), None);
+        let checked = gates.check(&summary.scenario, &summary, &objectives_of(&summary), None);
         let done = format!("merged {shards} shard(s), wrote");
         write_and_print(&path, &summary, &RunStatus::complete(), &checked, &done, args.quiet)?;
     }

@@ -134,7 +134,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let mut gates = Gates::default();
     for ((plan, summary), baseline) in plans.iter().zip(summarize_all(&jobs, threads)).zip(&baseline_of) {
         let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
-        let checked = gates.check(&summary, &plan.scenario.slo, baseline);
+        let checked = gates.check(&summary.scenario, &summary, &plan.scenario.slo, baseline);
         let path = summary_path(&args.options.out, &summary.scenario);
         write_and_print(&path, &summary, &RunStatus::complete(), &checked, "wrote", args.options.quiet)?;
     }
@@ -165,6 +165,7 @@ fn run_until_decided(
             cap_of(plan, args.max_replications)
         );
         let mut checked = Checked::default();
+        gates.start(&summary.scenario, &summary);
         let verdicts = decided.sequence.verdicts();
         gates.objectives(&mut checked, &summary.scenario, &heading, &plan.scenario.slo, &verdicts);
         if let Some(baseline) = baseline {

@@ -120,11 +120,13 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         let done = run.records.len() as u32;
         let summary = summarize(scenario, *seed, done, &run.records, timing(&run, threads));
         let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
+        let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
         if !options.quiet {
-            let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
             sayln!("{}", row_summary(&label.join(" "), &summary));
         }
-        let verdicts = gates.check(&summary, &scenario.slo, None).verdicts;
+        // Each point its own JUnit suite: `self-exit[policy.buffer=24h]`.
+        let suite = format!("{}[{}]", summary.scenario, label.join(","));
+        let verdicts = gates.check(&suite, &summary, &scenario.slo, None).verdicts;
         let point = Point { settings, summary, status, verdicts };
         output::add("points", &point);
         points.push(point);

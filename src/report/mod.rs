@@ -14,7 +14,7 @@ mod junit;
 mod table;
 mod verdicts;
 
-pub use junit::{TestCase, escape_xml, junit_xml, regression_cases, verdict_cases};
+pub use junit::{CaseOutcome, TestCase, TestSuite, escape_xml, junit_xml};
 pub use table::summary_table;
 pub use verdicts::{BaselineVerdict, BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts};
 

@@ -18,6 +18,8 @@ pub struct SummaryVerdicts {
 /// One objective of `[slo]`, judged.
 #[derive(Clone, Debug, Serialize)]
 pub struct ObjectiveVerdict {
+    /// The objective as written (`lockout_rate < 0.05`).
+    pub objective: String,
     /// The figure, named as in `[slo]` (`lockout_rate`, `batch_latency_p99`).
     pub figure: String,
     /// `<`, `<=`, `>` or `>=`.
@@ -64,6 +66,7 @@ impl ObjectiveVerdict {
     /// The verdict on `slo`.
     pub fn new(slo: &Slo, verdict: &Verdict) -> ObjectiveVerdict {
         ObjectiveVerdict {
+            objective: verdict.objective.clone(),
             figure: slo.key.clone(),
             comparison: slo.comparison.symbol(),
             threshold: slo.threshold,

@@ -19,6 +19,7 @@ mod engine_properties;
 mod fuzz_corpus;
 mod headline;
 mod json_output;
+mod junit;
 mod latency_censoring;
 mod live;
 mod model_properties;
