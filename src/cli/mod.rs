@@ -13,6 +13,7 @@ mod compare;
 mod gates;
 mod load;
 mod merge;
+mod newcomer;
 mod options;
 mod output;
 mod overwrite;
@@ -23,7 +24,7 @@ mod signals;
 mod sweep;
 mod until_decided;
 
-use crate::scenario::{BUILTIN, Scenario, ScenarioError, parse_scenario};
+use crate::scenario::{Scenario, ScenarioError};
 use clap::{Parser, Subcommand};
 use output::{noteln, sayln};
 
@@ -34,11 +35,33 @@ pub(crate) const EXIT_RUNTIME: i32 = 1;
 /// Exit code for a failed objective or a confident regression.
 pub(crate) const EXIT_GATE: i32 = 3;
 
+/// Examples and exit codes, after the list of commands.
+const AFTER_HELP: &str = "\
+Examples:
+  unbindsim run                                   every built-in scenario: results/<scenario>/summary.json
+  unbindsim scenarios --show admin-batch          a built-in scenario's TOML
+  unbindsim init mine.toml --from device-change   a commented file to start from
+  unbindsim run mine.toml --seed 7 --replications 20
+  unbindsim run mine.toml --baseline results/ --junit junit.xml --format json
+  unbindsim compare device-change mine.toml       two policies, paired
+  unbindsim sweep self-exit --set policy.buffer=0h,24h,72h
+  unbindsim completions bash > ~/.local/share/bash-completion/completions/unbindsim
+
+Exit codes:
+  0    success (also when stdout was closed early: the work completed)
+  1    runtime failure (I/O, a broken model invariant: the replay command is printed)
+  2    bad input (a file or flag; the message names where); nothing is written
+  3    an objective failed, a figure regressed against --baseline, or load lost something
+  130  interrupted by SIGINT, 143 by SIGTERM: the complete replications were written
+
+`unbindsim COMMAND --help` lists a command's flags.";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "unbindsim",
     version,
-    about = "Discrete-event simulator for unbinding members, devices and app grants from an enterprise workspace"
+    about = "Discrete-event simulator for unbinding members, devices and app grants from an enterprise workspace",
+    after_help = AFTER_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -63,8 +86,25 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
-    /// List the built-in seed scenarios.
-    Scenarios,
+    /// List the built-in seed scenarios, or print one's TOML.
+    Scenarios {
+        /// Print the TOML of this built-in scenario.
+        #[arg(long, value_name = "NAME")]
+        show: Option<String>,
+    },
+    /// Write a commented scenario file to start from (never overwrites).
+    Init {
+        /// The file to write.
+        file: std::path::PathBuf,
+        /// The built-in scenario it layers on (`base = "NAME"`).
+        #[arg(long, value_name = "NAME", default_value = "admin-batch")]
+        from: String,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// An error with the exit code it deserves.
@@ -126,10 +166,9 @@ pub fn main() -> i32 {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Load(args) => load::load(args),
         Command::Validate { files } => validate(&files),
-        Command::Scenarios => {
-            list_scenarios();
-            Ok(())
-        }
+        Command::Scenarios { show } => newcomer::scenarios(show.as_deref()),
+        Command::Init { file, from } => newcomer::init(&file, &from),
+        Command::Completions { shell } => newcomer::completions(shell),
     };
     let code = match &result {
         Ok(()) => 0,
@@ -152,7 +191,9 @@ impl Command {
             Command::Sweep(_) => "sweep",
             Command::Load(_) => "load",
             Command::Validate { .. } => "validate",
-            Command::Scenarios => "scenarios",
+            Command::Scenarios { .. } => "scenarios",
+            Command::Init { .. } => "init",
+            Command::Completions { .. } => "completions",
         }
     }
 }
@@ -183,12 +224,4 @@ fn validate(files: &[String]) -> Result<(), CliError> {
         return Err(CliError::BadInput(format!("{failures} of {} scenario file(s) invalid", files.len())));
     }
     Ok(())
-}
-
-fn list_scenarios() {
-    for (name, text) in BUILTIN {
-        let description = parse_scenario(name, text).map(|s| s.description).unwrap_or_default();
-        let first_sentence = description.split(": ").next().unwrap_or(&description);
-        sayln!("{name:<24} {first_sentence}");
-    }
 }

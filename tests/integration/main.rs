@@ -23,6 +23,7 @@ mod junit;
 mod latency_censoring;
 mod live;
 mod model_properties;
+mod newcomer;
 mod overwrite;
 mod pipes_and_signals;
 mod script_case;
