@@ -50,6 +50,8 @@ pub struct LoadConfig {
     pub max_duration: Duration,
     pub out: PathBuf,
     pub quiet: bool,
+    /// With `--format json`: the table goes to stderr, stdout keeps the document.
+    pub table_to_stderr: bool,
 }
 
 /// Why a live run did not succeed.
@@ -279,8 +281,12 @@ fn summarize(
     if !config.quiet {
         let shown = directory.join("summary.json");
         let table = format!("{}  wrote {} and requests.hlog\n\n", report::live_table(&summary), shown.display());
-        // A closed stdout (`| head`) ends the printing, never the run.
-        let _ = std::io::Write::write_all(&mut std::io::stdout(), table.as_bytes());
+        // A closed stream (`| head`) ends the printing, never the run.
+        let _ = if config.table_to_stderr {
+            std::io::Write::write_all(&mut std::io::stderr(), table.as_bytes())
+        } else {
+            std::io::Write::write_all(&mut std::io::stdout(), table.as_bytes())
+        };
     }
     verdict(&summary, stop_reason, &directory)
 }

@@ -221,3 +221,26 @@ fn sigterm_during_the_replay_stops_it_like_ctrl_c_and_writes_an_interrupted_summ
     assert!(requests["sent"].as_u64().unwrap() < requests["planned"].as_u64().unwrap());
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+#[test]
+fn load_prints_one_json_document_and_never_replaces_an_earlier_live_run() {
+    let directory = temp_dir("live-json");
+    let scenario = scenario_file(&directory);
+    let server = ScimServer::start(&directory);
+    let out = directory.join("out");
+    let flags = ["--members", "400", "--rate", "2000/s", "--concurrency", "8", "--format", "json"];
+    let output = load(&scenario, &server, &out, &flags);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let document: Value = serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    assert_eq!(document["command"], "load");
+    assert_eq!(document["exit_code"], 0);
+    assert_eq!(document["summaries"][0], summary(&out), "the document holds the summary written");
+    assert!(stderr(&output).contains("wrote"), "the table goes to stderr");
+    let again = load(&scenario, &server, &out, &flags);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    let refused: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert!(refused["error"].as_str().unwrap().contains("never replaced"), "{refused}");
+    assert!(refused.get("summaries").is_none(), "nothing of the earlier run is reported as this one's");
+    drop(server);
+    std::fs::remove_dir_all(directory).unwrap();
+}
