@@ -102,35 +102,20 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     signals::watch()?;
     let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested);
     progress.finish_and_clear();
-    let mut cut = 0;
-    for ((((point, scenario), (seed, replications)), result), planned) in
-        grid.iter().zip(&scenarios).zip(&runs).zip(results).zip(&indices)
+    for (((point, scenario), seed), (result, planned)) in
+        grid.iter().zip(&scenarios).zip(runs.iter().map(|(seed, _)| *seed)).zip(results.into_iter().zip(&indices))
     {
         let mut run = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
-        let status = match (keep_gap_free(&mut run.records, planned), signals::received()) {
-            (false, Some(signal)) => {
-                cut += 1;
-                RunStatus::interrupted(signals::name(signal), *replications, run.records.len() as u32)
-            }
-            _ => RunStatus::complete(),
-        };
+        let complete = keep_gap_free(&mut run.records, planned);
         if run.records.is_empty() {
             continue;
         }
-        let done = run.records.len() as u32;
-        let summary = summarize(scenario, *seed, done, &run.records, timing(&run, threads));
-        let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
-        let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        if !options.quiet {
-            sayln!("{}", row_summary(&label.join(" "), &summary));
-        }
-        // Each point its own JUnit suite: `self-exit[policy.buffer=24h]`.
-        let suite = format!("{}[{}]", summary.scenario, label.join(","));
-        let verdicts = gates.check(&suite, &summary, &scenario.slo, None).verdicts;
-        let point = Point { settings, summary, status, verdicts };
+        let summary = summarize(scenario, seed, run.records.len() as u32, &run.records, timing(&run, threads));
+        let point = judge(&mut gates, point, scenario, summary, (complete, planned.len() as u32), options.quiet);
         output::add("points", &point);
         points.push(point);
     }
+    let cut = points.iter().filter(|point| point.status.status == "interrupted").count();
     write_results(&directory, &axes, &points, options.quiet)?;
     match signals::received() {
         Some(signal) if cut > 0 => Err(signals::interrupted(
@@ -139,6 +124,34 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         )),
         _ => gates.finish(args.junit.as_deref()),
     }
+}
+
+/// A point's summary, printed as a row, with its status and verdicts (none
+/// when a signal cut it short: `complete` is false, of `planned` replications).
+fn judge(
+    gates: &mut Gates,
+    point: &[(String, String, toml::Value)],
+    scenario: &Scenario,
+    summary: Summary,
+    (complete, planned): (bool, u32),
+    quiet: bool,
+) -> Point {
+    let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
+    let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if !quiet {
+        sayln!("{}", row_summary(&label.join(" "), &summary));
+    }
+    let (status, verdicts) = match signals::received().filter(|_| !complete) {
+        Some(signal) => {
+            (RunStatus::interrupted(signals::name(signal), planned, summary.replications), SummaryVerdicts::default())
+        }
+        None => {
+            // Each point its own JUnit suite: `self-exit[policy.buffer=24h]`.
+            let suite = format!("{}[{}]", summary.scenario, label.join(","));
+            (RunStatus::complete(), gates.check(&suite, &summary, &scenario.slo, None).verdicts)
+        }
+    };
+    Point { settings, summary, status, verdicts }
 }
 
 /// What the banner says of the points' seeds, replications and org sizes:
