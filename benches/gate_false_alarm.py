@@ -47,7 +47,8 @@ def wilson(hits, trials, z=1.959964):
 
 def run(binary, scenarios, seed, out, members, replications, extra, baseline=None, junit=None):
     command = [binary, "run", *scenarios, "--seed", str(seed), "--members", str(members)]
-    command += ["--replications", str(replications), "--out", out, "--quiet", *extra]
+    # Each pair replaces the previous pair's results in the same folders.
+    command += ["--replications", str(replications), "--out", out, "--quiet", "--overwrite", *extra]
     if baseline:
         command += ["--baseline", baseline, "--junit", junit]
     result = subprocess.run(command, capture_output=True, text=True)

@@ -34,7 +34,9 @@ def wilson(hits, trials, z=1.959964):
 
 
 def run(binary, scenario, seed, out, args, extra):
-    command = [binary, "run", scenario, "--seed", str(seed), "--members", str(args.members), "--out", out, *extra]
+    # Every seed replaces the previous seed's summary in the same folder.
+    command = [binary, "run", scenario, "--seed", str(seed), "--members", str(args.members), "--out", out,
+               "--overwrite", *extra]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode not in (0, 3):
         sys.exit(f"{' '.join(command)} exited {result.returncode}: {result.stderr}")

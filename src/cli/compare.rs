@@ -15,9 +15,11 @@
 
 use super::CliError;
 use super::options::RunOptions;
+use super::output::{self, noteln, say, sayln};
+use super::signals::{self, keep_gap_free};
 use crate::metrics::{Comparison, OrgDraw, Pairing, ReplicationRecord, Test, compare_records, format_duration_ms};
-use crate::report::write_json;
-use crate::runner::{Seeds, Task, simulate_tasks};
+use crate::report::{RunStatus, run_key, write_json};
+use crate::runner::{Seeds, Task, run_info, simulate_tasks};
 use crate::scenario::{Scenario, Unit};
 use clap::Args;
 use serde::Serialize;
@@ -57,16 +59,22 @@ struct ComparisonFile<'a> {
     /// How many figures the Holm adjustment ran over (every figure compared with a p-value).
     holm_family: usize,
     figures: &'a BTreeMap<String, crate::metrics::FigureComparison>,
+    /// A key of both sides' runs and the mode: a later comparison replaces
+    /// this file only when its key is the same (or with `--overwrite`).
+    run_key: &'a str,
+    #[serde(flatten)]
+    status: RunStatus,
 }
 
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let options = &args.options;
+    output::begin(options.format);
     let (a, b) = (options.load(&args.a)?, options.load(&args.b)?);
     let (seed, replications) = check_comparable(&a, &b, &args)?;
     let mode = if args.independent { "independent" } else { "paired" };
     let org = Seeds::of(&a, seed).org_draw();
     if !options.quiet {
-        eprintln!(
+        noteln!(
             "compare {} vs {}: seed {seed}, {replications} replications, {} members, {mode}, {org}\n  replay: unbindsim compare {} {} --seed {seed} --replications {replications} --members {} --org {}{}",
             a.name,
             b.name,
@@ -78,7 +86,18 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
             if args.independent { " --independent" } else { "" }
         );
     }
+    let run_key = run_key(&(run_info(&a, seed, replications), run_info(&b, seed, replications), mode));
+    let directory = options.out.join(format!(
+        "compare-{}-vs-{}{}",
+        a.name,
+        b.name,
+        if args.independent { "-independent" } else { "" }
+    ));
+    let path = directory.join("comparison.json");
+    options.guard().same_key(&path, &run_key)?;
+    signals::watch()?;
     let (records_a, records_b) = simulate_both(&a, &b, &args, seed, replications)?;
+    let (done, status) = (records_a.len() as u32, completion(records_a.len() as u32, replications)?);
     let pairing = match (args.independent, same_model(&a, &b)) {
         (true, _) => Pairing::Independent,
         (false, true) => Pairing::SameModel,
@@ -91,25 +110,39 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         b: &b.name,
         seed,
         members: a.org.members,
-        replications,
+        replications: done,
         org,
         mode,
         holm_family: comparison.holm_family,
         figures: &comparison.figures,
+        run_key: &run_key,
+        status,
     };
-    let directory = options.out.join(format!(
-        "compare-{}-vs-{}{}",
-        a.name,
-        b.name,
-        if args.independent { "-independent" } else { "" }
-    ));
-    let path = directory.join("comparison.json");
+    output::add("comparisons", &file);
     write_json(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !options.quiet {
-        print!("{}", comparison_table(&a.name, &b.name, &comparison));
-        println!("  wrote {}", path.display());
+        say!("{}", comparison_table(&a.name, &b.name, &comparison));
+        sayln!("  wrote {}", path.display());
     }
-    Ok(())
+    match signals::received() {
+        Some(signal) if done < replications => Err(signals::interrupted(
+            signal,
+            &format!("wrote {} ({done} of {replications} replications)", path.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// How a comparison of `done` of `planned` replication pairs ended; an
+/// error when a signal left fewer than two.
+fn completion(done: u32, planned: u32) -> Result<RunStatus, CliError> {
+    match signals::received() {
+        Some(signal) if done < planned && done < 2 => {
+            Err(signals::interrupted(signal, "nothing written: fewer than two replication pairs were complete"))
+        }
+        Some(signal) if done < planned => Ok(RunStatus::interrupted(signals::name(signal), planned, done)),
+        _ => Ok(RunStatus::complete()),
+    }
 }
 
 /// The seed and replication count both sides run with, after refusing
@@ -195,10 +228,17 @@ fn simulate_both(
         Task { scenario: a, seeds: a_seeds, indices: &indices },
         Task { scenario: b, seeds: b_seeds, indices: &indices },
     ];
-    let mut sides = simulate_tasks(&tasks, args.options.threads(), &|_| progress.inc(1)).into_iter();
+    let threads = args.options.threads();
+    let mut sides = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested).into_iter();
     progress.finish_and_clear();
-    let records_a = sides.next().expect("one result per task").map_err(runtime)?.records;
-    let records_b = sides.next().expect("one result per task").map_err(runtime)?.records;
+    let mut records_a = sides.next().expect("one result per task").map_err(runtime)?.records;
+    let mut records_b = sides.next().expect("one result per task").map_err(runtime)?.records;
+    // After a signal: the pairs both sides finished, without a gap.
+    keep_gap_free(&mut records_a, &indices);
+    keep_gap_free(&mut records_b, &indices);
+    let pairs = records_a.len().min(records_b.len());
+    records_a.truncate(pairs);
+    records_b.truncate(pairs);
     Ok((records_a, records_b))
 }
 

@@ -11,7 +11,9 @@ use crate::metrics::{
     check_baseline, compare_to_baseline, default_gated_figures, evaluate, gateable_names, is_gateable,
     regressed_figures, regression_table, verdict_table,
 };
-use crate::report::{TestCase, junit_xml, regression_cases, summary_path, verdict_cases, write_atomic};
+use crate::report::{
+    BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts, TestSuite, junit_xml, summary_path, write_atomic,
+};
 use crate::scenario::{Figure, Slo, parse_slo};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -144,28 +146,66 @@ fn gated_figures(names: &[String]) -> Result<Vec<Figure>, CliError> {
 /// Verdicts gathered over the scenarios of one command.
 #[derive(Default)]
 pub struct Gates {
-    cases: Vec<TestCase>,
+    /// One JUnit suite per summary judged; verdicts go to the last one.
+    suites: Vec<TestSuite>,
     failures: Vec<String>,
 }
 
+/// What the checks of one summary found: the verdicts `summary.json` and
+/// `--format json` carry, and the tables that print them.
+#[derive(Default)]
+pub struct Checked {
+    pub verdicts: SummaryVerdicts,
+    pub text: String,
+}
+
 impl Gates {
-    /// Evaluates `slos` (and the baseline, if any, through `gate`) on
-    /// `summary`; prints the verdicts unless `quiet`.
-    pub fn check(&mut self, summary: &Summary, slos: &[Slo], baseline: Option<(&Summary, Gate)>, quiet: bool) {
-        if !slos.is_empty() {
-            let heading = "objectives (PASS or FAIL only when the whole 95 % interval is on one side)";
-            self.objectives(&summary.scenario, heading, &evaluate(slos, summary), quiet);
-        }
-        if let Some((baseline, gate)) = baseline {
-            self.baseline(summary, baseline, &gate, quiet);
-        }
+    /// Starts the JUnit suite of `summary`, named `label` (the scenario,
+    /// with a sweep point's settings).
+    pub fn start(&mut self, label: &str, summary: &Summary) {
+        self.suites.push(TestSuite::new(label, summary.timing.wall_ms / 1e3));
     }
 
-    /// Records (and prints unless `quiet`) the objective verdicts of `scenario`.
-    pub fn objectives(&mut self, scenario: &str, heading: &str, verdicts: &[Verdict], quiet: bool) {
-        if !quiet {
-            println!("  {heading}:\n{}", verdict_table(verdicts));
+    /// Evaluates `slos` (and the baseline, if any, through `gate`) on
+    /// `summary`, in a suite named `label`.
+    pub fn check(
+        &mut self,
+        label: &str,
+        summary: &Summary,
+        slos: &[Slo],
+        baseline: Option<(&Summary, Gate)>,
+    ) -> Checked {
+        self.start(label, summary);
+        let mut checked = Checked::default();
+        if !slos.is_empty() {
+            let heading = "objectives (PASS or FAIL only when the whole 95 % interval is on one side)";
+            self.objectives(&mut checked, &summary.scenario, heading, slos, &evaluate(slos, summary));
         }
+        if let Some((baseline, gate)) = baseline {
+            self.baseline(&mut checked, summary, baseline, &gate);
+        }
+        checked
+    }
+
+    /// Records the verdicts on the objectives `slos` of `scenario` in `checked`.
+    pub fn objectives(
+        &mut self,
+        checked: &mut Checked,
+        scenario: &str,
+        heading: &str,
+        slos: &[Slo],
+        verdicts: &[Verdict],
+    ) {
+        checked.text.push_str(&format!("  {heading}:\n{}\n", verdict_table(verdicts)));
+        let judged: Vec<ObjectiveVerdict> = verdicts
+            .iter()
+            .filter_map(|verdict| {
+                let slo = slos.iter().find(|slo| slo.to_string() == verdict.objective)?;
+                Some(ObjectiveVerdict::new(slo, verdict))
+            })
+            .collect();
+        self.suite().add_objectives(&judged);
+        checked.verdicts.objectives.extend(judged);
         let failed: Vec<&str> = verdicts
             .iter()
             .filter(|verdict| verdict.outcome == SloOutcome::Fail)
@@ -174,23 +214,30 @@ impl Gates {
         if !failed.is_empty() {
             self.failures.push(format!("{scenario}: objective failed: {}", failed.join(", ")));
         }
-        self.cases.extend(verdict_cases(scenario, verdicts));
     }
 
-    /// Checks `summary` against `baseline` through `gate`; prints the
-    /// checks unless `quiet`.
-    pub fn baseline(&mut self, summary: &Summary, baseline: &Summary, gate: &Gate, quiet: bool) {
-        let checks = compare_to_baseline(summary, baseline, gate);
-        if !quiet {
-            println!(
-                "  against the baseline (seed {}, {} replication(s); Holm over {} gated figure(s), noise threshold {}):\n{}",
-                baseline.seed,
-                baseline.replications,
-                gate.figures.len(),
-                gate.noise_threshold,
-                regression_table(&checks)
-            );
+    /// The suite verdicts go to.
+    fn suite(&mut self) -> &mut TestSuite {
+        if self.suites.is_empty() {
+            self.suites.push(TestSuite::default());
         }
+        self.suites.last_mut().expect("one suite at least")
+    }
+
+    /// Checks `summary` against `baseline` through `gate`, into `checked`.
+    pub fn baseline(&mut self, checked: &mut Checked, summary: &Summary, baseline: &Summary, gate: &Gate) {
+        let checks = compare_to_baseline(summary, baseline, gate);
+        checked.text.push_str(&format!(
+            "  against the baseline (seed {}, {} replication(s); Holm over {} gated figure(s), noise threshold {}):\n{}\n",
+            baseline.seed,
+            baseline.replications,
+            gate.figures.len(),
+            gate.noise_threshold,
+            regression_table(&checks)
+        ));
+        let judged = BaselineVerdicts::new(baseline, gate, &checks);
+        self.suite().add_regressions(&judged.checks);
+        checked.verdicts.baseline = Some(judged);
         if any_regression(&checks) {
             self.failures.push(format!(
                 "{}: confidently worse than the baseline: {}",
@@ -198,14 +245,13 @@ impl Gates {
                 regressed_figures(&checks).join(", ")
             ));
         }
-        self.cases.extend(regression_cases(&summary.scenario, &checks));
     }
 
     /// Writes the JUnit file (if asked) and fails with exit code 3 if any
     /// objective failed or any figure regressed.
     pub fn finish(self, junit: Option<&Path>) -> Result<(), CliError> {
         if let Some(path) = junit {
-            let xml = junit_xml("unbindsim", &self.cases);
+            let xml = junit_xml("unbindsim", &self.suites);
             write_atomic(path, xml.as_bytes())
                 .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
         }

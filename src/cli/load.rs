@@ -4,6 +4,7 @@
 
 use super::CliError;
 use super::options::RunOptions;
+use super::output::{self, Format};
 use crate::live::{Limits, LoadConfig, LoadError, Mode};
 use crate::scenario::units::{parse_duration, parse_rate};
 use clap::{Args, ValueEnum};
@@ -67,8 +68,22 @@ enum ModeArg {
 const DRAIN_LIMIT: Duration = Duration::from_secs(5);
 
 pub fn load(args: LoadArgs) -> Result<(), CliError> {
+    output::begin(args.options.format);
     let config = config(&args)?;
-    match crate::live::run(&config) {
+    let summary = crate::live::results_directory(&config.out, &config.scenario.name).join("summary.json");
+    args.options.guard().absent(&summary, "an earlier load run (a live run is never replaced)")?;
+    let modified = || std::fs::metadata(&summary).and_then(|m| m.modified()).ok();
+    let before = modified();
+    let result = crate::live::run(&config);
+    // What this run wrote (also when it stopped early), for `--format json`.
+    if let Some(written) = (modified() != before)
+        .then(|| std::fs::read_to_string(&summary).ok())
+        .flatten()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+    {
+        output::add("summaries", &written);
+    }
+    match result {
         Ok(_) => Ok(()),
         Err(LoadError::BadInput(message)) => Err(CliError::BadInput(message)),
         Err(LoadError::Runtime(message)) => Err(CliError::Runtime(message)),
@@ -132,6 +147,7 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
         max_duration: duration("--max-duration", &args.max_duration, Limits::MAX_DURATION)?,
         out: args.options.out.clone(),
         quiet: args.options.quiet,
+        table_to_stderr: args.options.format == Format::Json,
     })
 }
 

@@ -4,8 +4,11 @@
 
 use super::CliError;
 use super::gates::{Gates, objectives_of};
+use super::output::{self, Format};
+use super::overwrite::Guard;
+use super::run::write_and_print;
 use crate::metrics::{ShardFile, merge_shards};
-use crate::report::{summary_path, summary_table, write_summary};
+use crate::report::{RunStatus, summary_path};
 use clap::Args;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,9 +24,16 @@ pub struct MergeArgs {
     junit: Option<PathBuf>,
     #[arg(long)]
     quiet: bool,
+    /// `json`: print one JSON document on stdout at the end; tables go to stderr.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Replace summaries of other runs in the output folder (refused otherwise).
+    #[arg(long)]
+    overwrite: bool,
 }
 
 pub fn merge(args: MergeArgs) -> Result<(), CliError> {
+    output::begin(args.format);
     let mut files = Vec::new();
     for path in &args.paths {
         collect(path, &mut files)?;
@@ -36,18 +46,20 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
         let shard = read_shard(file)?;
         runs.entry(shard.info.scenario.clone()).or_default().push(shard);
     }
-    let mut gates = Gates::default();
+    // Every run merged and checked against what is in the way before anything is written.
+    let mut merged = Vec::with_capacity(runs.len());
     for (scenario, shards) in &runs {
         let summary =
             merge_shards(shards).map_err(|why| CliError::BadInput(format!("cannot merge {scenario}: {why}")))?;
         let path = summary_path(&args.out, scenario);
-        write_summary(&path, &summary)
-            .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
-        if !args.quiet {
-            print!("{}", summary_table(&summary));
-            println!("  merged {} shard(s), wrote {}\n", shards.len(), path.display());
-        }
-        gates.check(&summary, &objectives_of(&summary), None, args.quiet);
+        Guard { overwrite: args.overwrite }.same_run(&path, "", &shards[0].info, false)?;
+        merged.push((summary, path, shards.len()));
+    }
+    let mut gates = Gates::default();
+    for (summary, path, shards) in merged {
+        let checked = gates.check(&summary.scenario, &summary, &objectives_of(&summary), None);
+        let done = format!("merged {shards} shard(s), wrote");
+        write_and_print(&path, &summary, &RunStatus::complete(), &checked, &done, args.quiet)?;
     }
     gates.finish(args.junit.as_deref())
 }

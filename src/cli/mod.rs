@@ -13,15 +13,20 @@ mod compare;
 mod gates;
 mod load;
 mod merge;
+mod newcomer;
 mod options;
+mod output;
+mod overwrite;
 mod progress;
 mod run;
 mod shard;
+mod signals;
 mod sweep;
 mod until_decided;
 
-use crate::scenario::{BUILTIN, Scenario, ScenarioError, parse_scenario};
+use crate::scenario::{Scenario, ScenarioError};
 use clap::{Parser, Subcommand};
+use output::{noteln, sayln};
 
 /// Exit code for bad input: a file or flag the user got wrong.
 pub(crate) const EXIT_BAD_INPUT: i32 = 2;
@@ -30,11 +35,33 @@ pub(crate) const EXIT_RUNTIME: i32 = 1;
 /// Exit code for a failed objective or a confident regression.
 pub(crate) const EXIT_GATE: i32 = 3;
 
+/// Examples and exit codes, after the list of commands.
+const AFTER_HELP: &str = "\
+Examples:
+  unbindsim run                                   every built-in scenario: results/<scenario>/summary.json
+  unbindsim scenarios --show admin-batch          a built-in scenario's TOML
+  unbindsim init mine.toml --from device-change   a commented file to start from
+  unbindsim run mine.toml --seed 7 --replications 20
+  unbindsim run mine.toml --baseline results/ --junit junit.xml --format json
+  unbindsim compare device-change mine.toml       two policies, paired
+  unbindsim sweep self-exit --set policy.buffer=0h,24h,72h
+  unbindsim completions bash > ~/.local/share/bash-completion/completions/unbindsim
+
+Exit codes:
+  0    success (also when stdout was closed early: the work completed)
+  1    runtime failure (I/O, a broken model invariant: the replay command is printed)
+  2    bad input (a file or flag; the message names where); nothing is written
+  3    an objective failed, a figure regressed against --baseline, or load lost something
+  130  interrupted by SIGINT, 143 by SIGTERM: the complete replications were written
+
+`unbindsim COMMAND --help` lists a command's flags.";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "unbindsim",
     version,
-    about = "Discrete-event simulator for unbinding members, devices and app grants from an enterprise workspace"
+    about = "Discrete-event simulator for unbinding members, devices and app grants from an enterprise workspace",
+    after_help = AFTER_HELP
 )]
 struct Cli {
     #[command(subcommand)]
@@ -59,8 +86,25 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
-    /// List the built-in seed scenarios.
-    Scenarios,
+    /// List the built-in seed scenarios, or print one's TOML.
+    Scenarios {
+        /// Print the TOML of this built-in scenario.
+        #[arg(long, value_name = "NAME")]
+        show: Option<String>,
+    },
+    /// Write a commented scenario file to start from (never overwrites).
+    Init {
+        /// The file to write.
+        file: std::path::PathBuf,
+        /// The built-in scenario it layers on (`base = "NAME"`).
+        #[arg(long, value_name = "NAME", default_value = "admin-batch")]
+        from: String,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// An error with the exit code it deserves.
@@ -69,6 +113,12 @@ pub(crate) enum CliError {
     BadInput(String),
     Runtime(String),
     GateFailed(String),
+    /// A signal stopped the command after it wrote what was complete; the
+    /// code is 128 + the signal's number.
+    Interrupted {
+        code: i32,
+        message: String,
+    },
 }
 
 impl CliError {
@@ -77,6 +127,7 @@ impl CliError {
             CliError::BadInput(_) => EXIT_BAD_INPUT,
             CliError::Runtime(_) => EXIT_RUNTIME,
             CliError::GateFailed(_) => EXIT_GATE,
+            CliError::Interrupted { code, .. } => *code,
         }
     }
 }
@@ -84,9 +135,10 @@ impl CliError {
 impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            CliError::BadInput(message) | CliError::Runtime(message) | CliError::GateFailed(message) => {
-                f.write_str(message)
-            }
+            CliError::BadInput(message)
+            | CliError::Runtime(message)
+            | CliError::GateFailed(message)
+            | CliError::Interrupted { message, .. } => f.write_str(message),
         }
     }
 }
@@ -106,6 +158,7 @@ pub fn main() -> i32 {
             return if error.use_stderr() { EXIT_BAD_INPUT } else { 0 };
         }
     };
+    let name = cli.command.name();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Compare(args) => compare::compare(args),
@@ -113,16 +166,34 @@ pub fn main() -> i32 {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Load(args) => load::load(args),
         Command::Validate { files } => validate(&files),
-        Command::Scenarios => {
-            list_scenarios();
-            Ok(())
-        }
+        Command::Scenarios { show } => newcomer::scenarios(show.as_deref()),
+        Command::Init { file, from } => newcomer::init(&file, &from),
+        Command::Completions { shell } => newcomer::completions(shell),
     };
-    match result {
+    let code = match &result {
         Ok(()) => 0,
         Err(error) => {
-            eprintln!("error: {error}");
+            noteln!("error: {error}");
             error.exit_code()
+        }
+    };
+    output::finish(name, code, result.err().map(|error| error.to_string()));
+    code
+}
+
+impl Command {
+    /// The subcommand as typed.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Run(_) => "run",
+            Command::Compare(_) => "compare",
+            Command::Merge(_) => "merge",
+            Command::Sweep(_) => "sweep",
+            Command::Load(_) => "load",
+            Command::Validate { .. } => "validate",
+            Command::Scenarios { .. } => "scenarios",
+            Command::Init { .. } => "init",
+            Command::Completions { .. } => "completions",
         }
     }
 }
@@ -136,7 +207,7 @@ fn validate(files: &[String]) -> Result<(), CliError> {
     let mut failures = 0;
     for file in files {
         match load_scenario(file) {
-            Ok(scenario) => println!(
+            Ok(scenario) => sayln!(
                 "ok: {file} ({}, {} workload, {} members, horizon {})",
                 scenario.name,
                 scenario.workload.kind.name(),
@@ -144,7 +215,7 @@ fn validate(files: &[String]) -> Result<(), CliError> {
                 scenario.horizon
             ),
             Err(error) => {
-                eprintln!("error: {error}");
+                noteln!("error: {error}");
                 failures += 1;
             }
         }
@@ -153,12 +224,4 @@ fn validate(files: &[String]) -> Result<(), CliError> {
         return Err(CliError::BadInput(format!("{failures} of {} scenario file(s) invalid", files.len())));
     }
     Ok(())
-}
-
-fn list_scenarios() {
-    for (name, text) in BUILTIN {
-        let description = parse_scenario(name, text).map(|s| s.description).unwrap_or_default();
-        let first_sentence = description.split(": ").next().unwrap_or(&description);
-        println!("{name:<24} {first_sentence}");
-    }
 }

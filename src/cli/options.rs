@@ -2,6 +2,8 @@
 //! seed, replications, threads, output folder, quietness — and how they
 //! resolve against a scenario's own settings (flag, then file, then default).
 
+use super::output::Format;
+use super::overwrite::Guard;
 use super::{CliError, load_scenario};
 use crate::runner::default_threads;
 use crate::scenario::{OrgMode, Scenario};
@@ -59,9 +61,22 @@ pub struct RunOptions {
     /// Print nothing but errors (and no progress bar).
     #[arg(long)]
     pub quiet: bool,
+    /// `json`: print one JSON document on stdout at the end (what was
+    /// written, with its verdicts, and the exit code); tables go to stderr.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Replace results of another run in the output folder (refused
+    /// otherwise; the results of the same run are always replaced).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 impl RunOptions {
+    /// How results in the way are treated.
+    pub fn guard(&self) -> Guard {
+        Guard { overwrite: self.overwrite }
+    }
+
     pub fn threads(&self) -> usize {
         self.threads.map_or_else(default_threads, |t| t as usize)
     }

@@ -6,16 +6,21 @@
 //! `merge`.
 
 use super::CliError;
-use super::gates::{BaselineArgs, Baselines, Gates};
+use super::gates::{BaselineArgs, Baselines, Checked, Gates};
 use super::options::RunOptions;
+use super::output::{self, note, noteln, say, sayln};
+use super::overwrite::refuse_duplicate_names;
 use super::shard::parse_shard;
+use super::signals::{self, keep_gap_free};
 use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
-use crate::report::{summary_path, summary_table, write_json_line, write_summary};
-use crate::runner::{Seeds, SummaryJob, Task, TaskResult, run_info, simulate_tasks, summarize, summarize_all, timing};
+use crate::report::{RunStatus, WrittenSummary, summary_path, summary_table, write_json_line, write_summary};
+use crate::runner::{
+    Seeds, SummaryJob, Task, TaskResult, TaskRun, run_info, simulate_tasks, summarize, summarize_all, timing,
+};
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Memory a run may plan to use before it is refused up front.
 const MEMORY_LIMIT_BYTES: u64 = 16 << 30;
@@ -62,12 +67,14 @@ impl Plan {
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
+    output::begin(args.options.format);
     let threads = args.options.threads();
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
     let plans = plan(&args, threads)?;
     let baselines = Baselines::read(&args.baseline)?;
     let infos: Vec<_> = plans.iter().map(|plan| run_info(&plan.scenario, plan.seed, plan.replications)).collect();
     let baseline_of = baselines.for_runs(&infos)?;
+    check_outputs(&plans, &args, shard)?;
     let unchecked: Vec<&str> = infos
         .iter()
         .zip(&baseline_of)
@@ -75,13 +82,14 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         .map(|(info, _)| info.scenario.as_str())
         .collect();
     if baseline_of.iter().any(Option::is_some) && !unchecked.is_empty() {
-        eprintln!(
+        noteln!(
             "note: --baseline names one summary; not checked against a baseline: {} (give a results folder to check every scenario)",
             unchecked.join(", ")
         );
     }
+    signals::watch()?;
     if !args.options.quiet {
-        plans.iter().for_each(|plan| eprint!("{}", banner(plan, threads)));
+        plans.iter().for_each(|plan| note!("{}", banner(plan, threads)));
     }
     if args.until_decided {
         return run_until_decided(&args, &plans, &baselines, &baseline_of, threads);
@@ -94,13 +102,18 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         })
         .collect();
     let results = simulate_plans(&plans.iter().collect::<Vec<_>>(), &indices, threads, args.options.quiet);
-    let runs = plans
+    let mut runs = plans
         .iter()
         .zip(results)
         .map(|(plan, result)| {
             result.map_err(|fault| CliError::Runtime(format!("{fault}; replay with: {}", replay_command(plan))))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let cut: Vec<bool> =
+        runs.iter_mut().zip(&indices).map(|(run, planned)| !keep_gap_free(&mut run.records, planned)).collect();
+    if let Some(signal) = signals::received().filter(|_| cut.contains(&true)) {
+        return write_interrupted(&plans, runs, &indices, &args, shard, signal);
+    }
     if let Some(shard) = shard {
         for (plan, run) in plans.iter().zip(runs) {
             write_shard(plan, &args, shard, timing(&run, threads), run.records)?;
@@ -120,9 +133,10 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         .collect();
     let mut gates = Gates::default();
     for ((plan, summary), baseline) in plans.iter().zip(summarize_all(&jobs, threads)).zip(&baseline_of) {
-        write_and_print(&summary, &args)?;
         let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
-        gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);
+        let checked = gates.check(&summary.scenario, &summary, &plan.scenario.slo, baseline);
+        let path = summary_path(&args.options.out, &summary.scenario);
+        write_and_print(&path, &summary, &RunStatus::complete(), &checked, "wrote", args.options.quiet)?;
     }
     gates.finish(args.junit.as_deref())
 }
@@ -145,16 +159,20 @@ fn run_until_decided(
     for ((plan, decided), baseline) in plans.iter().zip(decided).zip(baseline_of) {
         let timing = timing(&decided.run, threads);
         let summary = summarize(&plan.scenario, plan.seed, decided.replications, &decided.run.records, timing);
-        write_and_print(&summary, args)?;
         let heading = format!(
             "objectives, decided in {} look(s) of up to {} replications (5 % error over all looks)",
             decided.sequence.looks(),
             cap_of(plan, args.max_replications)
         );
-        gates.objectives(&summary.scenario, &heading, &decided.sequence.verdicts(), args.options.quiet);
+        let mut checked = Checked::default();
+        gates.start(&summary.scenario, &summary);
+        let verdicts = decided.sequence.verdicts();
+        gates.objectives(&mut checked, &summary.scenario, &heading, &plan.scenario.slo, &verdicts);
         if let Some(baseline) = baseline {
-            gates.baseline(&summary, baseline, &baselines.gate(&plan.scenario.slo), args.options.quiet);
+            gates.baseline(&mut checked, &summary, baseline, &baselines.gate(&plan.scenario.slo));
         }
+        let path = summary_path(&args.options.out, &summary.scenario);
+        write_and_print(&path, &summary, &RunStatus::complete(), &checked, "wrote", args.options.quiet)?;
     }
     gates.finish(args.junit.as_deref())
 }
@@ -173,9 +191,24 @@ pub fn simulate_plans(plans: &[&Plan], indices: &[Vec<u32>], threads: usize, qui
         _ => format!("{} scenarios", plans.len()),
     };
     let progress = super::progress::bar(total, &label, quiet);
-    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
+    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested);
     progress.finish_and_clear();
     results
+}
+
+/// Refuses duplicate names, and results of other runs in the way of
+/// this one's summaries (or shards).
+fn check_outputs(plans: &[Plan], args: &RunArgs, shard: Option<ShardId>) -> Result<(), CliError> {
+    refuse_duplicate_names(plans.iter().map(|plan| plan.scenario.name.as_str()))?;
+    let guard = args.options.guard();
+    for plan in plans {
+        let info = run_info(&plan.scenario, plan.seed, plan.replications);
+        match shard {
+            Some(shard) => guard.same_run(&shard_path(plan, args, shard), "/info", &info, false)?,
+            None => guard.same_run(&summary_path(&args.options.out, &info.scenario), "", &info, args.until_decided)?,
+        }
+    }
+    Ok(())
 }
 
 /// Loads and checks every scenario before anything runs.
@@ -206,12 +239,69 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
     Ok(plans)
 }
 
-fn write_and_print(summary: &Summary, args: &RunArgs) -> Result<(), CliError> {
-    let path = summary_path(&args.options.out, &summary.scenario);
-    write_summary(&path, summary).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
-    if !args.options.quiet {
-        print!("{}", summary_table(summary));
-        println!("  wrote {}\n", path.display());
+/// After a signal: each scenario's first replications without a gap, as
+/// a summary marked interrupted (with `--shard`: only the shards whose
+/// every replication finished); nothing for a scenario with none. Ends
+/// with the signal's exit code.
+fn write_interrupted(
+    plans: &[Plan],
+    runs: Vec<TaskRun>,
+    indices: &[Vec<u32>],
+    args: &RunArgs,
+    shard: Option<ShardId>,
+    signal: i32,
+) -> Result<(), CliError> {
+    let threads = args.options.threads();
+    let mut wrote = Vec::new();
+    for ((plan, run), planned) in plans.iter().zip(runs).zip(indices) {
+        let done = run.records.len() as u32;
+        let name = &plan.scenario.name;
+        match shard {
+            _ if done == 0 => {}
+            Some(shard) if done as usize == planned.len() => {
+                write_shard(plan, args, shard, timing(&run, threads), run.records)?;
+                wrote.push(format!("{name} (its shard)"));
+            }
+            Some(_) => {}
+            None => {
+                let summary = summarize(&plan.scenario, plan.seed, done, &run.records, timing(&run, threads));
+                let status = if done == plan.replications {
+                    RunStatus::complete()
+                } else {
+                    RunStatus::interrupted(signals::name(signal), plan.replications, done)
+                };
+                let path = summary_path(&args.options.out, name);
+                write_and_print(&path, &summary, &status, &Checked::default(), "wrote", args.options.quiet)?;
+                wrote.push(format!("{name} ({done} of {} replications)", planned.len()));
+            }
+        }
+    }
+    let wrote = if wrote.is_empty() {
+        "nothing was complete, nothing written".to_owned()
+    } else {
+        format!("wrote {}", wrote.join(", "))
+    };
+    Err(signals::interrupted(signal, &wrote))
+}
+
+/// Writes `summary` to `path` with how it ended and its verdicts, adds it
+/// to the `--format json` document, and prints its table, `done` and the
+/// path, and the verdicts (unless `quiet`).
+pub fn write_and_print(
+    path: &Path,
+    summary: &Summary,
+    status: &RunStatus,
+    checked: &Checked,
+    done: &str,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let written = WrittenSummary { summary, status, verdicts: &checked.verdicts };
+    write_summary(path, &written).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
+    output::add("summaries", &written);
+    if !quiet {
+        say!("{}", summary_table(summary));
+        sayln!("  {done} {}\n", path.display());
+        say!("{}", checked.text);
     }
     Ok(())
 }
@@ -227,11 +317,10 @@ fn write_shard(
     let indices: Vec<u32> = records.iter().map(|record| record.index).collect();
     let info = run_info(&plan.scenario, plan.seed, plan.replications);
     let file = ShardFile::new(info, shard, timing, records);
-    let path =
-        args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count));
+    let path = shard_path(plan, args, shard);
     write_json_line(&path, &file).map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
     if !args.options.quiet {
-        println!(
+        sayln!(
             "shard {}/{} of {}: replications {indices:?}, wrote {}",
             shard.index,
             shard.count,
@@ -240,6 +329,10 @@ fn write_shard(
         );
     }
     Ok(())
+}
+
+fn shard_path(plan: &Plan, args: &RunArgs, shard: ShardId) -> PathBuf {
+    args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count))
 }
 
 /// What a run prints before it starts: seed, sizes, and every parameter.

@@ -15,9 +15,11 @@
 use super::CliError;
 use super::gates::Gates;
 use super::options::RunOptions;
+use super::output::{self, noteln, sayln};
+use super::signals::{self, keep_gap_free};
 use crate::metrics::{Reading, Summary, format_duration_ms, read};
-use crate::report::{write_atomic, write_json};
-use crate::runner::{Seeds, Task, simulate_tasks, summarize, timing};
+use crate::report::{RunStatus, SummaryVerdicts, write_atomic, write_json};
+use crate::runner::{Seeds, Task, run_info, simulate_tasks, summarize, timing};
 use crate::scenario::{Figure, Latency, Quantile, Scenario, Unit, load_with_overrides};
 use clap::Args;
 use serde::Serialize;
@@ -57,10 +59,14 @@ struct Axis {
 struct Point {
     settings: Vec<(String, String)>,
     summary: Summary,
+    #[serde(flatten)]
+    status: RunStatus,
+    verdicts: SummaryVerdicts,
 }
 
 pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let options = &args.options;
+    output::begin(options.format);
     let axes = axes(&args.sets, options)?;
     let grid = cartesian(&axes);
     if grid.len() > MAX_POINTS {
@@ -75,8 +81,11 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let runs: Vec<(u64, u32)> =
         scenarios.iter().map(|scenario| (options.seed_for(scenario), options.replications_for(scenario))).collect();
     let name = scenarios[0].name.clone();
+    let directory = options.out.join(format!("sweep-{name}"));
+    let infos: Vec<_> = scenarios.iter().zip(&runs).map(|(s, (seed, count))| run_info(s, *seed, *count)).collect();
+    options.guard().same_sweep(&directory.join("sweep.json"), &infos)?;
     if !options.quiet {
-        eprintln!("sweep {name}: {} points, {}", grid.len(), banner(&runs, &scenarios));
+        noteln!("sweep {name}: {} points, {}", grid.len(), banner(&runs, &scenarios));
     }
     let mut points = Vec::with_capacity(grid.len());
     let mut gates = Gates::default();
@@ -90,21 +99,59 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .map(|((scenario, (seed, _)), indices)| Task { scenario, seeds: Seeds::of(scenario, *seed), indices })
         .collect();
     let threads = options.threads();
-    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
+    signals::watch()?;
+    let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested);
     progress.finish_and_clear();
-    for (((point, scenario), (seed, replications)), result) in grid.iter().zip(&scenarios).zip(&runs).zip(results) {
-        let run = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
-        let summary = summarize(scenario, *seed, *replications, &run.records, timing(&run, threads));
-        let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
-        if !options.quiet {
-            let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            println!("{}", row_summary(&label.join(" "), &summary));
+    for (((point, scenario), seed), (result, planned)) in
+        grid.iter().zip(&scenarios).zip(runs.iter().map(|(seed, _)| *seed)).zip(results.into_iter().zip(&indices))
+    {
+        let mut run = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
+        let complete = keep_gap_free(&mut run.records, planned);
+        if run.records.is_empty() {
+            continue;
         }
-        gates.check(&summary, &scenario.slo, None, true);
-        points.push(Point { settings, summary });
+        let summary = summarize(scenario, seed, run.records.len() as u32, &run.records, timing(&run, threads));
+        let point = judge(&mut gates, point, scenario, summary, (complete, planned.len() as u32), options.quiet);
+        output::add("points", &point);
+        points.push(point);
     }
-    write_results(&options.out.join(format!("sweep-{name}")), &axes, &points, options.quiet)?;
-    gates.finish(args.junit.as_deref())
+    let cut = points.iter().filter(|point| point.status.status == "interrupted").count();
+    write_results(&directory, &axes, &points, options.quiet)?;
+    match signals::received() {
+        Some(signal) if cut > 0 => Err(signals::interrupted(
+            signal,
+            &format!("wrote {} of {} points, {cut} of them cut short (no verdicts)", points.len(), grid.len()),
+        )),
+        _ => gates.finish(args.junit.as_deref()),
+    }
+}
+
+/// A point's summary, printed as a row, with its status and verdicts (none
+/// when a signal cut it short: `complete` is false, of `planned` replications).
+fn judge(
+    gates: &mut Gates,
+    point: &[(String, String, toml::Value)],
+    scenario: &Scenario,
+    summary: Summary,
+    (complete, planned): (bool, u32),
+    quiet: bool,
+) -> Point {
+    let settings: Vec<(String, String)> = point.iter().map(|(key, text, _)| (key.clone(), text.clone())).collect();
+    let label: Vec<String> = settings.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if !quiet {
+        sayln!("{}", row_summary(&label.join(" "), &summary));
+    }
+    let (status, verdicts) = match signals::received().filter(|_| !complete) {
+        Some(signal) => {
+            (RunStatus::interrupted(signals::name(signal), planned, summary.replications), SummaryVerdicts::default())
+        }
+        None => {
+            // Each point its own JUnit suite: `self-exit[policy.buffer=24h]`.
+            let suite = format!("{}[{}]", summary.scenario, label.join(","));
+            (RunStatus::complete(), gates.check(&suite, &summary, &scenario.slo, None).verdicts)
+        }
+    };
+    Point { settings, summary, status, verdicts }
 }
 
 /// What the banner says of the points' seeds, replications and org sizes:
@@ -312,7 +359,7 @@ fn write_results(directory: &std::path::Path, axes: &[Axis], points: &[Point], q
     write_atomic(&csv_path, csv.as_bytes()).map_err(|e| failed(&csv_path, e))?;
     write_json(&json_path, points).map_err(|e| failed(&json_path, e))?;
     if !quiet {
-        println!("  wrote {} and sweep.json", directory.join("sweep.csv").display());
+        sayln!("  wrote {} and sweep.json", directory.join("sweep.csv").display());
     }
     Ok(())
 }

@@ -64,6 +64,12 @@ pub fn simulate_until_decided(
         let indices: Vec<Vec<u32>> =
             open.iter().map(|&i| next_round(&plans[i], &states[i], max_replications)).collect();
         let results = simulate_plans(&round, &indices, threads, quiet);
+        if let Some(signal) = super::signals::received() {
+            return Err(super::signals::interrupted(
+                signal,
+                "nothing written: --until-decided decides on whole rounds",
+            ));
+        }
         for ((&i, result), indices) in open.iter().zip(results).zip(&indices) {
             let run = result.map_err(|fault| CliError::Runtime(fault.to_string()))?;
             look(&plans[i], &mut states[i], run, indices.len() as u32, cap_of(&plans[i], max_replications));

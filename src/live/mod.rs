@@ -27,4 +27,4 @@ mod verify;
 mod run;
 
 pub use replay::Mode;
-pub use run::{Limits, LoadConfig, LoadError, run};
+pub use run::{Limits, LoadConfig, LoadError, results_directory, run};

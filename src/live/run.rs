@@ -50,6 +50,8 @@ pub struct LoadConfig {
     pub max_duration: Duration,
     pub out: PathBuf,
     pub quiet: bool,
+    /// With `--format json`: the table goes to stderr, stdout keeps the document.
+    pub table_to_stderr: bool,
 }
 
 /// Why a live run did not succeed.
@@ -142,7 +144,12 @@ async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadErr
     replay::set_intended_times(&mut requests, schedule, &pacing);
     let requests = Arc::new(requests);
     let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
+        // SIGTERM (a CI timeout, Kubernetes) stops the replay as Ctrl-C does.
+        let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+        match terminate {
+            Ok(mut terminate) => tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = terminate.recv() => {} },
+            Err(_) => drop(tokio::signal::ctrl_c().await),
+        }
     };
     let replayed = replay::replay(&client, requests.clone(), pacing, interrupt).await;
     let (verification, verify_error) = match replayed.stop {
@@ -266,16 +273,27 @@ fn summarize(
             host: crate::runner::host_name(),
         },
     };
-    let directory = config.out.join(format!("{}-live", config.scenario.name));
+    let directory = results_directory(&config.out, &config.scenario.name);
     write(&directory.join("requests.hlog"), &hlog)?;
     let mut text = serde_json::to_string_pretty(&summary).map_err(|e| LoadError::Runtime(e.to_string()))?;
     text.push('\n');
     write(&directory.join("summary.json"), text.as_bytes())?;
     if !config.quiet {
-        print!("{}", report::live_table(&summary));
-        println!("  wrote {} and requests.hlog\n", directory.join("summary.json").display());
+        let shown = directory.join("summary.json");
+        let table = format!("{}  wrote {} and requests.hlog\n\n", report::live_table(&summary), shown.display());
+        // A closed stream (`| head`) ends the printing, never the run.
+        let _ = if config.table_to_stderr {
+            std::io::Write::write_all(&mut std::io::stderr(), table.as_bytes())
+        } else {
+            std::io::Write::write_all(&mut std::io::stdout(), table.as_bytes())
+        };
     }
     verdict(&summary, stop_reason, &directory)
+}
+
+/// Where a load run of `scenario` writes its files: `<out>/<scenario>-live/`.
+pub fn results_directory(out: &std::path::Path, scenario: &str) -> PathBuf {
+    out.join(format!("{scenario}-live"))
 }
 
 fn live_metrics(
@@ -339,7 +357,9 @@ fn stop_reason(config: &LoadConfig, stop: Stop, recorder: &Recorder) -> Option<S
             kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", "),
             config.down_limit.as_secs_f64()
         )),
-        Stop::Interrupted => Some("interrupted (Ctrl-C): stopped sending and waited for requests in flight".into()),
+        Stop::Interrupted => {
+            Some("interrupted (SIGINT or SIGTERM): stopped sending and waited for requests in flight".into())
+        }
     }
 }
 

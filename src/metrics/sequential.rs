@@ -120,6 +120,7 @@ mod tests {
             outcome,
             observed: None,
             bound_used: None,
+            interval: None,
             explanation: words.into(),
         }
     }

@@ -57,6 +57,10 @@ pub struct Verdict {
     pub observed: Option<f64>,
     /// The bound of the 95 % interval the decision rests on (rates only).
     pub bound_used: Option<f64>,
+    /// The interval the decision rests on, where there is one (a latency
+    /// bound beyond the horizon is null).
+    #[serde(default)]
+    pub interval: Option<[Option<f64>; 2]>,
     /// In words: which value was compared with what, and why.
     pub explanation: String,
 }
@@ -137,7 +141,14 @@ fn evaluate_rate(slo: &Slo, observed: Option<f64>, estimate: Result<RateEstimate
         let words = format!("undecided: the {} interval {interval} straddles {threshold} {observed}", level.label());
         (SloOutcome::Undecided, unfavourable.value, words)
     };
-    Verdict { objective: slo.to_string(), outcome, observed: Some(estimate.rate), bound_used: Some(bound), explanation }
+    Verdict {
+        objective: slo.to_string(),
+        outcome,
+        observed: Some(estimate.rate),
+        bound_used: Some(bound),
+        interval: Some([Some(estimate.low), Some(estimate.high)]),
+        explanation,
+    }
 }
 
 /// `; ratio-t over 10 replications`, for a rate read from a summary.
@@ -175,12 +186,20 @@ fn not_applicable(slo: &Slo, reason: &str) -> Verdict {
         outcome: SloOutcome::NotApplicable,
         observed: None,
         bound_used: None,
+        interval: None,
         explanation,
     }
 }
 
 fn undecided(slo: &Slo, observed: Option<f64>, explanation: String) -> Verdict {
-    Verdict { objective: slo.to_string(), outcome: SloOutcome::Undecided, observed, bound_used: None, explanation }
+    Verdict {
+        objective: slo.to_string(),
+        outcome: SloOutcome::Undecided,
+        observed,
+        bound_used: None,
+        interval: None,
+        explanation,
+    }
 }
 
 // -------------------------------------------------------------- latency
@@ -233,7 +252,8 @@ fn evaluate_latency(slo: &Slo, report: &LatencyReport, quantile: Quantile, level
         (SloOutcome::Undecided, unfavourable_bound, words)
     };
     let bound_used = bound.map(|ms| ms as f64);
-    Verdict { objective: slo.to_string(), outcome, observed, bound_used, explanation }
+    let interval = Some([low.map(|ms| ms as f64), high.map(|ms| ms as f64)]);
+    Verdict { objective: slo.to_string(), outcome, observed, bound_used, interval, explanation }
 }
 
 /// A percentile or bound: a duration, or beyond the horizon.

@@ -1,81 +1,155 @@
-//! JUnit XML for CI systems: objective verdicts and regression checks as
-//! test cases (a failure fails the case, an undecided or not-comparable
-//! figure skips it), written with the XML escaping done here, by hand.
+//! JUnit XML for CI systems, valid against the common JUnit schema
+//! (`tests/junit.xsd`): one test suite per scenario run (per point of a
+//! sweep), timed by the run's wall time; each objective and each figure the
+//! baseline check gated is a test case named by its figure alone (editing a
+//! threshold keeps a CI system's test history), classed
+//! `<scenario>.slo` or `<scenario>.regression`. A failed objective or a
+//! worse figure fails its case (`type` says which), an undecided, N/A or
+//! not-comparable one is skipped, and a suite with nothing to judge holds
+//! one skipped case saying so, never an unexplained `tests="0"`. Written
+//! with the XML escaping done here, by hand.
 
-use crate::metrics::{Change, RegressionCheck, SloOutcome, Verdict};
+use super::verdicts::{BaselineVerdict, ObjectiveVerdict};
+use crate::metrics::{Change, SloOutcome};
 use std::fmt::Write;
 
+/// One test suite: the verdicts on one scenario's run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TestSuite {
+    /// The scenario, with a sweep point's settings.
+    pub name: String,
+    /// The run's wall time.
+    pub time_s: f64,
+    pub cases: Vec<TestCase>,
+}
+
 /// One test case of a JUnit report.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestCase {
     pub name: String,
     pub class_name: String,
-    /// The failure message; a case with one failed.
-    pub failure: Option<String>,
-    /// Why the case was skipped; ignored when it also failed.
-    pub skipped: Option<String>,
-    /// Text shown with the case, such as a passed check's explanation.
-    pub system_out: Option<String>,
+    pub outcome: CaseOutcome,
 }
 
-/// The JUnit XML document of one suite holding `cases`, in order.
-pub fn junit_xml(suite_name: &str, cases: &[TestCase]) -> String {
-    let failures = cases.iter().filter(|case| case.failure.is_some()).count();
-    let skipped = cases.iter().filter(|case| case.failure.is_none() && case.skipped.is_some()).count();
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+/// How a case ended, with its words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaseOutcome {
+    Passed {
+        detail: String,
+    },
+    /// `kind` is the failure's `type`: `objective` or `regression`.
+    Failed {
+        kind: &'static str,
+        message: String,
+        detail: String,
+    },
+    Skipped {
+        message: String,
+    },
+}
+
+impl TestSuite {
+    /// The suite of `name`, timed `time_s`, holding no case yet.
+    pub fn new(name: &str, time_s: f64) -> TestSuite {
+        TestSuite { name: name.to_owned(), time_s, cases: Vec::new() }
+    }
+
+    /// The cases of objective verdicts.
+    pub fn add_objectives(&mut self, verdicts: &[ObjectiveVerdict]) {
+        let class_name = format!("{}.slo", self.name);
+        self.cases.extend(verdicts.iter().map(|verdict| {
+            let objective = &verdict.objective;
+            let outcome = match verdict.verdict {
+                SloOutcome::Fail => CaseOutcome::Failed {
+                    kind: "objective",
+                    message: format!("{objective}: FAIL"),
+                    detail: verdict.reason.clone(),
+                },
+                SloOutcome::Undecided | SloOutcome::NotApplicable => CaseOutcome::Skipped {
+                    message: format!("{objective}: {}: {}", verdict.verdict.label(), verdict.reason),
+                },
+                SloOutcome::Pass => CaseOutcome::Passed { detail: format!("{objective}: {}", verdict.reason) },
+            };
+            TestCase { name: verdict.figure.clone(), class_name: class_name.clone(), outcome }
+        }));
+    }
+
+    /// The cases of baseline checks.
+    pub fn add_regressions(&mut self, checks: &[BaselineVerdict]) {
+        let class_name = format!("{}.regression", self.name);
+        self.cases.extend(checks.iter().map(|check| {
+            let outcome = match check.verdict {
+                Change::Worse => CaseOutcome::Failed {
+                    kind: "regression",
+                    message: format!("{}: confidently worse than the baseline", check.figure),
+                    detail: check.reason.clone(),
+                },
+                Change::NotComparable => CaseOutcome::Skipped { message: check.reason.clone() },
+                Change::Better | Change::Indistinguishable => CaseOutcome::Passed { detail: check.reason.clone() },
+            };
+            TestCase { name: check.figure.clone(), class_name: class_name.clone(), outcome }
+        }));
+    }
+
+    /// A suite with no case gets one skipped case saying why.
+    fn explained(&self) -> TestSuite {
+        let mut suite = self.clone();
+        if suite.cases.is_empty() {
+            suite.cases.push(TestCase {
+                name: "verdicts".to_owned(),
+                class_name: format!("{}.slo", self.name),
+                outcome: CaseOutcome::Skipped {
+                    message: "nothing to judge: the scenario has no [slo] objectives and no --baseline was given"
+                        .to_owned(),
+                },
+            });
+        }
+        suite
+    }
+
+    fn failures(&self) -> usize {
+        self.cases.iter().filter(|case| matches!(case.outcome, CaseOutcome::Failed { .. })).count()
+    }
+
+    fn skipped(&self) -> usize {
+        self.cases.iter().filter(|case| matches!(case.outcome, CaseOutcome::Skipped { .. })).count()
+    }
+}
+
+/// The JUnit XML document of `suites` (in order), under `<testsuites>`
+/// named `name`.
+pub fn junit_xml(name: &str, suites: &[TestSuite]) -> String {
+    let suites: Vec<TestSuite> = suites.iter().map(TestSuite::explained).collect();
+    let tests: usize = suites.iter().map(|suite| suite.cases.len()).sum();
+    let failures: usize = suites.iter().map(TestSuite::failures).sum();
+    let time_s: f64 = suites.iter().map(|suite| suite.time_s).sum();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">",
-        escape_attribute(suite_name),
-        cases.len()
+        "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" time=\"{time_s:.3}\">",
+        escape_attribute(name)
     );
-    for case in cases {
-        write_test_case(&mut xml, case);
+    for suite in &suites {
+        write_suite(&mut xml, suite);
     }
-    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml.push_str("</testsuites>\n");
     xml
 }
 
-/// Test cases of objective verdicts, classed `<scenario>.slo`: a failed
-/// objective fails, an undecided one is skipped with its explanation.
-pub fn verdict_cases(scenario: &str, verdicts: &[Verdict]) -> Vec<TestCase> {
-    verdicts
-        .iter()
-        .map(|verdict| {
-            let explanation = Some(verdict.explanation.clone());
-            let case = TestCase {
-                name: verdict.objective.clone(),
-                class_name: format!("{scenario}.slo"),
-                ..TestCase::default()
-            };
-            match verdict.outcome {
-                SloOutcome::Fail => TestCase { failure: explanation, ..case },
-                SloOutcome::Undecided | SloOutcome::NotApplicable => TestCase { skipped: explanation, ..case },
-                SloOutcome::Pass => TestCase { system_out: explanation, ..case },
-            }
-        })
-        .collect()
-}
-
-/// Test cases of regression checks, classed `<scenario>.regression`: a
-/// worse figure fails, a not-comparable one is skipped.
-pub fn regression_cases(scenario: &str, checks: &[RegressionCheck]) -> Vec<TestCase> {
-    checks
-        .iter()
-        .map(|check| {
-            let explanation = Some(check.explanation.clone());
-            let case = TestCase {
-                name: check.metric.clone(),
-                class_name: format!("{scenario}.regression"),
-                ..TestCase::default()
-            };
-            match check.change {
-                Change::Worse => TestCase { failure: explanation, ..case },
-                Change::NotComparable => TestCase { skipped: explanation, ..case },
-                Change::Better | Change::Indistinguishable => TestCase { system_out: explanation, ..case },
-            }
-        })
-        .collect()
+fn write_suite(xml: &mut String, suite: &TestSuite) {
+    let _ = writeln!(
+        xml,
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">",
+        escape_attribute(&suite.name),
+        suite.cases.len(),
+        suite.failures(),
+        suite.skipped(),
+        suite.time_s
+    );
+    for case in &suite.cases {
+        write_test_case(xml, case);
+    }
+    xml.push_str("  </testsuite>\n");
 }
 
 /// Escapes text for XML content: the five special characters become
@@ -109,76 +183,78 @@ fn is_forbidden_in_xml(character: char) -> bool {
 }
 
 fn write_test_case(xml: &mut String, case: &TestCase) {
-    let _ = write!(
+    let _ = writeln!(
         xml,
-        "    <testcase classname=\"{}\" name=\"{}\"",
+        "    <testcase classname=\"{}\" name=\"{}\" time=\"0.000\">",
         escape_attribute(&case.class_name),
         escape_attribute(&case.name)
     );
-    let body = test_case_body(case);
-    if body.is_empty() {
-        xml.push_str("/>\n");
-    } else {
-        let _ = write!(xml, ">\n{body}    </testcase>\n");
+    match &case.outcome {
+        CaseOutcome::Failed { kind, message, detail } => {
+            let _ = writeln!(
+                xml,
+                "      <failure message=\"{}\" type=\"{kind}\">{}</failure>",
+                escape_attribute(message),
+                escape_xml(detail)
+            );
+        }
+        CaseOutcome::Skipped { message } => {
+            let _ = writeln!(xml, "      <skipped message=\"{}\"/>", escape_attribute(message));
+        }
+        CaseOutcome::Passed { detail } => {
+            let _ = writeln!(xml, "      <system-out>{}</system-out>", escape_xml(detail));
+        }
     }
-}
-
-/// The failure or skip element, then the output element, one a line.
-fn test_case_body(case: &TestCase) -> String {
-    let mut body = String::new();
-    if let Some(message) = &case.failure {
-        let _ = writeln!(body, "      <failure message=\"{}\"/>", escape_attribute(message));
-    } else if let Some(message) = &case.skipped {
-        let _ = writeln!(body, "      <skipped message=\"{}\"/>", escape_attribute(message));
-    }
-    if let Some(text) = &case.system_out {
-        let _ = writeln!(body, "      <system-out>{}</system-out>", escape_xml(text));
-    }
-    body
+    xml.push_str("    </testcase>\n");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn case(name: &str) -> TestCase {
-        TestCase { name: name.to_owned(), class_name: "demo.slo".to_owned(), ..TestCase::default() }
+    fn objective(verdict: SloOutcome, reason: &str) -> ObjectiveVerdict {
+        ObjectiveVerdict {
+            objective: "lockout_rate < 0.05".into(),
+            figure: "lockout_rate".into(),
+            comparison: "<",
+            threshold: 0.05,
+            estimate: None,
+            interval: None,
+            verdict,
+            reason: reason.into(),
+        }
     }
 
     #[test]
     fn xml_of_a_small_suite_is_exact() {
-        let cases = [
-            TestCase { system_out: Some("upper bound 0.07".into()), ..case("lockout_rate < 0.10") },
-            TestCase { failure: Some("p99 = 3d > 2d".into()), ..case("batch_latency_p99 <= 2d") },
-            TestCase { skipped: Some("too few samples".into()), ..case("race_rate < 0.5") },
-            case("residue_probability < 0.5"),
-        ];
+        let mut suite = TestSuite::new("demo", 1.5);
+        suite.add_objectives(&[objective(SloOutcome::Pass, "upper bound 0.04"), objective(SloOutcome::Fail, "p > t")]);
+        suite.add_objectives(&[objective(SloOutcome::Undecided, "too few")]);
         let expected = "\
 <?xml version=\"1.0\" encoding=\"UTF-8\"?>
-<testsuites>
-  <testsuite name=\"unbindsim\" tests=\"4\" failures=\"1\" errors=\"0\" skipped=\"1\">
-    <testcase classname=\"demo.slo\" name=\"lockout_rate &lt; 0.10\">
-      <system-out>upper bound 0.07</system-out>
+<testsuites name=\"unbindsim\" tests=\"3\" failures=\"1\" errors=\"0\" time=\"1.500\">
+  <testsuite name=\"demo\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"1.500\">
+    <testcase classname=\"demo.slo\" name=\"lockout_rate\" time=\"0.000\">
+      <system-out>lockout_rate &lt; 0.05: upper bound 0.04</system-out>
     </testcase>
-    <testcase classname=\"demo.slo\" name=\"batch_latency_p99 &lt;= 2d\">
-      <failure message=\"p99 = 3d &gt; 2d\"/>
+    <testcase classname=\"demo.slo\" name=\"lockout_rate\" time=\"0.000\">
+      <failure message=\"lockout_rate &lt; 0.05: FAIL\" type=\"objective\">p &gt; t</failure>
     </testcase>
-    <testcase classname=\"demo.slo\" name=\"race_rate &lt; 0.5\">
-      <skipped message=\"too few samples\"/>
+    <testcase classname=\"demo.slo\" name=\"lockout_rate\" time=\"0.000\">
+      <skipped message=\"lockout_rate &lt; 0.05: UNDECIDED: too few\"/>
     </testcase>
-    <testcase classname=\"demo.slo\" name=\"residue_probability &lt; 0.5\"/>
   </testsuite>
 </testsuites>
 ";
-        assert_eq!(junit_xml("unbindsim", &cases), expected);
+        assert_eq!(junit_xml("unbindsim", &[suite]), expected);
     }
 
     #[test]
-    fn empty_suite_has_no_cases() {
-        let xml = junit_xml("none", &[]);
-        assert!(xml.contains(
-            "<testsuite name=\"none\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n  </testsuite>"
-        ));
+    fn a_suite_with_nothing_to_judge_says_so_in_a_skipped_case() {
+        let xml = junit_xml("none", &[TestSuite::new("quiet", 0.25)]);
+        assert!(xml.contains("tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\""), "{xml}");
+        assert!(xml.contains("nothing to judge"), "{xml}");
+        assert!(!xml.contains("tests=\"0\""), "{xml}");
     }
 
     #[test]
@@ -196,72 +272,40 @@ mod tests {
 
     #[test]
     fn names_and_messages_are_escaped_in_place() {
-        let cases = [TestCase {
-            name: "a<b".into(),
-            class_name: "s&t".into(),
-            failure: Some("\"quoted\" 'x'\nline".into()),
-            ..TestCase::default()
-        }];
-        let xml = junit_xml("it's", &cases);
-        assert!(xml.contains("<testsuite name=\"it&apos;s\""));
-        assert!(xml.contains("<testcase classname=\"s&amp;t\" name=\"a&lt;b\">"));
-        assert!(xml.contains("<failure message=\"&quot;quoted&quot; &apos;x&apos;&#10;line\"/>"));
-    }
-
-    #[test]
-    fn a_failure_takes_precedence_over_a_skip() {
-        let cases = [TestCase { failure: Some("f".into()), skipped: Some("s".into()), ..case("both") }];
-        let xml = junit_xml("suite", &cases);
-        assert!(xml.contains("failures=\"1\" errors=\"0\" skipped=\"0\""));
-        assert!(!xml.contains("<skipped"));
-    }
-
-    #[test]
-    fn verdicts_become_failed_skipped_and_passed_cases() {
-        let verdict = |outcome, explanation: &str| Verdict {
-            objective: "lockout_rate < 0.05".into(),
-            outcome,
-            observed: None,
-            bound_used: None,
-            explanation: explanation.into(),
-        };
-        let verdicts = [
-            verdict(SloOutcome::Fail, "bad"),
-            verdict(SloOutcome::Undecided, "unsure"),
-            verdict(SloOutcome::Pass, "ok"),
-        ];
-        let cases = verdict_cases("steady", &verdicts);
-        assert_eq!(cases[0].class_name, "steady.slo");
-        assert_eq!(cases[0].name, "lockout_rate < 0.05");
-        assert_eq!((cases[0].failure.as_deref(), cases[0].skipped.as_deref()), (Some("bad"), None));
-        assert_eq!((cases[1].failure.as_deref(), cases[1].skipped.as_deref()), (None, Some("unsure")));
-        assert_eq!((cases[2].failure.as_deref(), cases[2].system_out.as_deref()), (None, Some("ok")));
+        let mut suite = TestSuite::new("s&t", 0.0);
+        suite.add_objectives(&[objective(SloOutcome::Fail, "\"quoted\" 'x'\nline")]);
+        let xml = junit_xml("it's", &[suite]);
+        assert!(xml.contains("<testsuites name=\"it&apos;s\""));
+        assert!(xml.contains("<testcase classname=\"s&amp;t.slo\" name=\"lockout_rate\""));
+        assert!(xml.contains(">&quot;quoted&quot; &apos;x&apos;\nline</failure>"), "{xml}");
     }
 
     #[test]
     fn regression_checks_fail_only_when_worse() {
-        let check = |change| RegressionCheck {
-            metric: "lockout_rate".into(),
+        let check = |verdict| BaselineVerdict {
+            figure: "lockout_rate".into(),
             baseline: None,
-            current: None,
+            estimate: None,
             difference: None,
-            test: None,
-            p_value: None,
+            interval: None,
             p_holm: None,
-            change,
-            explanation: "why".into(),
+            verdict,
+            reason: "why".into(),
         };
-        let checks = [
+        let mut suite = TestSuite::new("steady", 0.0);
+        suite.add_regressions(&[
             check(Change::Worse),
             check(Change::Better),
             check(Change::Indistinguishable),
             check(Change::NotComparable),
-        ];
-        let cases = regression_cases("steady", &checks);
-        assert_eq!(cases[0].class_name, "steady.regression");
-        let failed: Vec<bool> = cases.iter().map(|case| case.failure.is_some()).collect();
+        ]);
+        assert_eq!(suite.cases[0].class_name, "steady.regression");
+        let failed: Vec<bool> = suite
+            .cases
+            .iter()
+            .map(|case| matches!(case.outcome, CaseOutcome::Failed { kind: "regression", .. }))
+            .collect();
         assert_eq!(failed, [true, false, false, false]);
-        assert_eq!(cases[3].skipped.as_deref(), Some("why"));
-        assert_eq!(cases[1].system_out.as_deref(), Some("why"));
+        assert_eq!(suite.cases[3].outcome, CaseOutcome::Skipped { message: "why".into() });
     }
 }

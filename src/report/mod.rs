@@ -12,9 +12,11 @@
 
 mod junit;
 mod table;
+mod verdicts;
 
-pub use junit::{TestCase, escape_xml, junit_xml, regression_cases, verdict_cases};
+pub use junit::{CaseOutcome, TestCase, TestSuite, escape_xml, junit_xml};
 pub use table::summary_table;
+pub use verdicts::{BaselineVerdict, BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts};
 
 use crate::metrics::Summary;
 use serde::Serialize;
@@ -40,14 +42,73 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// A short, stable key of what a result was computed from (its `inputs`):
+/// FNV-1a (64 bits) of their compact JSON, in hex.
+pub fn run_key<T: Serialize + ?Sized>(inputs: &T) -> String {
+    let text = serde_json::to_string(inputs).unwrap_or_default();
+    let hash = text
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
 /// Where a scenario's summary goes under the output directory.
 pub fn summary_path(out: &Path, scenario: &str) -> PathBuf {
     out.join(scenario).join("summary.json")
 }
 
+/// How a run ended, written after a summary's figures: `complete`, or
+/// `interrupted` (a signal stopped it; the summary holds the replications
+/// that were complete, `replications_planned` says how many were asked for).
+#[derive(Clone, Debug, Serialize)]
+pub struct RunStatus {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replications_planned: Option<u32>,
+}
+
+impl RunStatus {
+    /// A run whose every replication finished.
+    pub fn complete() -> RunStatus {
+        RunStatus { status: "complete", status_reason: None, replications_planned: None }
+    }
+
+    /// A run stopped by `signal` (its name) with `planned` replications asked for.
+    pub fn interrupted(signal: &str, planned: u32, done: u32) -> RunStatus {
+        RunStatus {
+            status: "interrupted",
+            status_reason: Some(format!(
+                "{signal}: stopped at a replication boundary; the first {done} of {planned} replications"
+            )),
+            replications_planned: Some(planned),
+        }
+    }
+}
+
+/// A summary as written: its figures, then how the run ended and the
+/// verdicts on it.
+#[derive(Serialize)]
+pub struct WrittenSummary<'a> {
+    #[serde(flatten)]
+    pub summary: &'a Summary,
+    #[serde(flatten)]
+    pub status: &'a RunStatus,
+    pub verdicts: &'a SummaryVerdicts,
+}
+
 /// Writes the summary as pretty JSON (with a final newline), atomically.
-pub fn write_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
-    write_json(path, summary)
+pub fn write_summary(path: &Path, written: &WrittenSummary<'_>) -> std::io::Result<()> {
+    write_json(path, written)
+}
+
+/// `value` as pretty JSON with a final newline: the one document
+/// `--format json` prints.
+pub fn json_text<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
 }
 
 /// Writes `value` as pretty JSON with a final newline, atomically.

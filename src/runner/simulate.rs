@@ -70,7 +70,7 @@ pub fn simulate(
 ) -> Result<Summary, RunFault> {
     let indices: Vec<u32> = (0..replications).collect();
     let task = Task { scenario, seeds: Seeds::of(scenario, seed), indices: &indices };
-    let run = simulate_tasks(&[task], threads, &|_| on_done()).pop().expect("one result per task")?;
+    let run = simulate_tasks(&[task], threads, &|_| on_done(), &|| false).pop().expect("one result per task")?;
     Ok(summarize(scenario, seed, replications, &run.records, timing(&run, threads)))
 }
 

@@ -79,26 +79,37 @@ struct Job {
 }
 
 /// Runs every task's replications on up to `threads` threads; `on_done`
-/// hears the task index of each finished replication. Results come back in
-/// task order, each in replication order.
-pub fn simulate_tasks(tasks: &[Task<'_>], threads: usize, on_done: &(dyn Fn(usize) + Sync)) -> Vec<TaskResult> {
+/// hears the task index of each finished replication. Once `stop` says so,
+/// no further replication starts (those running finish): a task's records
+/// are then the replications that finished. Results come back in task
+/// order, each in replication order.
+pub fn simulate_tasks(
+    tasks: &[Task<'_>],
+    threads: usize,
+    on_done: &(dyn Fn(usize) + Sync),
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Vec<TaskResult> {
     let started = Instant::now();
     let (orgs, jobs) = plan_jobs(tasks);
     let finished = run_pool(jobs.len(), threads, |job| {
         let Job { task, index, org, .. } = jobs[job];
         let shared = &orgs[org];
+        if stop() {
+            shared.release();
+            return None;
+        }
         let org = shared.get();
         let result = run_replication(&Experiment::of(tasks[task].scenario, &org), tasks[task].seeds.streams, index);
         drop(org);
         shared.release();
         on_done(task);
-        (result, started.elapsed())
+        Some((result, started.elapsed()))
     });
     let mut done: Vec<(Job, _)> = jobs.into_iter().zip(finished).collect();
     done.sort_by_key(|(job, _)| job.slot);
     let empty = || TaskRun { records: Vec::new(), wall: Duration::ZERO, busy: Duration::ZERO };
     let mut results: Vec<TaskResult> = tasks.iter().map(|_| Ok(empty())).collect();
-    for (job, (replication, finished_at)) in done {
+    for (job, (replication, finished_at)) in done.into_iter().filter_map(|(job, run)| Some((job, run?))) {
         let Ok(run) = &mut results[job.task] else { continue };
         match replication {
             Ok(r) => {
@@ -171,7 +182,7 @@ mod tests {
         let mut b = a.clone();
         b.policy.buffer = SimDuration::from_hours(72);
         let tasks = [Task { scenario: &a, seeds, indices }, Task { scenario: &b, seeds, indices }];
-        let results = simulate_tasks(&tasks, 3, &|_| {});
+        let results = simulate_tasks(&tasks, 3, &|_| {}, &|| false);
         (a, b, results)
     }
 

@@ -106,6 +106,11 @@ const RULES: &[Rule] = &[
         scope: Scope::AllBut(&["live"]),
         forbidden: &["tokio", "reqwest", "std::net"],
     },
+    Rule {
+        says: "signals are watched only by cli (a simulation command) and live (tokio, during a load run)",
+        scope: Scope::AllBut(&["cli"]),
+        forbidden: &["signal_hook"],
+    },
 ];
 
 /// A broken invariant: where, which path, and the rule.

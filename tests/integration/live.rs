@@ -186,3 +186,61 @@ fn a_server_killed_mid_run_leaves_partial_results_and_a_clear_error() {
     assert!(!written.contains("s3cret-token-value") && !message.contains("s3cret-token-value"), "the token leaked");
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+#[test]
+fn sigterm_during_the_replay_stops_it_like_ctrl_c_and_writes_an_interrupted_summary() {
+    let directory = temp_dir("live-sigterm");
+    let scenario = scenario_file(&directory);
+    let server = ScimServer::start(&directory);
+    let out = directory.join("out");
+    let url = server.url();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unbindsim"))
+        .args(["load", scenario.to_str().unwrap(), "--url", &url, "--out", out.to_str().unwrap()])
+        .args(["--members", "600", "--rate", "100/s", "--concurrency", "4", "--speedup", "1000000"])
+        .args(["--replications", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let seen: Vec<String> =
+        lines.by_ref().map_while(Result::ok).take_while(|line| !line.contains("provisioned:")).collect();
+    // The replay of about 600 requests at 100/s has started: SIGTERM now.
+    std::thread::sleep(Duration::from_millis(1000));
+    let sent = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    assert!(sent.success());
+    let signalled_at = Instant::now();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{}\n{}", seen.join("\n"), rest.join("\n"));
+    assert!(signalled_at.elapsed() < Duration::from_secs(10), "the run stopped promptly");
+    let summary = summary(&out);
+    assert_eq!(summary["status"], "interrupted", "{summary}");
+    assert!(summary["status_reason"].as_str().unwrap().contains("SIGTERM"));
+    let requests = &summary["metrics"]["requests"];
+    assert!(requests["sent"].as_u64().unwrap() < requests["planned"].as_u64().unwrap());
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn load_prints_one_json_document_and_never_replaces_an_earlier_live_run() {
+    let directory = temp_dir("live-json");
+    let scenario = scenario_file(&directory);
+    let server = ScimServer::start(&directory);
+    let out = directory.join("out");
+    let flags = ["--members", "400", "--rate", "2000/s", "--concurrency", "8", "--format", "json"];
+    let output = load(&scenario, &server, &out, &flags);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let document: Value = serde_json::from_slice(&output.stdout).expect("stdout is one JSON document");
+    assert_eq!(document["command"], "load");
+    assert_eq!(document["exit_code"], 0);
+    assert_eq!(document["summaries"][0], summary(&out), "the document holds the summary written");
+    assert!(stderr(&output).contains("wrote"), "the table goes to stderr");
+    let again = load(&scenario, &server, &out, &flags);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    let refused: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert!(refused["error"].as_str().unwrap().contains("never replaced"), "{refused}");
+    assert!(refused.get("summaries").is_none(), "nothing of the earlier run is reported as this one's");
+    drop(server);
+    std::fs::remove_dir_all(directory).unwrap();
+}

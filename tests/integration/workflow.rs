@@ -339,7 +339,8 @@ fn baseline_gate_passes_an_identical_run_and_exits_3_on_a_regression() {
     let mut same = vec!["run", better.to_str().unwrap(), "--out", &current_out, "--baseline", &baseline];
     same.extend(sized);
     ok(&same);
-    let mut worse = vec!["run", "device-change", "--out", &current_out, "--baseline", &baseline];
+    // Another model into the same folder: it replaces the earlier run only when told.
+    let mut worse = vec!["run", "device-change", "--out", &current_out, "--baseline", &baseline, "--overwrite"];
     worse.extend(sized);
     let output = unbindsim(&worse);
     assert_eq!(
