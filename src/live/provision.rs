@@ -4,7 +4,7 @@
 //! made active again, so the replay has something to unbind); re-running
 //! is idempotent.
 
-use super::replay::{PlannedRequest, attempts};
+use super::replay::{PlannedRequest, attempts, bounded_secs};
 use super::schedule::{group_name, user_name, user_prefix};
 use super::scim::{Outcome, ScimClient, ServiceConfig, group_body, page_size, set_active_body, user_body};
 use reqwest::Method;
@@ -167,7 +167,7 @@ async fn attempts_until_answered(client: &ScimClient, request: &PlannedRequest, 
 /// Sends `requests` at most `rate` per second and `concurrency` at a time;
 /// returns (succeeded, failed). A 409 (already exists) is neither.
 async fn run_paced(client: &ScimClient, requests: Vec<PlannedRequest>, limits: Limits) -> (u64, u64) {
-    let gap = Duration::from_secs_f64(1.0 / limits.rate_per_sec);
+    let gap = bounded_secs(1.0 / limits.rate_per_sec);
     let semaphore = Arc::new(Semaphore::new(limits.concurrency));
     let start = tokio::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();

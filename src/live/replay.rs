@@ -132,15 +132,25 @@ fn request(method: Method, path: String, body: Option<Vec<u8>>, operations: Rang
 /// Sets each request's intended send time: the model's time of its first
 /// operation divided by `speedup`, and at least `1/rate` after the previous.
 pub fn set_intended_times(requests: &mut [PlannedRequest], schedule: &Schedule, pacing: &Pacing) {
-    let gap = Duration::from_secs_f64(1.0 / pacing.rate_per_sec);
+    let gap = bounded_secs(1.0 / pacing.rate_per_sec);
     let mut previous: Option<Duration> = None;
     for request in requests {
         let model_us =
             (schedule.operations[request.operations.start].revoked_at - crate::engine::SimTime::ZERO).as_micros();
-        request.anchor = Duration::from_secs_f64(model_us as f64 / 1e6 / pacing.speedup);
+        request.anchor = bounded_secs(model_us as f64 / 1e6 / pacing.speedup);
         request.offset = previous.map_or(request.anchor, |p| request.anchor.max(p + gap));
         previous = Some(request.offset);
     }
+}
+
+/// Longest wall time a derived duration (a pacing gap, an intended send
+/// time) may take: `run` refuses any plan that long before it starts, so the
+/// bound only keeps arithmetic on instants from overflowing.
+const LONGEST_WAIT: Duration = Duration::from_secs(366 * 86_400);
+
+/// `seconds` as a duration, within [`LONGEST_WAIT`] (NaN is zero).
+pub fn bounded_secs(seconds: f64) -> Duration {
+    Duration::try_from_secs_f64(seconds.clamp(0.0, LONGEST_WAIT.as_secs_f64())).unwrap_or(Duration::ZERO)
 }
 
 /// Why the dispatcher stopped.

@@ -197,8 +197,12 @@ fn pacing(config: &LoadConfig) -> Pacing {
     }
 }
 
-/// Refuses a replay that would take longer than `--max-duration` or send
-/// more than the request limit, before anything is sent.
+/// Refuses a run whose provisioning and replay would take longer than
+/// `--max-duration` or send more than the request limit, before anything
+/// is sent. Provisioning is counted at its most (every member created and
+/// every department's group), both at `--rate`; the arithmetic stays in
+/// seconds as floats, so no speedup or rate, however small, overflows a
+/// `Duration`.
 fn check_duration(config: &LoadConfig, schedule: &Schedule) -> Result<(), LoadError> {
     let operations = schedule.operations.len();
     if operations > Limits::MAX_REQUESTS {
@@ -207,20 +211,34 @@ fn check_duration(config: &LoadConfig, schedule: &Schedule) -> Result<(), LoadEr
             Limits::MAX_REQUESTS
         )));
     }
+    let provisioning = schedule.org.members.len() + schedule.org.departments.len();
+    let provision_s = provisioning as f64 / config.rate_per_sec;
     let model_s = schedule.span().as_micros() as f64 / 1e6 / config.speedup;
-    let paced_s = operations as f64 / config.rate_per_sec;
-    let at_least = Duration::from_secs_f64(model_s.max(paced_s));
-    if at_least > config.max_duration {
-        return Err(LoadError::BadInput(format!(
-            "--speedup {} / --rate {}/s: the replay would take at least {:.0}s ({} of model time, {operations} requests), more than --max-duration {}s; raise --speedup or --rate",
-            config.speedup,
-            config.rate_per_sec,
-            at_least.as_secs_f64(),
-            crate::metrics::format_duration_ms(schedule.span().as_micros() as f64 / 1e3),
-            config.max_duration.as_secs()
-        )));
+    let replay_s = model_s.max(operations as f64 / config.rate_per_sec);
+    let total_s = provision_s + replay_s;
+    // Also refuses NaN: only a finite total within the limit passes.
+    if total_s.is_finite() && total_s <= config.max_duration.as_secs_f64() {
+        return Ok(());
     }
-    Ok(())
+    Err(LoadError::BadInput(format!(
+        "--speedup {} / --rate {}/s: provisioning ({provisioning} requests, {}) and the replay ({} of model time, {operations} requests, {}) would take longer than --max-duration {}s; raise --speedup or --rate",
+        number_text(config.speedup),
+        number_text(config.rate_per_sec),
+        wall_text(provision_s),
+        crate::metrics::format_duration_ms(schedule.span().as_micros() as f64 / 1e3),
+        wall_text(replay_s),
+        config.max_duration.as_secs()
+    )))
+}
+
+/// A flag's number for a message, in scientific notation when tiny or huge.
+fn number_text(value: f64) -> String {
+    if (1e-3..1e9).contains(&value) { format!("{value}") } else { format!("{value:e}") }
+}
+
+/// Seconds of wall time for a message: `12s`, or `more than a year`.
+fn wall_text(seconds: f64) -> String {
+    if seconds.is_finite() && seconds < 365.0 * 86_400.0 { format!("{seconds:.0}s") } else { "more than a year".into() }
 }
 
 fn summarize(

@@ -277,3 +277,38 @@ fn compare_refuses_a_b_whose_own_seed_or_count_would_be_overridden() {
     }
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+/// Speedups and rates so small that a derived duration would overflow, and
+/// rates too slow to provision within `--max-duration`: each exits 2 naming
+/// the flags, before anything is sent (nothing listens at the URL).
+#[test]
+fn tiny_speedups_and_rates_are_refused_before_anything_is_sent() {
+    let directory = temp_dir("tiny-pacing");
+    let no_cut = directory.join("no-cut.toml");
+    let script =
+        "[org]\nmembers = 10\n[workload.script]\nsteps = [{ at = \"1h\", op = \"revoke\", member = 1, grant = 0 }]\n";
+    std::fs::write(&no_cut, format!("{HEAD}{script}")).unwrap();
+    let no_cut = no_cut.to_str().unwrap();
+    let out = directory.join("out");
+    let cases: [(&str, &[&str], &str); 6] = [
+        ("admin-batch", &["--speedup", "1e-15"], "--speedup 1e-15"),
+        ("admin-batch", &["--speedup", "5e-324"], "--speedup 5e-324"),
+        ("admin-batch", &["--rate", "0.000000000000000000001/w"], "--rate"),
+        // No account to cut: provisioning alone is too slow.
+        (no_cut, &["--rate", "0.000000000000000000001/w"], "provisioning (20 requests"),
+        // One user a week: provisioning counts against --max-duration.
+        ("admin-batch", &["--members", "10", "--rate", "1/w"], "--max-duration 3600s"),
+        (no_cut, &["--rate", "1/min", "--max-duration", "10min"], "--max-duration 600s"),
+    ];
+    for (scenario, flags, needle) in cases {
+        let mut args = vec!["load", scenario, "--url", "http://127.0.0.1:9/v2", "--out", out.to_str().unwrap()];
+        args.extend(flags);
+        let output = unbindsim(&args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {message}");
+        assert!(message.contains(needle), "{flags:?}: `{needle}` not in {message}");
+        assert!(!message.contains("panicked") && !message.contains("no SCIM service"), "{flags:?}: {message}");
+        assert!(!out.exists(), "{flags:?} wrote a result");
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
