@@ -326,9 +326,7 @@ fn live_metrics(
 }
 
 fn target_report(config: &LoadConfig, base: &Url, service: &ServiceConfig) -> TargetReport {
-    let mut url = base.clone();
-    let _ = url.set_password(None);
-    let _ = url.set_username("");
+    let mut url = super::scim::redacted(base);
     url.set_query(None);
     TargetReport {
         kind: "scim",
@@ -351,7 +349,7 @@ fn stop_reason(config: &LoadConfig, stop: Stop, recorder: &Recorder) -> Option<S
         Stop::Complete => None,
         Stop::ServiceDown(down) => Some(format!(
             "the service at {} gave no response for {:.1}s while connections failed ({} connection errors: {}), longer than --down-limit {}s; stopped sending",
-            config.url,
+            super::scim::redacted(&config.url),
             down.as_secs_f64(),
             recorder.counters.connection_error,
             kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", "),

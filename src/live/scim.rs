@@ -103,13 +103,23 @@ pub struct ScimClient {
 
 impl ScimClient {
     /// A client for `base` (http or https) with a per-attempt `timeout` and
-    /// an optional bearer token.
+    /// an optional bearer token. Credentials in the URL (`user:pass@`) are
+    /// sent as HTTP Basic authentication, in a header marked sensitive, and
+    /// taken out of the base, so no URL the client formats carries them; a
+    /// URL with credentials and a token together is refused.
     pub fn new(base: &Url, token: Option<&str>, timeout: Duration, pool: usize) -> Result<ScimClient, String> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static(MEDIA_TYPE));
-        if let Some(token) = token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
-                .map_err(|_| "--token holds characters an HTTP header cannot carry".to_owned())?;
+        let authorization = match (token, has_credentials(base)) {
+            (Some(_), true) => return Err(CREDENTIALS_AND_TOKEN.to_owned()),
+            (Some(token), false) => Some(format!("Bearer {token}")),
+            (None, true) => Some(basic_authorization(base)),
+            (None, false) => None,
+        };
+        if let Some(text) = authorization {
+            let mut value = HeaderValue::from_str(&text).map_err(|_| {
+                "the bearer token or the URL's credentials hold characters an HTTP header cannot carry".to_owned()
+            })?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
@@ -121,7 +131,7 @@ impl ScimClient {
             .pool_max_idle_per_host(pool)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(ScimClient { http, base: with_trailing_slash(base) })
+        Ok(ScimClient { http, base: with_trailing_slash(&redacted(base)) })
     }
 
     pub fn base(&self) -> &Url {
@@ -198,6 +208,31 @@ impl ScimClient {
         }
         Err(format!("GET {endpoint}: more than {MAX_PAGES} pages"))
     }
+}
+
+/// Why a URL with credentials and a bearer token are refused together.
+pub const CREDENTIALS_AND_TOKEN: &str = "--url carries credentials (user:password@) and a bearer token is given (--token, --token-file or UNBINDSIM_TOKEN): the URL's credentials would replace the token; give one or the other";
+
+/// Whether `url` carries a user name or a password.
+pub fn has_credentials(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// `url` without its user name and password: the only form of a URL that
+/// is ever printed or written.
+pub fn redacted(url: &Url) -> Url {
+    let mut url = url.clone();
+    let _ = url.set_password(None);
+    let _ = url.set_username("");
+    url
+}
+
+/// `Basic base64(user:password)` from the URL's (percent-decoded) userinfo.
+fn basic_authorization(url: &Url) -> String {
+    use base64::Engine;
+    let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
+    let pair = format!("{}:{}", decode(url.username()), decode(url.password().unwrap_or("")));
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
 }
 
 /// The page size to ask for, within what the service announces.
@@ -361,6 +396,18 @@ mod tests {
         assert_eq!(value["Operations"].as_array().unwrap().len(), 2);
         assert_eq!(value["Operations"][1]["path"], "/Users/b");
         assert_eq!(body.len(), bulk_overhead() + ops[0].len() + ops[1].len() + 1);
+    }
+
+    #[test]
+    fn url_credentials_become_basic_auth_and_leave_the_base() {
+        let url = Url::parse("http://admin:P%40SS@127.0.0.1:9/v2").unwrap();
+        let client = ScimClient::new(&url, None, Duration::from_secs(1), 1).unwrap();
+        assert_eq!(client.base().as_str(), "http://127.0.0.1:9/v2/");
+        assert_eq!(basic_authorization(&url), "Basic YWRtaW46UEBTUw==");
+        assert_eq!(
+            ScimClient::new(&url, Some("t"), Duration::from_secs(1), 1).err().as_deref(),
+            Some(CREDENTIALS_AND_TOKEN)
+        );
     }
 
     #[test]

@@ -312,3 +312,56 @@ fn tiny_speedups_and_rates_are_refused_before_anything_is_sent() {
     }
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+/// Runs `unbindsim load admin-batch` (50 members, nothing listening at
+/// the URL) with `flags` and the environment `env`.
+fn load_with(flags: &[&str], env: &[(&str, &str)], out: &std::path::Path) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_unbindsim"));
+    command.args(["load", "admin-batch", "--members", "50", "--replications", "2", "--out", out.to_str().unwrap()]);
+    command.args(flags).env_remove("UNBINDSIM_TOKEN").envs(env.iter().copied());
+    command.output().expect("the binary runs")
+}
+
+/// Credentials in `--url` are never printed, and never silently replace a
+/// bearer token from `--token`, `--token-file` or `UNBINDSIM_TOKEN`.
+#[test]
+fn url_credentials_are_never_printed_nor_combined_with_a_token() {
+    let directory = temp_dir("url-credentials");
+    let out = directory.join("out");
+    let token_file = directory.join("token");
+    std::fs::write(&token_file, "file-token-value\n").unwrap();
+    let empty = directory.join("empty");
+    std::fs::write(&empty, " \n").unwrap();
+    let (token_file, empty) = (token_file.to_str().unwrap(), empty.to_str().unwrap());
+    const SECRET: &str = "http://admin:PASS@127.0.0.1:9/v2";
+    const PLAIN: &str = "http://127.0.0.1:9/v2";
+    let cases: [(&[&str], &[(&str, &str)], i32, &str); 10] = [
+        (&["--url", SECRET, "--token", "t"], &[], 2, "--url carries credentials"),
+        (&["--url", SECRET], &[("UNBINDSIM_TOKEN", "env-token-value")], 2, "UNBINDSIM_TOKEN"),
+        (&["--url", SECRET, "--token-file", token_file], &[], 2, "give one or the other"),
+        (&["--url", "ftp://admin:PASS@127.0.0.1/scim"], &[], 2, "ftp://127.0.0.1/scim"),
+        (&["--url", "http://admin:PASS@127.0.0.1:9/v2?x=1"], &[], 2, "without a query"),
+        (&["--url", PLAIN, "--token-file", "no/such/token"], &[], 2, "--token-file no/such/token: cannot read"),
+        (&["--url", PLAIN, "--token-file", empty], &[], 2, "the bearer token is empty"),
+        (&["--url", PLAIN, "--token", "t", "--token-file", token_file], &[], 2, "cannot be used with"),
+        // Accepted: the run goes as far as discovery, which finds nothing.
+        (&["--url", SECRET], &[], 1, "--url http://127.0.0.1:9/v2/: no SCIM service there"),
+        (
+            &["--url", PLAIN, "--token-file", token_file],
+            &[("UNBINDSIM_TOKEN", "env-token-value")],
+            1,
+            "no SCIM service",
+        ),
+    ];
+    for (flags, env, code, needle) in cases {
+        let output = load_with(flags, env, &out);
+        let message = stderr(&output) + &String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(code), "{flags:?}: {message}");
+        assert!(message.contains(needle), "{flags:?}: `{needle}` not in {message}");
+        for secret in ["PASS", "file-token-value", "env-token-value", "panicked"] {
+            assert!(!message.contains(secret), "{flags:?}: `{secret}` printed: {message}");
+        }
+        assert!(!out.exists(), "{flags:?} wrote a result");
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
