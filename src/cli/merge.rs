@@ -52,20 +52,38 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
     gates.finish(args.junit.as_deref())
 }
 
+/// How deep below a folder given `merge` looks for shard files.
+const MAX_FOLDER_DEPTH: usize = 32;
+
+/// Shard files at `path`: the file itself, or every `shard-*.json` below
+/// the folder. Below a folder given, symbolic links to folders are not
+/// followed (a link to `.` would loop), nor is the walk deeper than
+/// [`MAX_FOLDER_DEPTH`].
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), CliError> {
     if path.is_file() {
         files.push(path.to_owned());
         return Ok(());
     }
+    collect_below(path, 0, files)
+}
+
+fn collect_below(path: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<(), CliError> {
+    if depth > MAX_FOLDER_DEPTH {
+        return Err(CliError::BadInput(format!(
+            "{}: folders nested deeper than {MAX_FOLDER_DEPTH} levels; give the folder of the shards",
+            path.display()
+        )));
+    }
     let entries =
         std::fs::read_dir(path).map_err(|e| CliError::BadInput(format!("{}: cannot read: {e}", path.display())))?;
-    let mut children: Vec<PathBuf> = entries.filter_map(|entry| entry.ok().map(|e| e.path())).collect();
-    children.sort();
-    for child in children {
+    let mut children: Vec<(PathBuf, std::fs::FileType)> =
+        entries.filter_map(|entry| entry.ok().and_then(|e| Some((e.path(), e.file_type().ok()?)))).collect();
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    for (child, kind) in children {
         let name = child.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if child.is_dir() {
-            collect(&child, files)?;
-        } else if name.starts_with("shard-") && name.ends_with(".json") {
+        if kind.is_dir() {
+            collect_below(&child, depth + 1, files)?;
+        } else if !child.is_dir() && name.starts_with("shard-") && name.ends_with(".json") {
             files.push(child);
         }
     }

@@ -18,6 +18,7 @@ mod device_rules;
 mod engine_properties;
 mod fuzz_corpus;
 mod headline;
+mod hostile_files;
 mod latency_censoring;
 mod live;
 mod model_properties;
