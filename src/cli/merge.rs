@@ -4,8 +4,9 @@
 
 use super::CliError;
 use super::gates::{Gates, objectives_of};
-use crate::metrics::{ShardFile, merge_shards};
+use crate::metrics::{MAX_RESULT_BYTES, ShardFile, merge_shards};
 use crate::report::{summary_path, summary_table, write_summary};
+use crate::scenario::read_capped;
 use clap::Args;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -92,7 +93,7 @@ fn collect_below(path: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<
 
 fn read_shard(path: &Path) -> Result<ShardFile, CliError> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::BadInput(format!("{shown}: cannot read: {e}")))?;
+    let text = read_capped(path, MAX_RESULT_BYTES).map_err(|e| CliError::BadInput(format!("{shown}: {e}")))?;
     let shard: ShardFile = serde_json::from_str(&text)
         .map_err(|e| CliError::BadInput(format!("{shown}:{}:{}: not a shard result: {e}", e.line(), e.column())))?;
     shard.check().map_err(|why| CliError::BadInput(format!("{shown}: {why}")))?;

@@ -150,8 +150,17 @@ fn axes(sets: &[String], options: &RunOptions) -> Result<Vec<Axis>, CliError> {
     Ok(axes)
 }
 
+/// Longest `--set` flag, in bytes.
+const MAX_SET_BYTES: usize = 64 << 10;
+/// Deepest nesting of brackets and braces in a `--set` value.
+const MAX_SET_NESTING: usize = 32;
+
 /// Parses `key=v1,v2`; values that are not TOML literals are strings.
 fn axis(set: &str) -> Result<Axis, CliError> {
+    if set.len() > MAX_SET_BYTES {
+        let start: String = set.chars().take(40).collect();
+        return Err(CliError::BadInput(format!("--set {start}…: longer than {MAX_SET_BYTES} bytes")));
+    }
     let (key, values) = set
         .split_once('=')
         .ok_or_else(|| CliError::BadInput(format!("--set {set}: expected key=value1,value2,...")))?;
@@ -180,6 +189,9 @@ fn split_values(values: &str) -> Result<Vec<&str>, String> {
             Some(_) => {}
             None => match c {
                 '"' | '\'' => quote = Some(c),
+                '[' | '{' if depth == MAX_SET_NESTING => {
+                    return Err(format!("brackets and braces nested deeper than {MAX_SET_NESTING}"));
+                }
                 '[' | '{' => depth += 1,
                 ']' | '}' => depth = depth.checked_sub(1).ok_or(format!("`{c}` closes nothing"))?,
                 ',' if depth == 0 => {

@@ -7,6 +7,11 @@ use super::summary::{RunInfo, SCHEMA_VERSION, Summary, Timing};
 use crate::scenario::MAX_REPLICATIONS;
 use serde::{Deserialize, Serialize};
 
+/// Largest result file (shard or summary) read back, in bytes: room for
+/// 100 000 replications of a seed scenario (a record takes a few KiB), and
+/// a bound on what a forged or endless file (a link to `/dev/zero`) costs.
+pub const MAX_RESULT_BYTES: u64 = 256 << 20;
+
 /// Marks a file as a shard result.
 pub const SHARD_KIND: &str = "unbindsim-shard";
 

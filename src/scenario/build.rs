@@ -12,6 +12,10 @@ use crate::synth::{OrgParams, Preset};
 
 /// Longest simulated horizon a scenario may ask for.
 const MAX_HORIZON: SimDuration = SimDuration::from_days(3_660);
+/// Longest `description`, in bytes: it is copied into every summary.
+const MAX_DESCRIPTION_BYTES: usize = 4 << 10;
+/// Longest `name`, in bytes: it names the result folder.
+const MAX_NAME_BYTES: usize = 64;
 /// Most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 100_000;
 
@@ -58,6 +62,28 @@ pub struct Scenario {
     pub slo: Vec<Slo>,
 }
 
+/// The free text copied into results: a name that can name a folder, and
+/// a description of bounded length.
+fn check_text(name: &str, description: &str) -> Result<(), FieldError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if name.trim().is_empty() || name.len() > MAX_NAME_BYTES || !name.chars().all(allowed) {
+        return Err(FieldError::new(
+            "name",
+            format!("must be 1 to {MAX_NAME_BYTES} letters, digits, '-' and '_' (it names the result folder)"),
+        ));
+    }
+    if description.len() > MAX_DESCRIPTION_BYTES {
+        return Err(FieldError::new(
+            "description",
+            format!(
+                "at most {MAX_DESCRIPTION_BYTES} bytes (it is copied into every summary), got {}",
+                description.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a deserialized spec and fills in the defaults.
 pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     let horizon = spec.horizon.0;
@@ -72,12 +98,7 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     {
         return Err(FieldError::new("replications", format!("must be between 1 and {MAX_REPLICATIONS}")));
     }
-    if spec.name.trim().is_empty() || !spec.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(FieldError::new(
-            "name",
-            "must be non-empty and use only letters, digits, '-' and '_' (it names the result folder)",
-        ));
-    }
+    check_text(&spec.name, &spec.description)?;
     let org = org_params(spec.org)?;
     org.validate()?;
     let policy = policy(spec.policy);

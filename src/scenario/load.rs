@@ -6,9 +6,13 @@
 
 use super::build::{Scenario, build};
 use super::builtin::{BUILTIN, builtin};
+use super::input::read_capped;
 use super::location::{ScenarioError, deserialize_located, locate_key};
 use super::spec::ScenarioSpec;
 use std::path::Path;
+
+/// Largest scenario file read (each file of a `base` chain), in bytes.
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 
 /// How many `base` links a chain may have.
 const MAX_BASE_DEPTH: usize = 8;
@@ -165,12 +169,12 @@ fn read_reference(reference: &str, directory: &Path) -> Result<(String, String),
     if path.is_dir() {
         return Err(failure("is a directory, expected a scenario file (.toml)".into()));
     }
-    let bytes = std::fs::read(&path).map_err(|error| {
-        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
-        failure(format!("cannot read: {error} (built-in scenarios: {})", names.join(", ")))
-    })?;
-    let text = String::from_utf8(bytes).map_err(|error| {
-        failure(format!("not UTF-8 text (invalid byte at offset {})", error.utf8_error().valid_up_to()))
+    let text = read_capped(&path, MAX_SCENARIO_BYTES).map_err(|message| {
+        if !path.exists() {
+            let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
+            return failure(format!("{message} (built-in scenarios: {})", names.join(", ")));
+        }
+        failure(message)
     })?;
     Ok((shown, text))
 }

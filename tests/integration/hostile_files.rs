@@ -67,3 +67,58 @@ fn a_folder_whose_links_loop_is_walked_once() {
     assert!(message.contains("merged 1 shard(s)"), "{message}");
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+const HEAD: &str = "name = \"t\"\nhorizon = \"30d\"\n";
+const WORKLOAD: &str = "[workload]\narrivals = { poisson = \"1/d\" }\n[workload.self-exit]\n";
+
+/// Every input read is capped (scenario files and bases at 4 MiB, shards
+/// and baselines at 256 MiB, `--set` at 64 KiB), free text copied into
+/// results is bounded, and the script-step limit fires while parsing: each
+/// exits 2 quickly, naming what and where.
+#[test]
+fn every_input_read_and_copied_text_is_capped() {
+    let directory = temp_dir("input-caps");
+    let file = |name: &str, text: String| {
+        let path = directory.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let endless_base = file("base.toml", format!("base = \"/dev/zero\"\n{HEAD}{WORKLOAD}"));
+    let long_description =
+        file("description.toml", format!("{HEAD}description = \"{}\"\n{WORKLOAD}", "x".repeat(5000)));
+    let long_name = file("name.toml", format!("name = \"{}\"\nhorizon = \"30d\"\n{WORKLOAD}", "n".repeat(100)));
+    let step = "{ at = \"1h\", op = \"unbind\", member = 1 }";
+    let steps = vec![step; 90_000].join(", ");
+    let script = file("script.toml", format!("{HEAD}[org]\nmembers = 10\n[workload.script]\nsteps = [{steps}]\n"));
+    let shards = directory.join("shards");
+    std::fs::create_dir_all(&shards).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", shards.join("shard-0-of-1.json")).unwrap();
+    let shards = shards.to_string_lossy().into_owned();
+    let long_set = format!("policy.buffer={}", "1h,".repeat(30_000));
+    let nested_set = format!("policy.buffer={}{}", "[".repeat(100), "]".repeat(100));
+    let out = directory.join("out");
+    let out = out.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["validate", "/dev/zero"], "/dev/zero: larger than 4 MiB"),
+        (vec!["validate", &endless_base], "base.toml:1:1: key `base`"),
+        (vec!["validate", &endless_base], "larger than 4 MiB"),
+        (vec!["validate", &long_description], "at most 4096 bytes"),
+        (vec!["validate", &long_name], "must be 1 to 64 letters"),
+        (vec!["validate", &script], "between 1 and 10000 steps, got more"),
+        (vec!["merge", &shards, "--out", out], "larger than 256 MiB"),
+        (vec!["run", "self-exit", "--members", "50", "--baseline", "/dev/zero", "--out", out], "--baseline /dev/zero"),
+        (vec!["sweep", "self-exit", "--set", &long_set, "--out", out], "longer than 65536 bytes"),
+        (vec!["sweep", "self-exit", "--set", &nested_set, "--out", out], "nested deeper than 32"),
+    ];
+    for (args, needle) in cases {
+        let started = std::time::Instant::now();
+        let output = unbindsim(&args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{needle}: {message}");
+        assert!(message.contains(needle), "`{needle}` not in {message}");
+        assert!(!message.contains("panicked"), "{message}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{needle}: took {:?}", started.elapsed());
+        assert!(!std::path::Path::new(out).exists(), "{needle}: a result was written");
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
