@@ -365,3 +365,44 @@ fn url_credentials_are_never_printed_nor_combined_with_a_token() {
     }
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+/// A derived file replaces a distribution or the arrivals of its base
+/// whole, so it can change their kind; a `--set` key deeper than any
+/// scenario key is refused before it is built.
+#[test]
+fn base_layering_replaces_distributions_and_arrivals_whole() {
+    let directory = temp_dir("base-whole");
+    let derived = |name: &str, table: &str| {
+        let path = directory.join(format!("{name}.toml"));
+        std::fs::write(&path, format!("base = \"admin-batch\"\nname = \"{name}\"\n{table}\n")).unwrap();
+        path
+    };
+    let cases = [
+        ("exp", "[policy]\ndepartment_delay = { exp = \"2h\" }", "\"department_delay\": \"exp(mean 2h)\""),
+        (
+            "lognormal",
+            "[policy]\ndepartment_delay = { lognormal = { median = \"2h\", sigma = 0.5 } }",
+            "\"department_delay\": \"lognormal(median 2h, sigma 0.5)\"",
+        ),
+        ("poisson", "[workload]\narrivals = { poisson = \"3/d\" }", "\"poisson_mean_gap\": \"8h\""),
+    ];
+    for (name, table, needle) in cases {
+        let path = derived(name, table);
+        let out = directory.join(name);
+        let args = ["run", path.to_str().unwrap(), "--members", "100", "--replications", "2", "--quiet"];
+        let output = unbindsim(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
+        let summary = std::fs::read_to_string(out.join(name).join("summary.json")).unwrap();
+        assert!(summary.contains(needle), "{name}: `{needle}` not in the summary's parameters");
+    }
+    let unknown = derived("gamma", "[policy]\ndepartment_delay = { gamma = \"2h\" }");
+    let output = unbindsim(&["validate", unknown.to_str().unwrap()]);
+    let located = format!("{}:4:", unknown.display());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains(&located) && stderr(&output).contains("gamma"), "{}", stderr(&output));
+    let deep = format!("{}=1", vec!["a"; 30_000].join("."));
+    let output = unbindsim(&["sweep", "self-exit", "--set", &deep, "--out", directory.join("deep").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("more than 8 dotted parts"), "{}", stderr(&output));
+    std::fs::remove_dir_all(directory).unwrap();
+}
