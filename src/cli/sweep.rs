@@ -81,7 +81,6 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let mut points = Vec::with_capacity(grid.len());
     let mut gates = Gates::default();
     let total: u64 = runs.iter().map(|(_, replications)| u64::from(*replications)).sum();
-    let progress = super::progress::bar(total, &format!("sweep {name}"), options.quiet);
     let indices: Vec<Vec<u32>> = runs.iter().map(|(_, replications)| (0..*replications).collect()).collect();
     let tasks: Vec<Task<'_>> = scenarios
         .iter()
@@ -90,6 +89,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .map(|((scenario, (seed, _)), indices)| Task { scenario, seeds: Seeds::of(scenario, *seed), indices })
         .collect();
     let threads = options.threads();
+    crate::runner::check_memory(&tasks, threads).map_err(CliError::BadInput)?;
+    let progress = super::progress::bar(total, &format!("sweep {name}"), options.quiet);
     let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1));
     progress.finish_and_clear();
     for (((point, scenario), (seed, replications)), result) in grid.iter().zip(&scenarios).zip(&runs).zip(results) {

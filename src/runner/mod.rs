@@ -18,7 +18,7 @@ mod tasks;
 
 pub use checked::{CheckFailure, run_checked};
 pub use simulate::{Seeds, SummaryJob, host_name, run_info, simulate, summarize, summarize_all, timing};
-pub use tasks::{Task, TaskResult, TaskRun, simulate_tasks};
+pub use tasks::{MEMORY_LIMIT_BYTES, Task, TaskResult, TaskRun, check_memory, simulate_tasks};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};
 use crate::model::{Behaviour, IllegalTransition, Observations, Org, Policy, Workload, World, finish};

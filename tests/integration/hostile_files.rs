@@ -122,3 +122,37 @@ fn every_input_read_and_copied_text_is_capped() {
     }
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+/// `run`, `sweep` and `compare` share one memory estimate, made before
+/// anything runs: a 20 M-member org with 64 devices and 255 grants each is
+/// refused by all three (sweep and compare aborted on an allocation
+/// failure before). The estimate counts the threads actually used: 1024
+/// threads for 2 replications hold 2 orgs, not 1025.
+#[test]
+fn one_memory_estimate_for_every_command_by_the_threads_used() {
+    let directory = temp_dir("memory-estimate");
+    let huge = directory.join("huge.toml");
+    let org = "[org]\nmembers = 20000000\ndevices_per_member = { poisson = 64.0, min = 64, max = 64 }\napps = { count = 255, grants_per_member = 255.0 }\n";
+    std::fs::write(&huge, format!("name = \"huge\"\nhorizon = \"30d\"\n{org}{WORKLOAD}")).unwrap();
+    let other = directory.join("huge-b.toml");
+    std::fs::write(&other, "base = \"huge.toml\"\nname = \"huge-b\"\n[policy]\nbuffer = \"2h\"\n").unwrap();
+    let (huge, other) = (huge.to_str().unwrap(), other.to_str().unwrap());
+    let out = directory.join("out");
+    let out = out.to_str().unwrap();
+    let refused: [&[&str]; 3] = [
+        &["run", huge, "--replications", "2", "--threads", "2"],
+        &["sweep", huge, "--set", "policy.buffer=1h,2h", "--threads", "2"],
+        &["compare", huge, other, "--threads", "2"],
+    ];
+    for args in refused {
+        let output = unbindsim(&[args, &["--out", out]].concat());
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(message.contains("20000000 members on 2 thread(s) would need about"), "{args:?}: {message}");
+        assert!(!std::path::Path::new(out).exists(), "{args:?} wrote a result");
+    }
+    let args = ["run", "self-exit", "--members", "400000", "--threads", "1024", "--replications", "2", "--quiet"];
+    let output = unbindsim(&[&args[..], &["--out", out]].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    std::fs::remove_dir_all(directory).unwrap();
+}
