@@ -152,14 +152,16 @@ fn plain(method: Method, path: String, body: Option<Vec<u8>>) -> PlannedRequest 
 }
 
 /// Provisioning is idempotent (a user created twice is a 409), so a
-/// timeout or a failed connection is retried too, within the same budget.
+/// timeout, a failed connection or a server error (5xx) is retried too,
+/// after the same backoff, within the same budget.
 async fn attempts_until_answered(client: &ScimClient, request: &PlannedRequest, budget: u32) -> Outcome {
     let mut outcome = Outcome::Timeout;
-    for _ in 0..=budget {
+    for round in 0..=budget {
         outcome = attempts(client, request, budget).await.0;
-        if matches!(outcome, Outcome::Status(_)) {
+        if matches!(outcome, Outcome::Status(status) if status < 500) || round == budget {
             break;
         }
+        tokio::time::sleep(super::scim::backoff(None, round)).await;
     }
     outcome
 }

@@ -109,8 +109,9 @@ struct Live {
 
 async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadError> {
     let pool = config.concurrency;
-    let client =
-        ScimClient::new(&config.url, config.token.as_deref(), config.timeout, pool).map_err(LoadError::BadInput)?;
+    let client = ScimClient::new(&config.url, config.token.as_deref(), config.timeout, pool)
+        .map_err(LoadError::BadInput)?
+        .with_retries(config.retries);
     let (client, service) = discover(client).await?;
     check_mode(config.mode, &service)?;
     let limits = provision::Limits {
@@ -149,7 +150,7 @@ async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadErr
         Stop::ServiceDown(_) => (None, Some("not verified: the service is down".to_owned())),
         _ => match verify::verify(&client, &service, &config.scenario.name, schedule, config.mode).await {
             Ok(v) => (Some(v), None),
-            Err(e) => (None, Some(format!("verification failed: {e}"))),
+            Err(e) => (None, Some(format!("unverified: the verification could not complete ({e})"))),
         },
     };
     let requests = Arc::try_unwrap(requests).unwrap_or_else(|shared| (*shared).clone());
@@ -262,7 +263,7 @@ fn summarize(
     let summary = LiveSummary {
         schema_version: report::LIVE_SCHEMA_VERSION,
         kind: "live-load",
-        status: report::status_of(replayed.stop).to_owned(),
+        status: status(replayed.stop, live.verification.is_some()).to_owned(),
         status_reason,
         run: crate::runner::run_info(&config.scenario, config.seed, config.replications),
         target: target_report(config, &live.base, &live.service),
@@ -343,6 +344,15 @@ fn target_report(config: &LoadConfig, base: &Url, service: &ServiceConfig) -> Ta
     }
 }
 
+/// The run's status: how the replay stopped, or `unverified` when it
+/// completed but what the service shows could not be read back.
+fn status(stop: Stop, verified: bool) -> &'static str {
+    match (stop, verified) {
+        (Stop::Complete, false) => "unverified",
+        (stop, _) => report::status_of(stop),
+    }
+}
+
 fn stop_reason(config: &LoadConfig, stop: Stop, recorder: &Recorder) -> Option<String> {
     let kinds = &recorder.counters.connection_errors_by_kind;
     match stop {
@@ -371,17 +381,21 @@ fn verdict(
             directory.display()
         )));
     }
+    let Some(verification) = &summary.verify else {
+        // Not "lost": what the service holds is unknown, so the run failed.
+        return Err(LoadError::Runtime(format!(
+            "{}; every request is accounted for in {}",
+            summary.status_reason.clone().unwrap_or_default(),
+            directory.display()
+        )));
+    };
     if !summary.nothing_lost {
-        let lost = summary.verify.as_ref().map_or_else(
-            || summary.status_reason.clone().unwrap_or_default(),
-            |v| {
-                format!(
-                    "{} unbound members still active, {} still present",
-                    v.still_active_count, v.still_present_count
-                )
-            },
-        );
-        return Err(LoadError::Lost(format!("not everything was unbound: {lost}; see {}", directory.display())));
+        return Err(LoadError::Lost(format!(
+            "not everything was unbound: {} unbound members still active, {} still present; see {}",
+            verification.still_active_count,
+            verification.still_present_count,
+            directory.display()
+        )));
     }
     Ok(summary.clone())
 }

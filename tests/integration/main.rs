@@ -21,6 +21,7 @@ mod headline;
 mod hostile_files;
 mod latency_censoring;
 mod live;
+mod live_faults;
 mod model_properties;
 mod script_case;
 mod script_model;
