@@ -38,6 +38,7 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
         runs.entry(shard.info.scenario.clone()).or_default().push(shard);
     }
     let mut gates = Gates::default();
+    let mut stopped_early = Vec::new();
     for (scenario, shards) in &runs {
         let summary =
             merge_shards(shards).map_err(|why| CliError::BadInput(format!("cannot merge {scenario}: {why}")))?;
@@ -49,8 +50,12 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
             println!("  merged {} shard(s), wrote {}\n", shards.len(), path.display());
         }
         gates.check(&summary, &objectives_of(&summary), None, args.quiet);
+        if summary.status == crate::metrics::EVENT_LIMIT_STATUS {
+            stopped_early.push(scenario.clone());
+        }
     }
-    gates.finish(args.junit.as_deref())
+    let gated = gates.finish(args.junit.as_deref());
+    super::run::event_limit_verdict(&stopped_early).and(gated)
 }
 
 /// How deep below a folder given `merge` looks for shard files.

@@ -10,6 +10,7 @@ use super::gates::{BaselineArgs, Baselines, Gates};
 use super::options::RunOptions;
 use super::shard::parse_shard;
 use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
+use crate::metrics::EVENT_LIMIT_STATUS;
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
 use crate::report::{summary_path, summary_table, write_json_line, write_summary};
 use crate::runner::{
@@ -119,12 +120,30 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         })
         .collect();
     let mut gates = Gates::default();
+    let mut stopped_early = Vec::new();
     for ((plan, summary), baseline) in plans.iter().zip(summarize_all(&jobs, threads)).zip(&baseline_of) {
         write_and_print(&summary, &args)?;
         let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
         gates.check(&summary, &plan.scenario.slo, baseline, args.options.quiet);
+        if summary.status == EVENT_LIMIT_STATUS {
+            stopped_early.push(summary.scenario.clone());
+        }
     }
-    gates.finish(args.junit.as_deref())
+    let gated = gates.finish(args.junit.as_deref());
+    event_limit_verdict(&stopped_early).and(gated)
+}
+
+/// A run whose replications the event limit stopped failed at run time
+/// (exit 1, before a failed objective's 3: its figures are partial), after
+/// its partial summaries were written and gated.
+pub fn event_limit_verdict(scenarios: &[String]) -> Result<(), CliError> {
+    if scenarios.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Runtime(format!(
+        "{}: a replication hit the event limit before the horizon; the summary is marked \"status\": \"event-limit\" and its figures are partial",
+        scenarios.join(", ")
+    )))
 }
 
 /// `run --until-decided`: rounds until the objectives are decided, then

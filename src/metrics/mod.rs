@@ -51,6 +51,7 @@ pub use regression::{
 pub use sequential::{Sequence, SequentialVerdict, look_level};
 pub use shard::{MAX_RESULT_BYTES, SHARD_KIND, ShardFile, ShardId, merge_shards};
 pub use slo::{SloOutcome, Verdict, any_failed, evaluate, evaluate_at, verdict_table};
+pub use summary::{COMPLETE_STATUS, EVENT_LIMIT_STATUS};
 pub use summary::{
     EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OrgDraw, OutcomeReport, PercentileReport,
     QueueReport, RaceKindReport, RaceReport, ResidueReport, RunInfo, SCHEMA_VERSION, Summary, Timing, latency_report,

@@ -15,7 +15,8 @@ use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::latency_report::{latency_reports, lockout_duration_report};
 use super::proportion::{Proportion, ProportionReport, round9};
-use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged};
+use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
+use crate::engine::Stop;
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -58,6 +59,15 @@ impl std::fmt::Display for OrgDraw {
     }
 }
 
+/// `Summary::status` of a run whose every replication reached its end.
+pub const COMPLETE_STATUS: &str = "complete";
+/// `Summary::status` of a run a replication of which the event limit stopped.
+pub const EVENT_LIMIT_STATUS: &str = "event-limit";
+
+fn complete() -> String {
+    COMPLETE_STATUS.to_owned()
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub schema_version: u32,
@@ -66,6 +76,10 @@ pub struct Summary {
     pub seed: u64,
     pub members: u64,
     pub replications: u32,
+    /// `complete`, or `event-limit` when a replication was stopped by the
+    /// event limit before the horizon and the figures are partial.
+    #[serde(default = "complete")]
+    pub status: String,
     pub org: OrgDraw,
     pub horizon: String,
     pub parameters: serde_json::Value,
@@ -285,8 +299,10 @@ impl Summary {
         ) {
             fixed(archive, reason);
         }
+        let stopped_early = engine.stopped.iter().any(|stop| stop == stop_name(Stop::EventLimit));
         Summary {
             schema_version: SCHEMA_VERSION,
+            status: if stopped_early { EVENT_LIMIT_STATUS } else { COMPLETE_STATUS }.to_owned(),
             metrics,
             replication_figures: figures_by_replication(replications),
             engine,

@@ -42,7 +42,8 @@ pub struct Experiment<'a> {
 }
 
 impl<'a> Experiment<'a> {
-    /// `scenario` on `org`, to its horizon, under the default event limit.
+    /// `scenario` on `org`, to its horizon, under its event limit (the
+    /// default unless the file sets `max_events`).
     pub fn of(scenario: &'a Scenario, org: &'a Org) -> Self {
         Experiment {
             org,
@@ -50,7 +51,7 @@ impl<'a> Experiment<'a> {
             behaviour: &scenario.behaviour,
             workload: &scenario.workload,
             horizon: SimTime::ZERO + scenario.horizon,
-            max_events: DEFAULT_MAX_EVENTS,
+            max_events: scenario.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         }
     }
 

@@ -49,6 +49,8 @@ pub struct Scenario {
     pub horizon: SimDuration,
     pub seed: Option<u64>,
     pub replications: Option<u32>,
+    /// `max_events` of the file: the runner's default when `None`.
+    pub max_events: Option<u64>,
     /// `org_mode` (sampled when the file does not say; `--org` overrides).
     pub org_mode: OrgMode,
     /// The seed of the shared org when it is not the run's own
@@ -99,6 +101,9 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
         return Err(FieldError::new("replications", format!("must be between 1 and {MAX_REPLICATIONS}")));
     }
     check_text(&spec.name, &spec.description)?;
+    if spec.max_events == Some(0) {
+        return Err(FieldError::new("max_events", "must be at least 1"));
+    }
     let org = org_params(spec.org)?;
     org.validate()?;
     let policy = policy(spec.policy);
@@ -118,6 +123,7 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
         name: spec.name,
         description: spec.description,
         horizon,
+        max_events: spec.max_events,
         seed: spec.seed,
         replications: spec.replications,
         org_mode: org_mode(spec.org_mode),

@@ -17,6 +17,9 @@ pub struct ScenarioSpec {
     pub horizon: DurationValue,
     pub seed: Option<u64>,
     pub replications: Option<u32>,
+    /// Most events one replication may process (the runner's default when
+    /// left out); a replication stopped by it leaves partial figures.
+    pub max_events: Option<u64>,
     /// How the replications' orgs are drawn (`sampled` when left out).
     pub org_mode: Option<OrgModeSpec>,
     #[serde(default)]

@@ -156,3 +156,33 @@ fn one_memory_estimate_for_every_command_by_the_threads_used() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+/// A run stopped by the event limit (`max_events` in the file) writes its
+/// partial summary marked `"status": "event-limit"` and exits 1, from
+/// `run` and from `merge`; a complete run is marked `complete`.
+#[test]
+fn a_run_stopped_by_the_event_limit_has_its_own_status_and_exit() {
+    let directory = temp_dir("event-limit");
+    let limited = directory.join("limited.toml");
+    std::fs::write(&limited, "base = \"self-exit\"\nname = \"limited\"\nmax_events = 500\n").unwrap();
+    let limited = limited.to_str().unwrap();
+    let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
+    let status = |folder: &str, scenario: &str| {
+        let text = std::fs::read_to_string(Path::new(folder).join(scenario).join("summary.json")).unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()["status"].clone()
+    };
+    let small = ["--members", "100", "--replications", "2", "--quiet"];
+    let output = unbindsim(&[&["run", "self-exit"], &small[..], &["--out", &out("whole")]].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(status(&out("whole"), "self-exit"), "complete");
+    let output = unbindsim(&[&["run", limited], &small[..], &["--out", &out("limited")]].concat());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("limited: a replication hit the event limit"), "{}", stderr(&output));
+    assert_eq!(status(&out("limited"), "limited"), "event-limit");
+    let output = unbindsim(&[&["run", limited, "--shard", "0/1"], &small[..], &["--out", &out("shards")]].concat());
+    assert_eq!(output.status.code(), Some(0), "a shard is not judged: {}", stderr(&output));
+    let output = unbindsim(&["merge", &out("shards"), "--out", &out("merged"), "--quiet"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(status(&out("merged"), "limited"), "event-limit");
+    std::fs::remove_dir_all(directory).unwrap();
+}
