@@ -322,6 +322,9 @@ fn load_with(flags: &[&str], env: &[(&str, &str)], out: &std::path::Path) -> std
     command.output().expect("the binary runs")
 }
 
+/// A `load` case: flags, environment, exit code, text the output must hold.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], i32, &'a str);
+
 /// Credentials in `--url` are never printed, and never silently replace a
 /// bearer token from `--token`, `--token-file` or `UNBINDSIM_TOKEN`.
 #[test]
@@ -335,7 +338,7 @@ fn url_credentials_are_never_printed_nor_combined_with_a_token() {
     let (token_file, empty) = (token_file.to_str().unwrap(), empty.to_str().unwrap());
     const SECRET: &str = "http://admin:PASS@127.0.0.1:9/v2";
     const PLAIN: &str = "http://127.0.0.1:9/v2";
-    let cases: [(&[&str], &[(&str, &str)], i32, &str); 10] = [
+    let cases: [Case<'_>; 10] = [
         (&["--url", SECRET, "--token", "t"], &[], 2, "--url carries credentials"),
         (&["--url", SECRET], &[("UNBINDSIM_TOKEN", "env-token-value")], 2, "UNBINDSIM_TOKEN"),
         (&["--url", SECRET, "--token-file", token_file], &[], 2, "give one or the other"),
