@@ -8,8 +8,8 @@ filter supported, maxResults 50, no bulk), /Users and /Groups with
 `userName sw`, `displayName sw` and `active eq true and ...` filters and
 startIndex/count paging, POST, PATCH (replace active) and DELETE.
 
-Faults, each on one kind of request (a request that gets a fault or
-broken JSON is not counted by --slow) (config, list-users, list-active,
+Faults, each on one kind of request (checked in the order listed: a
+request that gets one is not counted by the later ones) (config, list-users, list-active,
 list-groups, post-users, post-groups, patch, delete; list-users is every
 user listing without `active eq true`):
 
@@ -19,6 +19,8 @@ user listing without `active eq true`):
   --slow KIND=N*SECONDS          the first N are served (the change made)
                                  and answered only SECONDS later
   --malformed KIND=N             the first N get 200 with a broken JSON body
+  --reset KIND=N                 the first N are served (the change made),
+                                 then the connection is closed mid-response
   --lie KIND                     answer success and change nothing
   --total-offset K               report totalResults K lower than the truth
 """
@@ -68,6 +70,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def reply(self, status, body=None, headers=()):
         time.sleep(getattr(self, "delay", 0.0))
+        if getattr(self, "reset", False):
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"partial")
+            self.wfile.flush()
+            self.close_connection = True
+            return
         data = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         self.send_response(status)
         self.send_header("Content-Type", "application/scim+json")
@@ -95,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def faulted(self, kind):
         """Answers with a fault and returns True, or returns False."""
-        self.delay = 0.0
+        self.delay, self.reset = 0.0, False
         fault = counted(ARGS.fault, kind)
         if fault:
             status, _, retry = fault[1].partition(":")
@@ -109,7 +116,8 @@ class Handler(BaseHTTPRequestHandler):
         if counted(ARGS.malformed, kind):
             self.reply(200, b'{"Resources": [{"userName": ')
             return True
-        slow = counted(ARGS.slow, kind)
+        self.reset = counted(ARGS.reset, kind) is not None
+        slow = None if self.reset else counted(ARGS.slow, kind)
         self.delay = slow[1] if slow else 0.0
         return False
 
@@ -196,12 +204,14 @@ def main():
     parser.add_argument("--fault", action="append")
     parser.add_argument("--slow", action="append")
     parser.add_argument("--malformed", action="append")
+    parser.add_argument("--reset", action="append")
     parser.add_argument("--lie", action="append")
     parser.add_argument("--total-offset", type=int, default=0)
     ARGS = parser.parse_args()
     ARGS.fault = parse_rules(ARGS.fault, str)
     ARGS.slow = parse_rules(ARGS.slow, float)
     ARGS.malformed = parse_rules(ARGS.malformed, str)
+    ARGS.reset = parse_rules(ARGS.reset, str)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)

@@ -1,7 +1,8 @@
 //! Live load against a faulty SCIM service: `tests/fault_scim_server.py`
 //! (Python standard library only), an in-memory SCIM server on a free
 //! loopback port that throttles (429/503 with `Retry-After` in seconds or
-//! as an HTTP date), fails (500), answers late, sends broken JSON, lies
+//! as an HTTP date), fails (500), answers late, resets a connection
+//! mid-response, sends broken JSON, lies
 //! (answers success and changes nothing) or misreports `totalResults`, on
 //! one kind of request at a time. Each case is one bounded run of 60
 //! members; the table says what the run must report.
@@ -144,9 +145,9 @@ fn faulty_services_are_retried_verified_or_reported_truthfully() {
 }
 
 #[test]
-fn retries_and_timeouts_are_counted_where_they_happen() {
+fn retries_resets_and_timeouts_are_counted_where_they_happen() {
     let directory = temp_dir("live-fault-counts");
-    let server = FaultServer::start(&["--fault=patch=3*503:date", "--slow=patch=2*3"]);
+    let server = FaultServer::start(&["--fault=patch=3*503:date", "--reset=patch=2", "--slow=patch=2*3"]);
     let url = format!("http://127.0.0.1:{}/v2", server.port);
     let out = directory.join("out");
     let output = Command::new(env!("CARGO_BIN_EXE_unbindsim"))
@@ -159,8 +160,11 @@ fn retries_and_timeouts_are_counted_where_they_happen() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = std::fs::read_to_string(out.join("admin-batch-live/summary.json")).unwrap();
     let requests = serde_json::from_str::<Value>(&text).unwrap()["metrics"]["requests"].clone();
-    // The slow answers are the first two PATCHes after the throttled ones.
+    // Three throttled attempts, then two PATCHes reset mid-response, then
+    // two answered too late: each counted where it happened.
     assert_eq!(requests["retries"], 3, "{requests}");
+    assert_eq!(requests["connection_error"], 2, "{requests}");
+    assert_eq!(requests["connection_errors_by_kind"]["reset"], 2, "{requests}");
     assert_eq!(requests["timeout"], 2, "{requests}");
     let parts = ["ok", "http_error", "timeout", "connection_error"].map(|k| requests[k].as_u64().unwrap());
     assert_eq!(requests["sent"].as_u64().unwrap(), parts.iter().sum::<u64>());
