@@ -221,13 +221,14 @@ fn simulate_both(
 ) -> Result<(Vec<ReplicationRecord>, Vec<ReplicationRecord>), CliError> {
     let indices: Vec<u32> = (0..replications).collect();
     let runtime = |fault: crate::runner::RunFault| CliError::Runtime(fault.to_string());
-    let progress = super::progress::bar(2 * u64::from(replications), "compare", args.options.quiet);
     let a_seeds = Seeds::of(a, seed);
     let b_seeds = if args.independent { Seeds::independent(a, seed) } else { a_seeds };
     let tasks = [
         Task { scenario: a, seeds: a_seeds, indices: &indices },
         Task { scenario: b, seeds: b_seeds, indices: &indices },
     ];
+    crate::runner::check_memory(&tasks, args.options.threads()).map_err(CliError::BadInput)?;
+    let progress = super::progress::bar(2 * u64::from(replications), "compare", args.options.quiet);
     let threads = args.options.threads();
     let mut sides = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested).into_iter();
     progress.finish_and_clear();

@@ -270,8 +270,8 @@ pub fn objectives_of(summary: &Summary) -> Vec<Slo> {
 /// this build's layout, or a message saying to re-run it.
 fn read_baseline(path: &Path) -> Result<Summary, CliError> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::BadInput(format!("--baseline {shown}: cannot read: {e}")))?;
+    let text = crate::scenario::read_capped(path, crate::metrics::MAX_RESULT_BYTES)
+        .map_err(|e| CliError::BadInput(format!("--baseline {shown}: {e}")))?;
     let not_a_summary = |e: serde_json::Error| {
         CliError::BadInput(format!("--baseline {shown}: not a unbindsim summary ({e}, line {})", e.line()))
     };

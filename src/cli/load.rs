@@ -11,6 +11,11 @@ use clap::{Args, ValueEnum};
 use std::time::Duration;
 use url::Url;
 
+/// The environment variable read for the bearer token when no flag gives one.
+const TOKEN_VARIABLE: &str = "UNBINDSIM_TOKEN";
+/// Largest token file read, in bytes.
+const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
+
 #[derive(Args, Debug)]
 pub struct LoadArgs {
     /// Scenario file or built-in name whose unbind workload is replayed.
@@ -29,9 +34,14 @@ pub struct LoadArgs {
     /// Most requests in flight at once.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// Bearer token sent to the service (never logged or written).
-    #[arg(long)]
+    /// Bearer token sent to the service (never logged or written). Without
+    /// it or --token-file, the UNBINDSIM_TOKEN environment variable is used.
+    #[arg(long, conflicts_with = "token_file")]
     token: Option<String>,
+    /// File holding the bearer token (surrounding whitespace is trimmed);
+    /// keeps the token out of the process list and the shell history.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<std::path::PathBuf>,
     /// patch: PATCH active=false (soft); delete: DELETE (hard); bulk: POST /Bulk of DELETEs.
     #[arg(long, value_enum, default_value = "patch")]
     mode: ModeArg,
@@ -94,6 +104,10 @@ pub fn load(args: LoadArgs) -> Result<(), CliError> {
 fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
     let Target::Scim = args.target;
     let url = parse_url(&args.url)?;
+    let token = token(args)?;
+    if token.is_some() && crate::live::has_credentials(&url) {
+        return Err(CliError::BadInput(crate::live::CREDENTIALS_AND_TOKEN.to_owned()));
+    }
     let rate = parse_rate(&args.rate).map_err(|e| bad("--rate", &e))?.per_sec();
     if rate > Limits::MAX_RATE_PER_SEC {
         return Err(bad("--rate", &format!("at most {}/s", Limits::MAX_RATE_PER_SEC)));
@@ -131,7 +145,7 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
         threads: args.options.threads(),
         scenario,
         url,
-        token: args.token.clone(),
+        token,
         mode: match args.mode {
             ModeArg::Patch => Mode::Patch,
             ModeArg::Delete => Mode::Delete,
@@ -151,15 +165,38 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
     })
 }
 
+/// The URL of `--url`; no message quotes it but without its credentials.
 fn parse_url(text: &str) -> Result<Url, CliError> {
-    let url = Url::parse(text).map_err(|e| bad("--url", &format!("{text:?} is not a URL: {e}")))?;
+    let url = Url::parse(text).map_err(|e| bad("--url", &format!("not a URL: {e}")))?;
+    let shown = crate::live::redacted(&url);
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(bad("--url", &format!("{text:?}: only http:// and https:// URLs with a host are supported")));
+        return Err(bad("--url", &format!("{shown}: only http:// and https:// URLs with a host are supported")));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("--url", &format!("{text:?}: give the SCIM base URL without a query or fragment")));
+        return Err(bad("--url", &format!("{shown}: give the SCIM base URL without a query or fragment")));
     }
     Ok(url)
+}
+
+/// The bearer token: `--token`, else `--token-file`, else `UNBINDSIM_TOKEN`.
+fn token(args: &LoadArgs) -> Result<Option<String>, CliError> {
+    if let Some(token) = &args.token {
+        return non_empty("--token", token.clone()).map(Some);
+    }
+    if let Some(path) = &args.token_file {
+        let flag = format!("--token-file {}", path.display());
+        let text = crate::scenario::read_capped(path, MAX_TOKEN_FILE_BYTES).map_err(|e| bad(&flag, &e))?;
+        return non_empty(&flag, text.trim().to_owned()).map(Some);
+    }
+    match std::env::var(TOKEN_VARIABLE) {
+        Ok(token) if !token.is_empty() => Ok(Some(token)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(bad(TOKEN_VARIABLE, "is not valid UTF-8")),
+    }
+}
+
+fn non_empty(flag: &str, token: String) -> Result<String, CliError> {
+    if token.is_empty() { Err(bad(flag, "the bearer token is empty")) } else { Ok(token) }
 }
 
 fn duration(flag: &str, text: &str, max: Duration) -> Result<Duration, CliError> {

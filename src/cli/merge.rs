@@ -7,8 +7,9 @@ use super::gates::{Gates, objectives_of};
 use super::output::{self, Format};
 use super::overwrite::Guard;
 use super::run::write_and_print;
-use crate::metrics::{ShardFile, merge_shards};
+use crate::metrics::{MAX_RESULT_BYTES, ShardFile, merge_shards};
 use crate::report::{RunStatus, summary_path};
+use crate::scenario::read_capped;
 use clap::Args;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,6 +49,7 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
     }
     // Every run merged and checked against what is in the way before anything is written.
     let mut merged = Vec::with_capacity(runs.len());
+    let mut stopped_early = Vec::new();
     for (scenario, shards) in &runs {
         let summary =
             merge_shards(shards).map_err(|why| CliError::BadInput(format!("cannot merge {scenario}: {why}")))?;
@@ -59,25 +61,47 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
     for (summary, path, shards) in merged {
         let checked = gates.check(&summary.scenario, &summary, &objectives_of(&summary), None);
         let done = format!("merged {shards} shard(s), wrote");
-        write_and_print(&path, &summary, &RunStatus::complete(), &checked, &done, args.quiet)?;
+        write_and_print(&path, &summary, &RunStatus::of(&summary), &checked, &done, args.quiet)?;
+        if summary.stopped_by_event_limit() {
+            stopped_early.push(summary.scenario.clone());
+        }
     }
-    gates.finish(args.junit.as_deref())
+    let gated = gates.finish(args.junit.as_deref());
+    super::run::event_limit_verdict(&stopped_early).and(gated)
 }
 
+/// How deep below a folder given `merge` looks for shard files.
+const MAX_FOLDER_DEPTH: usize = 32;
+
+/// Shard files at `path`: the file itself, or every `shard-*.json` below
+/// the folder. Below a folder given, symbolic links to folders are not
+/// followed (a link to `.` would loop), nor is the walk deeper than
+/// [`MAX_FOLDER_DEPTH`].
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), CliError> {
     if path.is_file() {
         files.push(path.to_owned());
         return Ok(());
     }
+    collect_below(path, 0, files)
+}
+
+fn collect_below(path: &Path, depth: usize, files: &mut Vec<PathBuf>) -> Result<(), CliError> {
+    if depth > MAX_FOLDER_DEPTH {
+        return Err(CliError::BadInput(format!(
+            "{}: folders nested deeper than {MAX_FOLDER_DEPTH} levels; give the folder of the shards",
+            path.display()
+        )));
+    }
     let entries =
         std::fs::read_dir(path).map_err(|e| CliError::BadInput(format!("{}: cannot read: {e}", path.display())))?;
-    let mut children: Vec<PathBuf> = entries.filter_map(|entry| entry.ok().map(|e| e.path())).collect();
-    children.sort();
-    for child in children {
+    let mut children: Vec<(PathBuf, std::fs::FileType)> =
+        entries.filter_map(|entry| entry.ok().and_then(|e| Some((e.path(), e.file_type().ok()?)))).collect();
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    for (child, kind) in children {
         let name = child.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if child.is_dir() {
-            collect(&child, files)?;
-        } else if name.starts_with("shard-") && name.ends_with(".json") {
+        if kind.is_dir() {
+            collect_below(&child, depth + 1, files)?;
+        } else if !child.is_dir() && name.starts_with("shard-") && name.ends_with(".json") {
             files.push(child);
         }
     }
@@ -86,7 +110,7 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), CliError> {
 
 fn read_shard(path: &Path) -> Result<ShardFile, CliError> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::BadInput(format!("{shown}: cannot read: {e}")))?;
+    let text = read_capped(path, MAX_RESULT_BYTES).map_err(|e| CliError::BadInput(format!("{shown}: {e}")))?;
     let shard: ShardFile = serde_json::from_str(&text)
         .map_err(|e| CliError::BadInput(format!("{shown}:{}:{}: not a shard result: {e}", e.line(), e.column())))?;
     shard.check().map_err(|why| CliError::BadInput(format!("{shown}: {why}")))?;

@@ -16,14 +16,12 @@ use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
 use crate::metrics::{ReplicationRecord, ShardFile, ShardId, Summary, Timing};
 use crate::report::{RunStatus, WrittenSummary, summary_path, summary_table, write_json_line, write_summary};
 use crate::runner::{
-    Seeds, SummaryJob, Task, TaskResult, TaskRun, run_info, simulate_tasks, summarize, summarize_all, timing,
+    Seeds, SummaryJob, Task, TaskResult, TaskRun, check_memory, run_info, simulate_tasks, summarize, summarize_all,
+    timing,
 };
 use crate::scenario::{BUILTIN, Scenario};
 use clap::Args;
 use std::path::{Path, PathBuf};
-
-/// Memory a run may plan to use before it is refused up front.
-const MEMORY_LIMIT_BYTES: u64 = 16 << 30;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -70,7 +68,15 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     output::begin(args.options.format);
     let threads = args.options.threads();
     let shard = args.shard.as_deref().map(parse_shard).transpose()?;
-    let plans = plan(&args, threads)?;
+    let plans = plan(&args)?;
+    let indices: Vec<Vec<u32>> = plans
+        .iter()
+        .map(|plan| match shard {
+            Some(shard) => shard.replications(plan.replications),
+            None => (0..plan.replications).collect(),
+        })
+        .collect();
+    check_memory(&tasks_of(&plans.iter().collect::<Vec<_>>(), &indices), threads).map_err(CliError::BadInput)?;
     let baselines = Baselines::read(&args.baseline)?;
     let infos: Vec<_> = plans.iter().map(|plan| run_info(&plan.scenario, plan.seed, plan.replications)).collect();
     let baseline_of = baselines.for_runs(&infos)?;
@@ -94,13 +100,6 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if args.until_decided {
         return run_until_decided(&args, &plans, &baselines, &baseline_of, threads);
     }
-    let indices: Vec<Vec<u32>> = plans
-        .iter()
-        .map(|plan| match shard {
-            Some(shard) => shard.replications(plan.replications),
-            None => (0..plan.replications).collect(),
-        })
-        .collect();
     let results = simulate_plans(&plans.iter().collect::<Vec<_>>(), &indices, threads, args.options.quiet);
     let mut runs = plans
         .iter()
@@ -132,13 +131,31 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         })
         .collect();
     let mut gates = Gates::default();
+    let mut stopped_early = Vec::new();
     for ((plan, summary), baseline) in plans.iter().zip(summarize_all(&jobs, threads)).zip(&baseline_of) {
         let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
         let checked = gates.check(&summary.scenario, &summary, &plan.scenario.slo, baseline);
         let path = summary_path(&args.options.out, &summary.scenario);
-        write_and_print(&path, &summary, &RunStatus::complete(), &checked, "wrote", args.options.quiet)?;
+        write_and_print(&path, &summary, &RunStatus::of(&summary), &checked, "wrote", args.options.quiet)?;
+        if summary.stopped_by_event_limit() {
+            stopped_early.push(summary.scenario.clone());
+        }
     }
-    gates.finish(args.junit.as_deref())
+    let gated = gates.finish(args.junit.as_deref());
+    event_limit_verdict(&stopped_early).and(gated)
+}
+
+/// A run whose replications the event limit stopped failed at run time
+/// (exit 1, before a failed objective's 3: its figures are partial), after
+/// its partial summaries were written and gated.
+pub fn event_limit_verdict(scenarios: &[String]) -> Result<(), CliError> {
+    if scenarios.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Runtime(format!(
+        "{}: a replication hit the event limit before the horizon; the summary is marked \"status\": \"event-limit\" and its figures are partial",
+        scenarios.join(", ")
+    )))
 }
 
 /// `run --until-decided`: rounds until the objectives are decided, then
@@ -172,7 +189,7 @@ fn run_until_decided(
             gates.baseline(&mut checked, &summary, baseline, &baselines.gate(&plan.scenario.slo));
         }
         let path = summary_path(&args.options.out, &summary.scenario);
-        write_and_print(&path, &summary, &RunStatus::complete(), &checked, "wrote", args.options.quiet)?;
+        write_and_print(&path, &summary, &RunStatus::of(&summary), &checked, "wrote", args.options.quiet)?;
     }
     gates.finish(args.junit.as_deref())
 }
@@ -180,11 +197,7 @@ fn run_until_decided(
 /// Every plan's replications `indices` on one pool of threads, behind one
 /// progress bar.
 pub fn simulate_plans(plans: &[&Plan], indices: &[Vec<u32>], threads: usize, quiet: bool) -> Vec<TaskResult> {
-    let tasks: Vec<Task<'_>> = plans
-        .iter()
-        .zip(indices)
-        .map(|(plan, indices)| Task { scenario: &plan.scenario, seeds: plan.seeds(), indices })
-        .collect();
+    let tasks = tasks_of(plans, indices);
     let total = indices.iter().map(|indices| indices.len() as u64).sum();
     let label = match plans {
         [one] => one.scenario.name.clone(),
@@ -211,8 +224,17 @@ fn check_outputs(plans: &[Plan], args: &RunArgs, shard: Option<ShardId>) -> Resu
     Ok(())
 }
 
+/// The pool's tasks: each plan's replications `indices`.
+fn tasks_of<'a>(plans: &[&'a Plan], indices: &'a [Vec<u32>]) -> Vec<Task<'a>> {
+    plans
+        .iter()
+        .zip(indices)
+        .map(|(plan, indices)| Task { scenario: &plan.scenario, seeds: plan.seeds(), indices })
+        .collect()
+}
+
 /// Loads and checks every scenario before anything runs.
-fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
+fn plan(args: &RunArgs) -> Result<Vec<Plan>, CliError> {
     let references: Vec<String> = if args.scenarios.is_empty() {
         BUILTIN.iter().map(|(name, _)| (*name).to_owned()).collect()
     } else {
@@ -221,18 +243,6 @@ fn plan(args: &RunArgs, threads: usize) -> Result<Vec<Plan>, CliError> {
     let mut plans = Vec::with_capacity(references.len());
     for reference in references {
         let scenario = args.options.load(&reference)?;
-        // About one org per worker thread is in use (a sampled org is
-        // generated in the worker and dropped after its replications), plus
-        // one whose replications are still being handed out.
-        let needed = scenario.org.estimated_bytes().saturating_mul(threads as u64 + 1);
-        if needed > MEMORY_LIMIT_BYTES {
-            return Err(CliError::BadInput(format!(
-                "{reference}: {} members on {threads} thread(s) would need about {} GiB, more than the {} GiB limit; use fewer members or --threads",
-                scenario.org.members,
-                needed >> 30,
-                MEMORY_LIMIT_BYTES >> 30
-            )));
-        }
         let (seed, replications) = (args.options.seed_for(&scenario), args.options.replications_for(&scenario));
         plans.push(Plan { reference, scenario, seed, replications });
     }
@@ -266,7 +276,7 @@ fn write_interrupted(
             None => {
                 let summary = summarize(&plan.scenario, plan.seed, done, &run.records, timing(&run, threads));
                 let status = if done == plan.replications {
-                    RunStatus::complete()
+                    RunStatus::of(&summary)
                 } else {
                     RunStatus::interrupted(signals::name(signal), plan.replications, done)
                 };

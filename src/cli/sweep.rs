@@ -90,7 +90,6 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let mut points = Vec::with_capacity(grid.len());
     let mut gates = Gates::default();
     let total: u64 = runs.iter().map(|(_, replications)| u64::from(*replications)).sum();
-    let progress = super::progress::bar(total, &format!("sweep {name}"), options.quiet);
     let indices: Vec<Vec<u32>> = runs.iter().map(|(_, replications)| (0..*replications).collect()).collect();
     let tasks: Vec<Task<'_>> = scenarios
         .iter()
@@ -99,6 +98,8 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
         .map(|((scenario, (seed, _)), indices)| Task { scenario, seeds: Seeds::of(scenario, *seed), indices })
         .collect();
     let threads = options.threads();
+    crate::runner::check_memory(&tasks, threads).map_err(CliError::BadInput)?;
+    let progress = super::progress::bar(total, &format!("sweep {name}"), options.quiet);
     signals::watch()?;
     let results = simulate_tasks(&tasks, threads, &|_| progress.inc(1), &signals::stop_requested);
     progress.finish_and_clear();
@@ -148,7 +149,7 @@ fn judge(
         None => {
             // Each point its own JUnit suite: `self-exit[policy.buffer=24h]`.
             let suite = format!("{}[{}]", summary.scenario, label.join(","));
-            (RunStatus::complete(), gates.check(&suite, &summary, &scenario.slo, None).verdicts)
+            (RunStatus::of(&summary), gates.check(&suite, &summary, &scenario.slo, None).verdicts)
         }
     };
     Point { settings, summary, status, verdicts }
@@ -197,8 +198,17 @@ fn axes(sets: &[String], options: &RunOptions) -> Result<Vec<Axis>, CliError> {
     Ok(axes)
 }
 
+/// Longest `--set` flag, in bytes.
+const MAX_SET_BYTES: usize = 64 << 10;
+/// Deepest nesting of brackets and braces in a `--set` value.
+const MAX_SET_NESTING: usize = 32;
+
 /// Parses `key=v1,v2`; values that are not TOML literals are strings.
 fn axis(set: &str) -> Result<Axis, CliError> {
+    if set.len() > MAX_SET_BYTES {
+        let start: String = set.chars().take(40).collect();
+        return Err(CliError::BadInput(format!("--set {start}…: longer than {MAX_SET_BYTES} bytes")));
+    }
     let (key, values) = set
         .split_once('=')
         .ok_or_else(|| CliError::BadInput(format!("--set {set}: expected key=value1,value2,...")))?;
@@ -227,6 +237,9 @@ fn split_values(values: &str) -> Result<Vec<&str>, String> {
             Some(_) => {}
             None => match c {
                 '"' | '\'' => quote = Some(c),
+                '[' | '{' if depth == MAX_SET_NESTING => {
+                    return Err(format!("brackets and braces nested deeper than {MAX_SET_NESTING}"));
+                }
                 '[' | '{' => depth += 1,
                 ']' | '}' => depth = depth.checked_sub(1).ok_or(format!("`{c}` closes nothing"))?,
                 ',' if depth == 0 => {

@@ -11,7 +11,8 @@
 //! a live run exists. It prints its progress, serialises its own summary and
 //! writes files only through `report::write_atomic`. The live side only
 //! talks to the URL it is given (no redirects are followed), and the bearer
-//! token is never written anywhere.
+//! token is never written anywhere, nor are credentials in the URL (`redacted`
+//! is the only form of a URL that is printed or written).
 //!
 //! The submodules are private: the command line sees only the load
 //! configuration, its limits and errors, the request modes and `run`.
@@ -28,3 +29,4 @@ mod run;
 
 pub use replay::Mode;
 pub use run::{Limits, LoadConfig, LoadError, results_directory, run};
+pub use scim::{CREDENTIALS_AND_TOKEN, has_credentials, redacted};

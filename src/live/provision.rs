@@ -4,7 +4,7 @@
 //! made active again, so the replay has something to unbind); re-running
 //! is idempotent.
 
-use super::replay::{PlannedRequest, attempts};
+use super::replay::{PlannedRequest, attempts, bounded_secs};
 use super::schedule::{group_name, user_name, user_prefix};
 use super::scim::{Outcome, ScimClient, ServiceConfig, group_body, page_size, set_active_body, user_body};
 use reqwest::Method;
@@ -152,14 +152,16 @@ fn plain(method: Method, path: String, body: Option<Vec<u8>>) -> PlannedRequest 
 }
 
 /// Provisioning is idempotent (a user created twice is a 409), so a
-/// timeout or a failed connection is retried too, within the same budget.
+/// timeout, a failed connection or a server error (5xx) is retried too,
+/// after the same backoff, within the same budget.
 async fn attempts_until_answered(client: &ScimClient, request: &PlannedRequest, budget: u32) -> Outcome {
     let mut outcome = Outcome::Timeout;
-    for _ in 0..=budget {
+    for round in 0..=budget {
         outcome = attempts(client, request, budget).await.0;
-        if matches!(outcome, Outcome::Status(_)) {
+        if matches!(outcome, Outcome::Status(status) if status < 500) || round == budget {
             break;
         }
+        tokio::time::sleep(super::scim::backoff(None, round)).await;
     }
     outcome
 }
@@ -167,7 +169,7 @@ async fn attempts_until_answered(client: &ScimClient, request: &PlannedRequest, 
 /// Sends `requests` at most `rate` per second and `concurrency` at a time;
 /// returns (succeeded, failed). A 409 (already exists) is neither.
 async fn run_paced(client: &ScimClient, requests: Vec<PlannedRequest>, limits: Limits) -> (u64, u64) {
-    let gap = Duration::from_secs_f64(1.0 / limits.rate_per_sec);
+    let gap = bounded_secs(1.0 / limits.rate_per_sec);
     let semaphore = Arc::new(Semaphore::new(limits.concurrency));
     let start = tokio::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();

@@ -9,18 +9,14 @@
 
 use super::record::{Completion, Recorder};
 use super::schedule::Schedule;
+use super::scim::set_active_body;
 use super::scim::{BulkLimits, Outcome, ScimClient, bulk_body, bulk_delete_operation, bulk_overhead, bulk_statuses};
-use super::scim::{is_retryable, set_active_body};
 use reqwest::Method;
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 
-/// Longest wait between two attempts, whatever `Retry-After` says.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
-/// First backoff when the service gives no `Retry-After`.
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// Lead time between planning and the first intended send.
 const START_LEAD: Duration = Duration::from_millis(20);
 
@@ -132,15 +128,25 @@ fn request(method: Method, path: String, body: Option<Vec<u8>>, operations: Rang
 /// Sets each request's intended send time: the model's time of its first
 /// operation divided by `speedup`, and at least `1/rate` after the previous.
 pub fn set_intended_times(requests: &mut [PlannedRequest], schedule: &Schedule, pacing: &Pacing) {
-    let gap = Duration::from_secs_f64(1.0 / pacing.rate_per_sec);
+    let gap = bounded_secs(1.0 / pacing.rate_per_sec);
     let mut previous: Option<Duration> = None;
     for request in requests {
         let model_us =
             (schedule.operations[request.operations.start].revoked_at - crate::engine::SimTime::ZERO).as_micros();
-        request.anchor = Duration::from_secs_f64(model_us as f64 / 1e6 / pacing.speedup);
+        request.anchor = bounded_secs(model_us as f64 / 1e6 / pacing.speedup);
         request.offset = previous.map_or(request.anchor, |p| request.anchor.max(p + gap));
         previous = Some(request.offset);
     }
+}
+
+/// Longest wall time a derived duration (a pacing gap, an intended send
+/// time) may take: `run` refuses any plan that long before it starts, so the
+/// bound only keeps arithmetic on instants from overflowing.
+const LONGEST_WAIT: Duration = Duration::from_secs(366 * 86_400);
+
+/// `seconds` as a duration, within [`LONGEST_WAIT`] (NaN is zero).
+pub fn bounded_secs(seconds: f64) -> Duration {
+    Duration::try_from_secs_f64(seconds.clamp(0.0, LONGEST_WAIT.as_secs_f64())).unwrap_or(Duration::ZERO)
 }
 
 /// Why the dispatcher stopped.
@@ -253,32 +259,23 @@ async fn turn(intended: Instant, semaphore: Arc<Semaphore>) -> (tokio::sync::Own
     }
 }
 
-/// Sends a request, retrying 429 and 503 up to `budget` times with the
-/// service's `Retry-After` (or an exponential backoff); returns the last
-/// outcome, the number of retries and the failed bulk operations.
+/// Sends a request under the one retry policy
+/// ([`ScimClient::send_retrying`], up to `budget` retries); returns the
+/// last outcome, the number of retries and the failed bulk operations.
 pub async fn attempts(client: &ScimClient, request: &PlannedRequest, budget: u32) -> (Outcome, u32, u32) {
-    let mut retries = 0;
-    loop {
-        match client.send(request.method.clone(), &request.path, request.body.as_deref()).await {
-            Ok(response) if is_retryable(response.status) && retries < budget => {
-                tokio::time::sleep(backoff(response.retry_after, retries)).await;
-                retries += 1;
-            }
-            Ok(response) => {
-                let failed = if request.path == "Bulk" && response.ok() {
-                    response.json().map_or(0, |v| bulk_statuses(&v).iter().filter(|&&s| s >= 400 || s == 0).count())
-                } else {
-                    0
-                };
-                return (Outcome::Status(response.status), retries, failed as u32);
-            }
-            Err(outcome) => return (outcome, retries, 0),
+    let (answer, retries) =
+        client.send_retrying(request.method.clone(), &request.path, request.body.as_deref(), budget).await;
+    match answer {
+        Ok(response) => {
+            let failed = if request.path == "Bulk" && response.ok() {
+                response.json().map_or(0, |v| bulk_statuses(&v).iter().filter(|&&s| s >= 400 || s == 0).count())
+            } else {
+                0
+            };
+            (Outcome::Status(response.status), retries, failed as u32)
         }
+        Err(outcome) => (outcome, retries, 0),
     }
-}
-
-fn backoff(retry_after: Option<Duration>, retries: u32) -> Duration {
-    retry_after.unwrap_or_else(|| FIRST_BACKOFF.saturating_mul(1 << retries.min(16))).min(MAX_BACKOFF)
 }
 
 #[cfg(test)]
@@ -408,6 +405,7 @@ mod tests {
 
     #[test]
     fn backoff_honours_retry_after_within_the_cap() {
+        use crate::live::scim::{MAX_BACKOFF, backoff};
         assert_eq!(backoff(Some(Duration::from_secs(2)), 0), Duration::from_secs(2));
         assert_eq!(backoff(Some(Duration::from_secs(999)), 0), MAX_BACKOFF);
         assert_eq!(backoff(None, 2), Duration::from_millis(400));

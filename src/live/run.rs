@@ -111,8 +111,9 @@ struct Live {
 
 async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadError> {
     let pool = config.concurrency;
-    let client =
-        ScimClient::new(&config.url, config.token.as_deref(), config.timeout, pool).map_err(LoadError::BadInput)?;
+    let client = ScimClient::new(&config.url, config.token.as_deref(), config.timeout, pool)
+        .map_err(LoadError::BadInput)?
+        .with_retries(config.retries);
     let (client, service) = discover(client).await?;
     check_mode(config.mode, &service)?;
     let limits = provision::Limits {
@@ -156,7 +157,7 @@ async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadErr
         Stop::ServiceDown(_) => (None, Some("not verified: the service is down".to_owned())),
         _ => match verify::verify(&client, &service, &config.scenario.name, schedule, config.mode).await {
             Ok(v) => (Some(v), None),
-            Err(e) => (None, Some(format!("verification failed: {e}"))),
+            Err(e) => (None, Some(format!("unverified: the verification could not complete ({e})"))),
         },
     };
     let requests = Arc::try_unwrap(requests).unwrap_or_else(|shared| (*shared).clone());
@@ -204,8 +205,12 @@ fn pacing(config: &LoadConfig) -> Pacing {
     }
 }
 
-/// Refuses a replay that would take longer than `--max-duration` or send
-/// more than the request limit, before anything is sent.
+/// Refuses a run whose provisioning and replay would take longer than
+/// `--max-duration` or send more than the request limit, before anything
+/// is sent. Provisioning is counted at its most (every member created and
+/// every department's group), both at `--rate`; the arithmetic stays in
+/// seconds as floats, so no speedup or rate, however small, overflows a
+/// `Duration`.
 fn check_duration(config: &LoadConfig, schedule: &Schedule) -> Result<(), LoadError> {
     let operations = schedule.operations.len();
     if operations > Limits::MAX_REQUESTS {
@@ -214,20 +219,34 @@ fn check_duration(config: &LoadConfig, schedule: &Schedule) -> Result<(), LoadEr
             Limits::MAX_REQUESTS
         )));
     }
+    let provisioning = schedule.org.members.len() + schedule.org.departments.len();
+    let provision_s = provisioning as f64 / config.rate_per_sec;
     let model_s = schedule.span().as_micros() as f64 / 1e6 / config.speedup;
-    let paced_s = operations as f64 / config.rate_per_sec;
-    let at_least = Duration::from_secs_f64(model_s.max(paced_s));
-    if at_least > config.max_duration {
-        return Err(LoadError::BadInput(format!(
-            "--speedup {} / --rate {}/s: the replay would take at least {:.0}s ({} of model time, {operations} requests), more than --max-duration {}s; raise --speedup or --rate",
-            config.speedup,
-            config.rate_per_sec,
-            at_least.as_secs_f64(),
-            crate::metrics::format_duration_ms(schedule.span().as_micros() as f64 / 1e3),
-            config.max_duration.as_secs()
-        )));
+    let replay_s = model_s.max(operations as f64 / config.rate_per_sec);
+    let total_s = provision_s + replay_s;
+    // Also refuses NaN: only a finite total within the limit passes.
+    if total_s.is_finite() && total_s <= config.max_duration.as_secs_f64() {
+        return Ok(());
     }
-    Ok(())
+    Err(LoadError::BadInput(format!(
+        "--speedup {} / --rate {}/s: provisioning ({provisioning} requests, {}) and the replay ({} of model time, {operations} requests, {}) would take longer than --max-duration {}s; raise --speedup or --rate",
+        number_text(config.speedup),
+        number_text(config.rate_per_sec),
+        wall_text(provision_s),
+        crate::metrics::format_duration_ms(schedule.span().as_micros() as f64 / 1e3),
+        wall_text(replay_s),
+        config.max_duration.as_secs()
+    )))
+}
+
+/// A flag's number for a message, in scientific notation when tiny or huge.
+fn number_text(value: f64) -> String {
+    if (1e-3..1e9).contains(&value) { format!("{value}") } else { format!("{value:e}") }
+}
+
+/// Seconds of wall time for a message: `12s`, or `more than a year`.
+fn wall_text(seconds: f64) -> String {
+    if seconds.is_finite() && seconds < 365.0 * 86_400.0 { format!("{seconds:.0}s") } else { "more than a year".into() }
 }
 
 fn summarize(
@@ -251,7 +270,7 @@ fn summarize(
     let summary = LiveSummary {
         schema_version: report::LIVE_SCHEMA_VERSION,
         kind: "live-load",
-        status: report::status_of(replayed.stop).to_owned(),
+        status: status(replayed.stop, live.verification.is_some()).to_owned(),
         status_reason,
         run: crate::runner::run_info(&config.scenario, config.seed, config.replications),
         target: target_report(config, &live.base, &live.service),
@@ -326,9 +345,7 @@ fn live_metrics(
 }
 
 fn target_report(config: &LoadConfig, base: &Url, service: &ServiceConfig) -> TargetReport {
-    let mut url = base.clone();
-    let _ = url.set_password(None);
-    let _ = url.set_username("");
+    let mut url = super::scim::redacted(base);
     url.set_query(None);
     TargetReport {
         kind: "scim",
@@ -345,13 +362,22 @@ fn target_report(config: &LoadConfig, base: &Url, service: &ServiceConfig) -> Ta
     }
 }
 
+/// The run's status: how the replay stopped, or `unverified` when it
+/// completed but what the service shows could not be read back.
+fn status(stop: Stop, verified: bool) -> &'static str {
+    match (stop, verified) {
+        (Stop::Complete, false) => "unverified",
+        (stop, _) => report::status_of(stop),
+    }
+}
+
 fn stop_reason(config: &LoadConfig, stop: Stop, recorder: &Recorder) -> Option<String> {
     let kinds = &recorder.counters.connection_errors_by_kind;
     match stop {
         Stop::Complete => None,
         Stop::ServiceDown(down) => Some(format!(
             "the service at {} gave no response for {:.1}s while connections failed ({} connection errors: {}), longer than --down-limit {}s; stopped sending",
-            config.url,
+            super::scim::redacted(&config.url),
             down.as_secs_f64(),
             recorder.counters.connection_error,
             kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", "),
@@ -375,17 +401,21 @@ fn verdict(
             directory.display()
         )));
     }
+    let Some(verification) = &summary.verify else {
+        // Not "lost": what the service holds is unknown, so the run failed.
+        return Err(LoadError::Runtime(format!(
+            "{}; every request is accounted for in {}",
+            summary.status_reason.clone().unwrap_or_default(),
+            directory.display()
+        )));
+    };
     if !summary.nothing_lost {
-        let lost = summary.verify.as_ref().map_or_else(
-            || summary.status_reason.clone().unwrap_or_default(),
-            |v| {
-                format!(
-                    "{} unbound members still active, {} still present",
-                    v.still_active_count, v.still_present_count
-                )
-            },
-        );
-        return Err(LoadError::Lost(format!("not everything was unbound: {lost}; see {}", directory.display())));
+        return Err(LoadError::Lost(format!(
+            "not everything was unbound: {} unbound members still active, {} still present; see {}",
+            verification.still_active_count,
+            verification.still_present_count,
+            directory.display()
+        )));
     }
     Ok(summary.clone())
 }

@@ -17,6 +17,10 @@ const SCHEMA_BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 const MEDIA_TYPE: &str = "application/scim+json";
 /// Most pages one listing may read.
 const MAX_PAGES: u32 = 10_000;
+/// Longest wait between two attempts, whatever `Retry-After` says.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// First backoff when the service gives no `Retry-After`.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// Page size asked for when the service announces no smaller maximum.
 const PAGE_SIZE: u32 = 500;
 
@@ -99,17 +103,30 @@ impl Response {
 pub struct ScimClient {
     http: reqwest::Client,
     base: Url,
+    /// Retries of a 429 or 503 in discovery and listings (the replay and
+    /// provisioning give their own budget to [`ScimClient::send_retrying`]).
+    retries: u32,
 }
 
 impl ScimClient {
     /// A client for `base` (http or https) with a per-attempt `timeout` and
-    /// an optional bearer token.
+    /// an optional bearer token. Credentials in the URL (`user:pass@`) are
+    /// sent as HTTP Basic authentication, in a header marked sensitive, and
+    /// taken out of the base, so no URL the client formats carries them; a
+    /// URL with credentials and a token together is refused.
     pub fn new(base: &Url, token: Option<&str>, timeout: Duration, pool: usize) -> Result<ScimClient, String> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static(MEDIA_TYPE));
-        if let Some(token) = token {
-            let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
-                .map_err(|_| "--token holds characters an HTTP header cannot carry".to_owned())?;
+        let authorization = match (token, has_credentials(base)) {
+            (Some(_), true) => return Err(CREDENTIALS_AND_TOKEN.to_owned()),
+            (Some(token), false) => Some(format!("Bearer {token}")),
+            (None, true) => Some(basic_authorization(base)),
+            (None, false) => None,
+        };
+        if let Some(text) = authorization {
+            let mut value = HeaderValue::from_str(&text).map_err(|_| {
+                "the bearer token or the URL's credentials hold characters an HTTP header cannot carry".to_owned()
+            })?;
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
@@ -121,7 +138,14 @@ impl ScimClient {
             .pool_max_idle_per_host(pool)
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(ScimClient { http, base: with_trailing_slash(base) })
+        Ok(ScimClient { http, base: with_trailing_slash(&redacted(base)), retries: 0 })
+    }
+
+    /// The same client retrying 429 and 503 up to `retries` times in
+    /// discovery and listings too.
+    pub fn with_retries(mut self, retries: u32) -> ScimClient {
+        self.retries = retries;
+        self
     }
 
     pub fn base(&self) -> &Url {
@@ -131,7 +155,7 @@ impl ScimClient {
     /// The same client on another base (`base` + `path`).
     pub fn under(&self, path: &str) -> ScimClient {
         let base = self.base.join(path).map(|u| with_trailing_slash(&u)).unwrap_or_else(|_| self.base.clone());
-        ScimClient { http: self.http.clone(), base }
+        ScimClient { http: self.http.clone(), base, retries: self.retries }
     }
 
     /// The URL of `path` (relative, e.g. `Users/abc?x=y`) under the base.
@@ -152,9 +176,37 @@ impl ScimClient {
         Ok(Response { status, retry_after, body })
     }
 
+    /// One request, retrying 429 and 503 up to `budget` times after the
+    /// service's `Retry-After` (seconds or an HTTP date, at most
+    /// [`MAX_BACKOFF`]) or an exponential backoff: the one retry policy of
+    /// every phase. Returns the last answer and the retries made.
+    pub async fn send_retrying(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&[u8]>,
+        budget: u32,
+    ) -> (Result<Response, Outcome>, u32) {
+        let mut retries = 0;
+        loop {
+            match self.send(method.clone(), path, body).await {
+                Ok(response) if is_retryable(response.status) && retries < budget => {
+                    tokio::time::sleep(backoff(response.retry_after, retries)).await;
+                    retries += 1;
+                }
+                answer => return (answer, retries),
+            }
+        }
+    }
+
+    /// A GET under the client's own retry budget.
+    async fn get(&self, path: &str) -> Result<Response, String> {
+        self.send_retrying(Method::GET, path, None, self.retries).await.0.map_err(|o| describe(&o))
+    }
+
     /// Reads `/ServiceProviderConfig`.
     pub async fn service_config(&self) -> Result<ServiceConfig, String> {
-        let response = self.send(Method::GET, "ServiceProviderConfig", None).await.map_err(|o| describe(&o))?;
+        let response = self.get("ServiceProviderConfig").await?;
         if !response.ok() {
             let hint = auth_hint(response.status);
             return Err(format!("GET {}: status {}{hint}", self.url("ServiceProviderConfig"), response.status));
@@ -178,7 +230,7 @@ impl ScimClient {
                 "{endpoint}?filter={}&attributes={attributes}&startIndex={start_index}&count={page_size}",
                 encode_query(filter)
             );
-            let response = self.send(Method::GET, &path, None).await.map_err(|o| describe(&o))?;
+            let response = self.get(&path).await?;
             if !response.ok() {
                 return Err(format!(
                     "GET {endpoint} (filter {filter}): status {}{}",
@@ -192,12 +244,40 @@ impl ScimClient {
             let got = items.len() as u64;
             resources.extend(items);
             start_index += got;
-            if got == 0 || start_index > total {
+            // `totalResults` alone is not trusted: a full page asks for the
+            // next whatever it says, and only an empty page, or a short one
+            // that `totalResults` agrees is the last, ends the listing.
+            if got == 0 || got < u64::from(page_size) && start_index > total {
                 return Ok(resources);
             }
         }
         Err(format!("GET {endpoint}: more than {MAX_PAGES} pages"))
     }
+}
+
+/// Why a URL with credentials and a bearer token are refused together.
+pub const CREDENTIALS_AND_TOKEN: &str = "--url carries credentials (user:password@) and a bearer token is given (--token, --token-file or UNBINDSIM_TOKEN): the URL's credentials would replace the token; give one or the other";
+
+/// Whether `url` carries a user name or a password.
+pub fn has_credentials(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// `url` without its user name and password: the only form of a URL that
+/// is ever printed or written.
+pub fn redacted(url: &Url) -> Url {
+    let mut url = url.clone();
+    let _ = url.set_password(None);
+    let _ = url.set_username("");
+    url
+}
+
+/// `Basic base64(user:password)` from the URL's (percent-decoded) userinfo.
+fn basic_authorization(url: &Url) -> String {
+    use base64::Engine;
+    let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
+    let pair = format!("{}:{}", decode(url.username()), decode(url.password().unwrap_or("")));
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))
 }
 
 /// The page size to ask for, within what the service announces.
@@ -319,11 +399,48 @@ fn classify(error: &reqwest::Error) -> Outcome {
     Outcome::Connection(ConnectionError::Other)
 }
 
-/// `Retry-After` given in seconds (an HTTP date is ignored: the caller
-/// falls back to its own backoff).
+/// `Retry-After` in seconds or as an HTTP date (IMF-fixdate, the form RFC
+/// 9110 has senders use); a date in the past is no wait.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    text.trim().parse::<u64>().ok().map(Duration::from_secs)
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(http_date_seconds(text)?);
+    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// Seconds since 1970 of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
+fn http_date_seconds(text: &str) -> Option<u64> {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let (_, rest) = text.split_once(", ")?;
+    let fields: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = fields[..] else { return None };
+    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
+    let (day, year): (u64, u64) = (day.parse().ok()?, year.parse().ok()?);
+    let clock: Vec<u64> = time.split(':').map(|part| part.parse().ok()).collect::<Option<_>>()?;
+    let [hour, minute, second] = clock[..] else { return None };
+    if !(1..=31).contains(&day) || !(1970..=9999).contains(&year) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
+/// (Howard Hinnant's `days_from_civil`, for years from 1970).
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year / 400;
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The wait before retry `retries` (from 0): `Retry-After`, or an
+/// exponential backoff from [`FIRST_BACKOFF`], at most [`MAX_BACKOFF`].
+pub fn backoff(retry_after: Option<Duration>, retries: u32) -> Duration {
+    retry_after.unwrap_or_else(|| FIRST_BACKOFF.saturating_mul(1 << retries.min(16))).min(MAX_BACKOFF)
 }
 
 /// Percent-encodes a query value.
@@ -361,6 +478,30 @@ mod tests {
         assert_eq!(value["Operations"].as_array().unwrap().len(), 2);
         assert_eq!(value["Operations"][1]["path"], "/Users/b");
         assert_eq!(body.len(), bulk_overhead() + ops[0].len() + ops[1].len() + 1);
+    }
+
+    #[test]
+    fn url_credentials_become_basic_auth_and_leave_the_base() {
+        let url = Url::parse("http://admin:P%40SS@127.0.0.1:9/v2").unwrap();
+        let client = ScimClient::new(&url, None, Duration::from_secs(1), 1).unwrap();
+        assert_eq!(client.base().as_str(), "http://127.0.0.1:9/v2/");
+        assert_eq!(basic_authorization(&url), "Basic YWRtaW46UEBTUw==");
+        assert_eq!(
+            ScimClient::new(&url, Some("t"), Duration::from_secs(1), 1).err().as_deref(),
+            Some(CREDENTIALS_AND_TOKEN)
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        assert_eq!(http_date_seconds("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(http_date_seconds("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(http_date_seconds("Sunday, 06-Nov-94 08:49:37 GMT"), None);
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"));
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO), "a date in the past is no wait");
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
     }
 
     #[test]

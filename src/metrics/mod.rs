@@ -49,7 +49,7 @@ pub use regression::{
     default_gated_figures, gateable_names, is_gateable, regressed_figures, regression_table,
 };
 pub use sequential::{Sequence, SequentialVerdict, look_level};
-pub use shard::{SHARD_KIND, ShardFile, ShardId, merge_shards};
+pub use shard::{MAX_RESULT_BYTES, SHARD_KIND, ShardFile, ShardId, merge_shards};
 pub use slo::{SloOutcome, Verdict, any_failed, evaluate, evaluate_at, verdict_table};
 pub use summary::{
     EngineFigures, InvariantReport, LatencyReport, LockoutReport, Metrics, OrgDraw, OutcomeReport, PercentileReport,

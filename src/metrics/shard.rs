@@ -7,6 +7,11 @@ use super::summary::{RunInfo, SCHEMA_VERSION, Summary, Timing};
 use crate::scenario::MAX_REPLICATIONS;
 use serde::{Deserialize, Serialize};
 
+/// Largest result file (shard or summary) read back, in bytes: room for
+/// 100 000 replications of a seed scenario (a record takes a few KiB), and
+/// a bound on what a forged or endless file (a link to `/dev/zero`) costs.
+pub const MAX_RESULT_BYTES: u64 = 256 << 20;
+
 /// Marks a file as a shard result.
 pub const SHARD_KIND: &str = "unbindsim-shard";
 
@@ -48,6 +53,9 @@ impl ShardFile {
         }
         if self.schema_version != SCHEMA_VERSION {
             return Err(format!("schema version {} (this build reads {SCHEMA_VERSION})", self.schema_version));
+        }
+        if self.info.replications == 0 {
+            return Err("declares 0 replications; a run has at least 1".into());
         }
         if self.info.replications > MAX_REPLICATIONS {
             return Err(format!(
@@ -104,13 +112,39 @@ pub fn merge_shards(shards: &[ShardFile]) -> Result<Summary, String> {
     if let Some(pair) = indices.windows(2).find(|pair| pair[0] == pair[1]) {
         return Err(format!("shard {}/{} given twice (overlapping shards)", pair[0], first.shard.count));
     }
-    let missing: Vec<u32> = (0..first.shard.count).filter(|i| indices.binary_search(i).is_err()).collect();
-    if !missing.is_empty() {
-        return Err(format!("incomplete: shards {missing:?} of {} missing", first.shard.count));
+    // Indices are distinct and below the count: complete when there are `count` of them.
+    let missing = u64::from(first.shard.count) - indices.len() as u64;
+    if missing > 0 {
+        return Err(format!(
+            "incomplete: {missing} of {} shards missing (the first: {:?})",
+            first.shard.count,
+            first_missing(&indices, SHOWN_MISSING)
+        ));
     }
     let mut records: Vec<ReplicationRecord> = shards.iter().flat_map(|s| s.records.iter().cloned()).collect();
     records.sort_by_key(|r| r.index);
     Ok(Summary::build(first.info.clone(), &records, merged_timing(shards)))
+}
+
+/// Missing shards named in a message; the rest are only counted.
+const SHOWN_MISSING: usize = 10;
+
+/// The first `most` numbers absent from the sorted, distinct `present`,
+/// found without walking a forged shard count.
+fn first_missing(present: &[u32], most: usize) -> Vec<u32> {
+    let mut missing = Vec::new();
+    let mut next = 0u32;
+    for &index in present.iter().chain(std::iter::once(&u32::MAX)) {
+        while next < index && missing.len() < most {
+            missing.push(next);
+            next += 1;
+        }
+        if missing.len() == most {
+            break;
+        }
+        next = index.saturating_add(1);
+    }
+    missing
 }
 
 /// Wall and replication times summed over shards; hosts listed once each.
@@ -133,6 +167,13 @@ fn merged_timing(shards: &[ShardFile]) -> Timing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_missing_shards_are_found_without_walking_the_count() {
+        assert_eq!(first_missing(&[0, 2, 3, 7], 3), vec![1, 4, 5]);
+        assert_eq!(first_missing(&[], 2), vec![0, 1]);
+        assert_eq!(first_missing(&[1], 10).len(), 10);
+    }
 
     #[test]
     fn shares_partition_the_replications() {

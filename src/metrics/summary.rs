@@ -15,7 +15,8 @@ use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::latency_report::{latency_reports, lockout_duration_report};
 use super::proportion::{Proportion, ProportionReport, round9};
-use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged};
+use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
+use crate::engine::Stop;
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -258,6 +259,13 @@ pub struct Timing {
 }
 
 impl Summary {
+    /// Whether the event limit stopped a replication before the horizon:
+    /// its figures are then partial (the written summary says
+    /// `"status": "event-limit"`).
+    pub fn stopped_by_event_limit(&self) -> bool {
+        self.engine.stopped.iter().any(|stop| stop == stop_name(Stop::EventLimit))
+    }
+
     /// Merges the records of every replication (in index order) into a
     /// summary.
     pub fn build(info: RunInfo, replications: &[ReplicationRecord], timing: Timing) -> Summary {

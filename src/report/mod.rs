@@ -75,6 +75,20 @@ impl RunStatus {
         RunStatus { status: "complete", status_reason: None, replications_planned: None }
     }
 
+    /// How a run that was not interrupted ended: `complete`, or
+    /// `event-limit` when the event limit stopped a replication before the
+    /// horizon (its figures are partial).
+    pub fn of(summary: &Summary) -> RunStatus {
+        if !summary.stopped_by_event_limit() {
+            return RunStatus::complete();
+        }
+        RunStatus {
+            status: "event-limit",
+            status_reason: Some("a replication hit the event limit before the horizon: the figures are partial".into()),
+            replications_planned: None,
+        }
+    }
+
     /// A run stopped by `signal` (its name) with `planned` replications asked for.
     pub fn interrupted(signal: &str, planned: u32, done: u32) -> RunStatus {
         RunStatus {

@@ -18,7 +18,7 @@ mod tasks;
 
 pub use checked::{CheckFailure, run_checked};
 pub use simulate::{Seeds, SummaryJob, host_name, run_info, simulate, summarize, summarize_all, timing};
-pub use tasks::{Task, TaskResult, TaskRun, simulate_tasks};
+pub use tasks::{MEMORY_LIMIT_BYTES, Task, TaskResult, TaskRun, check_memory, simulate_tasks};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};
 use crate::model::{Behaviour, IllegalTransition, Observations, Org, Policy, Workload, World, finish};
@@ -42,7 +42,8 @@ pub struct Experiment<'a> {
 }
 
 impl<'a> Experiment<'a> {
-    /// `scenario` on `org`, to its horizon, under the default event limit.
+    /// `scenario` on `org`, to its horizon, under its event limit (the
+    /// default unless the file sets `max_events`).
     pub fn of(scenario: &'a Scenario, org: &'a Org) -> Self {
         Experiment {
             org,
@@ -50,7 +51,7 @@ impl<'a> Experiment<'a> {
             behaviour: &scenario.behaviour,
             workload: &scenario.workload,
             horizon: SimTime::ZERO + scenario.horizon,
-            max_events: DEFAULT_MAX_EVENTS,
+            max_events: scenario.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
         }
     }
 

@@ -123,6 +123,34 @@ pub fn simulate_tasks(
     results
 }
 
+/// Memory the replications of one command may be estimated to need before
+/// it is refused up front.
+pub const MEMORY_LIMIT_BYTES: u64 = 16 << 30;
+
+/// Refuses tasks whose replications would need more than
+/// [`MEMORY_LIMIT_BYTES`] on `threads` threads: one org and one run's state
+/// (`OrgParams::estimated_bytes`, the largest of the tasks') per thread
+/// actually used (no more threads run than there are replications), plus
+/// one org whose replications are still being handed out while any wait.
+/// The one check of `run`, `sweep` and `compare`, before anything runs.
+pub fn check_memory(tasks: &[Task<'_>], threads: usize) -> Result<(), String> {
+    let jobs: usize = tasks.iter().map(|task| task.indices.len()).sum();
+    let Some(largest) = tasks.iter().max_by_key(|task| task.scenario.org.estimated_bytes()) else { return Ok(()) };
+    let used = threads.min(jobs);
+    let copies = (used + 1).min(jobs) as u64;
+    let needed = largest.scenario.org.estimated_bytes().saturating_mul(copies);
+    if needed <= MEMORY_LIMIT_BYTES {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: {} members on {used} thread(s) would need about {} GiB, more than the {} GiB limit; use fewer members or --threads",
+        largest.scenario.name,
+        largest.scenario.org.members,
+        needed >> 30,
+        MEMORY_LIMIT_BYTES >> 30
+    ))
+}
+
 /// One `SharedOrg` per distinct (parameters, org seed) among the tasks'
 /// replications, and the jobs, ordered by the org they use (in order of
 /// first use; task order within one org) so the replications on one org

@@ -12,6 +12,10 @@ use crate::synth::{OrgParams, Preset};
 
 /// Longest simulated horizon a scenario may ask for.
 const MAX_HORIZON: SimDuration = SimDuration::from_days(3_660);
+/// Longest `description`, in bytes: it is copied into every summary.
+const MAX_DESCRIPTION_BYTES: usize = 4 << 10;
+/// Longest `name`, in bytes: it names the result folder.
+const MAX_NAME_BYTES: usize = 64;
 /// Most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u32 = 100_000;
 
@@ -45,6 +49,8 @@ pub struct Scenario {
     pub horizon: SimDuration,
     pub seed: Option<u64>,
     pub replications: Option<u32>,
+    /// `max_events` of the file: the runner's default when `None`.
+    pub max_events: Option<u64>,
     /// `org_mode` (sampled when the file does not say; `--org` overrides).
     pub org_mode: OrgMode,
     /// The seed of the shared org when it is not the run's own
@@ -56,6 +62,28 @@ pub struct Scenario {
     pub workload: Workload,
     /// Objectives from the `[slo]` table, in key order.
     pub slo: Vec<Slo>,
+}
+
+/// The free text copied into results: a name that can name a folder, and
+/// a description of bounded length.
+fn check_text(name: &str, description: &str) -> Result<(), FieldError> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if name.trim().is_empty() || name.len() > MAX_NAME_BYTES || !name.chars().all(allowed) {
+        return Err(FieldError::new(
+            "name",
+            format!("must be 1 to {MAX_NAME_BYTES} letters, digits, '-' and '_' (it names the result folder)"),
+        ));
+    }
+    if description.len() > MAX_DESCRIPTION_BYTES {
+        return Err(FieldError::new(
+            "description",
+            format!(
+                "at most {MAX_DESCRIPTION_BYTES} bytes (it is copied into every summary), got {}",
+                description.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Checks a deserialized spec and fills in the defaults.
@@ -72,11 +100,9 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     {
         return Err(FieldError::new("replications", format!("must be between 1 and {MAX_REPLICATIONS}")));
     }
-    if spec.name.trim().is_empty() || !spec.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(FieldError::new(
-            "name",
-            "must be non-empty and use only letters, digits, '-' and '_' (it names the result folder)",
-        ));
+    check_text(&spec.name, &spec.description)?;
+    if spec.max_events == Some(0) {
+        return Err(FieldError::new("max_events", "must be at least 1"));
     }
     let org = org_params(spec.org)?;
     org.validate()?;
@@ -97,6 +123,7 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
         name: spec.name,
         description: spec.description,
         horizon,
+        max_events: spec.max_events,
         seed: spec.seed,
         replications: spec.replications,
         org_mode: org_mode(spec.org_mode),

@@ -13,14 +13,19 @@ use serde_json::{Value, json};
 impl Scenario {
     /// The resolved parameters, as JSON.
     pub fn parameters(&self) -> Value {
-        json!({
+        let mut parameters = json!({
             "horizon": self.horizon.to_string(),
             "org": self.org_json(),
             "policy": self.policy_json(),
             "behaviour": self.behaviour_json(),
             "workload": self.workload_json(),
             "slo": Value::Object(self.slo.iter().map(|slo| (slo.key.clone(), json!(slo.text))).collect()),
-        })
+        });
+        // Written only when the file sets it, so other results keep their bytes.
+        if let Some(max_events) = self.max_events {
+            parameters["max_events"] = json!(max_events);
+        }
+        parameters
     }
 
     fn org_json(&self) -> Value {

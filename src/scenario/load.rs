@@ -6,9 +6,18 @@
 
 use super::build::{Scenario, build};
 use super::builtin::{BUILTIN, builtin};
+use super::input::read_capped;
 use super::location::{ScenarioError, deserialize_located, locate_key};
 use super::spec::ScenarioSpec;
+use super::units::distribution_names;
 use std::path::Path;
+
+/// Largest scenario file read (each file of a `base` chain), in bytes.
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+
+/// Most dotted parts of a `--set` key (the deepest scenario key,
+/// `policy.approval.service.lognormal.median`, has five).
+const MAX_KEY_DEPTH: usize = 8;
 
 /// How many `base` links a chain may have.
 const MAX_BASE_DEPTH: usize = 8;
@@ -65,6 +74,11 @@ fn parse_with_overrides(
 
 /// Sets `a.b.c = value`, creating tables on the way.
 fn set_dotted(table: &mut toml::Table, dotted: &str, value: toml::Value) -> Result<(), String> {
+    // Checked before any table is made: a deeper key names nothing, and
+    // tens of thousands of nested tables would overflow the stack later.
+    if dotted.split('.').count() > MAX_KEY_DEPTH {
+        return Err(format!("a key of more than {MAX_KEY_DEPTH} dotted parts names nothing in a scenario"));
+    }
     let (parents, last) = match dotted.rsplit_once('.') {
         Some((parents, last)) => (parents.split('.').collect::<Vec<_>>(), last),
         None => (Vec::new(), dotted),
@@ -114,16 +128,29 @@ fn layers(file: &str, source: &str) -> Result<Vec<Layer>, ScenarioError> {
     }
 }
 
-/// Tables merge key by key; any other value in `over` replaces the base's.
+/// Tables merge key by key; any other value in `over` replaces the base's,
+/// and so does a table that is one value written as a table: a
+/// distribution (`{ exp = "2h" }`) or the arrivals, whose keys choose a
+/// kind (merged, `{ exp = … }` over `{ uniform = … }` would hold both),
+/// on either side.
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (key, value) in over {
         match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(inner)), toml::Value::Table(over_inner)) => merge(inner, over_inner),
+            (Some(toml::Value::Table(inner)), toml::Value::Table(over_inner))
+                if !is_one_value(&key, inner) && !is_one_value(&key, &over_inner) =>
+            {
+                merge(inner, over_inner)
+            }
             (_, value) => {
                 base.insert(key, value);
             }
         }
     }
+}
+
+/// Whether the table under `key` is one value that replaces the base's whole.
+fn is_one_value(key: &str, table: &toml::Table) -> bool {
+    key == "arrivals" || table.keys().any(|name| distribution_names().any(|dist| dist == name))
 }
 
 /// Locates `key` in the first layer that writes it.
@@ -165,12 +192,12 @@ fn read_reference(reference: &str, directory: &Path) -> Result<(String, String),
     if path.is_dir() {
         return Err(failure("is a directory, expected a scenario file (.toml)".into()));
     }
-    let bytes = std::fs::read(&path).map_err(|error| {
-        let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
-        failure(format!("cannot read: {error} (built-in scenarios: {})", names.join(", ")))
-    })?;
-    let text = String::from_utf8(bytes).map_err(|error| {
-        failure(format!("not UTF-8 text (invalid byte at offset {})", error.utf8_error().valid_up_to()))
+    let text = read_capped(&path, MAX_SCENARIO_BYTES).map_err(|message| {
+        if !path.exists() {
+            let names: Vec<&str> = BUILTIN.iter().map(|(name, _)| *name).collect();
+            return failure(format!("{message} (built-in scenarios: {})", names.join(", ")));
+        }
+        failure(message)
     })?;
     Ok((shown, text))
 }

@@ -5,6 +5,7 @@
 //! only; `build` turns them into the model's configuration.
 
 use super::units::{DistValue, DurationValue, Probability, RateValue};
+use crate::model::MAX_SCRIPT_STEPS;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -16,6 +17,9 @@ pub struct ScenarioSpec {
     pub horizon: DurationValue,
     pub seed: Option<u64>,
     pub replications: Option<u32>,
+    /// Most events one replication may process (the runner's default when
+    /// left out); a replication stopped by it leaves partial figures.
+    pub max_events: Option<u64>,
     /// How the replications' orgs are drawn (`sampled` when left out).
     pub org_mode: Option<OrgModeSpec>,
     #[serde(default)]
@@ -375,7 +379,34 @@ pub struct ComplianceSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScriptSpec {
+    /// Refused while parsing beyond the model's limit, before more steps
+    /// are built (the count is checked again with the rest in `script`).
+    #[serde(deserialize_with = "bounded_steps")]
     pub steps: Vec<StepSpec>,
+}
+
+/// At most `MAX_SCRIPT_STEPS` steps, refused at the first one beyond.
+fn bounded_steps<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<StepSpec>, D::Error> {
+    struct Steps;
+    impl<'de> serde::de::Visitor<'de> for Steps {
+        type Value = Vec<StepSpec>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(formatter, "an array of at most {MAX_SCRIPT_STEPS} steps")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut steps = Vec::new();
+            while let Some(step) = seq.next_element()? {
+                if steps.len() == MAX_SCRIPT_STEPS {
+                    return Err(serde::de::Error::custom(format!(
+                        "give between 1 and {MAX_SCRIPT_STEPS} steps, got more"
+                    )));
+                }
+                steps.push(step);
+            }
+            Ok(steps)
+        }
+    }
+    deserializer.deserialize_seq(Steps)
 }
 
 /// One step, e.g. `{ at = "2h", op = "unbind", member = 3, by = "super" }`.

@@ -277,3 +277,135 @@ fn compare_refuses_a_b_whose_own_seed_or_count_would_be_overridden() {
     }
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+/// Speedups and rates so small that a derived duration would overflow, and
+/// rates too slow to provision within `--max-duration`: each exits 2 naming
+/// the flags, before anything is sent (nothing listens at the URL).
+#[test]
+fn tiny_speedups_and_rates_are_refused_before_anything_is_sent() {
+    let directory = temp_dir("tiny-pacing");
+    let no_cut = directory.join("no-cut.toml");
+    let script =
+        "[org]\nmembers = 10\n[workload.script]\nsteps = [{ at = \"1h\", op = \"revoke\", member = 1, grant = 0 }]\n";
+    std::fs::write(&no_cut, format!("{HEAD}{script}")).unwrap();
+    let no_cut = no_cut.to_str().unwrap();
+    let out = directory.join("out");
+    let cases: [(&str, &[&str], &str); 6] = [
+        ("admin-batch", &["--speedup", "1e-15"], "--speedup 1e-15"),
+        ("admin-batch", &["--speedup", "5e-324"], "--speedup 5e-324"),
+        ("admin-batch", &["--rate", "0.000000000000000000001/w"], "--rate"),
+        // No account to cut: provisioning alone is too slow.
+        (no_cut, &["--rate", "0.000000000000000000001/w"], "provisioning (20 requests"),
+        // One user a week: provisioning counts against --max-duration.
+        ("admin-batch", &["--members", "10", "--rate", "1/w"], "--max-duration 3600s"),
+        (no_cut, &["--rate", "1/min", "--max-duration", "10min"], "--max-duration 600s"),
+    ];
+    for (scenario, flags, needle) in cases {
+        let mut args = vec!["load", scenario, "--url", "http://127.0.0.1:9/v2", "--out", out.to_str().unwrap()];
+        args.extend(flags);
+        let output = unbindsim(&args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{flags:?}: {message}");
+        assert!(message.contains(needle), "{flags:?}: `{needle}` not in {message}");
+        assert!(!message.contains("panicked") && !message.contains("no SCIM service"), "{flags:?}: {message}");
+        assert!(!out.exists(), "{flags:?} wrote a result");
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+/// Runs `unbindsim load admin-batch` (50 members, nothing listening at
+/// the URL) with `flags` and the environment `env`.
+fn load_with(flags: &[&str], env: &[(&str, &str)], out: &std::path::Path) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_unbindsim"));
+    command.args(["load", "admin-batch", "--members", "50", "--replications", "2", "--out", out.to_str().unwrap()]);
+    command.args(flags).env_remove("UNBINDSIM_TOKEN").envs(env.iter().copied());
+    command.output().expect("the binary runs")
+}
+
+/// A `load` case: flags, environment, exit code, text the output must hold.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], i32, &'a str);
+
+/// Credentials in `--url` are never printed, and never silently replace a
+/// bearer token from `--token`, `--token-file` or `UNBINDSIM_TOKEN`.
+#[test]
+fn url_credentials_are_never_printed_nor_combined_with_a_token() {
+    let directory = temp_dir("url-credentials");
+    let out = directory.join("out");
+    let token_file = directory.join("token");
+    std::fs::write(&token_file, "file-token-value\n").unwrap();
+    let empty = directory.join("empty");
+    std::fs::write(&empty, " \n").unwrap();
+    let (token_file, empty) = (token_file.to_str().unwrap(), empty.to_str().unwrap());
+    const SECRET: &str = "http://admin:PASS@127.0.0.1:9/v2";
+    const PLAIN: &str = "http://127.0.0.1:9/v2";
+    let cases: [Case<'_>; 10] = [
+        (&["--url", SECRET, "--token", "t"], &[], 2, "--url carries credentials"),
+        (&["--url", SECRET], &[("UNBINDSIM_TOKEN", "env-token-value")], 2, "UNBINDSIM_TOKEN"),
+        (&["--url", SECRET, "--token-file", token_file], &[], 2, "give one or the other"),
+        (&["--url", "ftp://admin:PASS@127.0.0.1/scim"], &[], 2, "ftp://127.0.0.1/scim"),
+        (&["--url", "http://admin:PASS@127.0.0.1:9/v2?x=1"], &[], 2, "without a query"),
+        (&["--url", PLAIN, "--token-file", "no/such/token"], &[], 2, "--token-file no/such/token: cannot read"),
+        (&["--url", PLAIN, "--token-file", empty], &[], 2, "the bearer token is empty"),
+        (&["--url", PLAIN, "--token", "t", "--token-file", token_file], &[], 2, "cannot be used with"),
+        // Accepted: the run goes as far as discovery, which finds nothing.
+        (&["--url", SECRET], &[], 1, "--url http://127.0.0.1:9/v2/: no SCIM service there"),
+        (
+            &["--url", PLAIN, "--token-file", token_file],
+            &[("UNBINDSIM_TOKEN", "env-token-value")],
+            1,
+            "no SCIM service",
+        ),
+    ];
+    for (flags, env, code, needle) in cases {
+        let output = load_with(flags, env, &out);
+        let message = stderr(&output) + &String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(code), "{flags:?}: {message}");
+        assert!(message.contains(needle), "{flags:?}: `{needle}` not in {message}");
+        for secret in ["PASS", "file-token-value", "env-token-value", "panicked"] {
+            assert!(!message.contains(secret), "{flags:?}: `{secret}` printed: {message}");
+        }
+        assert!(!out.exists(), "{flags:?} wrote a result");
+    }
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+/// A derived file replaces a distribution or the arrivals of its base
+/// whole, so it can change their kind; a `--set` key deeper than any
+/// scenario key is refused before it is built.
+#[test]
+fn base_layering_replaces_distributions_and_arrivals_whole() {
+    let directory = temp_dir("base-whole");
+    let derived = |name: &str, table: &str| {
+        let path = directory.join(format!("{name}.toml"));
+        std::fs::write(&path, format!("base = \"admin-batch\"\nname = \"{name}\"\n{table}\n")).unwrap();
+        path
+    };
+    let cases = [
+        ("exp", "[policy]\ndepartment_delay = { exp = \"2h\" }", "\"department_delay\": \"exp(mean 2h)\""),
+        (
+            "lognormal",
+            "[policy]\ndepartment_delay = { lognormal = { median = \"2h\", sigma = 0.5 } }",
+            "\"department_delay\": \"lognormal(median 2h, sigma 0.5)\"",
+        ),
+        ("poisson", "[workload]\narrivals = { poisson = \"3/d\" }", "\"poisson_mean_gap\": \"8h\""),
+    ];
+    for (name, table, needle) in cases {
+        let path = derived(name, table);
+        let out = directory.join(name);
+        let args = ["run", path.to_str().unwrap(), "--members", "100", "--replications", "2", "--quiet"];
+        let output = unbindsim(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
+        let summary = std::fs::read_to_string(out.join(name).join("summary.json")).unwrap();
+        assert!(summary.contains(needle), "{name}: `{needle}` not in the summary's parameters");
+    }
+    let unknown = derived("gamma", "[policy]\ndepartment_delay = { gamma = \"2h\" }");
+    let output = unbindsim(&["validate", unknown.to_str().unwrap()]);
+    let located = format!("{}:4:", unknown.display());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains(&located) && stderr(&output).contains("gamma"), "{}", stderr(&output));
+    let deep = format!("{}=1", vec!["a"; 30_000].join("."));
+    let output = unbindsim(&["sweep", "self-exit", "--set", &deep, "--out", directory.join("deep").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("more than 8 dotted parts"), "{}", stderr(&output));
+    std::fs::remove_dir_all(directory).unwrap();
+}

@@ -55,11 +55,16 @@ fn readers<'de, A: MapAccess<'de>>() -> Readers<'de, A> {
     ]
 }
 
-/// The names of [`readers`], as messages list them.
-fn names() -> String {
+/// The names of [`readers`], in their order.
+pub fn distribution_names() -> impl Iterator<Item = &'static str> {
     // Any map type gives the same rows; this one is at hand without a map.
     type AnyMap = de::value::MapDeserializer<'static, std::iter::Empty<((), ())>, de::value::Error>;
-    readers::<AnyMap>().map(|(name, _)| name).join(", ")
+    readers::<AnyMap>().into_iter().map(|(name, _)| name)
+}
+
+/// The names of [`readers`], as messages list them.
+fn names() -> String {
+    distribution_names().collect::<Vec<_>>().join(", ")
 }
 
 /// Deserializes the key of a distribution table into its row of

@@ -15,7 +15,7 @@ mod duration;
 mod probability;
 mod rate;
 
-pub use distribution::DistValue;
+pub use distribution::{DistValue, distribution_names};
 pub use duration::{DurationValue, parse_duration};
 pub use probability::Probability;
 pub use rate::{Rate, RateValue, parse_rate};
