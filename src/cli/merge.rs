@@ -5,7 +5,7 @@
 use super::CliError;
 use super::gates::{Gates, objectives_of};
 use super::output::{self, Format};
-use super::overwrite::Guard;
+use super::overwrite::{Guard, writable_file};
 use super::run::write_and_print;
 use crate::metrics::{MAX_RESULT_BYTES, ShardFile, merge_shards};
 use crate::report::{RunStatus, summary_path};
@@ -47,6 +47,7 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
         let shard = read_shard(file)?;
         runs.entry(shard.info.scenario.clone()).or_default().push(shard);
     }
+    args.junit.as_deref().map_or(Ok(()), writable_file)?;
     // Every run merged and checked against what is in the way before anything is written.
     let mut merged = Vec::with_capacity(runs.len());
     let mut stopped_early = Vec::new();

@@ -64,6 +64,7 @@ impl Guard {
 
     /// Refuses `path` unless it is absent.
     pub fn absent(&self, path: &Path, what: &str) -> Result<(), CliError> {
+        writable_file(path)?;
         if self.overwrite || !path.exists() {
             return Ok(());
         }
@@ -75,6 +76,7 @@ impl Guard {
 
     /// The JSON at `path`, if something is there and may not simply be replaced.
     fn existing(&self, path: &Path) -> Result<Option<Value>, CliError> {
+        writable_file(path)?;
         if self.overwrite || !path.exists() {
             return Ok(None);
         }
@@ -114,6 +116,23 @@ fn differences(record: &Value, info: &RunInfo, any_replications: bool) -> Vec<St
             _ => (*key).to_owned(),
         })
         .collect()
+}
+
+/// Refuses a file the command could not write, before anything runs
+/// (`--overwrite` or not): a folder where the file goes, or a file where
+/// one of its folders should be (`--out` naming a file, `--junit` a folder).
+pub fn writable_file(path: &Path) -> Result<(), CliError> {
+    if path.is_dir() {
+        return Err(CliError::BadInput(format!("{}: is a folder, where a file is to be written", path.display())));
+    }
+    match path.ancestors().skip(1).find(|folder| folder.exists()) {
+        Some(file) if !file.is_dir() => Err(CliError::BadInput(format!(
+            "{}: cannot be written: {} is a file, not a folder",
+            path.display(),
+            file.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Refuses two scenarios of one command with the same name: they would

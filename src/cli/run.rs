@@ -9,7 +9,7 @@ use super::CliError;
 use super::gates::{BaselineArgs, Baselines, Checked, Gates};
 use super::options::RunOptions;
 use super::output::{self, note, noteln, say, sayln};
-use super::overwrite::refuse_duplicate_names;
+use super::overwrite::{refuse_duplicate_names, writable_file};
 use super::shard::parse_shard;
 use super::signals::{self, keep_gap_free};
 use super::until_decided::{cap_of, check_objectives, simulate_until_decided};
@@ -213,6 +213,7 @@ pub fn simulate_plans(plans: &[&Plan], indices: &[Vec<u32>], threads: usize, qui
 /// this one's summaries (or shards).
 fn check_outputs(plans: &[Plan], args: &RunArgs, shard: Option<ShardId>) -> Result<(), CliError> {
     refuse_duplicate_names(plans.iter().map(|plan| plan.scenario.name.as_str()))?;
+    args.junit.as_deref().map_or(Ok(()), writable_file)?;
     let guard = args.options.guard();
     for plan in plans {
         let info = run_info(&plan.scenario, plan.seed, plan.replications);

@@ -84,6 +84,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     let directory = options.out.join(format!("sweep-{name}"));
     let infos: Vec<_> = scenarios.iter().zip(&runs).map(|(s, (seed, count))| run_info(s, *seed, *count)).collect();
     options.guard().same_sweep(&directory.join("sweep.json"), &infos)?;
+    args.junit.as_deref().map_or(Ok(()), super::overwrite::writable_file)?;
     if !options.quiet {
         noteln!("sweep {name}: {} points, {}", grid.len(), banner(&runs, &scenarios));
     }

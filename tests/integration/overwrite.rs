@@ -92,3 +92,40 @@ fn sweep_compare_merge_and_load_refuse_another_runs_results() {
     assert_eq!(std::fs::read_to_string(live.join("summary.json")).unwrap(), "{}");
     std::fs::remove_dir_all(out).unwrap();
 }
+
+#[test]
+fn outputs_that_cannot_be_written_are_refused_before_anything_runs() {
+    // `--out` naming a file and `--junit` naming a folder were found only
+    // after the whole simulation (exit 1); now they are bad input, even
+    // with --overwrite, and nothing is written.
+    let directory = temp_dir("unwritable-outputs");
+    let file = directory.join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let (file, folder) = (file.to_str().unwrap(), directory.to_str().unwrap());
+    let shards = directory.join("shards");
+    let output = small(&["run", "self-exit", "--shard", "0/1"], &shards);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shards = shards.to_str().unwrap();
+    let cases: [(&[&str], &str); 7] = [
+        (&["run", "self-exit", "--out", file], "is a file, not a folder"),
+        (&["run", "self-exit", "--junit", folder], "is a folder, where a file is to be written"),
+        (&["sweep", "self-exit", "--set", "policy.buffer=0h,1h", "--out", file], "is a file, not a folder"),
+        (&["sweep", "self-exit", "--set", "policy.buffer=0h,1h", "--junit", folder], "is a folder"),
+        (&["compare", "self-exit", "self-exit", "--out", file], "is a file, not a folder"),
+        (&["merge", shards, "--out", file], "is a file, not a folder"),
+        (&["merge", shards, "--junit", folder], "is a folder"),
+    ];
+    for (args, needle) in cases {
+        let mut all: Vec<&str> = args.to_vec();
+        if args[0] != "merge" {
+            all.extend(SMALL);
+        }
+        all.extend(["--quiet", "--overwrite"]);
+        let output = unbindsim(&all);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(message.contains(needle), "{args:?}: {message}");
+    }
+    assert_eq!(std::fs::read_to_string(directory.join("a-file")).unwrap(), "not a folder");
+    std::fs::remove_dir_all(directory).unwrap();
+}
