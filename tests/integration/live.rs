@@ -81,6 +81,16 @@ fn scenario_file(directory: &Path) -> PathBuf {
     path
 }
 
+/// A fresh folder `name` holding the scenario file, the server started
+/// there, and the `out` folder a load run writes.
+fn live_case(name: &str) -> (PathBuf, PathBuf, ScimServer, PathBuf) {
+    let directory = temp_dir(name);
+    let scenario = scenario_file(&directory);
+    let server = ScimServer::start(&directory);
+    let out = directory.join("out");
+    (directory, scenario, server, out)
+}
+
 fn summary(out: &Path) -> Value {
     let text = std::fs::read_to_string(out.join("live-test-live/summary.json")).expect("summary written");
     serde_json::from_str(&text).expect("summary is JSON")
@@ -188,10 +198,7 @@ fn every_mode_unbinds_every_member_on_scimmy_too() {
 
 #[test]
 fn overload_shows_the_servers_queue_in_corrected_percentiles() {
-    let directory = temp_dir("live-overload");
-    let scenario = scenario_file(&directory);
-    let server = ScimServer::start(&directory);
-    let out = directory.join("out");
+    let (directory, scenario, server, out) = live_case("live-overload");
     let args = ["--mode", "delete", "--rate", "5000/s", "--concurrency", "4", "--members", "1000"];
     let output = load(&scenario, &server, &out, &args);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -209,10 +216,7 @@ fn overload_shows_the_servers_queue_in_corrected_percentiles() {
 
 #[test]
 fn a_server_killed_mid_run_leaves_partial_results_and_a_clear_error() {
-    let directory = temp_dir("live-killed");
-    let scenario = scenario_file(&directory);
-    let server = ScimServer::start(&directory);
-    let out = directory.join("out");
+    let (directory, scenario, server, out) = live_case("live-killed");
     let url = server.url();
     let mut child = Command::new(env!("CARGO_BIN_EXE_unbindsim"))
         .args(["load", scenario.to_str().unwrap(), "--url", &url, "--out", out.to_str().unwrap()])
@@ -257,10 +261,7 @@ fn a_server_killed_mid_run_leaves_partial_results_and_a_clear_error() {
 
 #[test]
 fn sigterm_during_the_replay_stops_it_like_ctrl_c_and_writes_an_interrupted_summary() {
-    let directory = temp_dir("live-sigterm");
-    let scenario = scenario_file(&directory);
-    let server = ScimServer::start(&directory);
-    let out = directory.join("out");
+    let (directory, scenario, server, out) = live_case("live-sigterm");
     let url = server.url();
     let mut child = Command::new(env!("CARGO_BIN_EXE_unbindsim"))
         .args(["load", scenario.to_str().unwrap(), "--url", &url, "--out", out.to_str().unwrap()])
@@ -292,10 +293,7 @@ fn sigterm_during_the_replay_stops_it_like_ctrl_c_and_writes_an_interrupted_summ
 
 #[test]
 fn load_prints_one_json_document_and_never_replaces_an_earlier_live_run() {
-    let directory = temp_dir("live-json");
-    let scenario = scenario_file(&directory);
-    let server = ScimServer::start(&directory);
-    let out = directory.join("out");
+    let (directory, scenario, server, out) = live_case("live-json");
     let flags = ["--members", "400", "--rate", "2000/s", "--concurrency", "8", "--format", "json"];
     let output = load(&scenario, &server, &out, &flags);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
