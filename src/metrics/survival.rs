@@ -231,10 +231,13 @@ impl Scratch {
 /// a percentile beyond the horizon among the estimates, the acceleration
 /// is 0.
 fn bca_tails(draws: &[KmQuantile], point: KmQuantile, left_out: &[KmQuantile], tail: f64) -> (f64, f64) {
+    if draws.is_empty() {
+        return (tail, 1.0 - tail);
+    }
     let below = draws.iter().filter(|&&value| value < point).count() as f64;
     let ties = draws.iter().filter(|&&value| value == point).count() as f64;
     let share_below = (below + ties / 2.0) / draws.len() as f64;
-    if draws.is_empty() || share_below <= 0.0 || share_below >= 1.0 {
+    if share_below <= 0.0 || share_below >= 1.0 {
         return (tail, 1.0 - tail);
     }
     let bias = normal_quantile(share_below);
