@@ -114,7 +114,11 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::AuditKept => Some(counts.audit_kept as f64),
         Figure::AuditPerOffboarded => per(counts.audit_records as f64, counts.offboarded),
         Figure::GuardAborted => Some(counts.guard_aborted as f64),
-        Figure::KeptModuleAccess => counts.kept_modules.access.rate(),
+        // Null, as in the summary, where no member could keep a module.
+        Figure::KeptModuleAccess => {
+            let access = counts.kept_modules.access;
+            if access.hits > 0 { access.rate() } else { None }
+        }
         Figure::KeptModuleUseRate => counts.kept_modules.used.rate(),
         Figure::CustomersLostRate => share(counts.customers.lost(), counts.customers.settled),
         Figure::CustomerHandoverCalls => (counts.customers.members > 0).then_some(counts.customers.calls as f64),
