@@ -11,7 +11,8 @@
 //! (scripted operations) and `finish` (what is read at the horizon). They
 //! call each other top-down only — arrivals → script → pipeline → member →
 //! device and grant; pipeline → split, and → device for the device a
-//! member exits on — and share what several need
+//! member exits on; member → `modules` (what a pro disable keeps live) and
+//! `customers` (the customer handover by API) — and share what several need
 //! through the `World` methods of `primitives`, which calls no handler.
 //! `check` holds the invariants a world keeps between any two events.
 
