@@ -154,3 +154,28 @@ fn customers_lost_follow_the_refusal_and_quota_shares_with_their_interval() {
     assert!(low <= 0.069 && 0.069 <= high, "{:?}", report.lost);
     assert!(report.calls > 0 && report.waiting > 0 && report.multi_day_owners > 0, "{report:?}");
 }
+
+#[test]
+fn the_new_figures_are_objectives_and_print_in_the_table_through_the_binary() {
+    // Customers lost at 0.069 (above) pass `< 0.2` on the whole interval;
+    // no module is kept in this scenario, so an objective on the use of
+    // one has no verdict (N/A, exit 0).
+    let directory = temp_dir("leaver-objectives");
+    let file = directory.join("c.toml");
+    let base = std::fs::canonicalize("scenarios/compliance-customer-handover.toml").unwrap();
+    let text = format!(
+        "base = \"{}\"\nname = \"c\"\n[org]\nmembers = 2000\n[slo]\ncustomers_lost_rate = \"< 0.2\"\n\
+         kept_module_use_rate = \"< 0.5\"\n",
+        base.display()
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = directory.join("out");
+    let output = unbindsim(&["run", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", stderr(&output));
+    assert!(stdout.contains("PASS       customers_lost_rate < 0.2"), "{stdout}");
+    assert!(stdout.contains("N/A        kept_module_use_rate < 0.5"), "{stdout}");
+    assert!(stdout.contains("  customers: ") && !stdout.contains("  kept modules: "), "{stdout}");
+    let summary = std::fs::read_to_string(out.join("c/summary.json")).unwrap();
+    assert!(summary.contains("\"customers_lost_rate\"") && summary.contains("\"kept_modules\""));
+}
