@@ -172,7 +172,7 @@ fn no_module_kept(keep_listed: bool) -> &'static str {
     }
 }
 
-pub(super) fn kept_module_report(
+fn kept_module_report(
     totals: &ReplicationCounts,
     replications: &[ReplicationRecord],
     level: Level,
@@ -246,7 +246,7 @@ impl Default for CustomerReport {
 
 const NOT_MODELLED: &str = "cannot occur here: policy.customer_handover is not set (customers are not modelled)";
 
-pub(super) fn customer_report(
+fn customer_report(
     totals: &ReplicationCounts,
     replications: &[ReplicationRecord],
     level: Level,
@@ -280,6 +280,24 @@ pub(super) fn customer_report(
         group_chat_days_max: c.group_chat_days_max,
         null_reason: if modelled { calls_ci.err().or(time_ci.err()) } else { Some(NOT_MODELLED.to_owned()) },
     }
+}
+
+/// The kept modules and customers of a run under `parameters` (whether
+/// `policy.keep_modules` lists any, whether `policy.customer_handover` is
+/// set).
+pub(super) fn leaver_reports(
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    level: Level,
+    parameters: &serde_json::Value,
+) -> (KeptModuleReport, CustomerReport) {
+    let keep_listed =
+        parameters.pointer("/policy/keep_modules").and_then(|v| v.as_array()).is_some_and(|v| !v.is_empty());
+    let modelled = parameters.pointer("/policy/customer_handover").is_some_and(|v| !v.is_null());
+    (
+        kept_module_report(totals, replications, level, keep_listed),
+        customer_report(totals, replications, level, modelled),
+    )
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replicatio
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::latency_report::{latency_reports, lockout_duration_report};
-use super::leaver::{CustomerReport, KeptModuleReport, customer_report, kept_module_report};
+use super::leaver::{CustomerReport, KeptModuleReport, leaver_reports};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
 use crate::engine::Stop;
@@ -295,7 +295,7 @@ impl Summary {
         let retention = info.parameters.pointer("/policy/audit_retention").and_then(|v| v.as_str()).unwrap_or("?");
         let audit = audit_report(&totals, &info.horizon, retention);
         let leaver = leaver_reports(&totals, replications, level, &info.parameters);
-        let mut metrics = metrics(&totals, Over { records: replications, level }, &buffer, info.seed, (audit, leaver));
+        let mut metrics = metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit, leaver);
         if let (Some(reason), Some(archive)) = (
             archive_fixed(&info.parameters, &info.horizon),
             metrics.residue.by_kind.get_mut(ResidueKind::Archive.name()),
@@ -360,31 +360,15 @@ fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String
 
 /// The figures of `totals`, every replication's counts added up; rates,
 /// means and latency intervals take the `replications` one by one
-/// (latency's bootstrap is seeded by the run's `seed`).
-/// The kept modules and customers of a run under `parameters` (whether
-/// `policy.keep_modules` lists any, whether `policy.customer_handover` is
-/// set).
-fn leaver_reports(
-    totals: &ReplicationCounts,
-    replications: &[ReplicationRecord],
-    level: Level,
-    parameters: &serde_json::Value,
-) -> (KeptModuleReport, CustomerReport) {
-    let keep_listed =
-        parameters.pointer("/policy/keep_modules").and_then(|v| v.as_array()).is_some_and(|v| !v.is_empty());
-    let modelled = parameters.pointer("/policy/customer_handover").is_some_and(|v| !v.is_null());
-    (
-        kept_module_report(totals, replications, level, keep_listed),
-        customer_report(totals, replications, level, modelled),
-    )
-}
-
+/// (latency's bootstrap is seeded by the run's `seed`); the audit, kept
+/// modules and customers come built.
 fn metrics(
     totals: &ReplicationCounts,
     replications: Over<'_>,
     buffer: &str,
     seed: u64,
-    (audit, (kept_modules, customers)): (AuditReport, (KeptModuleReport, CustomerReport)),
+    audit: AuditReport,
+    (kept_modules, customers): (KeptModuleReport, CustomerReport),
 ) -> Metrics {
     let (mut batch_latency_ms, mut revocation_latency_ms) =
         latency_reports(totals, replications.records, seed, replications.level);
