@@ -121,6 +121,11 @@ fn customers_are_taken_over_24h_after_the_call_and_refusals_are_lost() {
     let report = summary(&scenario, 1).metrics.customers;
     assert_eq!((report.lost.hits, report.lost.trials, report.lost.rate), (1, 1, Some(1.0)));
     assert_eq!(report.mean_time_ms, Some(86_400_000.0));
+    // No customer refuses but every successor's quota is full: member 0's
+    // one settled customer is lost to the quota (status 4) instead.
+    let quota = HANDOVER.replace("refused = 1.0", "refused = 0.0").replace("quota_full = 0.0", "quota_full = 1.0");
+    let customers = run(&tiny_with(MEMBERS, "30h", "", &quota, "", STEPS)).obs.customers;
+    assert_eq!((customers.settled, customers.refused, customers.quota_full), (1, 0, 1));
 }
 
 #[test]
