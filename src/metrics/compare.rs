@@ -36,6 +36,7 @@ pub fn compared_figures() -> Vec<Figure> {
     figures.extend(RaceKind::ALL.map(Figure::RaceKindRate));
     figures.push(Figure::DoneShare);
     figures.extend([Figure::ApiCallsPerMember, Figure::ApiErrors45009, Figure::ApiBlockedShare]);
+    figures.extend(Figure::LEAVER);
     for latency in Latency::ALL {
         figures.extend([Quantile::P50, Quantile::P99].map(|quantile| Figure::LatencyQuantile(latency, quantile)));
         figures.push(Figure::LatencyMean(latency));
@@ -113,6 +114,15 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::AuditKept => Some(counts.audit_kept as f64),
         Figure::AuditPerOffboarded => per(counts.audit_records as f64, counts.offboarded),
         Figure::GuardAborted => Some(counts.guard_aborted as f64),
+        // Null, as in the summary, where no member could keep a module.
+        Figure::KeptModuleAccess => {
+            let access = counts.kept_modules.access;
+            if access.hits > 0 { access.rate() } else { None }
+        }
+        Figure::KeptModuleUseRate => counts.kept_modules.used.rate(),
+        Figure::CustomersLostRate => share(counts.customers.lost(), counts.customers.settled),
+        Figure::CustomerHandoverCalls => (counts.customers.members > 0).then_some(counts.customers.calls as f64),
+        Figure::CustomerHandoverTimeMean => per(counts.customers.time_sum_s as f64 * 1e3, counts.customers.done),
     }
 }
 

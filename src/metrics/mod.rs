@@ -19,6 +19,7 @@ pub(crate) mod fixtures;
 mod interval;
 mod latency;
 mod latency_report;
+mod leaver;
 mod proportion;
 mod record;
 mod regression;
@@ -40,6 +41,7 @@ pub use interval::{
     rate_over_replications, student_t_975,
 };
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
+pub use leaver::{CustomerRecord, CustomerReport, KeptModule, KeptModuleReport, ModuleRecord};
 pub use proportion::{Proportion, ProportionReport, round9};
 pub use record::{
     ApiRecord, CensoredRecord, QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, TierRecord, stop_name,

@@ -5,6 +5,7 @@
 //! so a merge of shards and an unsharded run go through the same arithmetic.
 
 use super::latency::LatencyHistogram;
+use super::leaver::{CustomerRecord, ModuleRecord};
 use super::proportion::Proportion;
 use crate::engine::Stop;
 use crate::model::{BatchTier, Censored, Observations, Platform, QueueTally, RaceKind, ResidueKind, Unfinished};
@@ -197,6 +198,12 @@ pub struct ReplicationCounts {
     pub guard_imports: u64,
     #[serde(default)]
     pub guard_aborted: u64,
+    /// Modules a pro edition's disable kept, and customers handed over
+    /// (absent in older records: none).
+    #[serde(default)]
+    pub kept_modules: ModuleRecord,
+    #[serde(default)]
+    pub customers: CustomerRecord,
 }
 
 /// The name a run's stop reason has in results.
@@ -290,6 +297,8 @@ impl ReplicationCounts {
             offboarded: obs.audit.offboarded,
             guard_imports: obs.guard.trials,
             guard_aborted: obs.guard.hits,
+            kept_modules: ModuleRecord::new(&obs.modules),
+            customers: CustomerRecord::new(&obs.customers),
         }
     }
 
@@ -350,6 +359,8 @@ impl ReplicationCounts {
         self.offboarded += other.offboarded;
         self.guard_imports += other.guard_imports;
         self.guard_aborted += other.guard_aborted;
+        self.kept_modules.merge(&other.kept_modules);
+        self.customers.merge(&other.customers);
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -419,6 +430,8 @@ impl ReplicationCounts {
             return Err("more unfinished batches than batches".into());
         }
         self.api.check_shape()?;
+        self.kept_modules.check_shape()?;
+        self.customers.check_shape()?;
         self.check_censored_shape()
     }
 

@@ -14,6 +14,7 @@ use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replicatio
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::latency_report::{latency_reports, lockout_duration_report};
+use super::leaver::{CustomerReport, KeptModuleReport, leaver_reports};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
 use crate::engine::Stop;
@@ -99,6 +100,13 @@ pub struct Metrics {
     /// The mass-deletion guard (absent from older summaries: none).
     #[serde(default)]
     pub guard: GuardReport,
+    /// Modules a pro edition's disable kept live (absent from older
+    /// summaries: read as not modelled).
+    #[serde(default)]
+    pub kept_modules: KeptModuleReport,
+    /// Customers and group chats handed over by API after members left.
+    #[serde(default)]
+    pub customers: CustomerReport,
 }
 
 /// Every accepted use of a revoked grant's token inside its window (the
@@ -286,7 +294,8 @@ impl Summary {
         let buffer = info.parameters.pointer("/policy/buffer").and_then(|v| v.as_str()).unwrap_or("?").to_owned();
         let retention = info.parameters.pointer("/policy/audit_retention").and_then(|v| v.as_str()).unwrap_or("?");
         let audit = audit_report(&totals, &info.horizon, retention);
-        let mut metrics = metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit);
+        let leaver = leaver_reports(&totals, replications, level, &info.parameters);
+        let mut metrics = metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit, leaver);
         if let (Some(reason), Some(archive)) = (
             archive_fixed(&info.parameters, &info.horizon),
             metrics.residue.by_kind.get_mut(ResidueKind::Archive.name()),
@@ -351,8 +360,16 @@ fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String
 
 /// The figures of `totals`, every replication's counts added up; rates,
 /// means and latency intervals take the `replications` one by one
-/// (latency's bootstrap is seeded by the run's `seed`).
-fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, seed: u64, audit: AuditReport) -> Metrics {
+/// (latency's bootstrap is seeded by the run's `seed`); the audit, kept
+/// modules and customers come built.
+fn metrics(
+    totals: &ReplicationCounts,
+    replications: Over<'_>,
+    buffer: &str,
+    seed: u64,
+    audit: AuditReport,
+    (kept_modules, customers): (KeptModuleReport, CustomerReport),
+) -> Metrics {
     let (mut batch_latency_ms, mut revocation_latency_ms) =
         latency_reports(totals, replications.records, seed, replications.level);
     for report in [&mut batch_latency_ms, &mut revocation_latency_ms] {
@@ -385,6 +402,8 @@ fn metrics(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str, see
             largest_console_batch: totals.largest_console_batch,
         },
         api: api_report(totals, replications.records, replications.level),
+        kept_modules,
+        customers,
     }
 }
 

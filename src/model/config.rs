@@ -3,6 +3,8 @@
 //! Defaults are the figures of the domain; a scenario file overrides any of
 //! them. `validate` checks every bound and names the offending field.
 
+use super::customers::CustomerHandover;
+use super::modules::ModuleSet;
 use super::platform::Platform;
 use crate::engine::{Dist, SimDuration};
 
@@ -74,6 +76,12 @@ pub struct Policy {
     /// other way (an assumption: a day to raise the limit with support or
     /// delete through the API instead).
     pub guard_bypass_delay: SimDuration,
+    /// Modules an admin's disable keeps live (pro edition only; empty:
+    /// every module is revoked, as the basic edition always does).
+    pub keep_modules: ModuleSet,
+    /// Customers and group chats handed over by API after a member
+    /// leaves; `None`: not modelled.
+    pub customer_handover: Option<CustomerHandover>,
 }
 
 /// Whose API call limits apply: a vendor's preset or a table of its own.
@@ -175,6 +183,8 @@ impl Default for Policy {
             api_limits: ApiLimits::WeCom,
             audit_retention: DEFAULT_AUDIT_RETENTION,
             guard_bypass_delay: SimDuration::from_days(1),
+            keep_modules: ModuleSet::EMPTY,
+            customer_handover: None,
         }
     }
 }
@@ -187,6 +197,15 @@ impl Policy {
         }
         if self.mdm_wipe && self.edition == Edition::Basic {
             return Err(FieldError::new("policy.mdm_wipe", "remote wipe needs edition = \"pro\""));
+        }
+        if !self.keep_modules.is_empty() && self.edition == Edition::Basic {
+            return Err(FieldError::new(
+                "policy.keep_modules",
+                "per-module revoke needs edition = \"pro\" (the basic edition disables all or nothing)",
+            ));
+        }
+        if let Some(handover) = &self.customer_handover {
+            handover.validate()?;
         }
         if self.token_ttl.is_zero() {
             return Err(FieldError::new("policy.token_ttl", "must be greater than zero"));

@@ -56,6 +56,7 @@ pub fn check_counts(obs: &Observations, batch_limit: u32) -> Result<(), Violatio
     ensure_count(obs.members_raced, "members raced")?;
     ensure_count(obs.residue.members, "members with residue")?;
     ensure_count(obs.residue.grants, "grants with app data")?;
+    check_leavers(obs)?;
     ensure(obs.residue.by_kind.iter().all(|&n| n <= obs.residue.members.hits), "residue_kinds_within_members", || {
         format!("{:?} over {} members with residue", obs.residue.by_kind, obs.residue.members.hits)
     })?;
@@ -68,6 +69,29 @@ pub fn check_counts(obs: &Observations, batch_limit: u32) -> Result<(), Violatio
                 obs.batches, obs.batches_unrevoked, obs.batches_incomplete
             )
         },
+    )
+}
+
+/// Kept modules: only members who kept one may use one, and no module is
+/// kept by more; customers: no more lost than settled, no more handovers
+/// finished or taking days than started.
+fn check_leavers(obs: &Observations) -> Result<(), Violation> {
+    let modules = &obs.modules;
+    ensure_count(modules.access, "members keeping a module")?;
+    ensure_count(modules.used, "members using a kept module")?;
+    ensure(
+        modules.used.trials == modules.access.hits && modules.by_module.iter().all(|&n| n <= modules.access.hits),
+        "kept_modules_within_members",
+        || format!("{modules:?}"),
+    )?;
+    let customers = &obs.customers;
+    ensure(
+        customers.lost() <= customers.settled
+            && customers.done <= customers.members
+            && customers.multi_day_owners <= customers.members
+            && (customers.calls == 0 || customers.members > 0),
+        "customers_within_handovers",
+        || format!("{customers:?}"),
     )
 }
 

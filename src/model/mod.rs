@@ -17,8 +17,10 @@
 
 mod calendar;
 mod config;
+mod customers;
 mod ids;
 mod invariants;
+mod modules;
 mod observe;
 mod org;
 mod platform;
@@ -29,11 +31,13 @@ mod world;
 
 pub use calendar::{fewest_working_days, working_days_in};
 pub use config::{ApiLimits, ApiRules, Behaviour, Edition, FieldError, PerPlatform, Policy, PoolConfig};
+pub use customers::{CUSTOMERS_PER_CALL, CustomerHandover, GROUP_CHATS_PER_DAY, TAKEOVER};
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
 pub use invariants::{Violation, check_counts, check_outcomes, ensure};
+pub use modules::{Module, ModuleSet};
 pub use observe::{
-    AuditTally, BatchTier, Censored, Count, Observations, Outcomes, QueueTally, RaceKind, RaceTally, ResidueTally,
-    TierLatencies, Unfinished,
+    AuditTally, BatchTier, Censored, Count, CustomerTally, ModuleTally, Observations, Outcomes, QueueTally, RaceKind,
+    RaceTally, ResidueTally, TierLatencies, Unfinished,
 };
 pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
 pub use platform::{DeviceExit, Fate, Platform, Residue, ResidueKind, ResidueRule};

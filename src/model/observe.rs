@@ -2,6 +2,7 @@
 //! The metrics layer turns them into rates, intervals and histograms; the
 //! model only counts.
 
+use super::modules::Module;
 use super::platform::{Platform, ResidueKind};
 use crate::engine::{SimDuration, SimTime};
 
@@ -327,6 +328,58 @@ impl AuditTally {
     }
 }
 
+/// Modules an admin's disable kept live (`policy.keep_modules`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModuleTally {
+    /// Members whose account was cut (trials) and those who kept a module
+    /// (hits: cut on a path that keeps modules, an admin's or the system's
+    /// disable, while `policy.keep_modules` lists any).
+    pub access: Count,
+    /// Members who kept each module, in `Module::ALL` order: each keeps
+    /// its data (the module's residue) and its live access.
+    pub by_module: [u64; Module::ALL.len()],
+    /// Members with a module kept (trials) who reached one after their
+    /// account was cut, no later than the horizon (hits).
+    pub used: Count,
+}
+
+/// Customers and group chats handed over by API after members left
+/// (`policy.customer_handover`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CustomerTally {
+    /// Members whose handover started (with customers or group chats).
+    pub members: u64,
+    /// Transfer calls issued (at most 100 customers each).
+    pub calls: u64,
+    /// Customers whose takeover ended by the horizon (status 1, 3 or 4).
+    pub settled: u64,
+    /// Of those, refused by the customer (status 3).
+    pub refused: u64,
+    /// Of those, lost to the successor's full quota (status 4).
+    pub quota_full: u64,
+    /// Customers still waiting at the horizon (status 2).
+    pub waiting: u64,
+    /// Group chats of the members whose handover started.
+    pub group_chats: u64,
+    /// Members with more group chats than one day's transfer takes.
+    pub multi_day_owners: u64,
+    /// Most days one member's group chats took.
+    pub group_chat_days_max: u64,
+    /// Handovers whose last customer and group chat were taken over by
+    /// the horizon, and the sum (whole seconds) and largest time from
+    /// the leave to that last takeover.
+    pub done: u64,
+    pub time_sum_s: u64,
+    pub time_max_s: u64,
+}
+
+impl CustomerTally {
+    /// Customers lost: refused or over the successor's quota.
+    pub fn lost(&self) -> u64 {
+        self.refused + self.quota_full
+    }
+}
+
 /// Everything one run observed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Observations {
@@ -381,4 +434,6 @@ pub struct Observations {
     /// Full-overwrite imports of deletions (trials) and those the
     /// mass-deletion guard aborted (hits).
     pub guard: Count,
+    pub modules: ModuleTally,
+    pub customers: CustomerTally,
 }

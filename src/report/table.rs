@@ -4,7 +4,8 @@
 //! Headline rates and percentiles are read through `metrics::read`.
 
 use crate::metrics::{
-    ApiReport, AuditReport, LatencyReport, ProportionReport, QueueReport, Reading, Summary, format_duration_ms, read,
+    ApiReport, AuditReport, CustomerReport, KeptModuleReport, LatencyReport, ProportionReport, QueueReport, Reading,
+    Summary, format_duration_ms, read,
 };
 use crate::model::Unfinished;
 use crate::scenario::{Figure, Quantile};
@@ -194,6 +195,44 @@ fn audit_line(out: &mut String, audit: &AuditReport) {
     );
 }
 
+/// `kept modules: mail (mailbox) by 1200 members; used after the cut …`,
+/// only where a module was kept.
+fn kept_modules_line(out: &mut String, report: &KeptModuleReport) {
+    if report.by_module.is_empty() {
+        return;
+    }
+    let kept: Vec<String> =
+        report.by_module.iter().map(|(name, m)| format!("{name} ({}) by {}", m.residue, m.members)).collect();
+    let _ = writeln!(
+        out,
+        "  kept modules: {} of {} offboarded members; {}; used after the cut {}",
+        report.access.hits,
+        report.access.trials,
+        kept.join(", "),
+        proportion(&report.used)
+    );
+}
+
+/// `customers: 400 handovers, 620 calls, lost 6.93% […] (…); 700 waiting; …`,
+/// only where a handover started (`policy.customer_handover` is set).
+fn customers_line(out: &mut String, report: &CustomerReport) {
+    if report.handovers == 0 {
+        return;
+    }
+    let time = report.mean_time_ms.map_or_else(|| "—".to_owned(), format_duration_ms);
+    let _ = writeln!(
+        out,
+        "  customers: {} handovers, {} calls, lost {}; {} waiting at the horizon; last takeover {time} after the \
+         leave on average; {} owners needed more than a day for their group chats (at most {} days)",
+        report.handovers,
+        report.calls,
+        proportion(&report.lost),
+        report.waiting,
+        report.multi_day_owners,
+        report.group_chat_days_max
+    );
+}
+
 fn mean_wait(queue: &QueueReport) -> String {
     let Some(mean) = queue.mean_wait_ms else { return "—".to_owned() };
     match queue.mean_wait_ms_ci95 {
@@ -254,6 +293,8 @@ pub fn summary_table(summary: &Summary) -> String {
     );
     api_line(&mut out, &m.api);
     audit_line(&mut out, &m.audit);
+    kept_modules_line(&mut out, &m.kept_modules);
+    customers_line(&mut out, &m.customers);
     if m.guard.aborted > 0 {
         let _ = writeln!(
             out,

@@ -7,7 +7,10 @@ mod workload;
 use super::slo::{Slo, parse_slo};
 use super::spec::*;
 use crate::engine::SimDuration;
-use crate::model::{ApiLimits, Behaviour, Edition, FieldError, PerPlatform, Platform, Policy, PoolConfig, Workload};
+use crate::model::{
+    ApiLimits, Behaviour, CustomerHandover, Edition, FieldError, ModuleSet, PerPlatform, Platform, Policy, PoolConfig,
+    Workload,
+};
 use crate::synth::{OrgParams, Preset};
 
 /// Longest simulated horizon a scenario may ask for.
@@ -106,7 +109,7 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     }
     let org = org_params(spec.org)?;
     org.validate()?;
-    let policy = policy(spec.policy);
+    let policy = policy(spec.policy)?;
     policy.validate()?;
     let behaviour = behaviour(spec.behaviour);
     behaviour.validate()?;
@@ -192,7 +195,7 @@ fn set<T>(target: &mut T, value: Option<T>) {
     }
 }
 
-fn policy(spec: PolicySpec) -> Policy {
+fn policy(spec: PolicySpec) -> Result<Policy, FieldError> {
     let mut policy = Policy::default();
     set(&mut policy.buffer, spec.buffer.map(|d| d.0));
     set(
@@ -222,7 +225,22 @@ fn policy(spec: PolicySpec) -> Policy {
         policy.lost_device_unbind = Some(unbind.0);
     }
     set(&mut policy.api_limits, spec.api_limits.map(api_limits));
-    policy
+    if let Some(names) = spec.keep_modules {
+        policy.keep_modules = ModuleSet::of_names(names.iter().map(String::as_str))
+            .map_err(|message| FieldError::new("policy.keep_modules", message))?;
+    }
+    policy.customer_handover = spec.customer_handover.map(customer_handover);
+    Ok(policy)
+}
+
+fn customer_handover(spec: CustomerHandoverSpec) -> CustomerHandover {
+    let mut handover = CustomerHandover::default();
+    set(&mut handover.owner_share, spec.owner_share.map(|p| p.0));
+    set(&mut handover.customers_mean, spec.customers_mean);
+    set(&mut handover.refused, spec.refused.map(|p| p.0));
+    set(&mut handover.quota_full, spec.quota_full.map(|p| p.0));
+    set(&mut handover.group_chats_mean, spec.group_chats_mean);
+    handover
 }
 
 fn api_limits(spec: ApiLimitsSpec) -> ApiLimits {

@@ -6,7 +6,7 @@ use super::build::Scenario;
 use crate::engine::Dist;
 use crate::model::{
     AdminBatchParams, ApiLimits, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, Edition,
-    GdprExportParams, Platform, PoolConfig, SubsidiarySplitParams, WorkloadKind,
+    GdprExportParams, Module, Platform, PoolConfig, SubsidiarySplitParams, WorkloadKind,
 };
 use serde_json::{Value, json};
 
@@ -63,6 +63,11 @@ impl Scenario {
             "api_limits": api_limits(p.api_limits),
             "audit_retention": p.audit_retention.to_string(),
             "guard_bypass_delay": p.guard_bypass_delay.to_string(),
+            "keep_modules": p.keep_modules.modules().map(Module::name).collect::<Vec<_>>(),
+            "customer_handover": p.customer_handover.map(|h| json!({
+                "owner_share": h.owner_share, "customers_mean": h.customers_mean, "refused": h.refused,
+                "quota_full": h.quota_full, "group_chats_mean": h.group_chats_mean,
+            })),
         })
     }
 

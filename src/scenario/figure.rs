@@ -144,6 +144,19 @@ pub enum Figure {
     AuditPerOffboarded,
     /// Full-overwrite imports the mass-deletion guard aborted.
     GuardAborted,
+    /// Offboarded members who kept a module live (`policy.keep_modules`).
+    KeptModuleAccess,
+    /// Members with a module kept who reached it after their account was
+    /// cut, by the horizon.
+    KeptModuleUseRate,
+    /// Customers lost at handover (refused, or over the successor's
+    /// quota) among those whose takeover ended by the horizon.
+    CustomersLostRate,
+    /// Customer transfer calls per replication.
+    CustomerHandoverCalls,
+    /// Mean time from a leave to the last customer and group chat taken
+    /// over, over the handovers finished by the horizon.
+    CustomerHandoverTimeMean,
 }
 
 impl Figure {
@@ -170,8 +183,18 @@ impl Figure {
             Figure::ApiBlockedShare,
         ]);
         figures.extend([Figure::AuditRecords, Figure::AuditKept, Figure::AuditPerOffboarded, Figure::GuardAborted]);
+        figures.extend(Figure::LEAVER);
         figures
     }
+
+    /// What a leaving member leaves: kept modules and customers.
+    pub const LEAVER: [Figure; 5] = [
+        Figure::KeptModuleAccess,
+        Figure::KeptModuleUseRate,
+        Figure::CustomersLostRate,
+        Figure::CustomerHandoverCalls,
+        Figure::CustomerHandoverTimeMean,
+    ];
 
     /// The figure's name in every output and in `[slo]`: `lockout_rate`,
     /// `batch_latency_p99`, `residue_credentials_probability`.
@@ -202,13 +225,21 @@ impl Figure {
             Figure::AuditKept => "audit_records_kept".to_owned(),
             Figure::AuditPerOffboarded => "audit_records_per_offboarded_member".to_owned(),
             Figure::GuardAborted => "guard_aborted_imports".to_owned(),
+            Figure::KeptModuleAccess => "kept_module_access".to_owned(),
+            Figure::KeptModuleUseRate => "kept_module_use_rate".to_owned(),
+            Figure::CustomersLostRate => "customers_lost_rate".to_owned(),
+            Figure::CustomerHandoverCalls => "customer_handover_calls".to_owned(),
+            Figure::CustomerHandoverTimeMean => "customer_handover_time_mean".to_owned(),
         }
     }
 
     /// What one unit of the figure is.
     pub fn unit(self) -> Unit {
         match self {
-            Figure::LatencyQuantile(..) | Figure::LatencyMean(_) | Figure::TokenLastUseMean => Unit::Milliseconds,
+            Figure::LatencyQuantile(..)
+            | Figure::LatencyMean(_)
+            | Figure::TokenLastUseMean
+            | Figure::CustomerHandoverTimeMean => Unit::Milliseconds,
             Figure::LatencyUnfinished(Latency::Batch | Latency::Revocation) => Unit::Batches,
             Figure::LatencyUnfinished(Latency::Lockout) => Unit::Members,
             Figure::LockoutRate
@@ -220,13 +251,17 @@ impl Figure {
             | Figure::RaceRate
             | Figure::RaceKindRate(_)
             | Figure::DoneShare
-            | Figure::ApiBlockedShare => Unit::Fraction,
+            | Figure::ApiBlockedShare
+            | Figure::KeptModuleAccess
+            | Figure::KeptModuleUseRate
+            | Figure::CustomersLostRate => Unit::Fraction,
             Figure::Done | Figure::Pending => Unit::Members,
             Figure::Events
             | Figure::TokenUsesPerGrant
             | Figure::ApiCallsPerMember
             | Figure::ApiErrors45009
-            | Figure::ApiPeakPerMinute => Unit::Events,
+            | Figure::ApiPeakPerMinute
+            | Figure::CustomerHandoverCalls => Unit::Events,
             Figure::AuditRecords | Figure::AuditKept | Figure::AuditPerOffboarded | Figure::GuardAborted => {
                 Unit::Events
             }
@@ -243,7 +278,11 @@ impl Figure {
             | Figure::ResidueProbability
             | Figure::ResidueKindProbability(_)
             | Figure::RaceRate
-            | Figure::RaceKindRate(_) => true,
+            | Figure::RaceKindRate(_)
+            | Figure::KeptModuleAccess
+            | Figure::KeptModuleUseRate
+            | Figure::CustomersLostRate => true,
+            Figure::CustomerHandoverCalls | Figure::CustomerHandoverTimeMean => false,
             Figure::LatencyMean(_)
             | Figure::LatencyUnfinished(_)
             | Figure::PlatformLockoutRate(_)
@@ -289,7 +328,12 @@ impl Figure {
             | Figure::AuditPerOffboarded
             | Figure::GuardAborted
             | Figure::Pending
-            | Figure::Events => true,
+            | Figure::Events
+            | Figure::KeptModuleAccess
+            | Figure::KeptModuleUseRate
+            | Figure::CustomersLostRate
+            | Figure::CustomerHandoverCalls
+            | Figure::CustomerHandoverTimeMean => true,
         }
     }
 

@@ -159,7 +159,7 @@ mod tests {
     #[test]
     fn objectives_accept_the_latency_percentiles_and_the_rates_with_intervals() {
         let keys = slo_keys();
-        assert_eq!(keys.len(), 15 + 4 + 9 + 6, "{keys:?}");
+        assert_eq!(keys.len(), 15 + 4 + 9 + 6 + 3, "{keys:?}");
         assert_eq!(keys[..3], ["batch_latency_p50", "batch_latency_p90", "batch_latency_p99"]);
         assert!(keys.contains(&"residue_credentials_probability".to_owned()));
         assert!(parse_slo("done_share", "< 0.5").unwrap_err().contains("unknown objective"));

@@ -127,6 +127,21 @@ pub struct PolicySpec {
     pub api_limits: Option<ApiLimitsSpec>,
     pub audit_retention: Option<DurationValue>,
     pub guard_bypass_delay: Option<DurationValue>,
+    /// Modules an admin's disable keeps live (pro edition): `["mail"]`.
+    pub keep_modules: Option<Vec<String>>,
+    pub customer_handover: Option<CustomerHandoverSpec>,
+}
+
+/// `[policy.customer_handover]`: customers and group chats handed over by
+/// API after a member leaves; each key absent takes the model's default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerHandoverSpec {
+    pub owner_share: Option<Probability>,
+    pub customers_mean: Option<f64>,
+    pub refused: Option<Probability>,
+    pub quota_full: Option<Probability>,
+    pub group_chats_mean: Option<f64>,
 }
 
 /// `policy.api_limits`: a vendor's preset by name, or a table

@@ -22,6 +22,7 @@ mod hostile_files;
 mod json_output;
 mod junit;
 mod latency_censoring;
+mod leaver_rules;
 mod live;
 mod live_faults;
 mod model_properties;

@@ -100,11 +100,16 @@ impl ScriptCase {
     pub fn toml(&self) -> String {
         let [ios, android, windows, macos] = PLATFORM_MIXES[self.platforms];
         let edition = if self.mdm_wipe { "pro" } else { "basic" };
+        // Pro keeps two modules, basic none; customers are always handed
+        // over, with books past one call and one day, so the invariants of
+        // both are checked after every event.
+        let keep = if self.mdm_wipe { r#"["mail", "chat"]"# } else { "[]" };
         format!(
             "name = \"script-case\"\nhorizon = \"{horizon}\"\nseed = {seed}\nreplications = 1\n\n\
              [org]\nmembers = {members}\ndepartments = {{ branching = {branching}, depth = {depth} }}\n\
              platforms = {{ ios = {ios:?}, android = {android:?}, windows = {windows:?}, macos = {macos:?} }}\n\n\
              [policy]\nbuffer = \"{buffer_h}h\"\nedition = \"{edition}\"\nmdm_wipe = {wipe}\nbatch_limit = {limit}\n\
+             keep_modules = {keep}\ncustomer_handover = {{ customers_mean = 250.0, group_chats_mean = 400.0 }}\n\
              approval = {{ servers = {approvers}, service = {{ exp = \"1h\" }} }}\n\
              lockout_recovery = {{ fixed = \"{recovery}\" }}\n\n\
              [behaviour]\nlockout_given_uninstall = {lockout}\ndevice_never_checks_in = {vanish}\n\n{script}",

@@ -9,7 +9,7 @@ use super::super::platform::ResidueKind;
 use super::super::state::{IllegalTransition, MemberState};
 use super::super::workload::GdprExportParams;
 use super::purpose::Purpose;
-use super::{Event, Mark, RequestKind, World, device, grant};
+use super::{Event, Mark, RequestKind, World, customers, device, grant, modules};
 use crate::engine::{Context, Dist, SimDuration};
 
 /// The member's unbind starts. Handover (group ownership, pending
@@ -72,7 +72,9 @@ pub(super) fn act(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: M
     }
 }
 
-/// Revocation: the account is disabled, grants revoked, devices unbound.
+/// Revocation: the account is disabled (but for the modules a pro
+/// edition keeps), grants revoked, devices unbound, and the member's
+/// customers handed over.
 /// A disable from the server side (an admin or the system) writes one
 /// audit record; a member leaving by itself writes none.
 pub(super) fn revoke(
@@ -89,6 +91,8 @@ pub(super) fn revoke(
     }
     grant::revoke_all(world, ctx, member, kind)?;
     world.member_revoked(ctx.now(), member);
+    modules::at_revoke(world, ctx.now(), member, kind);
+    customers::at_revoke(world, ctx.now(), member, kind);
     let outstanding = device::unbind_all(world, ctx, member, kind)?;
     world.members[member.index()].outstanding = outstanding;
     match kind {

@@ -11,17 +11,20 @@
 //! (scripted operations) and `finish` (what is read at the horizon). They
 //! call each other top-down only — arrivals → script → pipeline → member →
 //! device and grant; pipeline → split, and → device for the device a
-//! member exits on — and share what several need
+//! member exits on; member → `modules` (what a pro disable keeps live) and
+//! `customers` (the customer handover by API) — and share what several need
 //! through the `World` methods of `primitives`, which calls no handler.
 //! `check` holds the invariants a world keeps between any two events.
 
 mod api;
 mod arrivals;
 mod check;
+mod customers;
 mod device;
 mod finish;
 mod grant;
 mod member;
+mod modules;
 mod pipeline;
 mod pool;
 mod primitives;
@@ -220,6 +223,40 @@ impl RequestKind<'_> {
             | RequestKind::Admin(AdminAct::App(_), _)
             | RequestKind::DeviceChange(_)
             | RequestKind::Rebind => false,
+        }
+    }
+
+    /// Whether the request's disable keeps `policy.keep_modules` live: an
+    /// admin's or the system's disable of an account; not a member's own
+    /// exit, a dissolution (the workspace goes), or requests that keep the
+    /// account (an app admin's archive, a device change, a re-bind).
+    fn keeps_modules(self) -> bool {
+        match self {
+            RequestKind::Admin(AdminAct::Super | AdminAct::Department, _)
+            | RequestKind::AppGrants
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_) => true,
+            RequestKind::SelfExit
+            | RequestKind::Admin(AdminAct::App(_), _)
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Dissolution(_)
+            | RequestKind::Rebind => false,
+        }
+    }
+
+    /// Whether a successor takes over the leaving member's customers and
+    /// group chats: on every path that cuts an account but a dissolution
+    /// (nobody is left to take them).
+    fn has_successor(self) -> bool {
+        match self {
+            RequestKind::Dissolution(_) => false,
+            RequestKind::SelfExit
+            | RequestKind::Admin(..)
+            | RequestKind::AppGrants
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Gdpr(_)
+            | RequestKind::Compliance(_)
+            | RequestKind::Rebind => true,
         }
     }
 

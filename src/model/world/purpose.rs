@@ -48,6 +48,14 @@ pub enum Purpose {
     LostDeviceUnbind,
     // Keyed by member id: its id is stale in a delete call.
     StaleId,
+    // Keyed by member id: a kept module's first use after the unbind.
+    KeptModuleUse,
+    // Keyed by member id: its customers and group chats at the handover.
+    CustomerOwner,
+    Customers,
+    CustomerRefused,
+    CustomerQuota,
+    GroupChats,
 }
 
 impl Purpose {
