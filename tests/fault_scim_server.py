@@ -23,11 +23,15 @@ user listing without `active eq true`):
                                  then the connection is closed mid-response
   --lie KIND                     answer success and change nothing
   --total-offset K               report totalResults K lower than the truth
+  --stop-after KIND=N            after answering the N-th such request the
+                                 server goes away: it stops listening and
+                                 exits, so later connections are refused
 """
 
 import argparse
 import email.utils
 import json
+import os
 import re
 import threading
 import time
@@ -141,6 +145,18 @@ class Handler(BaseHTTPRequestHandler):
             self.create(USERS if kind == "post-users" else GROUPS, body, lie)
         else:
             self.change(method, url.path.rsplit("/", 1)[-1], body, lie)
+        self.maybe_stop(kind)
+
+    def maybe_stop(self, kind):
+        """Goes away after the N-th request of `kind` under --stop-after."""
+        rule = ARGS.stop_after.get(kind)
+        if rule is None:
+            return
+        with LOCK:
+            SEEN[("stop", kind)] = SEEN.get(("stop", kind), 0) + 1
+            if SEEN[("stop", kind)] >= rule[0]:
+                self.wfile.flush()
+                os._exit(0)
 
     def list(self, kind, query):
         text = query.get("filter", [""])[0]
@@ -207,11 +223,13 @@ def main():
     parser.add_argument("--reset", action="append")
     parser.add_argument("--lie", action="append")
     parser.add_argument("--total-offset", type=int, default=0)
+    parser.add_argument("--stop-after", action="append")
     ARGS = parser.parse_args()
     ARGS.fault = parse_rules(ARGS.fault, str)
     ARGS.slow = parse_rules(ARGS.slow, float)
     ARGS.malformed = parse_rules(ARGS.malformed, str)
     ARGS.reset = parse_rules(ARGS.reset, str)
+    ARGS.stop_after = parse_rules(ARGS.stop_after, str)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)

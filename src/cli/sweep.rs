@@ -18,7 +18,7 @@ use super::options::RunOptions;
 use super::output::{self, noteln, sayln};
 use super::signals::{self, keep_gap_free};
 use crate::metrics::{Reading, Summary, format_duration_ms, read};
-use crate::report::{RunStatus, SummaryVerdicts, write_atomic, write_json};
+use crate::report::{RunStatus, SummaryVerdicts, json_text, publish_folder};
 use crate::runner::{Seeds, Task, run_info, simulate_tasks, summarize, timing};
 use crate::scenario::{Figure, Latency, Quantile, Scenario, Unit, load_with_overrides};
 use clap::Args;
@@ -369,9 +369,11 @@ fn write_results(directory: &std::path::Path, axes: &[Axis], points: &[Point], q
     }
     let failed =
         |path: &std::path::Path, e: std::io::Error| CliError::Runtime(format!("{}: cannot write: {e}", path.display()));
-    let (csv_path, json_path) = (directory.join("sweep.csv"), directory.join("sweep.json"));
-    write_atomic(&csv_path, csv.as_bytes()).map_err(|e| failed(&csv_path, e))?;
-    write_json(&json_path, points).map_err(|e| failed(&json_path, e))?;
+    let json = json_text(points);
+    // The pair is published as one folder: a reader never sees a new CSV
+    // beside an old JSON (see `report::publish_folder`).
+    publish_folder(directory, &[("sweep.csv", csv.as_bytes()), ("sweep.json", json.as_bytes())])
+        .map_err(|e| failed(directory, e))?;
     if !quiet {
         sayln!("  wrote {} and sweep.json", directory.join("sweep.csv").display());
     }

@@ -14,9 +14,11 @@
 //! token is never written anywhere, nor are credentials in the URL (`redacted`
 //! is the only form of a URL that is printed or written).
 //!
-//! The submodules are private: the command line sees only the load
-//! configuration, its limits and errors, the request modes and `run`.
+//! The submodules are private but `parse` (the pure readers of SCIM
+//! answers, public for the fuzz targets): the command line sees only the
+//! load configuration, its limits and errors, the request modes and `run`.
 
+pub mod parse;
 mod provision;
 mod record;
 mod replay;

@@ -42,16 +42,39 @@ pub struct Limits {
     pub reactivate: bool,
 }
 
-/// Creates what is missing and returns every member's id.
+/// Why provisioning could not finish, with what it had done until then.
+pub struct ProvisionFailure {
+    pub reason: String,
+    pub report: ProvisionReport,
+}
+
+/// Creates what is missing and returns every member's id; on failure, why
+/// and what was done.
 pub async fn provision(
     client: &ScimClient,
     config: &ServiceConfig,
     scenario: &str,
     org: &crate::model::Org,
     limits: Limits,
-) -> Result<Provisioned, String> {
+) -> Result<Provisioned, ProvisionFailure> {
     let started = Instant::now();
     let mut report = ProvisionReport::default();
+    let ids = provision_all(client, config, scenario, org, limits, &mut report).await;
+    report.wall_ms = started.elapsed().as_millis() as u64;
+    match ids {
+        Ok(ids) => Ok(Provisioned { ids, report }),
+        Err(reason) => Err(ProvisionFailure { reason, report }),
+    }
+}
+
+async fn provision_all(
+    client: &ScimClient,
+    config: &ServiceConfig,
+    scenario: &str,
+    org: &crate::model::Org,
+    limits: Limits,
+    report: &mut ProvisionReport,
+) -> Result<Vec<String>, String> {
     let members = org.members.len() as u32;
     let existing = list_users(client, config, scenario).await?;
     let mut create = Vec::new();
@@ -77,9 +100,8 @@ pub async fn provision(
     }
     let listed = list_users(client, config, scenario).await?;
     let ids = member_ids(&listed, scenario, members)?;
-    provision_groups(client, config, scenario, org, &ids, limits, &mut report).await?;
-    report.wall_ms = started.elapsed().as_millis() as u64;
-    Ok(Provisioned { ids, report })
+    provision_groups(client, config, scenario, org, &ids, limits, report).await?;
+    Ok(ids)
 }
 
 async fn provision_groups(

@@ -10,7 +10,7 @@
 use super::record::{Completion, Recorder};
 use super::schedule::Schedule;
 use super::scim::set_active_body;
-use super::scim::{BulkLimits, Outcome, ScimClient, bulk_body, bulk_delete_operation, bulk_overhead, bulk_statuses};
+use super::scim::{BulkLimits, Outcome, ScimClient, bulk_body, bulk_delete_operation, bulk_overhead};
 use reqwest::Method;
 use std::ops::Range;
 use std::sync::Arc;
@@ -268,7 +268,8 @@ pub async fn attempts(client: &ScimClient, request: &PlannedRequest, budget: u32
     match answer {
         Ok(response) => {
             let failed = if request.path == "Bulk" && response.ok() {
-                response.json().map_or(0, |v| bulk_statuses(&v).iter().filter(|&&s| s >= 400 || s == 0).count())
+                super::parse::bulk_statuses(&response.body)
+                    .map_or(0, |s| s.iter().filter(|&&s| s >= 400 || s == 0).count())
             } else {
                 0
             };

@@ -3,7 +3,7 @@
 //! runtime, then the summary and the interval log, written atomically —
 //! also when the service went down or the run was interrupted.
 
-use super::provision::{self, ProvisionReport, Provisioned};
+use super::provision::{self, ProvisionFailure, ProvisionReport, Provisioned};
 use super::record::Recorder;
 use super::replay::{self, Mode, Pacing, PlannedRequest, Replayed, Stop};
 use super::report::{self, LiveMetrics, LiveSummary, LiveTiming, SimVsLive, TargetReport};
@@ -107,6 +107,8 @@ struct Live {
     replayed: Replayed,
     verification: Option<Verification>,
     verify_error: Option<String>,
+    /// Why the run stopped before the replay (provisioning failed).
+    failure: Option<String>,
 }
 
 async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadError> {
@@ -123,9 +125,10 @@ async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadErr
         reactivate: config.mode == Mode::Patch,
     };
     let Provisioned { ids, report: provision } =
-        provision::provision(&client, &service, &config.scenario.name, &schedule.org, limits)
-            .await
-            .map_err(LoadError::Runtime)?;
+        match provision::provision(&client, &service, &config.scenario.name, &schedule.org, limits).await {
+            Ok(provisioned) => provisioned,
+            Err(failure) => return Ok(provisioning_failed(client.base().clone(), service, failure)),
+        };
     say(
         config,
         &format!(
@@ -161,7 +164,34 @@ async fn drive(config: &LoadConfig, schedule: &Schedule) -> Result<Live, LoadErr
         },
     };
     let requests = Arc::try_unwrap(requests).unwrap_or_else(|shared| (*shared).clone());
-    Ok(Live { base: client.base().clone(), service, provision, requests, replayed, verification, verify_error })
+    Ok(Live {
+        base: client.base().clone(),
+        service,
+        provision,
+        requests,
+        replayed,
+        verification,
+        verify_error,
+        failure: None,
+    })
+}
+
+/// A run whose provisioning failed (after its retry budget): nothing is
+/// replayed, nothing verified, and the summary says why.
+fn provisioning_failed(base: Url, service: ServiceConfig, failure: ProvisionFailure) -> Live {
+    let now = Instant::now();
+    let replayed = Replayed { recorder: Recorder::new(0, now), stop: Stop::Complete, started: now, finished: now };
+    let reason = format!("provisioning failed: {}", failure.reason);
+    Live {
+        base,
+        service,
+        provision: failure.report,
+        requests: Vec::new(),
+        replayed,
+        verification: None,
+        verify_error: None,
+        failure: Some(reason),
+    }
 }
 
 /// Reads `/ServiceProviderConfig` at the URL, or under `v2/` if the URL is
@@ -262,7 +292,7 @@ fn summarize(
     let batches = report::batch_latencies(schedule, &live.requests, &replayed.recorder, replayed.started);
     let (sim_revocation, sim_batch) = report::sim_side(sim);
     let metrics = live_metrics(&live.requests, replayed, batches.live.clone(), schedule.operations.len() as u64);
-    let stop_reason = stop_reason(config, replayed.stop, &replayed.recorder);
+    let stop_reason = live.failure.clone().or_else(|| stop_reason(config, replayed.stop, &replayed.recorder));
     let status_reason = stop_reason.clone().or(live.verify_error.clone());
     let nothing_lost = metrics.requests.accounted
         && replayed.stop == Stop::Complete
@@ -270,7 +300,12 @@ fn summarize(
     let summary = LiveSummary {
         schema_version: report::LIVE_SCHEMA_VERSION,
         kind: "live-load",
-        status: status(replayed.stop, live.verification.is_some()).to_owned(),
+        status: if live.failure.is_some() {
+            "provisioning-failed"
+        } else {
+            status(replayed.stop, live.verification.is_some())
+        }
+        .to_owned(),
         status_reason,
         run: crate::runner::run_info(&config.scenario, config.seed, config.replications),
         target: target_report(config, &live.base, &live.service),

@@ -7,6 +7,8 @@
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+
+pub use super::parse::{BulkLimits, ServiceConfig};
 use std::time::Duration;
 use url::Url;
 
@@ -23,35 +25,6 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// Page size asked for when the service announces no smaller maximum.
 const PAGE_SIZE: u32 = 500;
-
-/// What the service announces about itself.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ServiceConfig {
-    pub patch: bool,
-    pub bulk: Option<BulkLimits>,
-    pub filter: bool,
-    /// Most resources a filtered query returns (`filter.maxResults`).
-    pub max_results: Option<u32>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct BulkLimits {
-    pub max_operations: u32,
-    pub max_payload_bytes: u64,
-}
-
-impl ServiceConfig {
-    /// Reads a `ServiceProviderConfig` resource.
-    fn from_json(value: &Value) -> ServiceConfig {
-        let supported = |key: &str| value[key]["supported"].as_bool().unwrap_or(false);
-        let bulk = supported("bulk").then(|| BulkLimits {
-            max_operations: value["bulk"]["maxOperations"].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32,
-            max_payload_bytes: value["bulk"]["maxPayloadSize"].as_u64().unwrap_or(0),
-        });
-        let max_results = value["filter"]["maxResults"].as_u64().map(|n| n.min(u64::from(u32::MAX)) as u32);
-        ServiceConfig { patch: supported("patch"), bulk, filter: supported("filter"), max_results }
-    }
-}
 
 /// How one HTTP attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,8 +66,11 @@ impl Response {
         (200..300).contains(&self.status)
     }
 
-    pub fn json(&self) -> Result<Value, String> {
-        serde_json::from_slice(&self.body).map_err(|e| format!("response with status {} is not JSON: {e}", self.status))
+    /// Why this answer failed: its status, the 401/403 hint, and the
+    /// service's own `scimType: detail` when its body gives one.
+    pub fn failure(&self) -> String {
+        let detail = super::parse::error_detail(&self.body).map(|d| format!(" ({d})")).unwrap_or_default();
+        format!("status {}{}{detail}", self.status, auth_hint(self.status))
     }
 }
 
@@ -171,7 +147,10 @@ impl ScimClient {
         }
         let response = request.send().await.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();
-        let retry_after = retry_after(response.headers());
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| super::parse::retry_after(value.as_bytes(), std::time::SystemTime::now()));
         let body = response.bytes().await.map_err(|e| classify(&e))?.to_vec();
         Ok(Response { status, retry_after, body })
     }
@@ -208,10 +187,10 @@ impl ScimClient {
     pub async fn service_config(&self) -> Result<ServiceConfig, String> {
         let response = self.get("ServiceProviderConfig").await?;
         if !response.ok() {
-            let hint = auth_hint(response.status);
-            return Err(format!("GET {}: status {}{hint}", self.url("ServiceProviderConfig"), response.status));
+            return Err(format!("GET {}: {}", self.url("ServiceProviderConfig"), response.failure()));
         }
-        Ok(ServiceConfig::from_json(&response.json()?))
+        super::parse::service_config(&response.body)
+            .map_err(|e| format!("GET {}: {e}", self.url("ServiceProviderConfig")))
     }
 
     /// Every resource of `endpoint` (`Users`, `Groups`) matching `filter`,
@@ -232,17 +211,13 @@ impl ScimClient {
             );
             let response = self.get(&path).await?;
             if !response.ok() {
-                return Err(format!(
-                    "GET {endpoint} (filter {filter}): status {}{}",
-                    response.status,
-                    auth_hint(response.status)
-                ));
+                return Err(format!("GET {endpoint} (filter {filter}): {}", response.failure()));
             }
-            let page = response.json()?;
-            let items = page["Resources"].as_array().cloned().unwrap_or_default();
-            let total = page["totalResults"].as_u64().unwrap_or(0);
-            let got = items.len() as u64;
-            resources.extend(items);
+            let page = super::parse::list_page(&response.body)
+                .map_err(|e| format!("GET {endpoint} (filter {filter}): {e}"))?;
+            let total = page.total_results.unwrap_or(0);
+            let got = page.resources.len() as u64;
+            resources.extend(page.resources);
             start_index += got;
             // `totalResults` alone is not trusted: a full page asks for the
             // next whatever it says, and only an empty page, or a short one
@@ -334,19 +309,6 @@ fn bulk_prefix() -> Vec<u8> {
     format!("{{\"schemas\":[\"{SCHEMA_BULK}\"],\"Operations\":[").into_bytes()
 }
 
-/// The statuses of a bulk response's operations.
-pub fn bulk_statuses(response: &Value) -> Vec<u16> {
-    let operations = response["Operations"].as_array().cloned().unwrap_or_default();
-    operations
-        .iter()
-        .map(|op| match &op["status"] {
-            Value::String(s) => s.parse().unwrap_or(0),
-            Value::Number(n) => n.as_u64().unwrap_or(0) as u16,
-            _ => 0,
-        })
-        .collect()
-}
-
 /// What to check after a 401 or 403.
 fn auth_hint(status: u16) -> &'static str {
     match status {
@@ -399,44 +361,6 @@ fn classify(error: &reqwest::Error) -> Outcome {
     Outcome::Connection(ConnectionError::Other)
 }
 
-/// `Retry-After` in seconds or as an HTTP date (IMF-fixdate, the form RFC
-/// 9110 has senders use); a date in the past is no wait.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = std::time::UNIX_EPOCH + Duration::from_secs(http_date_seconds(text)?);
-    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
-}
-
-/// Seconds since 1970 of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`).
-fn http_date_seconds(text: &str) -> Option<u64> {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let (_, rest) = text.split_once(", ")?;
-    let fields: Vec<&str> = rest.split(' ').collect();
-    let [day, month, year, time, "GMT"] = fields[..] else { return None };
-    let month = MONTHS.iter().position(|m| *m == month)? as u64 + 1;
-    let (day, year): (u64, u64) = (day.parse().ok()?, year.parse().ok()?);
-    let clock: Vec<u64> = time.split(':').map(|part| part.parse().ok()).collect::<Option<_>>()?;
-    let [hour, minute, second] = clock[..] else { return None };
-    if !(1..=31).contains(&day) || !(1970..=9999).contains(&year) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
-}
-
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
-/// (Howard Hinnant's `days_from_civil`, for years from 1970).
-fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year / 400;
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
 /// The wait before retry `retries` (from 0): `Retry-After`, or an
 /// exponential backoff from [`FIRST_BACKOFF`], at most [`MAX_BACKOFF`].
 pub fn backoff(retry_after: Option<Duration>, retries: u32) -> Duration {
@@ -458,19 +382,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn service_config_reads_bulk_limits_and_unsupported_features() {
-        let full = json!({ "patch": { "supported": true }, "bulk": { "supported": true, "maxOperations": 1000, "maxPayloadSize": 1048576 }, "filter": { "supported": true, "maxResults": 200 } });
-        let config = ServiceConfig::from_json(&full);
-        assert!(config.patch && config.filter);
-        assert_eq!(config.bulk, Some(BulkLimits { max_operations: 1000, max_payload_bytes: 1_048_576 }));
-        assert_eq!(page_size(&config), 200);
-        let bare = ServiceConfig::from_json(&json!({ "bulk": { "supported": false } }));
-        assert_eq!(bare.bulk, None);
-        assert!(!bare.patch);
-        assert_eq!(page_size(&bare), PAGE_SIZE);
-    }
-
-    #[test]
     fn bulk_body_is_the_envelope_around_its_operations() {
         let ops = vec![bulk_delete_operation("a"), bulk_delete_operation("b")];
         let body = bulk_body(&ops);
@@ -490,18 +401,6 @@ mod tests {
             ScimClient::new(&url, Some("t"), Duration::from_secs(1), 1).err().as_deref(),
             Some(CREDENTIALS_AND_TOKEN)
         );
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        assert_eq!(http_date_seconds("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
-        assert_eq!(http_date_seconds("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-        assert_eq!(http_date_seconds("Sunday, 06-Nov-94 08:49:37 GMT"), None);
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"));
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO), "a date in the past is no wait");
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
     }
 
     #[test]

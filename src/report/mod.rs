@@ -1,7 +1,8 @@
 //! What runs write and print: summaries and the other JSON results
 //! (comparisons, sweeps, shards) written atomically (temporary file, then
-//! rename, so a reader never sees half a result), and the readable table a
-//! run prints per scenario.
+//! rename, so a reader never sees half a result; files that belong together
+//! published as one folder; stale temporaries of a killed run removed:
+//! `publish`), and the readable table a run prints per scenario.
 //!
 //! **Architecture invariant:** every result file is written here
 //! (`write_atomic`). The simulation commands (`run`, `compare`, `sweep`,
@@ -11,36 +12,18 @@
 //! `write_atomic`. Nothing here runs a simulation.
 
 mod junit;
+mod publish;
 mod table;
 mod verdicts;
 
 pub use junit::{CaseOutcome, TestCase, TestSuite, escape_xml, junit_xml};
+pub use publish::{publish_folder, write_atomic};
 pub use table::summary_table;
 pub use verdicts::{BaselineVerdict, BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts};
 
 use crate::metrics::Summary;
 use serde::Serialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, flushed
-/// to disk, then renamed over the target.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(directory)?;
-    let file_name = path.file_name().ok_or_else(|| std::io::Error::other("result path has no file name"))?;
-    let temporary = directory.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
-}
 
 /// A short, stable key of what a result was computed from (its `inputs`):
 /// FNV-1a (64 bits) of their compact JSON, in hex.

@@ -118,14 +118,16 @@ pub fn summarize_all(jobs: &[SummaryJob<'_>], threads: usize) -> Vec<Summary> {
     })
 }
 
-/// Wall-clock figures of a task's run on `threads` threads.
+/// Wall-clock figures of a task's run on up to `threads` threads: the
+/// threads reported are those that ran its replications, never more than
+/// one per replication (the pool starts no more workers than jobs).
 pub fn timing(run: &TaskRun, threads: usize) -> Timing {
     let events: u64 = run.records.iter().map(|r| r.events).sum();
     Timing {
         wall_ms: run.wall.as_secs_f64() * 1e3,
         replication_ms: run.busy.as_secs_f64() * 1e3,
         events_per_sec: events as f64 / run.busy.as_secs_f64().max(1e-9),
-        threads,
+        threads: threads.clamp(1, run.records.len().max(1)),
         host: host_name(),
     }
 }

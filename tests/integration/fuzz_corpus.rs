@@ -1,10 +1,14 @@
 //! Replays every input of every fuzz target's corpus (`fuzz/corpus/<target>/`)
 //! through the same calls the target makes, on stable, so CI guards them
-//! without a fuzzer: none may panic. The `units` and `model_ops` bodies are
-//! the targets' own, included by path.
+//! without a fuzzer: none may panic. The `units`, `model_ops`,
+//! `scim_responses` and `retry_after` bodies are the targets' own, included
+//! by path.
 
 #[path = "../../fuzz/fuzz_targets/units_case.rs"]
 mod units_case;
+
+#[path = "../../fuzz/fuzz_targets/scim_case.rs"]
+mod scim_case;
 
 use unbindsim::scenario::parse_scenario;
 
@@ -61,5 +65,22 @@ fn model_ops_corpus_keeps_every_invariant() {
     for (name, data) in corpus("model_ops") {
         let case = super::script_case::ScriptCase::from_bytes(&data);
         case.run(&mut |_| {}).unwrap_or_else(|report| panic!("{name}: {report}"));
+    }
+}
+
+#[test]
+fn scim_responses_corpus_never_panics_and_reads_back() {
+    let inputs = corpus("scim_responses");
+    let configs = inputs.iter().filter(|(_, data)| unbindsim::live::parse::service_config(data).is_ok()).count();
+    assert!(configs >= 3, "the real ServiceProviderConfigs in the corpus read");
+    for (_, data) in inputs {
+        scim_case::scim_responses_case(&data);
+    }
+}
+
+#[test]
+fn retry_after_corpus_never_panics_and_reads_back() {
+    for (_, data) in corpus("retry_after") {
+        scim_case::retry_after_case(&data);
     }
 }

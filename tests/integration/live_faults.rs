@@ -170,3 +170,83 @@ fn retries_resets_and_timeouts_are_counted_where_they_happen() {
     assert_eq!(requests["sent"].as_u64().unwrap(), parts.iter().sum::<u64>());
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+/// Runs `load admin-batch` (60 members) against a fault server started with
+/// `faults`, at `url_of(port)`; returns the output and the out folder.
+fn load_against(
+    directory: &Path,
+    faults: &[&str],
+    url_of: fn(&str) -> String,
+    flags: &[&str],
+) -> (std::process::Output, std::path::PathBuf) {
+    let server = FaultServer::start(faults);
+    let out = directory.join("out");
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_unbindsim"))
+        .args(["load", "admin-batch", "--members", "60", "--replications", "2", "--url", &url_of(&server.port)])
+        .args(["--speedup", "1000000", "--retries", "2", "--timeout", "2s", "--quiet"])
+        .args(["--out", out.to_str().unwrap()])
+        .args(flags)
+        .env_remove("UNBINDSIM_TOKEN")
+        .output()
+        .expect("the binary runs");
+    drop(server);
+    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    (output, out)
+}
+
+/// Every entry of `folder`, none of them a hidden temporary.
+fn assert_nothing_half_written(folder: &Path) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with('.'), "{name} left in {}", folder.display());
+    }
+}
+
+#[test]
+fn provisioning_that_fails_after_its_retries_still_writes_a_summary() {
+    let directory = temp_dir("live-provisioning-failed");
+    let url_of = |port: &str| format!("http://admin:S3CRET@127.0.0.1:{port}/v2");
+    let (output, out) = load_against(&directory, &["--fault=post-users=100000*500"], url_of, &["--rate", "1000/s"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(message.contains("provisioning failed"), "{message}");
+    assert!(!message.contains("S3CRET") && !message.contains("panicked"), "{message}");
+    let folder = out.join("admin-batch-live");
+    let text = std::fs::read_to_string(folder.join("summary.json")).expect("summary written");
+    assert!(!text.contains("S3CRET"), "the URL's password is never written");
+    let summary: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(summary["status"], "provisioning-failed");
+    let reason = summary["status_reason"].as_str().unwrap();
+    assert!(reason.starts_with("provisioning failed: ") && reason.contains("60 users are missing"), "{reason}");
+    assert_eq!(summary["metrics"]["requests"]["sent"], 0, "nothing is replayed");
+    assert_eq!(summary["metrics"]["requests"]["accounted"], true);
+    assert!(summary["verify"].is_null() && summary["nothing_lost"] == false);
+    assert_nothing_half_written(&folder);
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn a_service_that_stops_listening_mid_replay_is_reported_as_down() {
+    let directory = temp_dir("live-stops-listening");
+    let url_of = |port: &str| format!("http://127.0.0.1:{port}/v2");
+    let flags = ["--rate", "30/s", "--down-limit", "1s"];
+    let (output, out) = load_against(&directory, &["--stop-after=patch=10"], url_of, &flags);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+    let folder = out.join("admin-batch-live");
+    let text = std::fs::read_to_string(folder.join("summary.json")).expect("summary written");
+    let summary: Value = serde_json::from_str(&text).unwrap();
+    let requests = &summary["metrics"]["requests"];
+    assert_eq!(summary["status"], "partial", "{message}");
+    assert!(summary["status_reason"].as_str().unwrap().contains("gave no response"), "{}", summary["status_reason"]);
+    assert!(requests["connection_errors_by_kind"]["refused"].as_u64().unwrap() > 0, "{requests}");
+    assert_eq!(requests["accounted"], true, "{requests}");
+    let parts = ["ok", "http_error", "timeout", "connection_error", "abandoned"];
+    let sum: u64 = parts.map(|k| requests[k].as_u64().unwrap_or(0)).iter().sum();
+    assert_eq!(requests["sent"].as_u64().unwrap(), sum, "{requests}");
+    assert!(summary["verify"].is_null(), "the service is gone: nothing verified");
+    assert_nothing_half_written(&folder);
+    std::fs::remove_dir_all(directory).unwrap();
+}

@@ -27,6 +27,7 @@ mod live;
 mod live_faults;
 mod model_properties;
 mod newcomer;
+mod outputs;
 mod overwrite;
 mod pipes_and_signals;
 mod script_case;
