@@ -9,7 +9,8 @@
 //! **Architecture invariant:** only `live` touches tokio and the network,
 //! and it reads the wall clock to pace a load run; nothing before it knows
 //! a live run exists. It prints its progress, serialises its own summary and
-//! writes files only through `report::write_atomic`. The live side only
+//! writes files only through `report` (`publish_folder`: its summary and
+//! interval log as one folder). The live side only
 //! talks to the URL it is given (no redirects are followed), and the bearer
 //! token is never written anywhere, nor are credentials in the URL (`redacted`
 //! is the only form of a URL that is printed or written).

@@ -11,7 +11,7 @@ use super::schedule::Schedule;
 use super::scim::{ScimClient, ServiceConfig};
 use super::verify::{self, Verification};
 use crate::metrics::Summary;
-use crate::report::write_atomic;
+use crate::report::publish_folder;
 use crate::scenario::Scenario;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -328,10 +328,13 @@ fn summarize(
         },
     };
     let directory = results_directory(&config.out, &config.scenario.name);
-    write(&directory.join("requests.hlog"), &hlog)?;
     let mut text = serde_json::to_string_pretty(&summary).map_err(|e| LoadError::Runtime(e.to_string()))?;
     text.push('\n');
-    write(&directory.join("summary.json"), text.as_bytes())?;
+    // The summary and the interval log describe one run: published as one
+    // folder, a reader never sees a new summary beside an old log.
+    let files: [(&str, &[u8]); 2] = [("requests.hlog", &hlog), ("summary.json", text.as_bytes())];
+    publish_folder(&directory, &files)
+        .map_err(|e| LoadError::Runtime(format!("{}: cannot write: {e}", directory.display())))?;
     if !config.quiet {
         let shown = directory.join("summary.json");
         let table = format!("{}  wrote {} and requests.hlog\n\n", report::live_table(&summary), shown.display());
@@ -453,10 +456,6 @@ fn verdict(
         )));
     }
     Ok(summary.clone())
-}
-
-fn write(path: &std::path::Path, bytes: &[u8]) -> Result<(), LoadError> {
-    write_atomic(path, bytes).map_err(|e| LoadError::Runtime(format!("{}: cannot write: {e}", path.display())))
 }
 
 fn say(config: &LoadConfig, line: &str) {
