@@ -2,7 +2,8 @@
 //! Student-t interval for a mean, the quantiles they need, and the
 //! intervals of a ratio of sums over replications (a rate, a mean wait)
 //! whose variance is measured across replications, the replication being
-//! the independent unit.
+//! the independent unit (rates ratio-t or Korn–Graubard, means Hall's
+//! skewness-corrected t).
 
 use super::significance::student_t_two_sided_p;
 use serde::{Deserialize, Serialize};
@@ -256,10 +257,9 @@ fn residual_skewness(pairs: &[(f64, f64)], ratio: f64) -> f64 {
 /// studentised statistic T is mapped by `g(T) = T + γ(1 + 2T²)/(6√R) +
 /// γ²T³/(27R)`, monotone, so that g(T) is nearly symmetric, and the bounds
 /// are `estimate − se · g⁻¹(±quantile)`. Across replications whose values
-/// are skewed (a queue that congests in a few of them, a rate that some
-/// replications miss as a whole) the symmetric t interval misses on one
-/// side only; this one reaches further toward the skewed side. With γ = 0
-/// it is the t interval.
+/// are skewed (a queue that congests in a few of them) the symmetric t
+/// interval misses on one side only; this one reaches further toward the
+/// skewed side. With γ = 0 it is the t interval.
 fn skew_corrected_bounds(
     estimate: f64,
     standard_error: f64,
@@ -323,8 +323,9 @@ pub fn rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> R
 
 /// The mean Σ total / Σ count over replications, given as (total, count)
 /// per replication (a wait summed over the requests served), with its
-/// ratio-t 95 % interval across replications, skew-corrected as Hall's; the low bound is clamped at
-/// 0, these totals being non-negative. Replications with a count of 0 do
+/// 95 % interval across replications: the ratio-t interval, corrected for
+/// the replications' skew as Hall's ([`IntervalMethod::HallT`]); the low
+/// bound is clamped at 0, these totals being non-negative. Replications with a count of 0 do
 /// not count; `what` names the count in the reason when there are too few.
 /// When every replication's own mean is the same there is no spread to
 /// build an interval from: a zero-width interval would claim a certainty
