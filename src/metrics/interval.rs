@@ -176,7 +176,7 @@ fn korn_graubard_bounds(rate: f64, effective_trials: f64, replications: usize, l
 /// Fewest replications, among those with trials (or served requests) for
 /// a figure, that its interval is computed from; below it the interval is
 /// null with the reason. Measured with `benches/coverage.sh`: at 10 the
-/// member-level rates cover 95 % (README, "How intervals are computed").
+/// member-level rates cover 95 % (`docs/statistics.md`).
 pub const MIN_REPLICATIONS: usize = 10;
 
 /// A rate takes the Korn–Graubard form when fewer than this many

@@ -15,6 +15,7 @@ mod coverage_collapse;
 mod crash_safety;
 mod determinism;
 mod device_rules;
+mod docs_paths;
 mod engine_properties;
 mod fuzz_corpus;
 mod headline;
