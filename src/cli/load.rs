@@ -8,7 +8,6 @@ use super::output::{self, Format};
 use crate::live::{Limits, LoadConfig, LoadError, Mode};
 use crate::scenario::units::{parse_duration, parse_rate};
 use clap::{Args, ValueEnum};
-use std::net::SocketAddr;
 use std::time::Duration;
 use url::Url;
 
@@ -138,7 +137,12 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
     if args.options.members.is_some_and(|m| m > Limits::MAX_MEMBERS) {
         return Err(bad("--members", &format!("a live run provisions at most {} members", Limits::MAX_MEMBERS)));
     }
-    let metrics_addr = args.metrics_addr.as_deref().map(metrics_address).transpose()?;
+    let metrics_addr = args
+        .metrics_addr
+        .as_deref()
+        .map(crate::live::metrics_address)
+        .transpose()
+        .map_err(|e| bad("--metrics-addr", &e))?;
     if let Some(path) = &args.junit {
         super::overwrite::writable_file(path)?;
     }
@@ -181,26 +185,6 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
         metrics_addr,
         progress: super::progress::live_line(args.options.quiet),
     })
-}
-
-/// The address of `--metrics-addr`: loopback only, since the counters
-/// describe the service under test and nothing guards the responder.
-fn metrics_address(text: &str) -> Result<SocketAddr, CliError> {
-    let address = match text.parse::<u16>() {
-        Ok(port) => SocketAddr::from(([127, 0, 0, 1], port)),
-        Err(_) => text.parse::<SocketAddr>().map_err(|_| {
-            bad("--metrics-addr", &format!("{text:?} is not an address and port such as 127.0.0.1:9464, or a port"))
-        })?,
-    };
-    if !address.ip().is_loopback() {
-        return Err(bad(
-            "--metrics-addr",
-            &format!(
-                "{address}: only a loopback address (127.0.0.1, [::1]) is served; to publish the counters further, put a proxy in front"
-            ),
-        ));
-    }
-    Ok(address)
 }
 
 /// The URL of `--url`; no message quotes it but without its credentials.

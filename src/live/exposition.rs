@@ -16,6 +16,24 @@ const MAX_REQUEST_BYTES: usize = 8 * 1024;
 /// How long a client may take to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The address of `--metrics-addr`: loopback only, since the counters
+/// describe the service under test and nothing guards the responder; a
+/// port alone is on 127.0.0.1.
+pub fn metrics_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    let address = match text.parse::<u16>() {
+        Ok(port) => std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        Err(_) => text
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| format!("{text:?} is not an address and port such as 127.0.0.1:9464, or a port"))?,
+    };
+    if !address.ip().is_loopback() {
+        return Err(format!(
+            "{address}: only a loopback address (127.0.0.1, [::1]) is served; to publish the counters further, put a proxy in front"
+        ));
+    }
+    Ok(address)
+}
+
 /// Answers scrapes until the task is dropped.
 pub async fn serve(listener: std::net::TcpListener, snapshots: watch::Receiver<Snapshot>) {
     let Ok(listener) = TcpListener::from_std(listener) else { return };

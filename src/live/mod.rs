@@ -42,6 +42,7 @@ mod verify;
 
 mod run;
 
+pub use exposition::metrics_address;
 pub use monitor::{Phase, Progress, Snapshot};
 pub use replay::Mode;
 pub use run::{Limits, LoadConfig, LoadError, results_directory, run};

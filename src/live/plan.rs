@@ -25,7 +25,7 @@ pub fn check(config: &LoadConfig, schedule: &Schedule) -> Result<Estimate, LoadE
     let operations = schedule.operations.len();
     if operations == 0 {
         return Err(LoadError::BadInput(format!(
-            "{}: nothing to replay: replication 0 of the model (seed {}, {} members) cuts no account (app-only revocations and device changes keep the account); nothing was provisioned or sent; try another --seed or --members",
+            "{}: nothing to replay: replication 0 of the model (seed {}, {} members) cuts no account (app-only revocations and device changes keep the account); nothing was provisioned or sent; replay a workload that revokes or unbinds members, or try another --seed or --members",
             config.scenario.name, config.seed, config.scenario.org.members
         )));
     }

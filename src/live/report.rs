@@ -336,10 +336,9 @@ pub fn saturation_line(rate: &RateReport) -> Option<String> {
     else {
         return None;
     };
-    let who = if rate.client_bottleneck { "the client" } else { "the service" };
     rate.saturated.then(|| {
         format!(
-            "SATURATED: achieved {achieved:.1}/s of the intended {intended:.1}/s (ratio {ratio:.2} < {SATURATED_BELOW}): {who} did not keep up, and the response times include the queue"
+            "SATURATED: achieved {achieved:.1}/s of the intended {intended:.1}/s (ratio {ratio:.2} < {SATURATED_BELOW}): the run did not keep up with its schedule (the late starts say whether busy slots or the client held it), and the response times include the queue"
         )
     })
 }

@@ -128,7 +128,10 @@ fn verdicts(config: &LoadConfig, live: &Live, metrics: &LiveMetrics) -> LiveVerd
         // The aborting objective keeps the verdict that stopped the run.
         if let Some(entry) = objectives.iter_mut().find(|v| v.objective == aborted.objective) {
             entry.verdict = SloOutcome::Fail;
-            entry.reason = format!("aborted the run (abort_on_fail): {}", aborted.reason);
+            entry.reason = format!(
+                "aborted the run (abort_on_fail), at the abort: {}; after the requests in flight: {}",
+                aborted.reason, entry.reason
+            );
         }
         aborted.objective.clone()
     });
