@@ -17,8 +17,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// Version of the live summary layout.
-pub const LIVE_SCHEMA_VERSION: u32 = 1;
+/// Version of the live summary layout: 2 added `verdicts`, the `aborted`
+/// status and `metrics.rate`'s ratio and saturation, and made figures that
+/// measured nothing null (with `null_reason`) rather than zero.
+pub const LIVE_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LiveSummary {

@@ -82,7 +82,7 @@ fn a_failing_live_objective_exits_3_with_its_verdicts_json_and_valid_junit() {
     assert!(message.contains("SATURATED: achieved"), "a saturated run says so: {message}");
     assert!(!message.contains("replay: sent"), "no live line when stderr is not a terminal: {message}");
     let summary = summary(&out);
-    assert_eq!(summary["status"], "complete");
+    assert_eq!((summary["schema_version"].as_u64(), summary["status"].as_str()), (Some(2), Some("complete")));
     assert_eq!(summary["metrics"]["rate"]["saturated"], true);
     assert!(summary["metrics"]["rate"]["achieved_rate_ratio"].as_f64().unwrap() < 0.9);
     let verdicts = verdicts(&summary);
