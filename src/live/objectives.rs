@@ -75,6 +75,7 @@ fn during_replay(figure: LiveFigure, recorder: &Recorder) -> Result<f64, String>
             let errors = counters.http_error + counters.timeout + counters.connection_error;
             (answered > 0).then(|| errors as f64 / answered as f64).ok_or_else(|| "no request was answered".into())
         }
+        LiveFigure::LateStarts if counters.sent == 0 => Err("nothing was sent".into()),
         LiveFigure::LateStarts => Ok(counters.late_starts as f64),
         LiveFigure::AchievedRateRatio | LiveFigure::StillActive => {
             Err(format!("`{}` is known only at the end of the run", figure.name()))
@@ -217,6 +218,8 @@ mod tests {
         let verdicts = judge(&slos, &[], &recorder(5, 1, 0), &end());
         assert_eq!(verdicts[0].verdict, SloOutcome::NotApplicable);
         assert_eq!(verdicts[1].verdict, SloOutcome::Fail);
+        let nothing_sent = judge(&[objective("late_starts", "0")], &[], &recorder(0, 1, 0), &end());
+        assert_eq!(nothing_sent[0].verdict, SloOutcome::NotApplicable, "{}", nothing_sent[0].reason);
         let p99 = judge(&[objective("service_time_p99", "1s")], &[], &recorder(50, 1, 0), &end());
         assert_eq!(p99[0].verdict, SloOutcome::Undecided, "{}", p99[0].reason);
     }

@@ -17,18 +17,13 @@ pub struct Estimate {
     pub replay_s: f64,
 }
 
-/// Refuses a plan with nothing to replay, more requests than the limit or
-/// a longer duration than `--max-duration`; returns its estimate. The
+/// Refuses a plan with more requests than the limit, a longer duration
+/// than `--max-duration` (provisioning counted, even with nothing to
+/// replay) or nothing to replay; returns its estimate. The
 /// arithmetic stays in seconds as floats, so no speedup or rate, however
 /// small, overflows a `Duration`.
 pub fn check(config: &LoadConfig, schedule: &Schedule) -> Result<Estimate, LoadError> {
     let operations = schedule.operations.len();
-    if operations == 0 {
-        return Err(LoadError::BadInput(format!(
-            "{}: nothing to replay: replication 0 of the model (seed {}, {} members) cuts no account (app-only revocations and device changes keep the account); nothing was provisioned or sent; replay a workload that revokes or unbinds members, or try another --seed or --members",
-            config.scenario.name, config.seed, config.scenario.org.members
-        )));
-    }
     if operations > Limits::MAX_REQUESTS {
         return Err(LoadError::BadInput(format!(
             "--members: the scenario unbinds {operations} accounts, more than the {} requests a live run may send",
@@ -42,10 +37,18 @@ pub fn check(config: &LoadConfig, schedule: &Schedule) -> Result<Estimate, LoadE
     };
     let total_s = estimate.provision_s + estimate.replay_s;
     // Also refuses NaN: only a finite total within the limit passes.
-    if total_s.is_finite() && total_s <= config.max_duration.as_secs_f64() {
-        return Ok(estimate);
+    if !(total_s.is_finite() && total_s <= config.max_duration.as_secs_f64()) {
+        return Err(too_long(config, schedule, estimate));
     }
-    Err(LoadError::BadInput(format!(
+    nothing_to_replay(config, operations)?;
+    Ok(estimate)
+}
+
+/// Why a plan is longer than `--max-duration`.
+fn too_long(config: &LoadConfig, schedule: &Schedule, estimate: Estimate) -> LoadError {
+    let operations = schedule.operations.len();
+    let provisioning = schedule.org.members.len() + schedule.org.departments.len();
+    LoadError::BadInput(format!(
         "--speedup {} / --rate {}/s: provisioning ({provisioning} requests, {}) and the replay ({} of model time, {operations} requests, {}) would take longer than --max-duration {}s; raise --speedup or --rate",
         number_text(config.speedup),
         number_text(config.rate_per_sec),
@@ -53,7 +56,19 @@ pub fn check(config: &LoadConfig, schedule: &Schedule) -> Result<Estimate, LoadE
         model_span_text(schedule),
         wall_text(estimate.replay_s),
         config.max_duration.as_secs()
-    )))
+    ))
+}
+
+/// Refuses a plan that replays nothing (checked after the plan's limits,
+/// which a plan's provisioning alone may exceed).
+fn nothing_to_replay(config: &LoadConfig, operations: usize) -> Result<(), LoadError> {
+    if operations == 0 {
+        return Err(LoadError::BadInput(format!(
+            "{}: nothing to replay: replication 0 of the model (seed {}, {} members) cuts no account (app-only revocations and device changes keep the account); nothing was provisioned or sent; replay a workload that revokes or unbinds members, or try another --seed or --members",
+            config.scenario.name, config.seed, config.scenario.org.members
+        )));
+    }
+    Ok(())
 }
 
 /// The plan line printed before a run.
