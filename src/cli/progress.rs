@@ -7,6 +7,7 @@
 use crate::live::{Phase, Progress, Snapshot};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::time::Duration;
 
 /// Where progress is drawn: stderr on a terminal, nowhere otherwise.
 fn target(quiet: bool) -> ProgressDrawTarget {
@@ -25,18 +26,43 @@ pub fn bar(total: u64, label: &str, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// The live line of a load run: drawn during the replay, cleared after it.
-pub fn live_line(quiet: bool) -> Box<Progress> {
+/// The live line of a load run: provisioning with its elapsed time, then
+/// the replay's counters, cleared after it; the run's own lines are printed
+/// above it (or straight to stderr when nothing is drawn).
+pub fn live_line(quiet: bool) -> Box<dyn Progress> {
     let line = ProgressBar::with_draw_target(None, target(quiet));
     line.set_style(ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
-    Box::new(move |snapshot: &Snapshot| match snapshot.phase {
-        Phase::Replay => {
-            line.set_message(live_text(snapshot));
-            line.tick();
+    Box::new(LiveLine(line))
+}
+
+struct LiveLine(ProgressBar);
+
+impl Progress for LiveLine {
+    fn snapshot(&self, snapshot: &Snapshot) {
+        let line = &self.0;
+        match snapshot.phase {
+            Phase::Provisioning => {
+                line.reset_elapsed();
+                if let Ok(style) = ProgressStyle::with_template("{msg} ({elapsed})") {
+                    line.set_style(style);
+                }
+                line.set_message("provisioning: users and groups");
+                line.enable_steady_tick(Duration::from_secs(1));
+            }
+            Phase::Replay => {
+                line.set_style(
+                    ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                line.set_message(live_text(snapshot));
+            }
+            Phase::Verification | Phase::Done => line.finish_and_clear(),
+            Phase::Discovery => {}
         }
-        Phase::Verification | Phase::Done => line.finish_and_clear(),
-        Phase::Discovery | Phase::Provisioning => {}
-    })
+    }
+
+    fn say(&self, text: &str) {
+        if self.0.is_hidden() || self.0.is_finished() { eprintln!("{text}") } else { self.0.println(text) }
+    }
 }
 
 /// `replay: sent 120/200, ok 118, errors 2, 49.8/s, p99 12.30ms`.

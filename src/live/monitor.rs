@@ -59,13 +59,18 @@ pub struct Snapshot {
     pub response_p99_ms: Option<f64>,
 }
 
-/// The command line's view of the snapshots (it draws the terminal line).
-pub type Progress = dyn Fn(&Snapshot) + Send + Sync;
+/// The command line's view of a run (it owns the terminal): each snapshot
+/// to draw, and each line the run says, to print without breaking the
+/// drawn line.
+pub trait Progress: Send + Sync {
+    fn snapshot(&self, snapshot: &Snapshot);
+    fn say(&self, line: &str);
+}
 
 /// Publishes snapshots and watches the `abort_on_fail` objectives.
 pub struct Monitor<'a> {
     tx: watch::Sender<Snapshot>,
-    progress: &'a Progress,
+    progress: &'a dyn Progress,
     objectives: &'a [LiveSlo],
     previous: Option<(Instant, u64)>,
     /// The objective that stopped the run, once one did.
@@ -73,7 +78,7 @@ pub struct Monitor<'a> {
 }
 
 impl<'a> Monitor<'a> {
-    pub fn new(progress: &'a Progress, objectives: &'a [LiveSlo]) -> Monitor<'a> {
+    pub fn new(progress: &'a dyn Progress, objectives: &'a [LiveSlo]) -> Monitor<'a> {
         let (tx, _) = watch::channel(Snapshot::default());
         Monitor { tx, progress, objectives, previous: None, aborted_by: None }
     }
@@ -86,7 +91,7 @@ impl<'a> Monitor<'a> {
     /// Enters `phase` (the counters stay as they are).
     pub fn phase(&self, phase: Phase) {
         self.tx.send_modify(|snapshot| snapshot.phase = phase);
-        (self.progress)(&self.tx.borrow());
+        self.progress.snapshot(&self.tx.borrow());
     }
 
     /// Publishes the replay's counters; says whether an `abort_on_fail`
@@ -114,7 +119,7 @@ impl<'a> Monitor<'a> {
             rate_per_sec,
             response_p99_ms: (!histogram.is_empty()).then(|| histogram.value_at_quantile(0.99) as f64 / 1e3),
         };
-        (self.progress)(&snapshot);
+        self.progress.snapshot(&snapshot);
         self.tx.send_replace(snapshot);
         if self.aborted_by.is_none() {
             self.aborted_by = abort_check(self.objectives, recorder);

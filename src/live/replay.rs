@@ -390,6 +390,14 @@ mod tests {
         url::Url::parse(&format!("http://{address}/scim/v2")).unwrap()
     }
 
+    /// Progress nobody sees.
+    struct Silent;
+
+    impl crate::live::monitor::Progress for Silent {
+        fn snapshot(&self, _: &crate::live::monitor::Snapshot) {}
+        fn say(&self, _: &str) {}
+    }
+
     fn client(base: &url::Url) -> ScimClient {
         ScimClient::new(base, Some("t"), Duration::from_secs(5), 4).unwrap()
     }
@@ -412,7 +420,7 @@ mod tests {
         let mut requests = plan(&schedule, &ids, Mode::Delete, None);
         let pacing = Pacing { retries: 2, ..pacing(200.0, 1000.0) };
         set_intended_times(&mut requests, &schedule, &pacing);
-        let mut monitor = Monitor::new(&|_| {}, &[]);
+        let mut monitor = Monitor::new(&Silent, &[]);
         let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending(), &mut monitor).await;
         let counters = &replayed.recorder.counters;
         assert_eq!(replayed.stop, Stop::Complete);
@@ -432,7 +440,7 @@ mod tests {
         let mut requests = plan(&schedule, &ids, Mode::Delete, None);
         let pacing = Pacing { down_limit: Duration::from_millis(100), ..pacing(100.0, 1.0) };
         set_intended_times(&mut requests, &schedule, &pacing);
-        let mut monitor = Monitor::new(&|_| {}, &[]);
+        let mut monitor = Monitor::new(&Silent, &[]);
         let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending(), &mut monitor).await;
         assert!(matches!(replayed.stop, Stop::ServiceDown(_)), "{:?}", replayed.stop);
         let counters = &replayed.recorder.counters;

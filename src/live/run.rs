@@ -61,7 +61,7 @@ pub struct LoadConfig {
     /// `--metrics-addr`: where the live counters are served (loopback, checked by the caller).
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Sees every snapshot of the counters (the command line draws them).
-    pub progress: Box<Progress>,
+    pub progress: Box<dyn Progress>,
 }
 
 /// Why a live run did not succeed.
@@ -195,7 +195,7 @@ async fn replay_and_verify(
             Err(_) => drop(tokio::signal::ctrl_c().await),
         }
     };
-    monitor.phase(Phase::Replay);
+    // The replay's first tick, at once, enters its phase with the plan's counts.
     let replayed = replay::replay(&client, requests.clone(), pacing, interrupt, monitor).await;
     monitor.phase(Phase::Verification);
     let (verification, verify_error) = match replayed.stop {
@@ -289,6 +289,6 @@ pub fn results_directory(out: &std::path::Path, scenario: &str) -> PathBuf {
 
 pub fn say(config: &LoadConfig, line: &str) {
     if !config.quiet {
-        eprintln!("{line}");
+        config.progress.say(line);
     }
 }

@@ -259,7 +259,9 @@ fn the_live_line_is_drawn_on_a_terminal_and_not_with_quiet() {
     // 200 PATCHes through 2 connections at 50 ms: about 5 s, several refreshes.
     let flags = ["--rate", "400/s", "--concurrency", "2"];
     let shown = on_a_terminal(&scenario, &server.port, &directory.join("out"), &flags);
+    assert!(shown.contains("provisioning: users and groups ("), "{shown}");
     assert!(shown.contains("replay: sent ") && shown.contains("response time p99"), "{shown}");
+    assert!(!shown.contains("sent 0/0"), "the replay's line starts with its plan: {shown}");
     assert!(shown.contains("/200, ok "), "{shown}");
     let quiet = on_a_terminal(&scenario, &server.port, &directory.join("quiet"), &[&flags[..], &["--quiet"]].concat());
     assert!(!quiet.contains("replay: sent"), "{quiet}");
