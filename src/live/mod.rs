@@ -7,14 +7,15 @@
 //! the summary, the interval log and the sim-vs-live table (`report`,
 //! `summarize`), with the verdicts on the scenario's live objectives
 //! (`objectives`). While it runs, `monitor` publishes snapshots of the
-//! counters (to the command line's callback, and to `exposition`, the
+//! counters (to the command line's `Progress`, and to `exposition`, the
 //! Prometheus responder of `--metrics-addr`) and stops the replay when an
 //! `abort_on_fail` objective fails; `plan` refuses a plan with nothing to
 //! replay or too long before anything is sent.
 //!
 //! **Architecture invariant:** only `live` touches tokio and the network,
 //! and it reads the wall clock to pace a load run; nothing before it knows
-//! a live run exists. It prints its progress, serialises its own summary and
+//! a live run exists. It says its progress through the command line's
+//! `Progress` (the terminal stays the command line's), serialises its own summary and
 //! writes files only through `report` (`publish_folder`: its summary and
 //! interval log as one folder). The live side only
 //! talks to the URL it is given (no redirects are followed), and the bearer
