@@ -14,7 +14,7 @@ use crate::metrics::{
 use crate::report::{
     BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts, TestSuite, junit_xml, summary_path, write_atomic,
 };
-use crate::scenario::{Figure, Slo, parse_slo};
+use crate::scenario::{Figure, LiveSlo, Slo, parse_slo};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -214,6 +214,42 @@ impl Gates {
         if !failed.is_empty() {
             self.failures.push(format!("{scenario}: objective failed: {}", failed.join(", ")));
         }
+    }
+
+    /// Records the scenario's live objectives in `checked` as N/A: a
+    /// simulation measures no live figure; `load` judges them.
+    pub fn live_not_judged(&mut self, checked: &mut Checked, live: &[LiveSlo]) {
+        if live.is_empty() {
+            return;
+        }
+        let judged: Vec<ObjectiveVerdict> = live
+            .iter()
+            .map(|slo| ObjectiveVerdict {
+                objective: slo.to_string(),
+                figure: slo.key.clone(),
+                comparison: slo.comparison.symbol(),
+                threshold: slo.threshold,
+                estimate: None,
+                interval: None,
+                verdict: SloOutcome::NotApplicable,
+                reason: format!(
+                    "no verdict: `{}` is a live figure, judged by `unbindsim load` against a service; a simulation does not measure it",
+                    slo.key
+                ),
+            })
+            .collect();
+        checked.text.push_str("  live objectives (judged by `unbindsim load`, not by a simulation):\n");
+        for verdict in &judged {
+            checked.text.push_str(&format!(
+                "  {:<9}  {}  {}\n",
+                verdict.verdict.label(),
+                verdict.objective,
+                verdict.reason
+            ));
+        }
+        checked.text.push('\n');
+        self.suite().add_objectives(&judged);
+        checked.verdicts.objectives.extend(judged);
     }
 
     /// The suite verdicts go to.

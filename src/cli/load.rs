@@ -60,6 +60,16 @@ pub struct LoadArgs {
     /// Refuse a replay planned to last longer than this.
     #[arg(long, default_value = "1h")]
     max_duration: String,
+    /// Write the verdicts on the scenario's [slo] objectives as JUnit XML
+    /// to FILE (not for an interrupted run).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<std::path::PathBuf>,
+    /// Serve the live counters in the Prometheus text format at
+    /// http://ADDR/metrics while the run lasts: a loopback address and port
+    /// (`127.0.0.1:9464`, `[::1]:9464`) or a port alone (on 127.0.0.1; 0
+    /// picks a free one). Other addresses are refused.
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -97,7 +107,7 @@ pub fn load(args: LoadArgs) -> Result<(), CliError> {
         Ok(_) => Ok(()),
         Err(LoadError::BadInput(message)) => Err(CliError::BadInput(message)),
         Err(LoadError::Runtime(message)) => Err(CliError::Runtime(message)),
-        Err(LoadError::Lost(message)) => Err(CliError::GateFailed(message)),
+        Err(LoadError::Failed(message)) => Err(CliError::GateFailed(message)),
     }
 }
 
@@ -126,6 +136,15 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
     }
     if args.options.members.is_some_and(|m| m > Limits::MAX_MEMBERS) {
         return Err(bad("--members", &format!("a live run provisions at most {} members", Limits::MAX_MEMBERS)));
+    }
+    let metrics_addr = args
+        .metrics_addr
+        .as_deref()
+        .map(crate::live::metrics_address)
+        .transpose()
+        .map_err(|e| bad("--metrics-addr", &e))?;
+    if let Some(path) = &args.junit {
+        super::overwrite::writable_file(path)?;
     }
     let scenario = args.options.load(&args.scenario)?;
     if scenario.org.members > Limits::MAX_MEMBERS {
@@ -162,6 +181,9 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
         out: args.options.out.clone(),
         quiet: args.options.quiet,
         table_to_stderr: args.options.format == Format::Json,
+        junit: args.junit.clone(),
+        metrics_addr,
+        progress: super::progress::live_line(args.options.quiet),
     })
 }
 

@@ -134,7 +134,8 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let mut stopped_early = Vec::new();
     for ((plan, summary), baseline) in plans.iter().zip(summarize_all(&jobs, threads)).zip(&baseline_of) {
         let baseline = baseline.as_ref().map(|baseline| (baseline, baselines.gate(&plan.scenario.slo)));
-        let checked = gates.check(&summary.scenario, &summary, &plan.scenario.slo, baseline);
+        let mut checked = gates.check(&summary.scenario, &summary, &plan.scenario.slo, baseline);
+        gates.live_not_judged(&mut checked, &plan.scenario.live_slo);
         let path = summary_path(&args.options.out, &summary.scenario);
         write_and_print(&path, &summary, &RunStatus::of(&summary), &checked, "wrote", args.options.quiet)?;
         if summary.stopped_by_event_limit() {
@@ -185,6 +186,7 @@ fn run_until_decided(
         gates.start(&summary.scenario, &summary);
         let verdicts = decided.sequence.verdicts();
         gates.objectives(&mut checked, &summary.scenario, &heading, &plan.scenario.slo, &verdicts);
+        gates.live_not_judged(&mut checked, &plan.scenario.live_slo);
         if let Some(baseline) = baseline {
             gates.baseline(&mut checked, &summary, baseline, &baselines.gate(&plan.scenario.slo));
         }

@@ -150,7 +150,9 @@ fn judge(
         None => {
             // Each point its own JUnit suite: `self-exit[policy.buffer=24h]`.
             let suite = format!("{}[{}]", summary.scenario, label.join(","));
-            (RunStatus::of(&summary), gates.check(&suite, &summary, &scenario.slo, None).verdicts)
+            let mut checked = gates.check(&suite, &summary, &scenario.slo, None);
+            gates.live_not_judged(&mut checked, &scenario.live_slo);
+            (RunStatus::of(&summary), checked.verdicts)
         }
     };
     Point { settings, summary, status, verdicts }

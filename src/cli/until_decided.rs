@@ -32,8 +32,13 @@ pub fn cap_of(plan: &Plan, max_replications: Option<u32>) -> u32 {
 pub fn check_objectives(plans: &[Plan]) -> Result<(), CliError> {
     match plans.iter().find(|plan| plan.scenario.slo.is_empty()) {
         Some(plan) => Err(CliError::BadInput(format!(
-            "--until-decided: scenario {} has no objectives ([slo]) to decide",
-            plan.scenario.name
+            "--until-decided: scenario {} has no objectives ([slo]) to decide{}",
+            plan.scenario.name,
+            if plan.scenario.live_slo.is_empty() {
+                ""
+            } else {
+                " (its live objectives are judged by `unbindsim load`)"
+            }
         ))),
         None => Ok(()),
     }

@@ -7,6 +7,7 @@
 //! down (coordinated omission); the dispatch delay says how late the client
 //! itself was.
 
+use super::monitor::Monitor;
 use super::record::{Completion, Recorder};
 use super::schedule::Schedule;
 use super::scim::set_active_body;
@@ -17,6 +18,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc};
 
+/// How often the monitor publishes the counters and checks the objectives.
+const TICK: Duration = Duration::from_secs(1);
 /// Lead time between planning and the first intended send.
 const START_LEAD: Duration = Duration::from_millis(20);
 
@@ -156,6 +159,8 @@ pub enum Stop {
     /// No response for longer than the limit while connections failed.
     ServiceDown(Duration),
     Interrupted,
+    /// An `abort_on_fail` objective failed (the monitor says which).
+    Aborted,
 }
 
 /// What a replay produced.
@@ -167,17 +172,22 @@ pub struct Replayed {
 }
 
 /// Runs the replay until every request is done, the service is down for
-/// longer than the limit, or `interrupt` fires.
+/// longer than the limit, `interrupt` fires or the monitor's objectives
+/// abort it; the monitor sees the counters once a second.
 pub async fn replay(
     client: &ScimClient,
     requests: Arc<Vec<PlannedRequest>>,
     pacing: Pacing,
     interrupt: impl std::future::Future<Output = ()>,
+    monitor: &mut Monitor<'_>,
 ) -> Replayed {
     let started = Instant::now() + START_LEAD;
     let mut recorder = Recorder::new(requests.len(), started);
     let semaphore = Arc::new(Semaphore::new(pacing.concurrency));
     let (tx, mut rx) = mpsc::unbounded_channel::<Completion>();
+    let planned = requests.len() as u64;
+    let mut ticks = tokio::time::interval(TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(interrupt);
     let (mut in_flight, mut stop) = (0u64, Stop::Complete);
     // Until when the dispatcher was held up by a full set of slots: a
@@ -197,6 +207,10 @@ pub async fn replay(
                         break 'dispatch;
                     }
                 }
+                _ = ticks.tick() => if monitor.tick(&recorder, planned, Instant::now()) {
+                    stop = Stop::Aborted;
+                    break 'dispatch;
+                },
                 turn = turn(intended, semaphore.clone()) => break turn,
             }
         };
@@ -216,35 +230,55 @@ pub async fn replay(
         });
     }
     let interrupted = stop == Stop::Interrupted;
-    drain(&mut rx, &mut recorder, &mut in_flight, &mut stop, pacing.drain_limit, interrupt, interrupted).await;
+    let mut waiting = InFlight { rx: &mut rx, recorder: &mut recorder, count: in_flight, stop, planned };
+    waiting.drain(pacing.drain_limit, interrupt, interrupted, &mut ticks, monitor).await;
+    let (in_flight, stop) = (waiting.count, waiting.stop);
     recorder.abandon(in_flight);
+    monitor.tick(&recorder, planned, Instant::now());
     Replayed { recorder, stop, started, finished: Instant::now() }
 }
 
-/// Waits for the requests in flight: all of them after a complete dispatch
-/// (each is bounded by the client's timeout), up to `limit` after a stop.
-async fn drain(
-    rx: &mut mpsc::UnboundedReceiver<Completion>,
-    recorder: &mut Recorder,
-    in_flight: &mut u64,
-    stop: &mut Stop,
-    limit: Duration,
-    interrupt: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
-    mut interrupted: bool,
-) {
-    let mut interrupt = interrupt;
-    let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
-    let mut deadline = if *stop == Stop::Complete { far } else { tokio::time::Instant::now() + limit };
-    while *in_flight > 0 {
-        tokio::select! {
-            biased;
-            () = &mut interrupt, if !interrupted => {
-                interrupted = true;
-                *stop = Stop::Interrupted;
-                deadline = tokio::time::Instant::now() + limit;
+/// The requests still in flight after the dispatch loop.
+struct InFlight<'a> {
+    rx: &'a mut mpsc::UnboundedReceiver<Completion>,
+    recorder: &'a mut Recorder,
+    count: u64,
+    stop: Stop,
+    planned: u64,
+}
+
+impl InFlight<'_> {
+    /// Waits for the requests in flight: all of them after a complete
+    /// dispatch (each is bounded by the client's timeout), up to `limit`
+    /// after a stop (an interrupt, or an objective's abort, meanwhile).
+    async fn drain(
+        &mut self,
+        limit: Duration,
+        interrupt: std::pin::Pin<&mut impl std::future::Future<Output = ()>>,
+        mut interrupted: bool,
+        ticks: &mut tokio::time::Interval,
+        monitor: &mut Monitor<'_>,
+    ) {
+        let mut interrupt = interrupt;
+        let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
+        let mut deadline = if self.stop == Stop::Complete { far } else { tokio::time::Instant::now() + limit };
+        while self.count > 0 {
+            tokio::select! {
+                biased;
+                () = &mut interrupt, if !interrupted => {
+                    interrupted = true;
+                    self.stop = Stop::Interrupted;
+                    deadline = tokio::time::Instant::now() + limit;
+                }
+                Some(done) = self.rx.recv() => { self.count -= 1; self.recorder.record(&done); }
+                _ = ticks.tick() => {
+                    if monitor.tick(self.recorder, self.planned, Instant::now()) && self.stop == Stop::Complete {
+                        self.stop = Stop::Aborted;
+                        deadline = tokio::time::Instant::now() + limit;
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => return,
             }
-            Some(done) = rx.recv() => { *in_flight -= 1; recorder.record(&done); }
-            () = tokio::time::sleep_until(deadline) => return,
         }
     }
 }
@@ -356,6 +390,14 @@ mod tests {
         url::Url::parse(&format!("http://{address}/scim/v2")).unwrap()
     }
 
+    /// Progress nobody sees.
+    struct Silent;
+
+    impl crate::live::monitor::Progress for Silent {
+        fn snapshot(&self, _: &crate::live::monitor::Snapshot) {}
+        fn say(&self, _: &str) {}
+    }
+
     fn client(base: &url::Url) -> ScimClient {
         ScimClient::new(base, Some("t"), Duration::from_secs(5), 4).unwrap()
     }
@@ -378,7 +420,8 @@ mod tests {
         let mut requests = plan(&schedule, &ids, Mode::Delete, None);
         let pacing = Pacing { retries: 2, ..pacing(200.0, 1000.0) };
         set_intended_times(&mut requests, &schedule, &pacing);
-        let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending()).await;
+        let mut monitor = Monitor::new(&Silent, &[]);
+        let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending(), &mut monitor).await;
         let counters = &replayed.recorder.counters;
         assert_eq!(replayed.stop, Stop::Complete);
         assert_eq!((counters.sent, counters.ok, counters.retries), (5, 5, 2));
@@ -397,7 +440,8 @@ mod tests {
         let mut requests = plan(&schedule, &ids, Mode::Delete, None);
         let pacing = Pacing { down_limit: Duration::from_millis(100), ..pacing(100.0, 1.0) };
         set_intended_times(&mut requests, &schedule, &pacing);
-        let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending()).await;
+        let mut monitor = Monitor::new(&Silent, &[]);
+        let replayed = replay(&client(&base), Arc::new(requests), pacing, std::future::pending(), &mut monitor).await;
         assert!(matches!(replayed.stop, Stop::ServiceDown(_)), "{:?}", replayed.stop);
         let counters = &replayed.recorder.counters;
         assert!(counters.sent < 40 && counters.connection_error > 0 && counters.accounted());

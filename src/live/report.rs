@@ -11,13 +11,16 @@ use super::schedule::Schedule;
 use super::verify::Verification;
 use crate::engine::SimTime;
 use crate::metrics::{LatencyHistogram, LatencyReport, RunInfo, Summary, format_duration_ms, latency_report};
+use crate::report::ObjectiveVerdict;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-/// Version of the live summary layout.
-pub const LIVE_SCHEMA_VERSION: u32 = 1;
+/// Version of the live summary layout: 2 added `verdicts`, the `aborted`
+/// status and `metrics.rate`'s ratio and saturation, and made figures that
+/// measured nothing null (with `null_reason`) rather than zero.
+pub const LIVE_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LiveSummary {
@@ -37,8 +40,18 @@ pub struct LiveSummary {
     pub verify: Option<Verification>,
     /// Whether nothing was lost: verification clean and every request accounted for.
     pub nothing_lost: bool,
+    /// The `[slo]` objectives, judged (none when the run was interrupted).
+    pub verdicts: LiveVerdicts,
     pub sim_vs_live: SimVsLive,
     pub timing: LiveTiming,
+}
+
+/// The verdicts of a live run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LiveVerdicts {
+    pub objectives: Vec<ObjectiveVerdict>,
+    /// The `abort_on_fail` objective that stopped the run, as written.
+    pub aborted_by: Option<String>,
 }
 
 /// Where the load went and how (never the token itself).
@@ -79,25 +92,42 @@ pub struct RequestCounts {
     pub operations: u64,
 }
 
+/// Milliseconds; null with `null_reason` when nothing was measured.
 #[derive(Clone, Debug, Serialize)]
 pub struct Percentiles {
     pub count: u64,
-    pub mean: f64,
-    pub p50: f64,
-    pub p90: f64,
-    pub p99: f64,
-    pub p999: f64,
-    pub max: f64,
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p99: Option<f64>,
+    pub p999: Option<f64>,
+    pub max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub null_reason: Option<String>,
 }
+
+/// Below this share of the intended rate a run is saturated: the service
+/// (or the client) did not keep up with the schedule.
+pub const SATURATED_BELOW: f64 = 0.9;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct RateReport {
-    pub intended_per_sec: f64,
-    pub achieved_per_sec: f64,
+    /// Planned requests over the span of their intended send times; null
+    /// when there is no span (nothing planned, or one moment for all).
+    pub intended_per_sec: Option<f64>,
+    /// Answered or failed requests over the replay's wall time; null when
+    /// nothing was sent.
+    pub achieved_per_sec: Option<f64>,
+    /// Achieved over intended.
+    pub achieved_rate_ratio: Option<f64>,
+    /// Whether the ratio is below [`SATURATED_BELOW`].
+    pub saturated: bool,
     pub duration_s: f64,
     /// Whether the client itself fell behind its schedule: more than 1 % of
     /// requests started late although a concurrency slot was free.
     pub client_bottleneck: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub null_reason: Option<String>,
 }
 
 /// The simulator's prediction next to the measurement, for the same
@@ -126,18 +156,26 @@ pub struct LiveTiming {
     pub host: String,
 }
 
-/// Per-request latency figures in milliseconds.
-pub fn percentiles(histogram: &Histogram<u64>) -> Percentiles {
-    let ms = |us: u64| us as f64 / 1e3;
+/// Per-request latency figures in milliseconds; null, saying `empty`,
+/// when the histogram holds nothing.
+pub fn percentiles(histogram: &Histogram<u64>, empty: &str) -> Percentiles {
+    let measured = !histogram.is_empty();
+    let ms = |us: u64| measured.then(|| us as f64 / 1e3);
     Percentiles {
         count: histogram.len(),
-        mean: histogram.mean().round() / 1e3,
+        mean: measured.then(|| histogram.mean().round() / 1e3),
         p50: ms(histogram.value_at_quantile(0.5)),
         p90: ms(histogram.value_at_quantile(0.9)),
         p99: ms(histogram.value_at_quantile(0.99)),
         p999: ms(histogram.value_at_quantile(0.999)),
         max: ms(histogram.max()),
+        null_reason: (!measured).then(|| empty.to_owned()),
     }
+}
+
+/// Milliseconds for a table, `n/a` when null.
+fn ms_text(value: Option<f64>, decimals: usize) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |ms| format!("{ms:.decimals$}ms"))
 }
 
 /// Request counts for the summary.
@@ -197,7 +235,7 @@ pub fn batch_latencies(
     BatchLatencies {
         sim: latency_report(&sim, batches as u64, 0),
         live: latency_report(&live, batches as u64, incomplete),
-        live_minus_sim: percentiles(&added_us),
+        live_minus_sim: percentiles(&added_us, "no batch was confirmed by the service"),
     }
 }
 
@@ -216,6 +254,7 @@ pub fn status_of(stop: Stop) -> &'static str {
         Stop::Complete => "complete",
         Stop::ServiceDown(_) => "partial",
         Stop::Interrupted => "interrupted",
+        Stop::Aborted => "aborted",
     }
 }
 
@@ -224,10 +263,9 @@ pub fn live_table(summary: &LiveSummary) -> String {
     let m = &summary.metrics;
     let mut out = live_header(summary);
     for (name, p) in &m.request_latency_ms {
-        out += &format!(
-            "  {name:<24} p50 {:.2}ms  p90 {:.2}ms  p99 {:.2}ms  p99.9 {:.2}ms  max {:.2}ms\n",
-            p.p50, p.p90, p.p99, p.p999, p.max
-        );
+        let cells = [("p50", p.p50), ("p90", p.p90), ("p99", p.p99), ("p99.9", p.p999), ("max", p.max)];
+        let cells: Vec<String> = cells.iter().map(|(label, v)| format!("{label} {}", ms_text(*v, 2))).collect();
+        out += &format!("  {name:<24} {}\n", cells.join("  "));
     }
     if let Some(v) = &summary.verify {
         out += &format!(
@@ -238,7 +276,7 @@ pub fn live_table(summary: &LiveSummary) -> String {
             if summary.nothing_lost { " — nothing lost" } else { "" }
         );
     }
-    out + &sim_vs_live_table(&summary.sim_vs_live)
+    out + &verdict_lines(&summary.verdicts) + &sim_vs_live_table(&summary.sim_vs_live)
 }
 
 /// The table's first lines: the target, the status, the request counts and the rate.
@@ -274,10 +312,11 @@ fn live_header(summary: &LiveSummary) -> String {
         requests.planned,
         r.retries
     );
+    let per_sec = |rate: Option<f64>| rate.map_or_else(|| "n/a".to_owned(), |r| format!("{r:.1}/s"));
     out += &format!(
-        "  rate: intended {:.1}/s, achieved {:.1}/s over {:.1}s; late starts {} (> {} ms; {} held by the {} busy slots, {} by the client itself){}\n",
-        m.rate.intended_per_sec,
-        m.rate.achieved_per_sec,
+        "  rate: intended {}, achieved {} over {:.1}s; late starts {} (> {} ms; {} held by the {} busy slots, {} by the client itself){}\n",
+        per_sec(m.rate.intended_per_sec),
+        per_sec(m.rate.achieved_per_sec),
         m.rate.duration_s,
         r.late_starts,
         requests.late_start_threshold_ms,
@@ -286,6 +325,39 @@ fn live_header(summary: &LiveSummary) -> String {
         r.late_starts_client,
         if m.rate.client_bottleneck { " — the client, not the server, was the bottleneck" } else { "" }
     );
+    if let Some(line) = saturation_line(&m.rate) {
+        out += &format!("  {line}\n");
+    }
+    out
+}
+
+/// The warning of a saturated run, if it was.
+pub fn saturation_line(rate: &RateReport) -> Option<String> {
+    let (Some(ratio), Some(achieved), Some(intended)) =
+        (rate.achieved_rate_ratio, rate.achieved_per_sec, rate.intended_per_sec)
+    else {
+        return None;
+    };
+    rate.saturated.then(|| {
+        format!(
+            "SATURATED: achieved {achieved:.1}/s of the intended {intended:.1}/s (ratio {ratio:.2} < {SATURATED_BELOW}): the run did not keep up with its schedule (the late starts say whether busy slots or the client held it), and the response times include the queue"
+        )
+    })
+}
+
+/// The verdict lines of the table.
+fn verdict_lines(verdicts: &LiveVerdicts) -> String {
+    if verdicts.objectives.is_empty() {
+        return String::new();
+    }
+    let width = verdicts.objectives.iter().map(|v| v.objective.chars().count()).max().unwrap_or(0);
+    let mut out = "  objectives (a live run is one measurement: judged on the measured value):\n".to_owned();
+    for v in &verdicts.objectives {
+        out += &format!("    {:<9}  {:<width$}  {}\n", v.verdict.label(), v.objective, v.reason);
+    }
+    if let Some(objective) = &verdicts.aborted_by {
+        out += &format!("  aborted by {objective} (abort_on_fail)\n");
+    }
     out
 }
 
@@ -312,7 +384,9 @@ fn sim_vs_live_table(table: &SimVsLive) -> String {
     out += &format!("    {:<10} {:>16} {:>16} {:>16}\n", "batches", counts[0], counts[1], counts[2]);
     let added = &table.live_minus_sim_ms;
     out + &format!(
-        "    live − sim per batch (what the service added): p50 {:.1}ms  p90 {:.1}ms  max {:.1}ms\n",
-        added.p50, added.p90, added.max
+        "    live − sim per batch (what the service added): p50 {}  p90 {}  max {}\n",
+        ms_text(added.p50, 1),
+        ms_text(added.p90, 1),
+        ms_text(added.max, 1)
     )
 }

@@ -4,7 +4,8 @@
 
 mod workload;
 
-use super::slo::{Slo, parse_slo};
+use super::live_figure::{LiveSlo, Objective, parse_objective};
+use super::slo::Slo;
 use super::spec::*;
 use crate::engine::SimDuration;
 use crate::model::{
@@ -65,6 +66,20 @@ pub struct Scenario {
     pub workload: Workload,
     /// Objectives from the `[slo]` table, in key order.
     pub slo: Vec<Slo>,
+    /// The `[slo]` table's live objectives (judged by `load`), in key order.
+    pub live_slo: Vec<LiveSlo>,
+}
+
+/// The `[slo]` table split into the simulation's and the live run's objectives.
+fn objectives(table: &std::collections::BTreeMap<String, String>) -> Result<(Vec<Slo>, Vec<LiveSlo>), FieldError> {
+    let (mut sim, mut live) = (Vec::new(), Vec::new());
+    for (key, text) in table {
+        match parse_objective(key, text).map_err(|message| FieldError::new(format!("slo.{key}"), message))? {
+            Objective::Sim(slo) => sim.push(slo),
+            Objective::Live(slo) => live.push(slo),
+        }
+    }
+    Ok((sim, live))
 }
 
 /// The free text copied into results: a name that can name a folder, and
@@ -116,13 +131,10 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     let workload = workload::workload(spec.workload, org.members, horizon)?;
     workload.validate()?;
     workload::check_roster(&org, &workload)?;
-    let slo = spec
-        .slo
-        .iter()
-        .map(|(key, text)| parse_slo(key, text).map_err(|message| FieldError::new(format!("slo.{key}"), message)))
-        .collect::<Result<_, _>>()?;
+    let (slo, live_slo) = objectives(&spec.slo)?;
     Ok(Scenario {
         slo,
+        live_slo,
         name: spec.name,
         description: spec.description,
         horizon,

@@ -66,7 +66,7 @@ impl Comparison {
     }
 
     /// Splits a leading symbol off `text`; a bare value means at most.
-    fn split(text: &str) -> (Comparison, &str) {
+    pub fn split(text: &str) -> (Comparison, &str) {
         Comparison::BY_SYMBOL
             .iter()
             .find_map(|comparison| text.strip_prefix(comparison.symbol()).map(|rest| (*comparison, rest.trim())))

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Validates `file` against `tests/junit.xsd` with xmllint.
-fn assert_valid(file: &Path) {
+pub(super) fn assert_valid(file: &Path) {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/junit.xsd");
     let output = Command::new("xmllint")
         .args(["--noout", "--schema"])

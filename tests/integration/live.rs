@@ -197,11 +197,17 @@ fn every_mode_unbinds_every_member_on_scimmy_too() {
 }
 
 #[test]
-fn overload_shows_the_servers_queue_in_corrected_percentiles() {
+fn overload_shows_the_servers_queue_and_fails_its_rate_objective_with_exit_3() {
     let (directory, scenario, server, out) = live_case("live-overload");
+    // The saturated run is gated: an objective on the achieved rate fails it.
+    let gated = format!("{SCENARIO}\n[slo]\nachieved_rate_ratio = \">= 0.9\"\nstill_active = \"0\"\n");
+    std::fs::write(&scenario, gated).unwrap();
+    let junit = directory.join("junit.xml");
     let args = ["--mode", "delete", "--rate", "5000/s", "--concurrency", "4", "--members", "1000"];
-    let output = load(&scenario, &server, &out, &args);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = load(&scenario, &server, &out, &[&args[..], &["--junit", junit.to_str().unwrap()]].concat());
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{message}");
+    assert!(message.contains("objective failed: achieved_rate_ratio >= 0.9"), "{message}");
     let summary = summary(&out);
     let latency = &summary["metrics"]["request_latency_ms"];
     let corrected = latency["response_time"]["p99"].as_f64().unwrap();
@@ -209,7 +215,13 @@ fn overload_shows_the_servers_queue_in_corrected_percentiles() {
     assert!(corrected > 2.0 * uncorrected, "corrected p99 {corrected} ms vs uncorrected {uncorrected} ms");
     let rate = &summary["metrics"]["rate"];
     assert!(rate["achieved_per_sec"].as_f64().unwrap() < 0.5 * rate["intended_per_sec"].as_f64().unwrap());
+    assert_eq!(rate["saturated"], true, "{rate}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("SATURATED: achieved"));
     assert!(summary["metrics"]["requests"]["waited_for_slot"].as_u64().unwrap() > 0);
+    let verdicts = summary["verdicts"]["objectives"].as_array().unwrap();
+    let verdict = |figure: &str| verdicts.iter().find(|v| v["figure"] == figure).unwrap()["verdict"].clone();
+    assert_eq!((verdict("achieved_rate_ratio"), verdict("still_active")), ("fail".into(), "pass".into()));
+    super::junit::assert_valid(&junit);
     drop(server);
     std::fs::remove_dir_all(directory).unwrap();
 }

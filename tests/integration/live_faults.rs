@@ -15,13 +15,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The fault server, killed when dropped.
-struct FaultServer {
+pub(super) struct FaultServer {
     child: Child,
-    port: String,
+    pub(super) port: String,
 }
 
 impl FaultServer {
-    fn start(faults: &[&str]) -> FaultServer {
+    pub(super) fn start(faults: &[&str]) -> FaultServer {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fault_scim_server.py");
         let mut child = Command::new("python3")
             .arg(script)
@@ -221,6 +221,13 @@ fn provisioning_that_fails_after_its_retries_still_writes_a_summary() {
     assert!(reason.starts_with("provisioning failed: ") && reason.contains("60 users are missing"), "{reason}");
     assert_eq!(summary["metrics"]["requests"]["sent"], 0, "nothing is replayed");
     assert_eq!(summary["metrics"]["requests"]["accounted"], true);
+    // Nothing measured is null with its reason, never a zero.
+    let response = &summary["metrics"]["request_latency_ms"]["response_time"];
+    assert!(response["p99"].is_null() && response["mean"].is_null(), "{response}");
+    assert_eq!(response["null_reason"], "no response was measured", "{response}");
+    let rate = &summary["metrics"]["rate"];
+    assert!(rate["intended_per_sec"].is_null() && rate["achieved_per_sec"].is_null(), "{rate}");
+    assert_eq!(rate["null_reason"], "nothing was sent", "{rate}");
     assert!(summary["verify"].is_null() && summary["nothing_lost"] == false);
     assert_nothing_half_written(&folder);
     std::fs::remove_dir_all(directory).unwrap();

@@ -28,6 +28,7 @@ mod latency_censoring;
 mod leaver_rules;
 mod live;
 mod live_faults;
+mod live_gates;
 mod model_properties;
 mod newcomer;
 mod outputs;
