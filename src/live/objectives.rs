@@ -67,6 +67,7 @@ fn during_replay(figure: LiveFigure, recorder: &Recorder) -> Result<f64, String>
                 RequestLatency::Response => &recorder.totals.response_us,
                 RequestLatency::Service => &recorder.totals.service_us,
                 RequestLatency::Dispatch => &recorder.totals.dispatch_us,
+                RequestLatency::Client => &recorder.client_delay_us,
             };
             quantile_ms(histogram, quantile)
         }

@@ -88,6 +88,9 @@ impl Latencies {
 /// Everything recorded during a replay.
 pub struct Recorder {
     pub totals: Latencies,
+    /// Dispatch delay of the requests that found a concurrency slot free:
+    /// the client's own lateness, whatever the service did.
+    pub client_delay_us: Histogram<u64>,
     interval: Latencies,
     pub counters: Counters,
     /// When each request completed successfully (for batch latencies).
@@ -105,6 +108,7 @@ impl Recorder {
     pub fn new(requests: usize, started: Instant) -> Recorder {
         Recorder {
             totals: Latencies::new(),
+            client_delay_us: histogram(),
             interval: Latencies::new(),
             counters: Counters::default(),
             confirmed_at: vec![None; requests],
@@ -120,6 +124,9 @@ impl Recorder {
     pub fn sent(&mut self, intended: Instant, sent: Instant, waited_for_slot: bool) {
         self.counters.sent += 1;
         self.counters.waited_for_slot += u64::from(waited_for_slot);
+        if !waited_for_slot {
+            self.client_delay_us.saturating_record(micros(sent.saturating_duration_since(intended)));
+        }
         if sent.saturating_duration_since(intended) > LATE_START_THRESHOLD {
             self.counters.late_starts += 1;
             self.counters.late_starts_client += u64::from(!waited_for_slot);

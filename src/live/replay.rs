@@ -165,6 +165,9 @@ pub enum Stop {
 
 /// What a replay produced.
 pub struct Replayed {
+    /// CPU time the whole process used during the replay (dispatcher, HTTP
+    /// client, recording); `None` where the platform does not say.
+    pub cpu: Option<Duration>,
     pub recorder: Recorder,
     pub stop: Stop,
     pub started: Instant,
@@ -181,6 +184,7 @@ pub async fn replay(
     interrupt: impl std::future::Future<Output = ()>,
     monitor: &mut Monitor<'_>,
 ) -> Replayed {
+    let cpu_before = crate::runner::process_cpu_time();
     let started = Instant::now() + START_LEAD;
     let mut recorder = Recorder::new(requests.len(), started);
     let semaphore = Arc::new(Semaphore::new(pacing.concurrency));
@@ -235,7 +239,8 @@ pub async fn replay(
     let (in_flight, stop) = (waiting.count, waiting.stop);
     recorder.abandon(in_flight);
     monitor.tick(&recorder, planned, Instant::now());
-    Replayed { recorder, stop, started, finished: Instant::now() }
+    let cpu = cpu_before.zip(crate::runner::process_cpu_time()).map(|(before, after)| after.saturating_sub(before));
+    Replayed { cpu, recorder, stop, started, finished: Instant::now() }
 }
 
 /// The requests still in flight after the dispatch loop.
@@ -286,7 +291,7 @@ impl InFlight<'_> {
 /// Waits for the intended time, then for a free slot; says whether every
 /// slot was busy at the intended time.
 async fn turn(intended: Instant, semaphore: Arc<Semaphore>) -> (tokio::sync::OwnedSemaphorePermit, bool) {
-    tokio::time::sleep_until(intended.into()).await;
+    arrive_at(intended).await;
     match semaphore.clone().try_acquire_owned() {
         Ok(permit) => (permit, false),
         Err(_) => (semaphore.acquire_owned().await.expect("the semaphore is never closed"), true),
@@ -310,6 +315,23 @@ pub async fn attempts(client: &ScimClient, request: &PlannedRequest, budget: u32
             (Outcome::Status(response.status), retries, failed as u32)
         }
         Err(outcome) => (outcome, retries, 0),
+    }
+}
+
+/// How much earlier than a request's intended time the timer is set:
+/// tokio's timer wheel ticks in milliseconds and wakes up to one tick late,
+/// so the last stretch is waited by yielding until the clock reads the
+/// intended time.
+const TIMER_SLACK: Duration = Duration::from_micros(1500);
+
+/// Returns at `intended`, to tens of microseconds: a timer to just before
+/// it, then yields (other tasks run meanwhile) until it is reached.
+async fn arrive_at(intended: Instant) {
+    if let Some(early) = intended.checked_sub(TIMER_SLACK).filter(|&early| early > Instant::now()) {
+        tokio::time::sleep_until(early.into()).await;
+    }
+    while Instant::now() < intended {
+        tokio::task::yield_now().await;
     }
 }
 

@@ -126,6 +126,14 @@ pub struct RateReport {
     /// Whether the client itself fell behind its schedule: more than 1 % of
     /// requests started late although a concurrency slot was free.
     pub client_bottleneck: bool,
+    /// Whether the client's own delay (`client_delay` p50) exceeds the
+    /// service time p50: then the client, not the service, dominates the
+    /// corrected latencies.
+    pub client_dominates: bool,
+    /// CPU seconds the process used during the replay, and per 1 000
+    /// requests sent (null where the platform does not say).
+    pub client_cpu_s: Option<f64>,
+    pub client_cpu_s_per_1000_requests: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub null_reason: Option<String>,
 }
@@ -327,6 +335,15 @@ fn live_header(summary: &LiveSummary) -> String {
     );
     if let Some(line) = saturation_line(&m.rate) {
         out += &format!("  {line}\n");
+    }
+    if m.rate.client_dominates {
+        out += "  CLIENT-BOUND: the client's own delay (client_delay p50) exceeds the service time p50: these latencies measure the client more than the service\n";
+    }
+    if let Some(per_1000) = m.rate.client_cpu_s_per_1000_requests {
+        out += &format!(
+            "  client CPU: {:.3}s during the replay, {per_1000:.4}s per 1 000 requests\n",
+            m.rate.client_cpu_s.unwrap_or(0.0)
+        );
     }
     out
 }

@@ -87,8 +87,7 @@ pub fn run(config: &LoadConfig) -> Result<LiveSummary, LoadError> {
     let sim = crate::runner::simulate(&config.scenario, config.seed, config.replications, config.threads, &|| {})
         .map_err(|fault| LoadError::Runtime(fault.to_string()))?;
     say(config, &plan::plan_line(config, &schedule, estimate));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| LoadError::Runtime(format!("cannot start the async runtime: {e}")))?;
@@ -226,7 +225,8 @@ async fn replay_and_verify(
 /// replayed, nothing verified, and the summary says why.
 fn provisioning_failed(base: Url, service: ServiceConfig, failure: ProvisionFailure) -> Live {
     let now = Instant::now();
-    let replayed = Replayed { recorder: Recorder::new(0, now), stop: Stop::Complete, started: now, finished: now };
+    let replayed =
+        Replayed { cpu: None, recorder: Recorder::new(0, now), stop: Stop::Complete, started: now, finished: now };
     let reason = format!("provisioning failed: {}", failure.reason);
     Live {
         base,

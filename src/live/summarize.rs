@@ -150,6 +150,7 @@ fn live_metrics(
         ("response_time", report::percentiles(&recorder.totals.response_us, empty)),
         ("service_time", report::percentiles(&recorder.totals.service_us, empty)),
         ("dispatch_delay", report::percentiles(&recorder.totals.dispatch_us, empty)),
+        ("client_delay", report::percentiles(&recorder.client_delay_us, "no request found a concurrency slot free")),
     ];
     LiveMetrics {
         batch_latency_ms: batches,
@@ -169,6 +170,7 @@ fn rate_report(requests: &[PlannedRequest], replayed: &Replayed) -> report::Rate
     let intended = (intended_s > 0.0).then(|| planned as f64 / intended_s);
     let achieved = (duration_s > 0.0 && counters.sent > 0).then(|| completed as f64 / duration_s);
     let ratio = intended.zip(achieved).map(|(intended, achieved)| achieved / intended);
+    let cpu_s = replayed.cpu.map(|cpu| cpu.as_secs_f64());
     let null_reason = if counters.sent == 0 {
         Some("nothing was sent".to_owned())
     } else if intended.is_none() {
@@ -183,8 +185,19 @@ fn rate_report(requests: &[PlannedRequest], replayed: &Replayed) -> report::Rate
         saturated: ratio.is_some_and(|r| r < report::SATURATED_BELOW),
         duration_s,
         client_bottleneck: counters.late_starts_client * 100 > counters.sent.max(1),
+        client_dominates: client_dominates(&replayed.recorder),
+        client_cpu_s: cpu_s,
+        client_cpu_s_per_1000_requests: cpu_s.filter(|_| counters.sent > 0).map(|s| s / counters.sent as f64 * 1000.0),
         null_reason,
     }
+}
+
+/// Whether the client's own delay is larger than what it measures: the
+/// median delay of requests sent with a slot free above the median service
+/// time.
+fn client_dominates(recorder: &super::record::Recorder) -> bool {
+    let (client, service) = (&recorder.client_delay_us, &recorder.totals.service_us);
+    !client.is_empty() && !service.is_empty() && client.value_at_quantile(0.5) > service.value_at_quantile(0.5)
 }
 
 fn target_report(config: &LoadConfig, base: &Url, service: &ServiceConfig) -> TargetReport {

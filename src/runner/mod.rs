@@ -17,7 +17,9 @@ mod simulate;
 mod tasks;
 
 pub use checked::{CheckFailure, run_checked};
-pub use simulate::{Seeds, SummaryJob, host_name, run_info, simulate, summarize, summarize_all, timing};
+pub use simulate::{
+    Seeds, SummaryJob, host_name, process_cpu_time, run_info, simulate, summarize, summarize_all, timing,
+};
 pub use tasks::{MEMORY_LIMIT_BYTES, Task, TaskResult, TaskRun, check_memory, simulate_tasks};
 
 use crate::engine::{SimTime, Simulation, Stop, Streams};

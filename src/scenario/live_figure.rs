@@ -32,10 +32,14 @@ pub enum RequestLatency {
     Service,
     /// From the intended to the actual send.
     Dispatch,
+    /// From the intended to the actual send, of the requests that found a
+    /// concurrency slot free: the client's own delay.
+    Client,
 }
 
 impl RequestLatency {
-    pub const ALL: [RequestLatency; 3] = [RequestLatency::Response, RequestLatency::Service, RequestLatency::Dispatch];
+    pub const ALL: [RequestLatency; 4] =
+        [RequestLatency::Response, RequestLatency::Service, RequestLatency::Dispatch, RequestLatency::Client];
 
     /// As the live summary spells it (`metrics.request_latency_ms.<name>`).
     pub fn name(self) -> &'static str {
@@ -43,6 +47,7 @@ impl RequestLatency {
             RequestLatency::Response => "response_time",
             RequestLatency::Service => "service_time",
             RequestLatency::Dispatch => "dispatch_delay",
+            RequestLatency::Client => "client_delay",
         }
     }
 }
