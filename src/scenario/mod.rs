@@ -26,6 +26,7 @@ mod spec;
 pub mod units;
 
 pub use build::{MAX_REPLICATIONS, OrgMode, Scenario};
+pub use describe::Setting;
 pub use builtin::{BUILTIN, builtin};
 pub use figure::{Figure, Latency, Quantile, Unit};
 pub use input::{read_capped, size_text};
