@@ -198,7 +198,10 @@ fn org(o: &OrgParams) -> Node {
         ),
         (
             "roles",
-            keys([("group_owner", whole(o.group_owner_share)), ("pending_approvals", whole(o.pending_approvals_share))]),
+            keys([
+                ("group_owner", whole(o.group_owner_share)),
+                ("pending_approvals", whole(o.pending_approvals_share)),
+            ]),
         ),
         (
             "admins",
@@ -322,7 +325,8 @@ fn kind_node(kind: &WorkloadKind) -> Node {
             keys([("officers", pool(officers)), ("risk_confirm", dist(risk_confirm))])
         }
         WorkloadKind::Script { steps } => {
-            let steps: Vec<toml::Value> = steps.iter().map(|step| toml_value(&super::script::step_toml(step))).collect();
+            let steps: Vec<toml::Value> =
+                steps.iter().map(|step| toml_value(&super::script::step_toml(step))).collect();
             keys([("steps", whole(steps))])
         }
     }
@@ -435,7 +439,11 @@ reason = { lognormal = { median = "2h", sigma = 1 } }
         for scenario in every_scenario() {
             for setting in scenario.settings() {
                 let text = setting.to_string();
-                assert!(!text.contains(&u32::MAX.to_string()) && !text.contains("forever"), "{}: {text}", scenario.name);
+                assert!(
+                    !text.contains(&u32::MAX.to_string()) && !text.contains("forever"),
+                    "{}: {text}",
+                    scenario.name
+                );
             }
         }
         let self_exit = load_scenario("self-exit").unwrap();

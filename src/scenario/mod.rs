@@ -26,8 +26,8 @@ mod spec;
 pub mod units;
 
 pub use build::{MAX_REPLICATIONS, OrgMode, Scenario};
-pub use describe::Setting;
 pub use builtin::{BUILTIN, builtin};
+pub use describe::Setting;
 pub use figure::{Figure, Latency, Quantile, Unit};
 pub use input::{read_capped, size_text};
 pub use load::{load_scenario, load_with_overrides, parse_scenario};

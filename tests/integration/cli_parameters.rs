@@ -37,7 +37,8 @@ fn banner_settings(banner: &str) -> Vec<String> {
 
 /// Runs `file` once (with `flags`), returning the banner's settings and the summary's parameters.
 fn run_once(file: &Path, out: &Path, flags: &[&str]) -> (Vec<String>, serde_json::Value) {
-    let args = [&["run", file.to_str().unwrap(), "--replications", "1", "--out", out.to_str().unwrap()], flags].concat();
+    let args =
+        [&["run", file.to_str().unwrap(), "--replications", "1", "--out", out.to_str().unwrap()], flags].concat();
     let output = unbindsim(&args);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let name = file.file_stem().unwrap().to_str().unwrap();

@@ -77,7 +77,10 @@ fn the_manual_page_is_roff_from_the_command_line_naming_every_command() {
     assert!(unbindsim(&["man", pages.to_str().unwrap()]).status.success());
     for command in &commands {
         let text = std::fs::read_to_string(pages.join(format!("unbindsim-{command}.1"))).unwrap();
-        assert!(text.starts_with(".ie") && text.contains(&format!(".TH unbindsim-{command} 1  \"unbindsim ")), "{command}: {text}");
+        assert!(
+            text.starts_with(".ie") && text.contains(&format!(".TH unbindsim-{command} 1  \"unbindsim ")),
+            "{command}: {text}"
+        );
     }
     let run = std::fs::read_to_string(pages.join("unbindsim-run.1")).unwrap();
     assert!(run.contains("\\-\\-verbose") && run.contains("\\-\\-replications"), "run's flags: {run}");
