@@ -1,7 +1,9 @@
-//! The command line: `run`, `compare`, `sweep`, `merge`, `load`, `validate` and `scenarios`. Parses flags with
-//! clap, loads and checks every scenario before running any (so bad input
-//! writes nothing), prints the seed and parameters first, and maps errors
-//! to exit codes: 2 for bad input, 1 for runtime failures.
+//! The command line: `run`, `compare`, `sweep`, `merge`, `load`,
+//! `validate`, `scenarios`, `init`, `completions` and `man`. Parses flags
+//! with clap (help wrapped to the terminal's width), loads and checks every
+//! scenario before running any (so bad input writes nothing), prints the
+//! seed and parameters first, and maps errors to exit codes: 2 for bad
+//! input, 1 for runtime failures, 3 for a failed gate, 128 + N for signal N.
 //!
 //! **Architecture invariant:** `cli` is the last layer: it may use every
 //! other, and only `main` uses it. It prints to the terminal (as `live`
@@ -35,24 +37,35 @@ pub(crate) const EXIT_RUNTIME: i32 = 1;
 /// Exit code for a failed objective or a confident regression.
 pub(crate) const EXIT_GATE: i32 = 3;
 
-/// Examples and exit codes, after the list of commands.
+/// Examples and exit codes, after the list of commands: each line at most
+/// 78 columns, so an 80-column terminal wraps none (clap wraps the rest to
+/// the terminal's width).
 const AFTER_HELP: &str = "\
 Examples:
-  unbindsim run                                   every built-in scenario: results/<scenario>/summary.json
-  unbindsim scenarios --show admin-batch          a built-in scenario's TOML
-  unbindsim init mine.toml --from device-change   a commented file to start from
-  unbindsim run mine.toml --seed 7 --replications 20
-  unbindsim run mine.toml --baseline results/ --junit junit.xml --format json
-  unbindsim compare device-change mine.toml       two policies, paired
-  unbindsim sweep self-exit --set policy.buffer=0h,24h,72h
-  unbindsim completions bash > ~/.local/share/bash-completion/completions/unbindsim
+  Every built-in scenario (results/<scenario>/summary.json):
+    unbindsim run
+  A built-in scenario's TOML; a commented file to start from:
+    unbindsim scenarios --show admin-batch
+    unbindsim init mine.toml --from device-change
+  Your scenario, every parameter listed first:
+    unbindsim run mine.toml --seed 7 --replications 20 --verbose
+  In CI: objectives, a baseline, JUnit and one JSON document on stdout:
+    unbindsim run mine.toml --baseline results/ --junit junit.xml --format json
+  Two policies on the same org, paired; a grid of values:
+    unbindsim compare device-change mine.toml
+    unbindsim sweep self-exit --set policy.buffer=0h,24h,72h
+  Shell completions and manual pages:
+    unbindsim completions bash > ~/.local/share/bash-completion/completions/unbindsim
+    unbindsim man ~/.local/share/man/man1
 
 Exit codes:
   0    success (also when stdout was closed early: the work completed)
-  1    runtime failure (I/O, a broken model invariant: the replay command is printed)
-  2    bad input (a file or flag; the message names where); nothing is written
-  3    an objective failed, a figure regressed against --baseline, or load lost something
-  130  interrupted by SIGINT, 143 by SIGTERM: the complete replications were written
+  1    runtime failure (I/O, a broken model invariant; the replay is printed)
+  2    bad input (a file or flag; the message names where): nothing written
+  3    an objective failed, a figure regressed against --baseline, or load
+       lost something
+  130  interrupted by SIGINT, 143 by SIGTERM: the complete replications were
+       written
 
 `unbindsim COMMAND --help` lists a command's flags.";
 
@@ -104,6 +117,12 @@ enum Command {
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into DIR.
+    Man {
+        /// Write unbindsim.1 and unbindsim-COMMAND.1 here (replacing pages
+        /// already there), e.g. ~/.local/share/man/man1.
+        dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -169,6 +188,7 @@ pub fn main() -> i32 {
         Command::Scenarios { show } => newcomer::scenarios(show.as_deref()),
         Command::Init { file, from } => newcomer::init(&file, &from),
         Command::Completions { shell } => newcomer::completions(shell),
+        Command::Man { dir } => newcomer::man(dir.as_deref()),
     };
     let code = match &result {
         Ok(()) => 0,
@@ -194,6 +214,7 @@ impl Command {
             Command::Scenarios { .. } => "scenarios",
             Command::Init { .. } => "init",
             Command::Completions { .. } => "completions",
+            Command::Man { .. } => "man",
         }
     }
 }

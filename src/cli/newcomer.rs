@@ -2,7 +2,8 @@
 //! or `--show NAME` for one's TOML, since `scenarios/*.toml` is not there
 //! after `cargo install`), `init FILE [--from NAME]` (a commented starting
 //! file layered on a built-in; an existing file is never overwritten) and
-//! `completions SHELL` (clap's shell completions).
+//! `completions SHELL` (clap's shell completions) and `man [DIR]` (manual
+//! pages in roff from the same clap definition, by `clap_mangen`).
 
 use super::output::{say, sayln};
 use super::{Cli, CliError};
@@ -68,4 +69,37 @@ pub fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
     clap_complete::generate(shell, &mut Cli::command(), "unbindsim", &mut script);
     say!("{}", String::from_utf8_lossy(&script));
     Ok(())
+}
+
+/// `unbindsim man [DIR]`: the page of `unbindsim` on stdout, or with DIR
+/// one page per command (`unbindsim.1`, `unbindsim-run.1`, …) written there.
+pub fn man(dir: Option<&Path>) -> Result<(), CliError> {
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
+    let Some(dir) = dir else {
+        say!("{}", String::from_utf8_lossy(&page(&manual(command))?));
+        return Ok(());
+    };
+    let mut commands = vec![command.clone()];
+    commands.extend(command.get_subcommands().filter(|sub| !sub.is_hide_set()).cloned());
+    for command in commands {
+        let man = manual(command);
+        let path = dir.join(man.get_filename());
+        write_atomic(&path, &page(&man)?)
+            .map_err(|e| CliError::Runtime(format!("{}: cannot write: {e}", path.display())))?;
+        sayln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// A command's page, each naming the program and version in its footer.
+fn manual(command: clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(command).source(format!("unbindsim {}", env!("CARGO_PKG_VERSION")))
+}
+
+/// One manual page's roff.
+fn page(man: &clap_mangen::Man) -> Result<Vec<u8>, CliError> {
+    let mut roff = Vec::new();
+    man.render(&mut roff).map_err(|e| CliError::Runtime(format!("cannot render the manual page: {e}")))?;
+    Ok(roff)
 }

@@ -48,6 +48,10 @@ pub struct RunArgs {
     /// (default: ten rounds).
     #[arg(long, requires = "until_decided", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_replications: Option<u32>,
+    /// List every resolved parameter before the run, not only those that
+    /// differ from the defaults.
+    #[arg(long)]
+    verbose: bool,
 }
 
 /// A scenario ready to run, with its seed and replication count fixed.
@@ -95,7 +99,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     }
     signals::watch()?;
     if !args.options.quiet {
-        plans.iter().for_each(|plan| note!("{}", banner(plan, threads)));
+        plans.iter().for_each(|plan| note!("{}", banner(plan, threads, args.verbose)));
     }
     if args.until_decided {
         return run_until_decided(&args, &plans, &baselines, &baseline_of, threads);
@@ -348,13 +352,21 @@ fn shard_path(plan: &Plan, args: &RunArgs, shard: ShardId) -> PathBuf {
     args.options.out.join(&plan.scenario.name).join(format!("shard-{}-of-{}.json", shard.index, shard.count))
 }
 
-/// What a run prints before it starts: seed, sizes, and every parameter.
-fn banner(plan: &Plan, threads: usize) -> String {
+/// What a run prints before it starts: seed, sizes, and the parameters
+/// not at their defaults (every one with `--verbose`), one `key=value` a
+/// line in the scenario file's syntax, as `sweep --set` takes them.
+fn banner(plan: &Plan, threads: usize, verbose: bool) -> String {
     let scenario = &plan.scenario;
-    let mut flat = Vec::new();
-    flatten("", &scenario.parameters(), &mut flat);
+    let all = scenario.settings();
+    let (heading, shown) = if verbose {
+        (format!("all {}", all.len()), all)
+    } else {
+        let changed = scenario.changed_settings();
+        (format!("{} not at their defaults (--verbose lists all {})", changed.len(), all.len()), changed)
+    };
+    let lines: String = shown.iter().map(|setting| format!("    {setting}\n")).collect();
     format!(
-        "run {}: seed {}, {} replication(s), {} members, horizon {}, {} thread(s), {}\n  replay: {}\n  parameters: {}\n",
+        "run {}: seed {}, {} replication(s), {} members, horizon {}, {} thread(s), {}\n  replay: {}\n  parameters: {heading}\n{lines}",
         scenario.name,
         plan.seed,
         plan.replications,
@@ -363,7 +375,6 @@ fn banner(plan: &Plan, threads: usize) -> String {
         threads,
         plan.seeds().org_draw(),
         replay_command(plan),
-        flat.join(" ")
     )
 }
 
@@ -377,17 +388,4 @@ fn replay_command(plan: &Plan) -> String {
         plan.scenario.org.members,
         plan.scenario.org_mode.name()
     )
-}
-
-fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, value) in map {
-                let key = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-                flatten(&key, value, out);
-            }
-        }
-        serde_json::Value::String(text) => out.push(format!("{prefix}=\"{text}\"")),
-        other => out.push(format!("{prefix}={other}")),
-    }
 }

@@ -102,18 +102,6 @@ fn sample_empirical(values: &[SimDuration], rng: &mut Stream) -> SimDuration {
     values[rng.random_range(0..values.len())]
 }
 
-impl std::fmt::Display for Dist {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Dist::Fixed(span) => write!(f, "fixed {span}"),
-            Dist::Exp { mean } => write!(f, "exp(mean {mean})"),
-            Dist::LogNormal { median, sigma } => write!(f, "lognormal(median {median}, sigma {sigma})"),
-            Dist::Uniform { low, high } => write!(f, "uniform[{low}, {high}]"),
-            Dist::Empirical(values) => write!(f, "empirical({} values)", values.len()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ use super::latency::format_duration_ms;
 use super::proportion::round9;
 use super::significance::holm_adjusted;
 use super::summary::{RunInfo, Summary};
+use crate::model::WorkloadKind;
 use crate::scenario::{Figure, Latency, Quantile, Unit};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
@@ -111,7 +112,11 @@ pub struct RegressionCheck {
 /// Refuses a baseline that is not a run of the same experiment as
 /// `current`: another scenario, org size, horizon or workload kind.
 pub fn check_baseline(current: &RunInfo, baseline: &Summary) -> Result<(), String> {
-    let workload = |parameters: &serde_json::Value| parameters.pointer("/workload/kind").cloned();
+    // The kind is the one kind table under `workload`, as the file writes it.
+    let workload = |parameters: &serde_json::Value| {
+        let tables = parameters.get("workload").and_then(|workload| workload.as_object())?;
+        tables.keys().find(|key| WorkloadKind::names().contains(&key.as_str())).cloned()
+    };
     let mismatch = if current.scenario != baseline.scenario {
         Some(format!("is a run of scenario `{}`, not `{}`", baseline.scenario, current.scenario))
     } else if current.members != baseline.members {

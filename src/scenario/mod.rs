@@ -28,6 +28,7 @@ pub mod units;
 
 pub use build::{MAX_REPLICATIONS, OrgMode, Scenario};
 pub use builtin::{BUILTIN, builtin};
+pub use describe::Setting;
 pub use figure::{Figure, Latency, Quantile, Unit};
 pub use input::{read_capped, size_text};
 pub use live_figure::{LiveFigure, LiveSlo, LiveUnit, RequestLatency};

@@ -51,7 +51,11 @@ const RULES: &[Rule] = &[
             "indicatif",
         ],
     },
-    Rule { says: "only cli parses the command line", scope: Scope::AllBut(&["cli"]), forbidden: &["clap"] },
+    Rule {
+        says: "only cli parses the command line (and renders its completions and manual pages)",
+        scope: Scope::AllBut(&["cli"]),
+        forbidden: &["clap", "clap_complete", "clap_mangen"],
+    },
     Rule {
         says: "statistics (histograms) live in metrics, and in live for a load run",
         scope: Scope::AllBut(&["metrics", "live"]),

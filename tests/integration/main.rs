@@ -9,6 +9,7 @@ mod api_rules;
 mod architecture_invariants;
 mod bad_input;
 mod cli;
+mod cli_parameters;
 mod common;
 mod compliance_rules;
 mod coordinated_omission;

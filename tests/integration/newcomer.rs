@@ -51,3 +51,60 @@ fn completions_and_help_are_there_for_a_newcomer() {
         assert!(help.contains(words), "--help says {words:?}: {help}");
     }
 }
+
+/// The commands `--help` lists, but `help` itself.
+fn listed_commands() -> Vec<String> {
+    let help = String::from_utf8_lossy(&unbindsim(&["--help"]).stdout).into_owned();
+    let commands = help.split_once("Commands:\n").unwrap().1.split_once("\n\n").unwrap().0;
+    let names = commands.lines().filter(|line| line.starts_with("  ") && !line.starts_with("   "));
+    names.filter_map(|line| line.split_whitespace().next()).filter(|name| *name != "help").map(str::to_owned).collect()
+}
+
+#[test]
+fn the_manual_page_is_roff_from_the_command_line_naming_every_command() {
+    let commands = listed_commands();
+    assert!(commands.len() >= 10 && commands.iter().any(|c| c == "man"), "{commands:?}");
+    let output = unbindsim(&["man"]);
+    assert!(output.status.success());
+    let page = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(page.contains(".TH unbindsim 1") && page.contains(".SH SUBCOMMANDS"), "a roff page: {page}");
+    assert!(page.contains("Exit codes:") && page.contains("143 by SIGTERM"), "the exit codes: {page}");
+    for command in &commands {
+        assert!(page.contains(&format!("unbindsim\\-{}(1)", command.replace('-', "\\-"))), "{command} not named");
+    }
+    let directory = temp_dir("man");
+    let pages = directory.join("man1");
+    assert!(unbindsim(&["man", pages.to_str().unwrap()]).status.success());
+    for command in &commands {
+        let text = std::fs::read_to_string(pages.join(format!("unbindsim-{command}.1"))).unwrap();
+        assert!(
+            text.starts_with(".ie") && text.contains(&format!(".TH unbindsim-{command} 1  \"unbindsim ")),
+            "{command}: {text}"
+        );
+    }
+    let run = std::fs::read_to_string(pages.join("unbindsim-run.1")).unwrap();
+    assert!(run.contains("\\-\\-verbose") && run.contains("\\-\\-replications"), "run's flags: {run}");
+    std::fs::remove_dir_all(directory).unwrap();
+}
+
+#[test]
+fn help_is_wrapped_to_the_terminal_width_and_ends_with_the_exit_codes() {
+    let help_at = |columns: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_unbindsim"))
+            .arg("--help")
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let narrow = help_at("50");
+    let too_wide: Vec<&str> = narrow.lines().filter(|l| l.chars().count() > 50 && l.trim().contains(' ')).collect();
+    assert!(too_wide.is_empty(), "lines wider than 50 columns: {too_wide:?}");
+    let wide = help_at("120");
+    assert!(wide.lines().any(|l| l.contains("completions bash > ~/.local")), "one line at 120 columns: {wide}");
+    let codes = wide.split_once("Exit codes:\n").unwrap_or_else(|| panic!("no exit codes: {wide}")).1;
+    for code in ["0", "1", "2", "3", "130"] {
+        assert!(codes.lines().any(|l| l.starts_with(&format!("  {code} "))), "exit code {code}: {codes}");
+    }
+    assert!(codes.contains("143 by SIGTERM"), "{codes}");
+}

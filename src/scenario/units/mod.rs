@@ -18,7 +18,7 @@ mod rate;
 pub use distribution::{DistValue, distribution_names};
 pub use duration::{DurationValue, parse_duration};
 pub use probability::Probability;
-pub use rate::{Rate, RateValue, parse_rate};
+pub use rate::{Rate, RateValue, parse_rate, rate_with_mean_gap};
 
 /// Reading and writing one value as the TOML document `x = <value>`, for
 /// the tests of each unit.

@@ -58,6 +58,23 @@ impl fmt::Display for Rate {
     }
 }
 
+/// A rate as [`parse_rate`] reads it whose [`Rate::mean_gap`] is `gap`:
+/// a whole count per unit, as [`Rate`]'s `Display` writes it, where that
+/// reads back to the same gap (`10/min` for 6 s), else one per the gap
+/// itself (`1/7001ms`); a zero gap (a rate too fast for a microsecond) as
+/// a rate that rounds to it.
+pub fn rate_with_mean_gap(gap: SimDuration) -> String {
+    if gap.is_zero() {
+        return "3000000/s".to_owned();
+    }
+    let per_gap = format!("1/{}", gap.exact_text());
+    let whole = Rate::from_per_sec(1.0 / gap.as_secs_f64()).map(|rate| rate.to_string());
+    match whole {
+        Ok(text) if !text.contains('.') && parse_rate(&text).is_ok_and(|back| back.mean_gap() == gap) => text,
+        Ok(_) | Err(_) => per_gap,
+    }
+}
+
 /// Parses a rate: `"<count>/<unit>"` (`"20/s"`, `"40/d"`, `"10/min"`,
 /// `"600/h"`, `"3/w"`) or `"<count>/<duration>"` (`"20/30s"`). The count is
 /// a positive decimal; the period must be positive.
@@ -169,6 +186,22 @@ mod tests {
             let rate = parse_rate(t).unwrap();
             let back = parse_rate(&rate.to_string()).unwrap();
             assert!((back.per_sec() - rate.per_sec()).abs() <= 1e-12 * rate.per_sec(), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_mean_gap_is_written_as_a_rate_that_reads_back_to_it() {
+        assert_eq!(rate_with_mean_gap(SimDuration::from_secs(6)), "10/min");
+        assert_eq!(rate_with_mean_gap(SimDuration::from_secs(2_160)), "40/d");
+        assert_eq!(rate_with_mean_gap(SimDuration::from_hours(1_000_000)), "1/1000000h");
+        assert!(parse_rate(&rate_with_mean_gap(SimDuration::ZERO)).unwrap().mean_gap().is_zero());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_mean_gap_reads_back(us in 0u64..1_000_000_000_000_000) {
+            let gap = SimDuration::from_micros(us);
+            proptest::prop_assert_eq!(parse_rate(&rate_with_mean_gap(gap)).unwrap().mean_gap(), gap);
         }
     }
 
