@@ -199,6 +199,11 @@ pub async fn replay(
     let mut backlog_until = started;
     'dispatch: for index in 0..requests.len() {
         let intended = started + requests[index].offset;
+        // One wait per request, kept across the other branches: remade, it
+        // would find the slot a completion just freed and forget that every
+        // slot was busy.
+        let next_turn = turn(intended, semaphore.clone());
+        tokio::pin!(next_turn);
         let (permit, waited) = loop {
             tokio::select! {
                 biased;
@@ -215,7 +220,7 @@ pub async fn replay(
                     stop = Stop::Aborted;
                     break 'dispatch;
                 },
-                turn = turn(intended, semaphore.clone()) => break turn,
+                turn = &mut next_turn => break turn,
             }
         };
         let sent = Instant::now();

@@ -1,6 +1,7 @@
 //! Objectives of a live load run (`unbindsim load`), in the same `[slo]`
 //! table as the simulation's: the figures a live summary measures
 //! (`response_time_p99`, `service_time_p50`, `dispatch_delay_max`,
+//! `client_delay_p99`,
 //! `error_rate`, `achieved_rate_ratio`, `still_active`, `late_starts`),
 //! parsed here, judged by `live`. A threshold may end in `, abort_on_fail`
 //! (as k6's `abortOnFail`): the replay stops as soon as a figure measured
@@ -238,7 +239,8 @@ mod tests {
         assert_eq!((ratio.comparison, ratio.threshold, ratio.abort_on_fail), (Comparison::AtLeast, 0.9, false));
         assert_eq!(live("still_active", "0").comparison, Comparison::AtMost);
         assert_eq!(live("dispatch_delay_max", "< 1s").threshold, 1000.0);
-        assert_eq!(LiveFigure::all().len(), 3 * 5 + 4);
+        assert_eq!(live("client_delay_p99", "< 250us").threshold, 0.25);
+        assert_eq!(LiveFigure::all().len(), 4 * 5 + 4);
     }
 
     #[test]
