@@ -131,6 +131,8 @@ enum Measured {
     Tier(usize),
     /// Lock to recovery of locked-out accounts.
     Lockout,
+    /// Decision to the end of an offboarded member's last access path.
+    Exposure,
 }
 
 impl Measured {
@@ -143,6 +145,7 @@ impl Measured {
                 (&tier.finished, &tier.censored)
             }
             Measured::Lockout => (&counts.lockout_duration, &counts.lockout_censored),
+            Measured::Exposure => (&counts.exposure.ended, &counts.exposure.censored),
         }
     }
 }
@@ -178,10 +181,34 @@ pub fn lockout_duration_report(
     seed: u64,
     level: Level,
 ) -> LatencyReport {
+    let over = (totals, replications, seed, level);
+    counted_report(Measured::Lockout, over, "no account was locked out before the horizon")
+}
+
+/// Offboarded members' exposure windows, decision to the end of the last
+/// live path, with those still exposed at the horizon censored there: a
+/// latency report whose "batches" are members.
+pub fn exposure_window_report(
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    seed: u64,
+    level: Level,
+) -> LatencyReport {
+    let over = (totals, replications, seed, level);
+    counted_report(Measured::Exposure, over, "no member was offboarded before the horizon")
+}
+
+/// A censored report of `measured` over (totals, replications, seed,
+/// level), null with `none` where nothing was measured.
+fn counted_report(
+    measured: Measured,
+    (totals, replications, seed, level): (&ReplicationCounts, &[ReplicationRecord], u64, Level),
+    none: &str,
+) -> LatencyReport {
     let bootstrap = Bootstrap::new(seed, replications.len().max(1), level);
-    let mut report = censored_report(Measured::Lockout, totals, replications, &bootstrap);
+    let mut report = censored_report(measured, totals, replications, &bootstrap);
     if report.batches == 0 {
-        report.null_reason = Some("no account was locked out before the horizon".to_owned());
+        report.null_reason = Some(none.to_owned());
     }
     report
 }

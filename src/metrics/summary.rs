@@ -10,10 +10,11 @@
 use super::api_report::{ApiReport, absent_api, api_report};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::compliance::{AuditReport, GuardReport, archive_fixed, audit_report, fixed};
+use super::exposure::{ExposureReport, LeakRiskReport, exposure_report, leak_risk_report};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
-use super::latency_report::{latency_reports, lockout_duration_report};
+use super::latency_report::{exposure_window_report, latency_reports, lockout_duration_report};
 use super::leaver::{CustomerReport, KeptModuleReport, leaver_reports};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
@@ -107,6 +108,14 @@ pub struct Metrics {
     /// Customers and group chats handed over by API after members left.
     #[serde(default)]
     pub customers: CustomerReport,
+    /// How long offboarded members could still get in (absent from older
+    /// summaries: read as not measured).
+    #[serde(default)]
+    pub exposure: ExposureReport,
+    /// The share of offboarded members still exposed at fixed times after
+    /// their decision.
+    #[serde(default)]
+    pub leak_risk: LeakRiskReport,
 }
 
 /// Every accepted use of a revoked grant's token inside its window (the
@@ -295,7 +304,11 @@ impl Summary {
         let retention = info.parameters.pointer("/policy/audit_retention").and_then(|v| v.as_str()).unwrap_or("?");
         let audit = audit_report(&totals, &info.horizon, retention);
         let leaver = leaver_reports(&totals, replications, level, &info.parameters);
-        let mut metrics = metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit, leaver);
+        let window = exposure_window_report(&totals, replications, info.seed, level);
+        let exposure =
+            (exposure_report(&totals, replications, window, level), leak_risk_report(&totals, replications, level));
+        let over = Over { records: replications, level };
+        let mut metrics = metrics(&totals, over, (&buffer, info.seed), audit, leaver, exposure);
         if let (Some(reason), Some(archive)) = (
             archive_fixed(&info.parameters, &info.horizon),
             metrics.residue.by_kind.get_mut(ResidueKind::Archive.name()),
@@ -361,14 +374,14 @@ fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String
 /// The figures of `totals`, every replication's counts added up; rates,
 /// means and latency intervals take the `replications` one by one
 /// (latency's bootstrap is seeded by the run's `seed`); the audit, kept
-/// modules and customers come built.
+/// modules, customers, exposure and leak risk come built.
 fn metrics(
     totals: &ReplicationCounts,
     replications: Over<'_>,
-    buffer: &str,
-    seed: u64,
+    (buffer, seed): (&str, u64),
     audit: AuditReport,
     (kept_modules, customers): (KeptModuleReport, CustomerReport),
+    (exposure, leak_risk): (ExposureReport, LeakRiskReport),
 ) -> Metrics {
     let (mut batch_latency_ms, mut revocation_latency_ms) =
         latency_reports(totals, replications.records, seed, replications.level);
@@ -404,6 +417,8 @@ fn metrics(
         api: api_report(totals, replications.records, replications.level),
         kept_modules,
         customers,
+        exposure,
+        leak_risk,
     }
 }
 

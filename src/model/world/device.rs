@@ -116,6 +116,7 @@ fn log_out_by_hand(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: 
         && world.chance(key, Purpose::AndroidWipe, behaviour.android_full_wipe);
     let cleared = wiped || !world.chance(key, Purpose::ClearDataSkipped, behaviour.clear_data_skipped);
     leave(world, ctx, device, if cleared { DeviceExit::Cleared } else { DeviceExit::LoggedOut });
+    world.devices[device.index()].released_at = ctx.now();
     if leaving {
         trusted_kept(world, device);
     }
@@ -171,9 +172,10 @@ pub(super) fn check_in(
     Ok(())
 }
 
-/// One of the member's outstanding devices is done; a locked-out member
-/// still waits for its recovery.
+/// One of the member's outstanding devices is done (released now); a
+/// locked-out member still waits for its recovery.
 fn device_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: DeviceId) {
+    world.devices[device.index()].released_at = ctx.now();
     let member = world.org.devices[device.index()].member;
     let run = &mut world.members[member.index()];
     run.outstanding -= 1;
