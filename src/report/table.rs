@@ -7,7 +7,7 @@ use crate::metrics::{
     ApiReport, AuditReport, CustomerReport, KeptModuleReport, LatencyReport, ProportionReport, QueueReport, Reading,
     Summary, format_duration_ms, read,
 };
-use crate::model::Unfinished;
+use crate::model::{ExposurePath, Unfinished};
 use crate::scenario::{Figure, Quantile};
 use std::fmt::Write;
 
@@ -123,6 +123,47 @@ fn lockout_duration(out: &mut String, report: &LatencyReport, horizon: &str) {
         report.batches,
         report.incomplete
     );
+}
+
+/// `exposure (…): p50 3.0d [2.9d, 3.1d]  …  (… of … members ended, … still exposed at the horizon)`, the
+/// member-hours per 1 000 offboarded members by path, and the leak-risk curve in time order.
+fn exposure_lines(out: &mut String, summary: &Summary) {
+    let (exposure, horizon) = (&summary.metrics.exposure, &summary.horizon);
+    let window = &exposure.window_ms;
+    if window.percentiles.is_empty() {
+        let reason = window.null_reason.as_deref().unwrap_or("no data");
+        let _ = writeln!(out, "  exposure (decision → end of the last live access path): n/a: {reason}");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  exposure (decision → end of the last live access path): {}  ({} of {} members ended, {} still exposed at          the horizon: censored there)",
+        percentiles(window, horizon),
+        window.batches - window.incomplete,
+        window.batches,
+        window.incomplete
+    );
+    let hours = |key: &str| {
+        let estimate = exposure.member_hours_per_1000.get(key);
+        let interval = estimate.and_then(|e| e.ci95).map_or_else(String::new, |[l, h]| format!(" [{l:.0}, {h:.0}]"));
+        estimate.and_then(|e| e.value).map_or_else(|| "—".to_owned(), |v| format!("{v:.0}{interval}"))
+    };
+    let paths: Vec<String> = ExposurePath::ALL
+        .iter()
+        .map(|p| format!("{} {} ({} live at the horizon)", p.name(), hours(p.name()), exposure.live_at_horizon.get(p.name()).copied().unwrap_or(0)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "    member-hours per 1000 offboarded members: {}; by path (overlapping): {}",
+        hours("total"),
+        paths.join(", ")
+    );
+    let mut points: Vec<_> = summary.metrics.leak_risk.points.iter().collect();
+    points.sort_by_key(|(_, point)| point.after_ms);
+    for (key, point) in points {
+        let past = format!("; {} past the horizon, not at risk", point.past_horizon);
+        let _ = writeln!(out, "    leak risk {key:>4} after the decision: {}{past}", proportion(&point.live));
+    }
 }
 
 /// The race, lockout and residue lines. Races and residue lead with their
@@ -282,6 +323,7 @@ pub fn summary_table(summary: &Summary) -> String {
         summary.scenario, summary.seed, summary.replications, summary.members, summary.horizon, summary.org
     );
     let horizon = &summary.horizon;
+    exposure_lines(&mut out, summary);
     latency(&mut out, "batch latency (decision → last member fully unbound)", &m.batch_latency_ms, horizon);
     latency(&mut out, "revocation latency (decision → last account revoked)", &m.revocation_latency_ms, horizon);
     rate_lines(&mut out, summary);

@@ -6,6 +6,7 @@ mod workload;
 
 use super::slo::{Slo, parse_slo};
 use super::spec::*;
+use super::units::DurationValue;
 use crate::engine::SimDuration;
 use crate::model::{
     ApiLimits, Behaviour, CustomerHandover, Edition, FieldError, ModuleSet, PerPlatform, Platform, Policy, PoolConfig,
@@ -65,6 +66,31 @@ pub struct Scenario {
     pub workload: Workload,
     /// Objectives from the `[slo]` table, in key order.
     pub slo: Vec<Slo>,
+    /// `metrics.leak_risk_at`, in increasing order: the leak-risk points
+    /// (`model::LEAK_RISK_DEFAULT` when `None`).
+    pub leak_risk_at: Option<Vec<SimDuration>>,
+}
+
+/// Most leak-risk points a scenario may ask for.
+const MAX_LEAK_RISK_POINTS: usize = 32;
+
+/// `metrics.leak_risk_at`: 1 to 32 distinct times, each greater than zero
+/// and no longer than the longest horizon, sorted.
+fn leak_risk_at(points: Option<Vec<DurationValue>>) -> Result<Option<Vec<SimDuration>>, FieldError> {
+    let Some(points) = points else { return Ok(None) };
+    let mut points: Vec<SimDuration> = points.into_iter().map(|point| point.0).collect();
+    let error = |message: String| FieldError::new("metrics.leak_risk_at", message);
+    if points.is_empty() || points.len() > MAX_LEAK_RISK_POINTS {
+        return Err(error(format!("must list 1 to {MAX_LEAK_RISK_POINTS} times, got {}", points.len())));
+    }
+    if let Some(bad) = points.iter().find(|point| point.is_zero() || **point > MAX_HORIZON) {
+        return Err(error(format!("each time must be greater than zero and at most {MAX_HORIZON}, got {bad}")));
+    }
+    points.sort();
+    if let Some(pair) = points.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(error(format!("lists {} twice", pair[0])));
+    }
+    Ok(Some(points))
 }
 
 /// The free text copied into results: a name that can name a folder, and
@@ -121,8 +147,10 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
         .iter()
         .map(|(key, text)| parse_slo(key, text).map_err(|message| FieldError::new(format!("slo.{key}"), message)))
         .collect::<Result<_, _>>()?;
+    let leak_risk_at = leak_risk_at(spec.metrics.leak_risk_at)?;
     Ok(Scenario {
         slo,
+        leak_risk_at,
         name: spec.name,
         description: spec.description,
         horizon,

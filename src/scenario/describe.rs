@@ -25,6 +25,10 @@ impl Scenario {
         if let Some(max_events) = self.max_events {
             parameters["max_events"] = json!(max_events);
         }
+        if let Some(points) = &self.leak_risk_at {
+            let points: Vec<String> = points.iter().map(|point| point.exact_text()).collect();
+            parameters["metrics"] = json!({ "leak_risk_at": points });
+        }
         parameters
     }
 

@@ -77,10 +77,11 @@ fn record(tally: &mut ExposureTally, horizon: SimTime, decided_at: SimTime, ends
     let end = ends.into_iter().fold(decided_at, SimTime::max);
     let cut = ends[ExposurePath::Account.index()];
     tally.members += 1;
-    tally.total_ms += ms(decided_at, end);
+    tally.total_ms = tally.total_ms.saturating_add(ms(decided_at, end));
     for path in ExposurePath::ALL {
         let start = if path == ExposurePath::Account { decided_at } else { cut };
-        tally.path_ms[path.index()] += ms(start, ends[path.index()]);
+        let sum = &mut tally.path_ms[path.index()];
+        *sum = sum.saturating_add(ms(start, ends[path.index()]));
         tally.live_at_horizon[path.index()] += u64::from(ends[path.index()] > horizon && start <= horizon);
     }
     if end > horizon {
