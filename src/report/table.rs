@@ -137,7 +137,8 @@ fn exposure_lines(out: &mut String, summary: &Summary) {
     }
     let _ = writeln!(
         out,
-        "  exposure (decision → end of the last live access path): {}  ({} of {} members ended, {} still exposed at          the horizon: censored there)",
+        "  exposure (decision → end of the last live access path): {}  ({} of {} members ended, {} still exposed \
+         at the horizon: censored there)",
         percentiles(window, horizon),
         window.batches - window.incomplete,
         window.batches,
@@ -150,7 +151,14 @@ fn exposure_lines(out: &mut String, summary: &Summary) {
     };
     let paths: Vec<String> = ExposurePath::ALL
         .iter()
-        .map(|p| format!("{} {} ({} live at the horizon)", p.name(), hours(p.name()), exposure.live_at_horizon.get(p.name()).copied().unwrap_or(0)))
+        .map(|p| {
+            format!(
+                "{} {} ({} live at the horizon)",
+                p.name(),
+                hours(p.name()),
+                exposure.live_at_horizon.get(p.name()).copied().unwrap_or(0)
+            )
+        })
         .collect();
     let _ = writeln!(
         out,

@@ -16,6 +16,7 @@ mod crash_safety;
 mod determinism;
 mod device_rules;
 mod engine_properties;
+mod exposure_rules;
 mod fuzz_corpus;
 mod headline;
 mod hostile_files;
