@@ -334,7 +334,7 @@ fn csv_columns(figure: Figure) -> Vec<String> {
             let bounds = [format!("{name}_ci_low"), format!("{name}_ci_high")];
             std::iter::once(name).chain(bounds).collect()
         }
-        Unit::Milliseconds | Unit::Batches | Unit::Members | Unit::Events => vec![name],
+        Unit::Milliseconds | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants => vec![name],
     }
 }
 

@@ -50,7 +50,7 @@ pub fn compared_figures() -> Vec<Figure> {
 pub fn comparison_key(figure: Figure) -> String {
     match figure.unit() {
         Unit::Milliseconds => format!("{}_{}", figure.name(), Unit::Milliseconds.name()),
-        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events => figure.name(),
+        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants => figure.name(),
     }
 }
 
@@ -86,6 +86,7 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::LatencyUnfinished(Latency::Revocation) => Some(counts.batches_unrevoked as f64),
         Figure::LatencyUnfinished(Latency::Lockout) => Some(counts.locked_out as f64),
         Figure::LatencyUnfinished(Latency::Exposure) => Some(counts.exposure.censored.times.count() as f64),
+        Figure::LatencyUnfinished(Latency::TokenWindow) => Some(counts.exposure.tokens.censored.times.count() as f64),
         Figure::LockoutRate => merged(&counts.lockouts).rate(),
         Figure::LockoutGivenUninstallRate => merged(&counts.lockouts_given_uninstall).rate(),
         Figure::PlatformLockoutRate(platform) => counts.lockouts[platform.index()].rate(),
@@ -139,6 +140,7 @@ fn histogram(counts: &ReplicationCounts, latency: Latency) -> &LatencyHistogram 
         Latency::Revocation => &counts.revocation_latency,
         Latency::Lockout => &counts.lockout_duration,
         Latency::Exposure => &counts.exposure.ended,
+        Latency::TokenWindow => &counts.exposure.tokens.ended,
     }
 }
 

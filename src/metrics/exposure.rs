@@ -21,7 +21,7 @@ use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{CensoredRecord, ReplicationCounts, ReplicationRecord, histogram};
 use super::summary::{LatencyReport, latency_report};
 use crate::engine::SimDuration;
-use crate::model::{ExposurePath, ExposureTally, Unfinished};
+use crate::model::{ExposurePath, ExposureTally, RaceKind, TokenEnd, TokenTally, Unfinished};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,6 +40,71 @@ pub struct ExposureRecord {
     /// Per path, members for whom it was still live at the horizon.
     pub live_at_horizon: Vec<u64>,
     pub leak_risk: Vec<LeakRiskRecord>,
+    /// Revoked grants' acceptance windows (absent in older records: none).
+    #[serde(default)]
+    pub tokens: TokenWindowRecord,
+}
+
+/// Revoked grants' acceptance windows in one replication.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenWindowRecord {
+    pub ended: LatencyHistogram,
+    pub censored: CensoredRecord,
+    pub accepted_ms: u64,
+    /// In `TokenEnd::ALL` order.
+    pub grants_by_end: Vec<u64>,
+    pub accepted_ms_by_end: Vec<u64>,
+}
+
+impl Default for TokenWindowRecord {
+    fn default() -> Self {
+        TokenWindowRecord::new(&TokenTally::default())
+    }
+}
+
+impl TokenWindowRecord {
+    fn new(tally: &TokenTally) -> TokenWindowRecord {
+        TokenWindowRecord {
+            ended: histogram(&tally.ended_us),
+            censored: censored_at_horizon(&tally.censored_us),
+            accepted_ms: tally.accepted_ms,
+            grants_by_end: tally.grants_by_end.to_vec(),
+            accepted_ms_by_end: tally.accepted_ms_by_end.to_vec(),
+        }
+    }
+
+    fn merge(&mut self, other: &TokenWindowRecord) {
+        self.ended.merge(&other.ended);
+        self.censored.merge(&other.censored);
+        self.accepted_ms += other.accepted_ms;
+        add_all(&mut self.grants_by_end, &other.grants_by_end);
+        add_all(&mut self.accepted_ms_by_end, &other.accepted_ms_by_end);
+    }
+
+    /// Grants revoked: those whose window ended and those still accepted.
+    pub fn grants(&self) -> u64 {
+        self.ended.count() + self.censored.times.count()
+    }
+
+    fn check_shape(&self) -> Result<(), String> {
+        let ends = TokenEnd::ALL.len();
+        if self.grants_by_end.len() != ends || self.accepted_ms_by_end.len() != ends {
+            return Err(format!("`exposure.tokens` has {} app kinds, expected {ends}", self.grants_by_end.len()));
+        }
+        let grants = self.grants();
+        self.censored.check_shape("exposure.tokens.censored", grants)?;
+        if self.grants_by_end.iter().try_fold(0u64, |sum, &n| sum.checked_add(n)) != Some(grants) {
+            return Err("`exposure.tokens` does not name how every revoked grant's window ends".into());
+        }
+        Ok(())
+    }
+}
+
+/// Censoring times whose reason is the horizon.
+fn censored_at_horizon(times_us: &[u64]) -> CensoredRecord {
+    let mut by_reason = vec![0; Unfinished::ALL.len()];
+    by_reason[Unfinished::Horizon.index()] = times_us.len() as u64;
+    CensoredRecord { times: histogram(times_us), by_reason }
 }
 
 /// One leak-risk point of one replication.
@@ -61,12 +126,10 @@ impl Default for ExposureRecord {
 
 impl ExposureRecord {
     pub fn new(tally: &ExposureTally) -> ExposureRecord {
-        let mut by_reason = vec![0; Unfinished::ALL.len()];
-        by_reason[Unfinished::Horizon.index()] = tally.censored_us.len() as u64;
         ExposureRecord {
             members: tally.members,
             ended: histogram(&tally.ended_us),
-            censored: CensoredRecord { times: histogram(&tally.censored_us), by_reason },
+            censored: censored_at_horizon(&tally.censored_us),
             total_ms: tally.total_ms,
             path_ms: tally.path_ms.to_vec(),
             live_at_horizon: tally.live_at_horizon.to_vec(),
@@ -79,6 +142,7 @@ impl ExposureRecord {
                     past_horizon: point.past_horizon,
                 })
                 .collect(),
+            tokens: TokenWindowRecord::new(&tally.tokens),
         }
     }
 
@@ -102,6 +166,7 @@ impl ExposureRecord {
             point.live.merge(theirs.live);
             point.past_horizon += theirs.past_horizon;
         }
+        self.tokens.merge(&other.tokens);
     }
 
     /// Checks a record read from a file.
@@ -124,7 +189,7 @@ impl ExposureRecord {
         if !self.leak_risk.iter().all(consistent) {
             return Err("`exposure.leak_risk` does not count every offboarded member once".into());
         }
-        Ok(())
+        self.tokens.check_shape()
     }
 }
 
@@ -154,13 +219,45 @@ pub struct ExposureReport {
     /// Per path, members for whom it was still live at the horizon.
     pub live_at_horizon: BTreeMap<String, u64>,
     pub definition: String,
+    /// Revoked grants' acceptance windows.
+    pub tokens: TokenWindowReport,
+}
+
+/// `metrics.exposure.tokens`: per revoked grant, revocation to the app's
+/// last acceptance of its token or session.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenWindowReport {
+    /// Grants revoked by the horizon (of offboarded members, or by an app
+    /// admin's archive).
+    pub grants_revoked: u64,
+    /// Kaplan–Meier percentiles of the window, grants still accepted at
+    /// the horizon censored there (`incomplete`).
+    pub window_ms: LatencyReport,
+    /// The mean window up to the horizon over every revoked grant, with
+    /// its interval across replications.
+    pub mean_to_horizon_ms: ApiEstimate,
+    /// Grant-hours accepted after revocation, up to the horizon.
+    pub grant_hours_accepted: f64,
+    pub still_accepted_at_horizon: u64,
+    /// Uses of revoked grants' tokens the apps accepted inside their
+    /// windows by the horizon (the token race's events).
+    pub accepted_uses: u64,
+    /// Per way the window ends (`expiry`, `introspection`,
+    /// `native_unbind`): grants and their grant-hours.
+    pub by_end: BTreeMap<String, TokenEndReport>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TokenEndReport {
+    pub grants: u64,
+    pub grant_hours_accepted: f64,
 }
 
 impl Default for ExposureReport {
     /// The report of a summary written before exposure was measured.
     fn default() -> Self {
-        let window = latency_report(&LatencyHistogram::new(), 0, 0);
-        let mut report = exposure_report(&ReplicationCounts::empty(), &[], window, Level::NINETY_FIVE);
+        let window = || latency_report(&LatencyHistogram::new(), 0, 0);
+        let mut report = exposure_report(&ReplicationCounts::empty(), &[], (window(), window()), Level::NINETY_FIVE);
         report.definition = "not in this summary (written before exposure was measured)".into();
         report
     }
@@ -171,18 +268,18 @@ const DEFINITION: &str = "from the decision to the end of the last live access p
      disable kept); member-hours up to the horizon, the account's from the decision, every other path's from the \
      cut, so paths overlap";
 
-/// The exposure figures of `totals`, the window's report already built
-/// (`window_ms`, by the latency machinery).
+/// The exposure figures of `totals`, the reports of the member's and the
+/// grant's windows already built (by the latency machinery).
 pub(super) fn exposure_report(
     totals: &ReplicationCounts,
     replications: &[ReplicationRecord],
-    window_ms: LatencyReport,
+    (window_ms, token_window_ms): (LatencyReport, LatencyReport),
     level: Level,
 ) -> ExposureReport {
     let per_member = |pick: &dyn Fn(&ExposureRecord) -> f64| {
         let pairs: Vec<(f64, u64)> =
             replications.iter().map(|r| (pick(&r.counts.exposure), r.counts.exposure.members)).collect();
-        estimate(&pairs, level)
+        estimate(&pairs, "offboarded members", level)
     };
     let hours = |pick: &dyn Fn(&ExposureRecord) -> u64| per_member(&|e| hours_per_1000(pick(e)));
     let mut member_hours_per_1000 = BTreeMap::from([("total".to_owned(), hours(&|e| e.total_ms))]);
@@ -198,6 +295,37 @@ pub(super) fn exposure_report(
         mean_to_horizon_ms: per_member(&|e| e.total_ms as f64),
         live_at_horizon,
         definition: DEFINITION.to_owned(),
+        tokens: token_window_report(totals, replications, token_window_ms, level),
+    }
+}
+
+fn token_window_report(
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    window_ms: LatencyReport,
+    level: Level,
+) -> TokenWindowReport {
+    let tokens = &totals.exposure.tokens;
+    let pairs: Vec<(f64, u64)> = replications
+        .iter()
+        .map(|r| (r.counts.exposure.tokens.accepted_ms as f64, r.counts.exposure.tokens.grants()))
+        .collect();
+    let hours = |ms: u64| round9(ms as f64 / 3_600_000.0);
+    let by_end = TokenEnd::ALL
+        .iter()
+        .map(|end| {
+            let (grants, ms) = (tokens.grants_by_end[end.index()], tokens.accepted_ms_by_end[end.index()]);
+            (end.name().to_owned(), TokenEndReport { grants, grant_hours_accepted: hours(ms) })
+        })
+        .collect();
+    TokenWindowReport {
+        grants_revoked: tokens.grants(),
+        window_ms,
+        mean_to_horizon_ms: estimate(&pairs, "revoked grants", level),
+        grant_hours_accepted: hours(tokens.accepted_ms),
+        still_accepted_at_horizon: tokens.censored.times.count(),
+        accepted_uses: totals.races[RaceKind::TokenAfterDisable.index()].events,
+        by_end,
     }
 }
 
@@ -208,14 +336,14 @@ fn hours_per_1000(total_ms: u64) -> f64 {
 }
 
 /// The pooled ratio of `pairs` with its interval across replications.
-fn estimate(pairs: &[(f64, u64)], level: Level) -> ApiEstimate {
-    let members: u64 = pairs.iter().map(|pair| pair.1).sum();
-    if members == 0 {
-        let reason = Some(NO_MEMBER.to_owned());
+fn estimate(pairs: &[(f64, u64)], what: &str, level: Level) -> ApiEstimate {
+    let units: u64 = pairs.iter().map(|pair| pair.1).sum();
+    if units == 0 {
+        let reason = Some(format!("no {what} before the horizon"));
         return ApiEstimate { value: None, ci95: None, replications_used: 0, null_reason: reason };
     }
-    let value = Some(round9(pairs.iter().map(|pair| pair.0).sum::<f64>() / members as f64));
-    match mean_over_replications(pairs, "offboarded members", level) {
+    let value = Some(round9(pairs.iter().map(|pair| pair.0).sum::<f64>() / units as f64));
+    match mean_over_replications(pairs, what, level) {
         Ok(ci) => ApiEstimate {
             value,
             ci95: Some([round9(ci.low), round9(ci.high)]),
@@ -225,8 +353,6 @@ fn estimate(pairs: &[(f64, u64)], level: Level) -> ApiEstimate {
         Err(reason) => ApiEstimate { value, ci95: None, replications_used: 0, null_reason: Some(reason) },
     }
 }
-
-const NO_MEMBER: &str = "no member was offboarded before the horizon";
 
 /// `metrics.leak_risk`: per point (`1h`, `7d`, …), the share of offboarded
 /// members with a path still live then.

@@ -35,6 +35,7 @@ pub fn latency_of(summary: &Summary, latency: Latency) -> &LatencyReport {
         Latency::Revocation => &summary.metrics.revocation_latency_ms,
         Latency::Lockout => &summary.metrics.lockout.duration_ms,
         Latency::Exposure => &summary.metrics.exposure.window_ms,
+        Latency::TokenWindow => &summary.metrics.exposure.tokens.window_ms,
     }
 }
 

@@ -133,6 +133,8 @@ enum Measured {
     Lockout,
     /// Decision to the end of an offboarded member's last access path.
     Exposure,
+    /// Revocation to the end of a grant's acceptance window.
+    TokenWindow,
 }
 
 impl Measured {
@@ -146,6 +148,7 @@ impl Measured {
             }
             Measured::Lockout => (&counts.lockout_duration, &counts.lockout_censored),
             Measured::Exposure => (&counts.exposure.ended, &counts.exposure.censored),
+            Measured::TokenWindow => (&counts.exposure.tokens.ended, &counts.exposure.tokens.censored),
         }
     }
 }
@@ -196,6 +199,18 @@ pub fn exposure_window_report(
 ) -> LatencyReport {
     let over = (totals, replications, seed, level);
     counted_report(Measured::Exposure, over, "no member was offboarded before the horizon")
+}
+
+/// Revoked grants' acceptance windows, revocation to the app's last
+/// acceptance, grants still accepted at the horizon censored there.
+pub fn token_window_report(
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    seed: u64,
+    level: Level,
+) -> LatencyReport {
+    let over = (totals, replications, seed, level);
+    counted_report(Measured::TokenWindow, over, "no grant was revoked before the horizon")
 }
 
 /// A censored report of `measured` over (totals, replications, seed,

@@ -14,7 +14,7 @@ use super::exposure::{ExposureReport, LeakRiskReport, exposure_report, leak_risk
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
-use super::latency_report::{exposure_window_report, latency_reports, lockout_duration_report};
+use super::latency_report::{exposure_window_report, latency_reports, lockout_duration_report, token_window_report};
 use super::leaver::{CustomerReport, KeptModuleReport, leaver_reports};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
@@ -304,9 +304,12 @@ impl Summary {
         let retention = info.parameters.pointer("/policy/audit_retention").and_then(|v| v.as_str()).unwrap_or("?");
         let audit = audit_report(&totals, &info.horizon, retention);
         let leaver = leaver_reports(&totals, replications, level, &info.parameters);
-        let window = exposure_window_report(&totals, replications, info.seed, level);
+        let windows = (
+            exposure_window_report(&totals, replications, info.seed, level),
+            token_window_report(&totals, replications, info.seed, level),
+        );
         let exposure =
-            (exposure_report(&totals, replications, window, level), leak_risk_report(&totals, replications, level));
+            (exposure_report(&totals, replications, windows, level), leak_risk_report(&totals, replications, level));
         let over = Over { records: replications, level };
         let mut metrics = metrics(&totals, over, (&buffer, info.seed), audit, leaver, exposure);
         if let (Some(reason), Some(archive)) = (

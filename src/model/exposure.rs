@@ -85,4 +85,49 @@ pub struct ExposureTally {
     pub live_at_horizon: [u64; ExposurePath::ALL.len()],
     /// One per leak-risk point the run observes, in its order.
     pub leak_risk: Vec<LeakPoint>,
+    /// Revoked grants' acceptance windows.
+    pub tokens: TokenTally,
+}
+
+/// How an app learns that a grant was revoked: its access token expires,
+/// it introspects tokens (and learns after the propagation delay, or at
+/// the expiry if sooner), or it keeps its own session until someone
+/// unbinds it on the vendor's platform (maybe never).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TokenEnd {
+    Expiry,
+    Introspection,
+    NativeUnbind,
+}
+
+impl TokenEnd {
+    pub const ALL: [TokenEnd; 3] = [TokenEnd::Expiry, TokenEnd::Introspection, TokenEnd::NativeUnbind];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenEnd::Expiry => "expiry",
+            TokenEnd::Introspection => "introspection",
+            TokenEnd::NativeUnbind => "native_unbind",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Every grant revoked by the horizon: its acceptance window, revocation
+/// to the app's last acceptance of its token or session.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TokenTally {
+    /// Windows that ended by the horizon.
+    pub ended_us: Vec<u64>,
+    /// Horizon − revocation of each grant still accepted at the horizon.
+    pub censored_us: Vec<u64>,
+    /// Grant-milliseconds accepted after revocation, up to the horizon.
+    pub accepted_ms: u64,
+    /// Per `TokenEnd::ALL`, the grants whose app ends that way, and their
+    /// grant-milliseconds up to the horizon.
+    pub grants_by_end: [u64; TokenEnd::ALL.len()],
+    pub accepted_ms_by_end: [u64; TokenEnd::ALL.len()],
 }

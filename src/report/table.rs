@@ -5,7 +5,7 @@
 
 use crate::metrics::{
     ApiReport, AuditReport, CustomerReport, KeptModuleReport, LatencyReport, ProportionReport, QueueReport, Reading,
-    Summary, format_duration_ms, read,
+    Summary, TokenWindowReport, format_duration_ms, read,
 };
 use crate::model::{ExposurePath, Unfinished};
 use crate::scenario::{Figure, Quantile};
@@ -166,12 +166,33 @@ fn exposure_lines(out: &mut String, summary: &Summary) {
         hours("total"),
         paths.join(", ")
     );
+    token_window_line(out, &exposure.tokens, horizon);
     let mut points: Vec<_> = summary.metrics.leak_risk.points.iter().collect();
     points.sort_by_key(|(_, point)| point.after_ms);
     for (key, point) in points {
         let past = format!("; {} past the horizon, not at risk", point.past_horizon);
         let _ = writeln!(out, "    leak risk {key:>4} after the decision: {}{past}", proportion(&point.live));
     }
+}
+
+/// `tokens after revocation: p50 … (… grants revoked, … still accepted at the horizon); mean 3.5d; by end …`.
+fn token_window_line(out: &mut String, tokens: &TokenWindowReport, horizon: &str) {
+    if tokens.window_ms.percentiles.is_empty() {
+        return;
+    }
+    let mean = tokens.mean_to_horizon_ms.value.map_or_else(|| "—".to_owned(), format_duration_ms);
+    let by_end: Vec<String> = tokens.by_end.iter().map(|(end, e)| format!("{end} {}", e.grants)).collect();
+    let _ = writeln!(
+        out,
+        "    tokens accepted after revocation: {}  ({} grants revoked, {} still accepted at the horizon); mean {mean} \
+         to the horizon, {:.0} grant-hours, {} uses accepted; grants by how the window ends: {}",
+        percentiles(&tokens.window_ms, horizon),
+        tokens.grants_revoked,
+        tokens.still_accepted_at_horizon,
+        tokens.grant_hours_accepted,
+        tokens.accepted_uses,
+        by_end.join(", ")
+    );
 }
 
 /// The race, lockout and residue lines. Races and residue lead with their

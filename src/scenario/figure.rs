@@ -68,10 +68,15 @@ pub enum Latency {
     /// last live access path; its "unfinished" are the members still
     /// exposed at the horizon.
     Exposure,
+    /// A revoked grant's acceptance window, revocation to the app's last
+    /// acceptance of its token or session; its "unfinished" are the grants
+    /// still accepted at the horizon.
+    TokenWindow,
 }
 
 impl Latency {
-    pub const ALL: [Latency; 4] = [Latency::Batch, Latency::Revocation, Latency::Lockout, Latency::Exposure];
+    pub const ALL: [Latency; 5] =
+        [Latency::Batch, Latency::Revocation, Latency::Lockout, Latency::Exposure, Latency::TokenWindow];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -79,6 +84,7 @@ impl Latency {
             Latency::Revocation => "revocation_latency",
             Latency::Lockout => "lockout_duration",
             Latency::Exposure => "exposure",
+            Latency::TokenWindow => "token_window",
         }
     }
 }
@@ -92,6 +98,7 @@ pub enum Unit {
     Batches,
     Members,
     Events,
+    Grants,
 }
 
 impl Unit {
@@ -102,6 +109,7 @@ impl Unit {
             Unit::Batches => "batches",
             Unit::Members => "members",
             Unit::Events => "events",
+            Unit::Grants => "grants",
         }
     }
 }
@@ -261,6 +269,7 @@ impl Figure {
             | Figure::ExposureMeanToHorizon => Unit::Milliseconds,
             Figure::LatencyUnfinished(Latency::Batch | Latency::Revocation) => Unit::Batches,
             Figure::LatencyUnfinished(Latency::Lockout | Latency::Exposure) => Unit::Members,
+            Figure::LatencyUnfinished(Latency::TokenWindow) => Unit::Grants,
             Figure::LockoutRate
             | Figure::LockoutGivenUninstallRate
             | Figure::PlatformLockoutRate(_)

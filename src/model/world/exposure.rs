@@ -4,8 +4,9 @@
 //! disable kept modules. The window runs from the decision to the end of
 //! the last live path (`ExposurePath`); one still live at the horizon
 //! censors the member there. The paths after the account start at its cut.
+//! Every revoked grant's acceptance window is read the same way.
 
-use super::super::exposure::{ExposurePath, ExposureTally, LeakPoint};
+use super::super::exposure::{ExposurePath, ExposureTally, LeakPoint, TokenEnd, TokenTally};
 use super::super::ids::MemberId;
 use super::super::observe::Count;
 use super::super::state::{DeviceState, GrantState, MemberState};
@@ -29,7 +30,35 @@ pub(super) fn count_exposure(world: &mut World<'_>) {
             record(&mut tally, world.horizon, decided_at, path_ends(world, member));
         }
     }
+    tally.tokens = token_windows(world);
     world.obs.exposure = tally;
+}
+
+/// Every grant revoked by the horizon (of an offboarded member, or by an
+/// app admin's archive): revocation to the end of its acceptance window,
+/// censored at the horizon where the app still accepts it.
+fn token_windows(world: &World<'_>) -> TokenTally {
+    let mut tally = TokenTally::default();
+    let horizon = world.horizon;
+    for (index, run) in world.grants.iter().enumerate().filter(|(_, run)| run.state != GrantState::Active) {
+        let app = world.org.apps[world.org.grants[index].app.index()];
+        let end = match (app.native_unbind, app.introspects) {
+            (true, _) => TokenEnd::NativeUnbind,
+            (false, true) => TokenEnd::Introspection,
+            (false, false) => TokenEnd::Expiry,
+        };
+        let accepted_ms = (run.accept_until.min(horizon) - run.revoked_at).as_micros() / 1_000;
+        tally.accepted_ms = tally.accepted_ms.saturating_add(accepted_ms);
+        tally.grants_by_end[end.index()] += 1;
+        let sum = &mut tally.accepted_ms_by_end[end.index()];
+        *sum = sum.saturating_add(accepted_ms);
+        if run.accept_until > horizon {
+            tally.censored_us.push((horizon - run.revoked_at).as_micros());
+        } else {
+            tally.ended_us.push((run.accept_until - run.revoked_at).as_micros());
+        }
+    }
+    tally
 }
 
 /// Whether a request took `member` to cut its account: every kind that
