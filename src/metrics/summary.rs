@@ -237,6 +237,14 @@ pub struct QueueReport {
     pub max_wait_ms: u64,
     pub mean_service_ms: Option<f64>,
     pub mean_service_ms_ci95: Option<[f64; 2]>,
+    /// Service time of the requests taken by the horizon (each counted
+    /// whole), over the servers' time to the horizon, pooled over
+    /// replications, with its interval across them; null without a
+    /// horizon (absent from older summaries: null).
+    #[serde(default)]
+    pub utilisation: Option<f64>,
+    #[serde(default)]
+    pub utilisation_ci95: Option<[f64; 2]>,
     /// Replications in which the pool served anyone: the intervals' R.
     pub replications_used: u32,
     /// Why the means or their intervals are null; absent when none is.
@@ -600,6 +608,7 @@ fn queue_reports(totals: &[QueueRecord], replications: Over<'_>) -> BTreeMap<Str
         let pools: Vec<Option<&QueueRecord>> = replications.records.iter().map(|r| r.counts.queues.get(slot)).collect();
         let (mean_wait_ms, wait) = pool_mean_ms(queue, &pools, |q| q.wait_sum_us, replications.level);
         let (mean_service_ms, service) = pool_mean_ms(queue, &pools, |q| q.busy_sum_us, replications.level);
+        let (utilisation, utilisation_ci) = pool_utilisation(slot, replications);
         let null_reason = match (&wait, queue.served) {
             (_, 0) => Some("the pool served no request".to_owned()),
             (Err(reason), _) => Some(reason.clone()),
@@ -614,6 +623,8 @@ fn queue_reports(totals: &[QueueRecord], replications: Over<'_>) -> BTreeMap<Str
             max_wait_ms: queue.wait_max_us / 1_000,
             mean_service_ms,
             mean_service_ms_ci95: rounded_ci95(&service),
+            utilisation,
+            utilisation_ci95: rounded_ci95(&utilisation_ci),
             replications_used: pools.iter().filter(|pool| pool.is_some_and(|q| q.served > 0)).count() as u32,
             null_reason,
         };
@@ -635,6 +646,21 @@ fn pool_mean_ms(
         pools.iter().map(|pool| pool.map_or((0.0, 0), |q| (sum_us(q) as f64 / 1_000.0, q.served))).collect();
     let point = (totals.served > 0).then(|| round9(sum_us(totals) as f64 / totals.served as f64 / 1_000.0));
     (point, mean_over_replications(&per_replication, "requests served", level))
+}
+
+/// The busy share of pool `slot`: Σ service / Σ servers × horizon over
+/// the replications, with its interval across them.
+fn pool_utilisation(slot: usize, replications: Over<'_>) -> (Option<f64>, Result<RatioInterval, String>) {
+    let capacity =
+        |r: &ReplicationRecord| r.counts.queues.get(slot).map_or(0, |q| u64::from(q.servers)) * r.counts.api.horizon_us;
+    let pairs: Vec<(f64, u64)> = replications
+        .records
+        .iter()
+        .map(|r| (r.counts.queues.get(slot).map_or(0.0, |q| q.busy_sum_us as f64), capacity(r)))
+        .collect();
+    let (busy, total): (f64, u64) = pairs.iter().fold((0.0, 0), |(b, t), &(busy, cap)| (b + busy, t + cap));
+    let point = (total > 0).then(|| round9(busy / total as f64));
+    (point, mean_over_replications(&pairs, "replications with a horizon", replications.level))
 }
 
 fn rounded_ci95(interval: &Result<RatioInterval, String>) -> Option<[f64; 2]> {

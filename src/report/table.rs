@@ -386,6 +386,16 @@ pub fn summary_table(summary: &Summary) -> String {
                 queue.servers,
                 mean_wait(queue)
             );
+            if let Some(utilisation) = queue.utilisation {
+                let interval = queue.utilisation_ci95.map_or_else(String::new, |[low, high]| {
+                    format!(" [{}, {}]", percent(Some(low)), percent(Some(high)))
+                });
+                let _ = writeln!(
+                    out,
+                    "    utilisation {}{interval} (service taken by the horizon, counted whole)",
+                    percent(Some(utilisation))
+                );
+            }
         }
     }
     if summary.engine.stopped.iter().any(|stop| stop == "event-limit") {

@@ -321,3 +321,24 @@ fn with_token_ttl_t_uniform_remaining_validity_and_no_introspection_the_mean_win
     assert!(tokens["window_ms"]["max"].as_f64().unwrap() <= 2.0 * HOUR_MS as f64 * 1.001, "{tokens}");
     std::fs::remove_dir_all(directory).unwrap();
 }
+
+#[test]
+fn a_pools_utilisation_is_its_service_over_the_servers_time_to_the_horizon() {
+    // One approver serving each department request in 2 h (fixed); two
+    // department requests at 1 h (members 0 and 1): the first is served
+    // 1 h – 3 h, the second waits 2 h and is served 3 h – 5 h. Over an 11 h
+    // horizon the approver is busy 4 h of 11 h: 36.36 %. (Before: the pool
+    // reported waits and service only.)
+    let directory = temp_dir("exposure-queue");
+    let steps = "  { at = \"1h\", op = \"unbind\", member = 0, by = \"department\" },\n  \
+                 { at = \"1h\", op = \"unbind\", member = 1, by = \"department\" },\n";
+    let policy = "approval = { servers = 1, service = { fixed = \"2h\" } }";
+    let (output, path) = run_file(&directory, "queue", &text(MEMBERS, "11h", "", policy, "", steps), &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let approvers = json(&path)["metrics"]["queues"]["approvers"].clone();
+    assert_eq!((approvers["served"].as_u64(), approvers["max_wait_ms"].as_u64()), (Some(2), Some(2 * HOUR_MS)));
+    assert_eq!(approvers["utilisation"].as_f64(), Some(0.363636364), "{approvers}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(stdout.contains("    utilisation 36.36% (service taken by the horizon, counted whole)"), "{stdout}");
+    std::fs::remove_dir_all(directory).unwrap();
+}
