@@ -1,6 +1,6 @@
 //! Each offboarded member's exposure, read at the horizon from instants the
 //! world keeps (no events, no draws): its decision, its revocation, every
-//! revoked grant's acceptance end, every device's release, whether a pro
+//! revoked grant's acceptance end, its devices' last release, whether a pro
 //! disable kept modules. The window runs from the decision to the end of
 //! the last live path (`ExposurePath`); one still live at the horizon
 //! censors the member there. The paths after the account start at its cut.
@@ -36,28 +36,35 @@ pub(super) fn count_exposure(world: &mut World<'_>) {
 
 /// Every grant revoked by the horizon (of an offboarded member, or by an
 /// app admin's archive): revocation to the end of its acceptance window,
-/// censored at the horizon where the app still accepts it.
-fn token_windows(world: &World<'_>) -> TokenTally {
+/// censored at the horizon where the app still accepts it. Read last: the
+/// grants' run states are consumed, their memory reused for the windows.
+fn token_windows(world: &mut World<'_>) -> TokenTally {
+    let (org, horizon) = (world.org, world.horizon);
     let mut tally = TokenTally::default();
-    let horizon = world.horizon;
-    for (index, run) in world.grants.iter().enumerate().filter(|(_, run)| run.state != GrantState::Active) {
-        let app = world.org.apps[world.org.grants[index].app.index()];
-        let end = match (app.native_unbind, app.introspects) {
-            (true, _) => TokenEnd::NativeUnbind,
-            (false, true) => TokenEnd::Introspection,
-            (false, false) => TokenEnd::Expiry,
-        };
-        let accepted_ms = (run.accept_until.min(horizon) - run.revoked_at).as_micros() / 1_000;
-        tally.accepted_ms = tally.accepted_ms.saturating_add(accepted_ms);
-        tally.grants_by_end[end.index()] += 1;
-        let sum = &mut tally.accepted_ms_by_end[end.index()];
-        *sum = sum.saturating_add(accepted_ms);
-        if run.accept_until > horizon {
-            tally.censored_us.push((horizon - run.revoked_at).as_micros());
-        } else {
-            tally.ended_us.push((run.accept_until - run.revoked_at).as_micros());
-        }
-    }
+    let ended = std::mem::take(&mut world.grants)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, run)| run.state != GrantState::Active)
+        .filter_map(|(index, run)| {
+            let app = org.apps[org.grants[index].app.index()];
+            let end = match (app.native_unbind, app.introspects) {
+                (true, _) => TokenEnd::NativeUnbind,
+                (false, true) => TokenEnd::Introspection,
+                (false, false) => TokenEnd::Expiry,
+            };
+            let accepted_ms = (run.accept_until.min(horizon) - run.revoked_at).as_micros() / 1_000;
+            tally.accepted_ms = tally.accepted_ms.saturating_add(accepted_ms);
+            tally.grants_by_end[end.index()] += 1;
+            let sum = &mut tally.accepted_ms_by_end[end.index()];
+            *sum = sum.saturating_add(accepted_ms);
+            if run.accept_until > horizon {
+                tally.censored_us.push((horizon - run.revoked_at).as_micros());
+                return None;
+            }
+            Some((run.accept_until - run.revoked_at).as_micros())
+        })
+        .collect();
+    tally.ended_us = ended;
     tally
 }
 
@@ -85,15 +92,11 @@ fn path_ends(world: &World<'_>, member: MemberId) -> [SimTime; ExposurePath::ALL
         .filter(|grant| grant.state != GrantState::Active)
         .map(|grant| grant.accept_until)
         .fold(cut, SimTime::max);
-    let devices =
-        world.org.devices_of(member).map(|device| world.devices[device.index()]).fold(cut, |end, device| match device
-            .state
-        {
-            DeviceState::Inactive | DeviceState::Wiped | DeviceState::AutoLoggedOut => end.max(device.released_at),
-            DeviceState::Bound | DeviceState::LogoutPending | DeviceState::Uninstalled | DeviceState::Lost => {
-                SimTime::NEVER
-            }
-        });
+    let bound = world.org.devices_of(member).any(|device| match world.devices[device.index()].state {
+        DeviceState::Inactive | DeviceState::Wiped | DeviceState::AutoLoggedOut => false,
+        DeviceState::Bound | DeviceState::LogoutPending | DeviceState::Uninstalled | DeviceState::Lost => true,
+    });
+    let devices = if bound { SimTime::NEVER } else { cut.max(run.devices_released_at) };
     let modules = if run.marks.has(Mark::KeptModules) { SimTime::NEVER } else { cut };
     [cut, tokens, devices, modules]
 }

@@ -328,6 +328,10 @@ struct MemberRun {
     /// When the request that took the member was decided (a super admin's
     /// takeover of a department request keeps the first decision).
     decided_at: SimTime,
+    /// When the last of its devices released so far stopped being bound
+    /// (logged out, checked in, wiped, unbound by an admin or the
+    /// auto-logout): kept per member, not per device, to keep devices small.
+    devices_released_at: SimTime,
 }
 
 /// Per-device run state.
@@ -335,9 +339,6 @@ struct MemberRun {
 struct DeviceRun {
     state: DeviceState,
     residue: Residue,
-    /// When the device stopped being bound to its member (logged out,
-    /// checked in, wiped, unbound by an admin or the auto-logout).
-    released_at: SimTime,
 }
 
 /// Per-grant run state.
