@@ -20,7 +20,7 @@ use super::proportion::{Proportion, round9};
 use super::record::{ReplicationCounts, ReplicationRecord, merged};
 use super::significance::{holm_adjusted, none_of_upper95, sign_flip_p_value, student_t_two_sided_p};
 use super::summary::{LatencyReport, latency_report};
-use crate::model::{Platform, RaceKind, ResidueKind};
+use crate::model::{LEAK_RISK_DEFAULT, Platform, RaceKind, ResidueKind};
 use crate::scenario::{Figure, Latency, Quantile, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -37,6 +37,8 @@ pub fn compared_figures() -> Vec<Figure> {
     figures.push(Figure::DoneShare);
     figures.extend([Figure::ApiCallsPerMember, Figure::ApiErrors45009, Figure::ApiBlockedShare]);
     figures.extend(Figure::LEAVER);
+    figures.push(Figure::ExposureMeanToHorizon);
+    figures.extend(LEAK_RISK_DEFAULT.map(Figure::LeakRisk));
     for latency in Latency::ALL {
         figures.extend([Quantile::P50, Quantile::P99].map(|quantile| Figure::LatencyQuantile(latency, quantile)));
         figures.push(Figure::LatencyMean(latency));
@@ -48,7 +50,7 @@ pub fn compared_figures() -> Vec<Figure> {
 pub fn comparison_key(figure: Figure) -> String {
     match figure.unit() {
         Unit::Milliseconds => format!("{}_{}", figure.name(), Unit::Milliseconds.name()),
-        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events => figure.name(),
+        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants => figure.name(),
     }
 }
 
@@ -83,6 +85,8 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::LatencyUnfinished(Latency::Batch) => Some(counts.batches_incomplete as f64),
         Figure::LatencyUnfinished(Latency::Revocation) => Some(counts.batches_unrevoked as f64),
         Figure::LatencyUnfinished(Latency::Lockout) => Some(counts.locked_out as f64),
+        Figure::LatencyUnfinished(Latency::Exposure) => Some(counts.exposure.censored.times.count() as f64),
+        Figure::LatencyUnfinished(Latency::TokenWindow) => Some(counts.exposure.tokens.censored.times.count() as f64),
         Figure::LockoutRate => merged(&counts.lockouts).rate(),
         Figure::LockoutGivenUninstallRate => merged(&counts.lockouts_given_uninstall).rate(),
         Figure::PlatformLockoutRate(platform) => counts.lockouts[platform.index()].rate(),
@@ -123,6 +127,10 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::CustomersLostRate => share(counts.customers.lost(), counts.customers.settled),
         Figure::CustomerHandoverCalls => (counts.customers.members > 0).then_some(counts.customers.calls as f64),
         Figure::CustomerHandoverTimeMean => per(counts.customers.time_sum_s as f64 * 1e3, counts.customers.done),
+        Figure::ExposureMeanToHorizon => per(counts.exposure.total_ms as f64, counts.exposure.members),
+        Figure::LeakRisk(after) => {
+            counts.exposure.leak_risk.iter().find(|p| p.after_us == after.as_micros()).and_then(|p| p.live.rate())
+        }
     }
 }
 
@@ -131,6 +139,8 @@ fn histogram(counts: &ReplicationCounts, latency: Latency) -> &LatencyHistogram 
         Latency::Batch => &counts.batch_latency,
         Latency::Revocation => &counts.revocation_latency,
         Latency::Lockout => &counts.lockout_duration,
+        Latency::Exposure => &counts.exposure.ended,
+        Latency::TokenWindow => &counts.exposure.tokens.ended,
     }
 }
 

@@ -5,9 +5,11 @@
 //! for counts alone, their Wilson interval), and [`format_rate`] the way
 //! rates print in explanations.
 
+use super::exposure::point_key;
 use super::interval::IntervalMethod;
 use super::proportion::ProportionReport;
 use super::summary::{LatencyReport, Summary};
+use crate::engine::SimDuration;
 use crate::scenario::{Figure, Latency, Quantile};
 
 /// One figure read from a summary.
@@ -32,6 +34,8 @@ pub fn latency_of(summary: &Summary, latency: Latency) -> &LatencyReport {
         Latency::Batch => &summary.metrics.batch_latency_ms,
         Latency::Revocation => &summary.metrics.revocation_latency_ms,
         Latency::Lockout => &summary.metrics.lockout.duration_ms,
+        Latency::Exposure => &summary.metrics.exposure.window_ms,
+        Latency::TokenWindow => &summary.metrics.exposure.tokens.window_ms,
     }
 }
 
@@ -75,6 +79,8 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
         Figure::GuardAborted => return Ok(Reading::Count(metrics.guard.aborted)),
         Figure::CustomerHandoverCalls => return Ok(Reading::Mean(metrics.customers.calls_per_replication)),
         Figure::CustomerHandoverTimeMean => return Ok(Reading::Mean(metrics.customers.mean_time_ms)),
+        Figure::ExposureMeanToHorizon => return Ok(Reading::Mean(metrics.exposure.mean_to_horizon_ms.value)),
+        Figure::LeakRisk(after) => leak_risk_point(summary, after)?,
         Figure::KeptModuleAccess => metrics.kept_modules.access.clone(),
         Figure::KeptModuleUseRate => metrics.kept_modules.used.clone(),
         Figure::CustomersLostRate => metrics.customers.lost.clone(),
@@ -94,6 +100,15 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
         Figure::DoneShare => metrics.outcomes.done_share.clone(),
     };
     Ok(Reading::Rate(rate))
+}
+
+/// The leak risk `after` the decision, if the run observed that point.
+fn leak_risk_point(summary: &Summary, after: SimDuration) -> Result<ProportionReport, String> {
+    let points = &summary.metrics.leak_risk.points;
+    points.get(&point_key(after)).map(|point| point.live.clone()).ok_or_else(|| {
+        let named: Vec<&str> = points.keys().map(String::as_str).collect();
+        format!("the summary has no leak-risk point at {} (it has: {})", point_key(after), named.join(", "))
+    })
 }
 
 fn residue_view(summary: &Summary) -> ProportionReport {
@@ -179,7 +194,13 @@ mod tests {
     fn every_figure_reads_from_an_empty_summary() {
         let summary = empty_summary("s");
         for figure in Figure::all() {
-            assert!(read(figure, &summary).is_ok(), "{}", figure.name());
+            match figure {
+                // A summary of no replications observed no leak-risk point.
+                Figure::LeakRisk(_) => {
+                    assert!(read(figure, &summary).unwrap_err().contains("no leak-risk point at"), "{}", figure.name())
+                }
+                _ => assert!(read(figure, &summary).is_ok(), "{}", figure.name()),
+            }
         }
     }
 

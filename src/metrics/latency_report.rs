@@ -131,6 +131,10 @@ enum Measured {
     Tier(usize),
     /// Lock to recovery of locked-out accounts.
     Lockout,
+    /// Decision to the end of an offboarded member's last access path.
+    Exposure,
+    /// Revocation to the end of a grant's acceptance window.
+    TokenWindow,
 }
 
 impl Measured {
@@ -143,6 +147,8 @@ impl Measured {
                 (&tier.finished, &tier.censored)
             }
             Measured::Lockout => (&counts.lockout_duration, &counts.lockout_censored),
+            Measured::Exposure => (&counts.exposure.ended, &counts.exposure.censored),
+            Measured::TokenWindow => (&counts.exposure.tokens.ended, &counts.exposure.tokens.censored),
         }
     }
 }
@@ -178,10 +184,46 @@ pub fn lockout_duration_report(
     seed: u64,
     level: Level,
 ) -> LatencyReport {
+    let over = (totals, replications, seed, level);
+    counted_report(Measured::Lockout, over, "no account was locked out before the horizon")
+}
+
+/// Offboarded members' exposure windows, decision to the end of the last
+/// live path, with those still exposed at the horizon censored there: a
+/// latency report whose "batches" are members.
+pub fn exposure_window_report(
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    seed: u64,
+    level: Level,
+) -> LatencyReport {
+    let over = (totals, replications, seed, level);
+    counted_report(Measured::Exposure, over, "no member was offboarded before the horizon")
+}
+
+/// Revoked grants' acceptance windows, revocation to the app's last
+/// acceptance, grants still accepted at the horizon censored there.
+pub fn token_window_report(
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    seed: u64,
+    level: Level,
+) -> LatencyReport {
+    let over = (totals, replications, seed, level);
+    counted_report(Measured::TokenWindow, over, "no grant was revoked before the horizon")
+}
+
+/// A censored report of `measured` over (totals, replications, seed,
+/// level), null with `none` where nothing was measured.
+fn counted_report(
+    measured: Measured,
+    (totals, replications, seed, level): (&ReplicationCounts, &[ReplicationRecord], u64, Level),
+    none: &str,
+) -> LatencyReport {
     let bootstrap = Bootstrap::new(seed, replications.len().max(1), level);
-    let mut report = censored_report(Measured::Lockout, totals, replications, &bootstrap);
+    let mut report = censored_report(measured, totals, replications, &bootstrap);
     if report.batches == 0 {
-        report.null_reason = Some("no account was locked out before the horizon".to_owned());
+        report.null_reason = Some(none.to_owned());
     }
     report
 }

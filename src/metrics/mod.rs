@@ -13,6 +13,7 @@
 mod api_report;
 mod compare;
 mod compliance;
+mod exposure;
 mod figures;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -35,6 +36,10 @@ pub use compare::{
     Comparison, Differing, Estimate, FigureComparison, Pairing, ReplicationFigures, Test, compare_records,
 };
 pub use compliance::{AuditReport, GuardReport};
+pub use exposure::{
+    ExposureRecord, ExposureReport, LeakRiskPoint, LeakRiskRecord, LeakRiskReport, TokenEndReport, TokenWindowRecord,
+    TokenWindowReport, point_key,
+};
 pub use figures::{Reading, quantile_ms, read};
 pub use interval::{
     IntervalMethod, Level, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,

@@ -4,6 +4,7 @@
 //! replications' [`ReplicationCounts`] added up by [`ReplicationCounts::merge`],
 //! so a merge of shards and an unsharded run go through the same arithmetic.
 
+use super::exposure::ExposureRecord;
 use super::latency::LatencyHistogram;
 use super::leaver::{CustomerRecord, ModuleRecord};
 use super::proportion::Proportion;
@@ -37,14 +38,14 @@ impl CensoredRecord {
         CensoredRecord { times: histogram(&censored.times_us), by_reason: censored.by_reason.to_vec() }
     }
 
-    fn merge(&mut self, other: &CensoredRecord) {
+    pub(super) fn merge(&mut self, other: &CensoredRecord) {
         self.times.merge(&other.times);
         for (count, theirs) in self.by_reason.iter_mut().zip(&other.by_reason) {
             *count += theirs;
         }
     }
 
-    fn check_shape(&self, what: &str, unfinished: u64) -> Result<(), String> {
+    pub(super) fn check_shape(&self, what: &str, unfinished: u64) -> Result<(), String> {
         if self.by_reason.len() != Unfinished::ALL.len() {
             return Err(format!("`{what}` has {} reasons, expected {}", self.by_reason.len(), Unfinished::ALL.len()));
         }
@@ -204,6 +205,10 @@ pub struct ReplicationCounts {
     pub kept_modules: ModuleRecord,
     #[serde(default)]
     pub customers: CustomerRecord,
+    /// Offboarded members' exposure windows and leak-risk points (absent
+    /// in older records: nobody offboarded).
+    #[serde(default)]
+    pub exposure: ExposureRecord,
 }
 
 /// The name a run's stop reason has in results.
@@ -299,6 +304,7 @@ impl ReplicationCounts {
             guard_aborted: obs.guard.hits,
             kept_modules: ModuleRecord::new(&obs.modules),
             customers: CustomerRecord::new(&obs.customers),
+            exposure: ExposureRecord::new(&obs.exposure),
         }
     }
 
@@ -361,6 +367,7 @@ impl ReplicationCounts {
         self.guard_aborted += other.guard_aborted;
         self.kept_modules.merge(&other.kept_modules);
         self.customers.merge(&other.customers);
+        self.exposure.merge(&other.exposure);
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -432,6 +439,7 @@ impl ReplicationCounts {
         self.api.check_shape()?;
         self.kept_modules.check_shape()?;
         self.customers.check_shape()?;
+        self.exposure.check_shape()?;
         self.check_censored_shape()
     }
 
@@ -476,7 +484,7 @@ fn merge_all(proportions: &mut [Proportion], others: &[Proportion]) {
     }
 }
 
-fn histogram(samples_us: &[u64]) -> LatencyHistogram {
+pub(super) fn histogram(samples_us: &[u64]) -> LatencyHistogram {
     let mut histogram = LatencyHistogram::new();
     samples_us.iter().for_each(|&us| histogram.record_micros(us));
     histogram

@@ -10,10 +10,11 @@
 use super::api_report::{ApiReport, absent_api, api_report};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::compliance::{AuditReport, GuardReport, archive_fixed, audit_report, fixed};
+use super::exposure::{ExposureReport, LeakRiskReport, exposure_report, leak_risk_report};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
-use super::latency_report::{latency_reports, lockout_duration_report};
+use super::latency_report::{exposure_window_report, latency_reports, lockout_duration_report, token_window_report};
 use super::leaver::{CustomerReport, KeptModuleReport, leaver_reports};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
@@ -107,6 +108,14 @@ pub struct Metrics {
     /// Customers and group chats handed over by API after members left.
     #[serde(default)]
     pub customers: CustomerReport,
+    /// How long offboarded members could still get in (absent from older
+    /// summaries: read as not measured).
+    #[serde(default)]
+    pub exposure: ExposureReport,
+    /// The share of offboarded members still exposed at fixed times after
+    /// their decision.
+    #[serde(default)]
+    pub leak_risk: LeakRiskReport,
 }
 
 /// Every accepted use of a revoked grant's token inside its window (the
@@ -228,6 +237,14 @@ pub struct QueueReport {
     pub max_wait_ms: u64,
     pub mean_service_ms: Option<f64>,
     pub mean_service_ms_ci95: Option<[f64; 2]>,
+    /// Service time of the requests taken by the horizon (each counted
+    /// whole), over the servers' time to the horizon, pooled over
+    /// replications, with its interval across them; null without a
+    /// horizon (absent from older summaries: null).
+    #[serde(default)]
+    pub utilisation: Option<f64>,
+    #[serde(default)]
+    pub utilisation_ci95: Option<[f64; 2]>,
     /// Replications in which the pool served anyone: the intervals' R.
     pub replications_used: u32,
     /// Why the means or their intervals are null; absent when none is.
@@ -295,7 +312,14 @@ impl Summary {
         let retention = info.parameters.pointer("/policy/audit_retention").and_then(|v| v.as_str()).unwrap_or("?");
         let audit = audit_report(&totals, &info.horizon, retention);
         let leaver = leaver_reports(&totals, replications, level, &info.parameters);
-        let mut metrics = metrics(&totals, Over { records: replications, level }, &buffer, info.seed, audit, leaver);
+        let windows = (
+            exposure_window_report(&totals, replications, info.seed, level),
+            token_window_report(&totals, replications, info.seed, level),
+        );
+        let exposure =
+            (exposure_report(&totals, replications, windows, level), leak_risk_report(&totals, replications, level));
+        let over = Over { records: replications, level };
+        let mut metrics = metrics(&totals, over, (&buffer, info.seed), audit, leaver, exposure);
         if let (Some(reason), Some(archive)) = (
             archive_fixed(&info.parameters, &info.horizon),
             metrics.residue.by_kind.get_mut(ResidueKind::Archive.name()),
@@ -361,14 +385,14 @@ fn figures_by_replication(replications: &[ReplicationRecord]) -> BTreeMap<String
 /// The figures of `totals`, every replication's counts added up; rates,
 /// means and latency intervals take the `replications` one by one
 /// (latency's bootstrap is seeded by the run's `seed`); the audit, kept
-/// modules and customers come built.
+/// modules, customers, exposure and leak risk come built.
 fn metrics(
     totals: &ReplicationCounts,
     replications: Over<'_>,
-    buffer: &str,
-    seed: u64,
+    (buffer, seed): (&str, u64),
     audit: AuditReport,
     (kept_modules, customers): (KeptModuleReport, CustomerReport),
+    (exposure, leak_risk): (ExposureReport, LeakRiskReport),
 ) -> Metrics {
     let (mut batch_latency_ms, mut revocation_latency_ms) =
         latency_reports(totals, replications.records, seed, replications.level);
@@ -404,6 +428,8 @@ fn metrics(
         api: api_report(totals, replications.records, replications.level),
         kept_modules,
         customers,
+        exposure,
+        leak_risk,
     }
 }
 
@@ -582,6 +608,7 @@ fn queue_reports(totals: &[QueueRecord], replications: Over<'_>) -> BTreeMap<Str
         let pools: Vec<Option<&QueueRecord>> = replications.records.iter().map(|r| r.counts.queues.get(slot)).collect();
         let (mean_wait_ms, wait) = pool_mean_ms(queue, &pools, |q| q.wait_sum_us, replications.level);
         let (mean_service_ms, service) = pool_mean_ms(queue, &pools, |q| q.busy_sum_us, replications.level);
+        let (utilisation, utilisation_ci) = pool_utilisation(slot, replications);
         let null_reason = match (&wait, queue.served) {
             (_, 0) => Some("the pool served no request".to_owned()),
             (Err(reason), _) => Some(reason.clone()),
@@ -596,6 +623,8 @@ fn queue_reports(totals: &[QueueRecord], replications: Over<'_>) -> BTreeMap<Str
             max_wait_ms: queue.wait_max_us / 1_000,
             mean_service_ms,
             mean_service_ms_ci95: rounded_ci95(&service),
+            utilisation,
+            utilisation_ci95: rounded_ci95(&utilisation_ci),
             replications_used: pools.iter().filter(|pool| pool.is_some_and(|q| q.served > 0)).count() as u32,
             null_reason,
         };
@@ -617,6 +646,21 @@ fn pool_mean_ms(
         pools.iter().map(|pool| pool.map_or((0.0, 0), |q| (sum_us(q) as f64 / 1_000.0, q.served))).collect();
     let point = (totals.served > 0).then(|| round9(sum_us(totals) as f64 / totals.served as f64 / 1_000.0));
     (point, mean_over_replications(&per_replication, "requests served", level))
+}
+
+/// The busy share of pool `slot`: Σ service / Σ servers × horizon over
+/// the replications, with its interval across them.
+fn pool_utilisation(slot: usize, replications: Over<'_>) -> (Option<f64>, Result<RatioInterval, String>) {
+    let capacity =
+        |r: &ReplicationRecord| r.counts.queues.get(slot).map_or(0, |q| u64::from(q.servers)) * r.counts.api.horizon_us;
+    let pairs: Vec<(f64, u64)> = replications
+        .records
+        .iter()
+        .map(|r| (r.counts.queues.get(slot).map_or(0.0, |q| q.busy_sum_us as f64), capacity(r)))
+        .collect();
+    let (busy, total): (f64, u64) = pairs.iter().fold((0.0, 0), |(b, t), &(busy, cap)| (b + busy, t + cap));
+    let point = (total > 0).then(|| round9(busy / total as f64));
+    (point, mean_over_replications(&pairs, "replications with a horizon", replications.level))
 }
 
 fn rounded_ci95(interval: &Result<RatioInterval, String>) -> Option<[f64; 2]> {

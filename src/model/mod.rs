@@ -18,6 +18,7 @@
 mod calendar;
 mod config;
 mod customers;
+mod exposure;
 mod ids;
 mod invariants;
 mod modules;
@@ -32,6 +33,7 @@ mod world;
 pub use calendar::{fewest_working_days, working_days_in};
 pub use config::{ApiLimits, ApiRules, Behaviour, Edition, FieldError, PerPlatform, Policy, PoolConfig};
 pub use customers::{CUSTOMERS_PER_CALL, CustomerHandover, GROUP_CHATS_PER_DAY, TAKEOVER};
+pub use exposure::{ExposurePath, ExposureTally, LEAK_RISK_DEFAULT, LeakPoint, TokenEnd, TokenTally};
 pub use ids::{AdminId, AppId, DepartmentId, DeviceId, GrantId, MemberId, RequestId};
 pub use invariants::{Violation, check_counts, check_outcomes, ensure};
 pub use modules::{Module, ModuleSet};

@@ -2,6 +2,7 @@
 //! The metrics layer turns them into rates, intervals and histograms; the
 //! model only counts.
 
+use super::exposure::ExposureTally;
 use super::modules::Module;
 use super::platform::{Platform, ResidueKind};
 use crate::engine::{SimDuration, SimTime};
@@ -436,4 +437,6 @@ pub struct Observations {
     pub guard: Count,
     pub modules: ModuleTally,
     pub customers: CustomerTally,
+    /// Offboarded members' exposure windows and leak-risk points.
+    pub exposure: ExposureTally,
 }

@@ -5,9 +5,9 @@
 
 use crate::metrics::{
     ApiReport, AuditReport, CustomerReport, KeptModuleReport, LatencyReport, ProportionReport, QueueReport, Reading,
-    Summary, format_duration_ms, read,
+    Summary, TokenWindowReport, format_duration_ms, read,
 };
-use crate::model::Unfinished;
+use crate::model::{ExposurePath, Unfinished};
 use crate::scenario::{Figure, Quantile};
 use std::fmt::Write;
 
@@ -122,6 +122,76 @@ fn lockout_duration(out: &mut String, report: &LatencyReport, horizon: &str) {
         percentiles(report, horizon),
         report.batches,
         report.incomplete
+    );
+}
+
+/// `exposure (…): p50 3.0d [2.9d, 3.1d]  …  (… of … members ended, … still exposed at the horizon)`, the
+/// member-hours per 1 000 offboarded members by path, and the leak-risk curve in time order.
+fn exposure_lines(out: &mut String, summary: &Summary) {
+    let (exposure, horizon) = (&summary.metrics.exposure, &summary.horizon);
+    let window = &exposure.window_ms;
+    if window.percentiles.is_empty() {
+        let reason = window.null_reason.as_deref().unwrap_or("no data");
+        let _ = writeln!(out, "  exposure (decision → end of the last live access path): n/a: {reason}");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  exposure (decision → end of the last live access path): {}  ({} of {} members ended, {} still exposed \
+         at the horizon: censored there)",
+        percentiles(window, horizon),
+        window.batches - window.incomplete,
+        window.batches,
+        window.incomplete
+    );
+    let hours = |key: &str| {
+        let estimate = exposure.member_hours_per_1000.get(key);
+        let interval = estimate.and_then(|e| e.ci95).map_or_else(String::new, |[l, h]| format!(" [{l:.0}, {h:.0}]"));
+        estimate.and_then(|e| e.value).map_or_else(|| "—".to_owned(), |v| format!("{v:.0}{interval}"))
+    };
+    let paths: Vec<String> = ExposurePath::ALL
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} ({} live at the horizon)",
+                p.name(),
+                hours(p.name()),
+                exposure.live_at_horizon.get(p.name()).copied().unwrap_or(0)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "    member-hours per 1000 offboarded members: {}; by path (overlapping): {}",
+        hours("total"),
+        paths.join(", ")
+    );
+    token_window_line(out, &exposure.tokens, horizon);
+    let mut points: Vec<_> = summary.metrics.leak_risk.points.iter().collect();
+    points.sort_by_key(|(_, point)| point.after_ms);
+    for (key, point) in points {
+        let past = format!("; {} past the horizon, not at risk", point.past_horizon);
+        let _ = writeln!(out, "    leak risk {key:>4} after the decision: {}{past}", proportion(&point.live));
+    }
+}
+
+/// `tokens after revocation: p50 … (… grants revoked, … still accepted at the horizon); mean 3.5d; by end …`.
+fn token_window_line(out: &mut String, tokens: &TokenWindowReport, horizon: &str) {
+    if tokens.window_ms.percentiles.is_empty() {
+        return;
+    }
+    let mean = tokens.mean_to_horizon_ms.value.map_or_else(|| "—".to_owned(), format_duration_ms);
+    let by_end: Vec<String> = tokens.by_end.iter().map(|(end, e)| format!("{end} {}", e.grants)).collect();
+    let _ = writeln!(
+        out,
+        "    tokens accepted after revocation: {}  ({} grants revoked, {} still accepted at the horizon); mean {mean} \
+         to the horizon, {:.0} grant-hours, {} uses accepted; grants by how the window ends: {}",
+        percentiles(&tokens.window_ms, horizon),
+        tokens.grants_revoked,
+        tokens.still_accepted_at_horizon,
+        tokens.grant_hours_accepted,
+        tokens.accepted_uses,
+        by_end.join(", ")
     );
 }
 
@@ -282,6 +352,7 @@ pub fn summary_table(summary: &Summary) -> String {
         summary.scenario, summary.seed, summary.replications, summary.members, summary.horizon, summary.org
     );
     let horizon = &summary.horizon;
+    exposure_lines(&mut out, summary);
     latency(&mut out, "batch latency (decision → last member fully unbound)", &m.batch_latency_ms, horizon);
     latency(&mut out, "revocation latency (decision → last account revoked)", &m.revocation_latency_ms, horizon);
     rate_lines(&mut out, summary);
@@ -315,6 +386,16 @@ pub fn summary_table(summary: &Summary) -> String {
                 queue.servers,
                 mean_wait(queue)
             );
+            if let Some(utilisation) = queue.utilisation {
+                let interval = queue.utilisation_ci95.map_or_else(String::new, |[low, high]| {
+                    format!(" [{}, {}]", percent(Some(low)), percent(Some(high)))
+                });
+                let _ = writeln!(
+                    out,
+                    "    utilisation {}{interval} (service taken by the horizon, counted whole)",
+                    percent(Some(utilisation))
+                );
+            }
         }
     }
     if summary.engine.stopped.iter().any(|stop| stop == "event-limit") {

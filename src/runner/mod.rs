@@ -22,8 +22,10 @@ pub use simulate::{
 };
 pub use tasks::{MEMORY_LIMIT_BYTES, Task, TaskResult, TaskRun, check_memory, simulate_tasks};
 
-use crate::engine::{SimTime, Simulation, Stop, Streams};
-use crate::model::{Behaviour, IllegalTransition, Observations, Org, Policy, Workload, World, finish};
+use crate::engine::{SimDuration, SimTime, Simulation, Stop, Streams};
+use crate::model::{
+    Behaviour, IllegalTransition, LEAK_RISK_DEFAULT, Observations, Org, Policy, Workload, World, finish,
+};
 use crate::scenario::Scenario;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,6 +43,8 @@ pub struct Experiment<'a> {
     pub workload: &'a Workload,
     pub horizon: SimTime,
     pub max_events: u64,
+    /// The leak-risk points (`metrics.leak_risk_at`, or the defaults).
+    pub leak_risk_at: &'a [SimDuration],
 }
 
 impl<'a> Experiment<'a> {
@@ -54,12 +58,15 @@ impl<'a> Experiment<'a> {
             workload: &scenario.workload,
             horizon: SimTime::ZERO + scenario.horizon,
             max_events: scenario.max_events.unwrap_or(DEFAULT_MAX_EVENTS),
+            leak_risk_at: scenario.leak_risk_at.as_deref().unwrap_or(&LEAK_RISK_DEFAULT),
         }
     }
 
     /// A fresh world of this experiment on `streams`, observed until the horizon.
     pub fn world(&self, streams: Streams) -> World<'a> {
-        World::new(self.org, self.policy, self.behaviour, self.workload, streams).observed_until(self.horizon)
+        World::new(self.org, self.policy, self.behaviour, self.workload, streams)
+            .observed_until(self.horizon)
+            .with_leak_risk_at(self.leak_risk_at)
     }
 }
 

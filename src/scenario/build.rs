@@ -7,6 +7,7 @@ mod workload;
 use super::live_figure::{LiveSlo, Objective, parse_objective};
 use super::slo::Slo;
 use super::spec::*;
+use super::units::DurationValue;
 use crate::engine::SimDuration;
 use crate::model::{
     ApiLimits, Behaviour, CustomerHandover, Edition, FieldError, ModuleSet, PerPlatform, Platform, Policy, PoolConfig,
@@ -68,6 +69,9 @@ pub struct Scenario {
     pub slo: Vec<Slo>,
     /// The `[slo]` table's live objectives (judged by `load`), in key order.
     pub live_slo: Vec<LiveSlo>,
+    /// `metrics.leak_risk_at`, in increasing order: the leak-risk points
+    /// (`model::LEAK_RISK_DEFAULT` when `None`).
+    pub leak_risk_at: Option<Vec<SimDuration>>,
 }
 
 /// The `[slo]` table split into the simulation's and the live run's objectives.
@@ -80,6 +84,28 @@ fn objectives(table: &std::collections::BTreeMap<String, String>) -> Result<(Vec
         }
     }
     Ok((sim, live))
+}
+
+/// Most leak-risk points a scenario may ask for.
+const MAX_LEAK_RISK_POINTS: usize = 32;
+
+/// `metrics.leak_risk_at`: 1 to 32 distinct times, each greater than zero
+/// and no longer than the longest horizon, sorted.
+fn leak_risk_at(points: Option<Vec<DurationValue>>) -> Result<Option<Vec<SimDuration>>, FieldError> {
+    let Some(points) = points else { return Ok(None) };
+    let mut points: Vec<SimDuration> = points.into_iter().map(|point| point.0).collect();
+    let error = |message: String| FieldError::new("metrics.leak_risk_at", message);
+    if points.is_empty() || points.len() > MAX_LEAK_RISK_POINTS {
+        return Err(error(format!("must list 1 to {MAX_LEAK_RISK_POINTS} times, got {}", points.len())));
+    }
+    if let Some(bad) = points.iter().find(|point| point.is_zero() || **point > MAX_HORIZON) {
+        return Err(error(format!("each time must be greater than zero and at most {MAX_HORIZON}, got {bad}")));
+    }
+    points.sort();
+    if let Some(pair) = points.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(error(format!("lists {} twice", pair[0])));
+    }
+    Ok(Some(points))
 }
 
 /// The free text copied into results: a name that can name a folder, and
@@ -132,9 +158,11 @@ pub(super) fn build(spec: ScenarioSpec) -> Result<Scenario, FieldError> {
     workload.validate()?;
     workload::check_roster(&org, &workload)?;
     let (slo, live_slo) = objectives(&spec.slo)?;
+    let leak_risk_at = leak_risk_at(spec.metrics.leak_risk_at)?;
     Ok(Scenario {
         slo,
         live_slo,
+        leak_risk_at,
         name: spec.name,
         description: spec.description,
         horizon,

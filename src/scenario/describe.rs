@@ -137,7 +137,7 @@ impl Scenario {
         }
         (defaults.org, defaults.policy, defaults.behaviour) =
             (OrgParams::default(), Policy::default(), Behaviour::default());
-        (defaults.slo, defaults.max_events) = (Vec::new(), None);
+        (defaults.slo, defaults.max_events, defaults.leak_risk_at) = (Vec::new(), None, None);
         defaults
     }
 
@@ -151,7 +151,17 @@ impl Scenario {
             ("workload", self.workload_node()),
             ("slo", if self.slo.is_empty() { whole(Value::Null) } else { slo }),
             ("max_events", whole(self.max_events)),
+            ("metrics", self.metrics_node()),
         ])
+    }
+
+    /// `metrics.leak_risk_at`, written only when the file sets it.
+    fn metrics_node(&self) -> Node {
+        let points = self.leak_risk_at.as_ref().map(|points| points.iter().copied().map(DurationValue).collect::<Vec<_>>());
+        match points {
+            Some(points) => keys([("leak_risk_at", whole(points))]),
+            None => whole(Value::Null),
+        }
     }
 
     /// The arrivals, members per arrival and the kind's table (a script's

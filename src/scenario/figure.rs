@@ -6,7 +6,9 @@
 //! arm here, its reading in `metrics/figures.rs` and its per-replication
 //! value in `metrics/compare.rs`.
 
-use crate::model::{Platform, RaceKind, ResidueKind};
+use super::units::parse_duration;
+use crate::engine::SimDuration;
+use crate::model::{LEAK_RISK_DEFAULT, Platform, RaceKind, ResidueKind};
 
 /// A latency percentile a summary holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,16 +64,27 @@ pub enum Latency {
     /// Lock to recovery of an account locked by uninstalling first; its
     /// "unfinished" are the accounts still locked out at the horizon.
     Lockout,
+    /// An offboarded member's exposure window, decision to the end of its
+    /// last live access path; its "unfinished" are the members still
+    /// exposed at the horizon.
+    Exposure,
+    /// A revoked grant's acceptance window, revocation to the app's last
+    /// acceptance of its token or session; its "unfinished" are the grants
+    /// still accepted at the horizon.
+    TokenWindow,
 }
 
 impl Latency {
-    pub const ALL: [Latency; 3] = [Latency::Batch, Latency::Revocation, Latency::Lockout];
+    pub const ALL: [Latency; 5] =
+        [Latency::Batch, Latency::Revocation, Latency::Lockout, Latency::Exposure, Latency::TokenWindow];
 
     pub fn name(self) -> &'static str {
         match self {
             Latency::Batch => "batch_latency",
             Latency::Revocation => "revocation_latency",
             Latency::Lockout => "lockout_duration",
+            Latency::Exposure => "exposure",
+            Latency::TokenWindow => "token_window",
         }
     }
 }
@@ -85,6 +98,7 @@ pub enum Unit {
     Batches,
     Members,
     Events,
+    Grants,
 }
 
 impl Unit {
@@ -95,6 +109,7 @@ impl Unit {
             Unit::Batches => "batches",
             Unit::Members => "members",
             Unit::Events => "events",
+            Unit::Grants => "grants",
         }
     }
 }
@@ -157,6 +172,13 @@ pub enum Figure {
     /// Mean time from a leave to the last customer and group chat taken
     /// over, over the handovers finished by the horizon.
     CustomerHandoverTimeMean,
+    /// Mean exposure window up to the horizon over every offboarded
+    /// member (one still exposed there counts horizon − decision).
+    ExposureMeanToHorizon,
+    /// Offboarded members with any live access path this long after
+    /// their decision, among those whose decision + it is no later than
+    /// the horizon.
+    LeakRisk(SimDuration),
 }
 
 impl Figure {
@@ -184,6 +206,8 @@ impl Figure {
         ]);
         figures.extend([Figure::AuditRecords, Figure::AuditKept, Figure::AuditPerOffboarded, Figure::GuardAborted]);
         figures.extend(Figure::LEAVER);
+        figures.push(Figure::ExposureMeanToHorizon);
+        figures.extend(LEAK_RISK_DEFAULT.map(Figure::LeakRisk));
         figures
     }
 
@@ -230,6 +254,8 @@ impl Figure {
             Figure::CustomersLostRate => "customers_lost_rate".to_owned(),
             Figure::CustomerHandoverCalls => "customer_handover_calls".to_owned(),
             Figure::CustomerHandoverTimeMean => "customer_handover_time_mean".to_owned(),
+            Figure::ExposureMeanToHorizon => "exposure_mean_to_horizon".to_owned(),
+            Figure::LeakRisk(after) => format!("{LEAK_RISK}{}", after.exact_text()),
         }
     }
 
@@ -239,9 +265,11 @@ impl Figure {
             Figure::LatencyQuantile(..)
             | Figure::LatencyMean(_)
             | Figure::TokenLastUseMean
-            | Figure::CustomerHandoverTimeMean => Unit::Milliseconds,
+            | Figure::CustomerHandoverTimeMean
+            | Figure::ExposureMeanToHorizon => Unit::Milliseconds,
             Figure::LatencyUnfinished(Latency::Batch | Latency::Revocation) => Unit::Batches,
-            Figure::LatencyUnfinished(Latency::Lockout) => Unit::Members,
+            Figure::LatencyUnfinished(Latency::Lockout | Latency::Exposure) => Unit::Members,
+            Figure::LatencyUnfinished(Latency::TokenWindow) => Unit::Grants,
             Figure::LockoutRate
             | Figure::LockoutGivenUninstallRate
             | Figure::PlatformLockoutRate(_)
@@ -254,7 +282,8 @@ impl Figure {
             | Figure::ApiBlockedShare
             | Figure::KeptModuleAccess
             | Figure::KeptModuleUseRate
-            | Figure::CustomersLostRate => Unit::Fraction,
+            | Figure::CustomersLostRate
+            | Figure::LeakRisk(_) => Unit::Fraction,
             Figure::Done | Figure::Pending => Unit::Members,
             Figure::Events
             | Figure::TokenUsesPerGrant
@@ -281,8 +310,9 @@ impl Figure {
             | Figure::RaceKindRate(_)
             | Figure::KeptModuleAccess
             | Figure::KeptModuleUseRate
-            | Figure::CustomersLostRate => true,
-            Figure::CustomerHandoverCalls | Figure::CustomerHandoverTimeMean => false,
+            | Figure::CustomersLostRate
+            | Figure::LeakRisk(_) => true,
+            Figure::CustomerHandoverCalls | Figure::CustomerHandoverTimeMean | Figure::ExposureMeanToHorizon => false,
             Figure::LatencyMean(_)
             | Figure::LatencyUnfinished(_)
             | Figure::PlatformLockoutRate(_)
@@ -333,15 +363,26 @@ impl Figure {
             | Figure::KeptModuleUseRate
             | Figure::CustomersLostRate
             | Figure::CustomerHandoverCalls
-            | Figure::CustomerHandoverTimeMean => true,
+            | Figure::CustomerHandoverTimeMean
+            | Figure::ExposureMeanToHorizon
+            | Figure::LeakRisk(_) => true,
         }
     }
 
-    /// The figure called `name`.
+    /// The figure called `name`; a leak-risk point at any time a
+    /// scenario may ask for (`leak_risk_12h`) as well as the defaults.
     pub fn named(name: &str) -> Option<Figure> {
-        Figure::all().into_iter().find(|figure| figure.name() == name)
+        let listed = Figure::all().into_iter().find(|figure| figure.name() == name);
+        listed.or_else(|| {
+            let after = parse_duration(name.strip_prefix(LEAK_RISK)?).ok()?;
+            let figure = Figure::LeakRisk(after);
+            (!after.is_zero() && figure.name() == name).then_some(figure)
+        })
     }
 }
+
+/// The prefix of a leak-risk point's name.
+const LEAK_RISK: &str = "leak_risk_";
 
 #[cfg(test)]
 mod tests {

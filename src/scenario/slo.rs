@@ -159,7 +159,10 @@ mod tests {
     #[test]
     fn objectives_accept_the_latency_percentiles_and_the_rates_with_intervals() {
         let keys = slo_keys();
-        assert_eq!(keys.len(), 15 + 4 + 9 + 6 + 3, "{keys:?}");
+        // Five latencies' percentiles, the headline rates, residue kinds,
+        // race kinds, the leaver rates and the five default leak-risk points.
+        assert_eq!(keys.len(), 25 + 4 + 9 + 6 + 3 + 5, "{keys:?}");
+        assert!(keys.contains(&"exposure_p99".to_owned()) && keys.contains(&"leak_risk_7d".to_owned()));
         assert_eq!(keys[..3], ["batch_latency_p50", "batch_latency_p90", "batch_latency_p99"]);
         assert!(keys.contains(&"residue_credentials_probability".to_owned()));
         assert!(parse_slo("done_share", "< 0.5").unwrap_err().contains("unknown objective"));

@@ -32,6 +32,17 @@ pub struct ScenarioSpec {
     /// Objectives: figure name → threshold, e.g. `lockout_rate = "< 0.05"`.
     #[serde(default)]
     pub slo: std::collections::BTreeMap<String, String>,
+    /// What the run measures beyond its defaults.
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+}
+
+/// `[metrics]`: `leak_risk_at = ["1h", "1d", "7d", "30d", "90d"]`, the
+/// times after a decision at which the leak risk is read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    pub leak_risk_at: Option<Vec<DurationValue>>,
 }
 
 /// `org_mode = "sampled"`: every replication generates its own org from

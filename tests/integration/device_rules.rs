@@ -66,6 +66,7 @@ fn run(scenario: &Scenario) -> (Org, Ended) {
         workload: &scenario.workload,
         horizon: SimTime::ZERO + scenario.horizon,
         max_events: 1_000_000,
+        leak_risk_at: &unbindsim::model::LEAK_RISK_DEFAULT,
     };
     let (mut members, mut devices) = (Vec::new(), Vec::new());
     let replication = run_checked(&experiment, SEED, 0, &mut |world: &World<'_>| {

@@ -19,6 +19,7 @@ mod determinism;
 mod device_rules;
 mod docs_paths;
 mod engine_properties;
+mod exposure_rules;
 mod fast_scim;
 mod fuzz_corpus;
 mod headline;

@@ -150,6 +150,7 @@ fn drain(case: &Case, buffer: SimDuration) -> Observations {
         workload: &workload,
         horizon: SimTime::NEVER,
         max_events: 10_000_000,
+        leak_risk_at: &unbindsim::model::LEAK_RISK_DEFAULT,
     };
     run_replication(&experiment, case.seed, 0)
         .unwrap_or_else(|fault| panic!("{fault} (replay: this case {case:?})"))

@@ -147,6 +147,7 @@ impl ScriptCase {
             workload: &scenario.workload,
             horizon: SimTime::ZERO + scenario.horizon,
             max_events: MAX_EVENTS,
+            leak_risk_at: &unbindsim::model::LEAK_RISK_DEFAULT,
         };
         let replication = run_checked(&experiment, self.seed, 0, on_event).map_err(|f| self.report(&f.to_string()))?;
         Ok((scenario, replication))

@@ -16,7 +16,7 @@ use super::super::platform::{DeviceExit, Fate, Platform, Residue, ResidueKind};
 use super::super::state::{DeviceState, IllegalTransition, MemberState};
 use super::purpose::Purpose;
 use super::{DeviceChangeBy, Event, Mark, RequestKind, World};
-use crate::engine::Context;
+use crate::engine::{Context, SimTime};
 
 /// Unbinds every device of a revoked member; returns how many must still
 /// confirm before the member is fully unbound. A member leaving from the
@@ -116,6 +116,7 @@ fn log_out_by_hand(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: 
         && world.chance(key, Purpose::AndroidWipe, behaviour.android_full_wipe);
     let cleared = wiped || !world.chance(key, Purpose::ClearDataSkipped, behaviour.clear_data_skipped);
     leave(world, ctx, device, if cleared { DeviceExit::Cleared } else { DeviceExit::LoggedOut });
+    released(world, device, ctx.now());
     if leaving {
         trusted_kept(world, device);
     }
@@ -171,9 +172,16 @@ pub(super) fn check_in(
     Ok(())
 }
 
-/// One of the member's outstanding devices is done; a locked-out member
-/// still waits for its recovery.
+/// `device` stops being bound to its member at `now`.
+fn released(world: &mut World<'_>, device: DeviceId, now: SimTime) {
+    let run = &mut world.members[world.org.devices[device.index()].member.index()];
+    run.devices_released_at = run.devices_released_at.max(now);
+}
+
+/// One of the member's outstanding devices is done (released now); a
+/// locked-out member still waits for its recovery.
 fn device_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: DeviceId) {
+    released(world, device, ctx.now());
     let member = world.org.devices[device.index()].member;
     let run = &mut world.members[member.index()];
     run.outstanding -= 1;

@@ -1,14 +1,15 @@
 //! Reading the world at the horizon: how every member ended, what residue
 //! survives, which batches never completed (censored at the horizon, with
 //! the reason their members give), which lockouts are not yet recovered
-//! (censored there too), and the pools' tallies.
+//! (censored there too), each offboarded member's exposure (`exposure`),
+//! and the pools' tallies.
 
 use super::super::ids::{DeviceId, MemberId};
 use super::super::observe::{Observations, Unfinished};
 use super::super::platform::{Residue, ResidueKind};
 use super::super::state::{DeviceState, GrantState, MemberState, Outcome};
 use super::purpose::Purpose;
-use super::{Mark, NONE, RequestKind, World};
+use super::{Mark, NONE, RequestKind, World, exposure};
 
 /// Consumes the world and returns everything it observed.
 pub fn finish(mut world: World<'_>) -> Observations {
@@ -16,6 +17,7 @@ pub fn finish(mut world: World<'_>) -> Observations {
     count_residue(&mut world);
     count_censored(&mut world);
     count_lockouts_pending(&mut world);
+    exposure::count_exposure(&mut world);
     world.obs.batches = world.batches.iter().filter(|b| !b.superseded).count() as u64;
     world.obs.batches_unrevoked =
         world.batches.iter().filter(|b| b.revocations_left > 0 && !b.superseded).count() as u64;

@@ -21,6 +21,7 @@ mod arrivals;
 mod check;
 mod customers;
 mod device;
+mod exposure;
 mod finish;
 mod grant;
 mod member;
@@ -33,6 +34,7 @@ mod script;
 mod split;
 
 use super::config::{Behaviour, Policy};
+use super::exposure::LEAK_RISK_DEFAULT;
 use super::ids::{AdminId, AppId, DeviceId, GrantId, MemberId, RequestId};
 use super::observe::{BatchTier, Count, Observations, RaceSet};
 use super::org::{AdminTier, Org};
@@ -42,7 +44,7 @@ use super::workload::{
     AdminBatchParams, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, GdprExportParams, Workload,
     WorkloadKind,
 };
-use crate::engine::{Context, Model, SimTime, Streams};
+use crate::engine::{Context, Model, SimDuration, SimTime, Streams};
 use pool::Pool;
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -323,6 +325,13 @@ struct MemberRun {
     residue: Residue,
     /// When the member's account (or app access) was cut.
     revoked_at: SimTime,
+    /// When the request that took the member was decided (a super admin's
+    /// takeover of a department request keeps the first decision).
+    decided_at: SimTime,
+    /// When the last of its devices released so far stopped being bound
+    /// (logged out, checked in, wiped, unbound by an admin or the
+    /// auto-logout): kept per member, not per device, to keep devices small.
+    devices_released_at: SimTime,
 }
 
 /// Per-device run state.
@@ -353,6 +362,8 @@ enum Mark {
     Exported,
     /// A cloud copy of the member's data is kept.
     CloudCopy,
+    /// A pro edition's disable kept modules live (`policy.keep_modules`).
+    KeptModules,
 }
 
 impl Marks {
@@ -410,6 +421,8 @@ pub struct World<'a> {
     split_deadline: SimTime,
     /// When the run will be read; nothing after it is observed.
     horizon: SimTime,
+    /// The leak-risk points read at the horizon (times after a decision).
+    leak_risk_at: &'a [SimDuration],
     /// Scripted steps taken so far (trials) and those applied (hits).
     script_steps: Count,
     obs: Observations,
@@ -447,6 +460,7 @@ impl<'a> World<'a> {
             split_members: 0..0,
             split_deadline: SimTime::NEVER,
             horizon: SimTime::NEVER,
+            leak_risk_at: &LEAK_RISK_DEFAULT,
             script_steps: Count::default(),
             obs: Observations::default(),
         }
@@ -458,6 +472,13 @@ impl<'a> World<'a> {
     pub fn observed_until(mut self, horizon: SimTime) -> Self {
         self.horizon = horizon;
         self.obs.api.horizon_us = if horizon == SimTime::NEVER { 0 } else { horizon.as_micros() };
+        self
+    }
+
+    /// Reads the leak risk at `points` after each decision (the default:
+    /// `LEAK_RISK_DEFAULT`).
+    pub fn with_leak_risk_at(mut self, points: &'a [SimDuration]) -> Self {
+        self.leak_risk_at = points;
         self
     }
 

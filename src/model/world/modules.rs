@@ -8,7 +8,7 @@
 
 use super::super::ids::MemberId;
 use super::purpose::Purpose;
-use super::{RequestKind, World};
+use super::{Mark, RequestKind, World};
 use crate::engine::SimTime;
 
 /// `member`'s account was cut at `now` by a request of `kind`.
@@ -20,6 +20,7 @@ pub(super) fn at_revoke(world: &mut World<'_>, now: SimTime, member: MemberId, k
     if !keeps {
         return;
     }
+    world.members[member.index()].marks.set(Mark::KeptModules);
     for module in kept.modules() {
         tally.by_module[module.index()] += 1;
     }

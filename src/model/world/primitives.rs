@@ -188,6 +188,7 @@ impl<'a> World<'a> {
             let member = self.request_members[position as usize];
             self.set_member(member, state)?;
             self.members[member.index()].request = request.0;
+            self.members[member.index()].decided_at = now;
         }
         Ok(request)
     }
