@@ -271,10 +271,17 @@ fn comparison_table(a: &str, b: &str, comparison: &Comparison) -> String {
             yes_no(figure.significant_holm)
         );
     }
+    let tested = comparison.figures.values().filter(|figure| figure.p_value.is_some()).count();
     let _ = writeln!(
         out,
-        "  sig: p < 0.05 for the figure alone (exact sign-flip test over the replications that differ, paired t beyond 16 of them, Welch t when independent)\n  Holm: adjusted over the family of all {} figures compared with a p-value",
-        comparison.holm_family
+        "  sig: p < 0.05 for the figure alone (exact sign-flip test over the replications that differ, paired t beyond 16 of them, Welch t when independent)\n  Holm: adjusted over the family of the {} figures whose test can reach p < 0.05{}",
+        comparison.holm_family,
+        match tested - comparison.holm_family {
+            0 => String::new(),
+            left_out => format!(
+                " ({left_out} more cannot, too few of their paired replications differing, and are never significant)"
+            ),
+        }
     );
     if comparison.figures.values().any(|figure| figure.test == Some(Test::ByConstruction)) {
         let _ = writeln!(out, "  B is A's model on A's streams: every difference is zero by construction");

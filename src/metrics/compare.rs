@@ -18,7 +18,10 @@ use super::interval::{MeanInterval, mean_ci95, student_t_975};
 use super::latency::LatencyHistogram;
 use super::proportion::{Proportion, round9};
 use super::record::{ReplicationCounts, ReplicationRecord, merged};
-use super::significance::{holm_adjusted, none_of_upper95, sign_flip_p_value, student_t_two_sided_p};
+use super::significance::{
+    DiscreteTest, holm_adjusted_where_reachable, none_of_upper95, sign_flip_p_value, sign_flip_smallest_p,
+    student_t_two_sided_p,
+};
 use super::summary::{LatencyReport, latency_report};
 use crate::model::{LEAK_RISK_DEFAULT, Platform, RaceKind, ResidueKind};
 use crate::scenario::{Figure, Latency, Quantile, Unit};
@@ -205,7 +208,8 @@ pub struct FigureComparison {
     pub p_value: Option<f64>,
     /// p < 0.05, for this figure alone.
     pub significant: Option<bool>,
-    /// Holm-adjusted p-value over every figure of the comparison with a p-value.
+    /// Holm-adjusted p-value over the figures of the comparison whose test
+    /// can reach p < 0.05 at all (1 for a figure whose test cannot).
     pub p_holm: Option<f64>,
     /// `p_holm` < 0.05: the chance of any false "yes" in the family is at most 5 %.
     pub significant_holm: Option<bool>,
@@ -218,7 +222,8 @@ pub struct FigureComparison {
 /// Every figure compared, and the family Holm's adjustment ran over.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
-    /// How many figures have a p-value: the family of the Holm adjustment.
+    /// How many figures have a test that can reach p < 0.05: the family of
+    /// the Holm adjustment.
     pub holm_family: usize,
     pub figures: BTreeMap<String, FigureComparison>,
 }
@@ -234,7 +239,7 @@ struct Tested {
 }
 
 /// Compares every figure either side produced; Holm's adjustment runs over
-/// all of them that have a p-value.
+/// those whose test can reach p < 0.05.
 pub fn compare_records(a: &[ReplicationRecord], b: &[ReplicationRecord], pairing: Pairing) -> Comparison {
     let a_figures: Vec<_> = a.iter().map(replication_figures).collect();
     let b_figures: Vec<_> = b.iter().map(replication_figures).collect();
@@ -306,14 +311,32 @@ fn withhold_latency_intervals(figures: &mut BTreeMap<String, FigureComparison>) 
 
 /// Fills in the Holm-adjusted p-values; returns the size of the family.
 fn adjust_holm(figures: &mut BTreeMap<String, FigureComparison>) -> usize {
-    let mut tested: Vec<(&mut FigureComparison, f64)> =
-        figures.values_mut().filter_map(|figure| figure.p_value.map(|p| (figure, p))).collect();
-    let adjusted = holm_adjusted(&tested.iter().map(|(_, p)| *p).collect::<Vec<_>>());
+    let mut tested: Vec<(&mut FigureComparison, DiscreteTest)> =
+        figures.values_mut().filter_map(|figure| figure.discrete_test().map(|test| (figure, test))).collect();
+    let (adjusted, family) =
+        holm_adjusted_where_reachable(&tested.iter().map(|(_, test)| *test).collect::<Vec<_>>(), ALPHA);
     for ((figure, _), p) in tested.iter_mut().zip(adjusted) {
         figure.p_holm = Some(round9(p));
         figure.significant_holm = Some(p < ALPHA);
     }
-    tested.len()
+    family
+}
+
+impl FigureComparison {
+    /// The figure's test for Holm's adjustment: its p-value and the
+    /// smallest one its test could give (the exact sign-flip test's is set
+    /// by how many replications differ; a t test's has no floor).
+    pub fn discrete_test(&self) -> Option<DiscreteTest> {
+        let p_value = self.p_value?;
+        let smallest_attainable = match self.test {
+            Some(Test::ByConstruction) => 1.0,
+            Some(Test::SignFlipExact) => {
+                sign_flip_smallest_p(self.differing.map_or(0, |differing| differing.replications))
+            }
+            Some(Test::PairedT | Test::WelchT) | None => 0.0,
+        };
+        Some(DiscreteTest { p_value, smallest_attainable })
+    }
 }
 
 fn estimate(values: &[f64]) -> Option<Estimate> {

@@ -18,7 +18,7 @@ use super::compare::{Estimate, FigureComparison, Pairing, Test, compare_figures,
 use super::figures::format_rate;
 use super::latency::format_duration_ms;
 use super::proportion::round9;
-use super::significance::holm_adjusted;
+use super::significance::holm_adjusted_where_reachable;
 use super::summary::{RunInfo, Summary};
 use crate::model::WorkloadKind;
 use crate::scenario::{Figure, Latency, Quantile, Unit};
@@ -149,8 +149,8 @@ pub fn compare_to_baseline(current: &Summary, baseline: &Summary, gate: &Gate) -
     let comparison = compare_figures(&baseline.figures_of_replications(), &current.figures_of_replications(), pairing);
     let compared: Vec<Option<&FigureComparison>> =
         gate.figures.iter().map(|figure| comparison.figures.get(&comparison_key(*figure))).collect();
-    let p_values: Vec<f64> = compared.iter().flatten().filter_map(|figure| figure.p_value).collect();
-    let mut adjusted = holm_adjusted(&p_values).into_iter();
+    let tests: Vec<_> = compared.iter().flatten().filter_map(|figure| figure.discrete_test()).collect();
+    let mut adjusted = holm_adjusted_where_reachable(&tests, ALPHA).0.into_iter();
     gate.figures
         .iter()
         .zip(compared)

@@ -1,8 +1,9 @@
 //! Tests of a difference and their correction for many figures: the exact
 //! sign-flip (Fisher–Pitman) test of paired differences, the two-sided
 //! p-value of Student's t at any degrees of freedom, Holm's step-down
-//! adjustment, and the exact upper bound on how often replications differ
-//! when none of them did.
+//! adjustment over the tests that can reject at all (Tarone's reduction),
+//! and the exact upper bound on how often replications differ when none
+//! of them did.
 
 /// Most non-zero paired differences the sign-flip test enumerates exactly
 /// (2^16 sign patterns); beyond it the paired t test stands in.
@@ -47,6 +48,40 @@ pub fn holm_adjusted(p_values: &[f64]) -> Vec<f64> {
         adjusted[index] = running;
     }
     adjusted
+}
+
+/// One test for [`holm_adjusted_where_reachable`]: its p-value and the
+/// smallest p-value it could have given at all.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DiscreteTest {
+    pub p_value: f64,
+    pub smallest_attainable: f64,
+}
+
+/// Holm's adjustment over the tests that can reach p < `alpha` at all; a
+/// test that cannot (an exact test over too few replications that differ,
+/// every paired difference zero) can never be rejected, so it is left out
+/// of the family and adjusted to 1. Leaving such tests out keeps the
+/// chance of any false rejection at `alpha` (Tarone 1990: the family's
+/// error is a sum over the tests that can reject), and spares the others
+/// a multiplier they could never use: with ten replications the exact
+/// sign-flip test's smallest p is 2⁻⁹ ≈ 0.002, which Holm over 33 figures
+/// could never bring under 0.05. Returns the adjusted values, in order, and
+/// the size of the family.
+pub fn holm_adjusted_where_reachable(tests: &[DiscreteTest], alpha: f64) -> (Vec<f64>, usize) {
+    let reachable: Vec<f64> =
+        tests.iter().filter(|test| test.smallest_attainable < alpha).map(|test| test.p_value).collect();
+    let mut adjusted = holm_adjusted(&reachable).into_iter();
+    let all =
+        tests.iter().map(|test| if test.smallest_attainable < alpha { adjusted.next().unwrap_or(1.0) } else { 1.0 });
+    (all.collect(), reachable.len())
+}
+
+/// The smallest two-sided p-value the exact sign-flip test can give over
+/// `differing` non-zero differences: 2 of its 2^k sign patterns (all
+/// positive, all negative) are as extreme as the most extreme; 1 for none.
+pub fn sign_flip_smallest_p(differing: usize) -> f64 {
+    if differing == 0 { 1.0 } else { 2.0_f64.powi(1 - differing as i32).min(1.0) }
 }
 
 /// Two-sided p-value of Student's t statistic `t` with `degrees_of_freedom`
@@ -134,6 +169,35 @@ fn ln_gamma(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tests_that_cannot_reject_leave_the_holm_family() {
+        // Ten differing replications: p = 2⁻⁹ each. Over 33 tests Holm could
+        // never reject (33 · 0.00195 = 0.064); 13 of them cannot reach 0.05
+        // (every difference zero), so the family is 20 and 20 · 0.00195 < 0.05.
+        let floor = sign_flip_smallest_p(10);
+        assert_eq!(floor, 1.0 / 512.0);
+        let reachable = DiscreteTest { p_value: floor, smallest_attainable: floor };
+        let stuck = DiscreteTest { p_value: 1.0, smallest_attainable: sign_flip_smallest_p(0) };
+        let tests: Vec<DiscreteTest> = (0..33).map(|i| if i < 20 { reachable } else { stuck }).collect();
+        assert!(holm_adjusted(&tests.iter().map(|test| test.p_value).collect::<Vec<_>>())[0] > 0.05);
+        let (adjusted, family) = holm_adjusted_where_reachable(&tests, 0.05);
+        assert_eq!(family, 20);
+        assert!(adjusted[..20].iter().all(|p| (*p - 20.0 / 512.0).abs() < 1e-12), "{adjusted:?}");
+        assert!(adjusted[20..].iter().all(|p| *p == 1.0));
+        // Five differing replications cannot go below 2/32 = 0.0625.
+        assert_eq!(sign_flip_smallest_p(5), 0.0625);
+        let five = DiscreteTest { p_value: 0.0625, smallest_attainable: sign_flip_smallest_p(5) };
+        assert_eq!(holm_adjusted_where_reachable(&[five, reachable], 0.05), (vec![1.0, floor], 1));
+    }
+
+    #[test]
+    fn the_smallest_sign_flip_p_is_what_the_test_gives_when_every_sign_agrees() {
+        for k in 1..=12 {
+            let differences: Vec<f64> = (1..=k).map(f64::from).collect();
+            assert_eq!(sign_flip_p_value(&differences), Some(sign_flip_smallest_p(k as usize)), "{k}");
+        }
+    }
 
     #[test]
     fn holm_matches_a_hand_computed_example() {
