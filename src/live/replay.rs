@@ -12,7 +12,8 @@ use super::record::{Completion, Recorder};
 use super::schedule::Schedule;
 use super::scim::set_active_body;
 use super::scim::{BulkLimits, Outcome, ScimClient, bulk_body, bulk_delete_operation, bulk_overhead};
-use reqwest::Method;
+use bytes::Bytes;
+use hyper::{Method, Uri};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,7 +55,8 @@ impl Mode {
 pub struct PlannedRequest {
     pub method: Method,
     pub path: String,
-    pub body: Option<Vec<u8>>,
+    /// Shared by every attempt (and, for patch, by every request).
+    pub body: Option<Bytes>,
     /// The schedule's operations it carries.
     pub operations: Range<usize>,
     /// Intended send time, from the start of the replay.
@@ -79,13 +81,12 @@ pub struct Pacing {
 /// for bulk, runs of one console batch cut to `max_operations`, the
 /// scenario's `batch_limit` and the service's `maxPayloadSize`.
 pub fn plan(schedule: &Schedule, ids: &[String], mode: Mode, bulk: Option<(BulkLimits, u32)>) -> Vec<PlannedRequest> {
-    let single = |index: usize| {
-        let (method, body) = match mode {
-            Mode::Patch => (Method::PATCH, Some(set_active_body(false))),
-            _ => (Method::DELETE, None),
-        };
-        request(method, format!("Users/{}", ids[index]), body, index..index + 1)
+    let (method, body) = match mode {
+        Mode::Patch => (Method::PATCH, Some(Bytes::from(set_active_body(false)))),
+        _ => (Method::DELETE, None),
     };
+    let single =
+        |index: usize| request(method.clone(), format!("Users/{}", ids[index]), body.clone(), index..index + 1);
     match (mode, bulk) {
         (Mode::Bulk, Some((limits, batch_limit))) => plan_bulk(schedule, ids, limits, batch_limit),
         _ => (0..ids.len()).map(single).collect(),
@@ -105,7 +106,7 @@ fn plan_bulk(schedule: &Schedule, ids: &[String], limits: BulkLimits, batch_limi
         // Each operation after the first also takes a comma.
         let fits = chunk.len() < max_operations && bytes + operation.len() < max_bytes;
         if !(chunk.is_empty() || same_run && fits) {
-            requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk)), first..index));
+            requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk).into()), first..index));
             chunk.clear();
             first = index;
             bytes = bulk_overhead();
@@ -114,7 +115,7 @@ fn plan_bulk(schedule: &Schedule, ids: &[String], limits: BulkLimits, batch_limi
         chunk.push(operation);
     }
     if !chunk.is_empty() {
-        requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk)), first..ids.len()));
+        requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk).into()), first..ids.len()));
     }
     requests
 }
@@ -124,7 +125,7 @@ fn same_batch(schedule: &Schedule, a: usize, b: usize) -> bool {
     a.batch == b.batch && a.revoked_at == b.revoked_at
 }
 
-fn request(method: Method, path: String, body: Option<Vec<u8>>, operations: Range<usize>) -> PlannedRequest {
+fn request(method: Method, path: String, body: Option<Bytes>, operations: Range<usize>) -> PlannedRequest {
     PlannedRequest { method, path, body, operations, offset: Duration::ZERO, anchor: Duration::ZERO }
 }
 
@@ -184,6 +185,8 @@ pub async fn replay(
     interrupt: impl std::future::Future<Output = ()>,
     monitor: &mut Monitor<'_>,
 ) -> Replayed {
+    // Every request's target is built before the clock starts, as its body was.
+    let targets: Arc<Vec<Uri>> = Arc::new(requests.iter().map(|request| client.target(&request.path)).collect());
     let cpu_before = crate::runner::process_cpu_time();
     let started = Instant::now() + START_LEAD;
     let mut recorder = Recorder::new(requests.len(), started);
@@ -230,9 +233,10 @@ pub async fn replay(
         }
         recorder.sent(intended, sent, held_by_slots);
         in_flight += 1;
-        let (client, requests, tx) = (client.clone(), requests.clone(), tx.clone());
+        let (client, requests, targets, tx) = (client.clone(), requests.clone(), targets.clone(), tx.clone());
         tokio::spawn(async move {
-            let (outcome, retries, bulk_failed) = attempts(&client, &requests[index], pacing.retries).await;
+            let (outcome, retries, bulk_failed) =
+                attempts(&client, &requests[index], &targets[index], pacing.retries).await;
             drop(permit);
             let done = Instant::now();
             let _ = tx.send(Completion { request: index, intended, sent, done, outcome, retries, bulk_failed });
@@ -306,9 +310,8 @@ async fn turn(intended: Instant, semaphore: Arc<Semaphore>) -> (tokio::sync::Own
 /// Sends a request under the one retry policy
 /// ([`ScimClient::send_retrying`], up to `budget` retries); returns the
 /// last outcome, the number of retries and the failed bulk operations.
-pub async fn attempts(client: &ScimClient, request: &PlannedRequest, budget: u32) -> (Outcome, u32, u32) {
-    let (answer, retries) =
-        client.send_retrying(request.method.clone(), &request.path, request.body.as_deref(), budget).await;
+pub async fn attempts(client: &ScimClient, request: &PlannedRequest, target: &Uri, budget: u32) -> (Outcome, u32, u32) {
+    let (answer, retries) = client.send_retrying(request.method.clone(), target, request.body.as_ref(), budget).await;
     match answer {
         Ok(response) => {
             let failed = if request.path == "Bulk" && response.ok() {
@@ -433,9 +436,10 @@ mod tests {
     async fn retries_429_within_the_budget_and_reports_the_last_status() {
         let base = server(2).await;
         let request = request(Method::DELETE, "Users/a".into(), None, 0..1);
-        assert_eq!(attempts(&client(&base), &request, 3).await, (Outcome::Status(204), 2, 0));
+        let target = client(&base).target(&request.path);
+        assert_eq!(attempts(&client(&base), &request, &target, 3).await, (Outcome::Status(204), 2, 0));
         let base = server(5).await;
-        assert_eq!(attempts(&client(&base), &request, 1).await, (Outcome::Status(429), 1, 0));
+        assert_eq!(attempts(&client(&base), &request, &target, 1).await, (Outcome::Status(429), 1, 0));
     }
 
     #[tokio::test]
