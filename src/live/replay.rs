@@ -13,11 +13,12 @@ use super::schedule::Schedule;
 use super::scim::set_active_body;
 use super::scim::{BulkLimits, Outcome, ScimClient, bulk_body, bulk_delete_operation, bulk_overhead};
 use bytes::Bytes;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use hyper::{Method, Uri};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 
 /// How often the monitor publishes the counters and checks the objectives.
 const TICK: Duration = Duration::from_secs(1);
@@ -186,22 +187,24 @@ pub async fn replay(
     monitor: &mut Monitor<'_>,
 ) -> Replayed {
     // Every request's target is built before the clock starts, as its body was.
-    let targets: Arc<Vec<Uri>> = Arc::new(requests.iter().map(|request| client.target(&request.path)).collect());
+    let targets: Vec<Uri> = requests.iter().map(|request| client.target(&request.path)).collect();
     let cpu_before = crate::runner::process_cpu_time();
     let started = Instant::now() + START_LEAD;
     let mut recorder = Recorder::new(requests.len(), started);
     let semaphore = Arc::new(Semaphore::new(pacing.concurrency));
-    let (tx, mut rx) = mpsc::unbounded_channel::<Completion>();
+    // The requests in flight, driven by the dispatcher itself: no task, no
+    // channel and no wake-up across tasks per request.
+    let mut in_flight = FuturesUnordered::new();
     let planned = requests.len() as u64;
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(interrupt);
-    let (mut in_flight, mut stop) = (0u64, Stop::Complete);
+    let mut stop = Stop::Complete;
     // Until when the dispatcher was held up by a full set of slots: a
     // request intended before then was late because of the service.
     let mut backlog_until = started;
-    'dispatch: for index in 0..requests.len() {
-        let intended = started + requests[index].offset;
+    'dispatch: for (index, request) in requests.iter().enumerate() {
+        let intended = started + request.offset;
         // One wait per request, kept across the other branches: remade, it
         // would find the slot a completion just freed and forget that every
         // slot was busy.
@@ -211,8 +214,7 @@ pub async fn replay(
             tokio::select! {
                 biased;
                 () = &mut interrupt => { stop = Stop::Interrupted; break 'dispatch; }
-                Some(done) = rx.recv() => {
-                    in_flight -= 1;
+                Some(done) = in_flight.next() => {
                     recorder.record(&done);
                     if recorder.down_for(Instant::now()) > pacing.down_limit {
                         stop = Stop::ServiceDown(recorder.down_for(Instant::now()));
@@ -232,36 +234,33 @@ pub async fn replay(
             backlog_until = sent;
         }
         recorder.sent(intended, sent, held_by_slots);
-        in_flight += 1;
-        let (client, requests, targets, tx) = (client.clone(), requests.clone(), targets.clone(), tx.clone());
-        tokio::spawn(async move {
-            let (outcome, retries, bulk_failed) =
-                attempts(&client, &requests[index], &targets[index], pacing.retries).await;
+        let target = &targets[index];
+        in_flight.push(async move {
+            let (outcome, retries, bulk_failed) = attempts(client, request, target, pacing.retries).await;
             drop(permit);
             let done = Instant::now();
-            let _ = tx.send(Completion { request: index, intended, sent, done, outcome, retries, bulk_failed });
+            Completion { request: index, intended, sent, done, outcome, retries, bulk_failed }
         });
     }
     let interrupted = stop == Stop::Interrupted;
-    let mut waiting = InFlight { rx: &mut rx, recorder: &mut recorder, count: in_flight, stop, planned };
+    let mut waiting = InFlight { pending: &mut in_flight, recorder: &mut recorder, stop, planned };
     waiting.drain(pacing.drain_limit, interrupt, interrupted, &mut ticks, monitor).await;
-    let (in_flight, stop) = (waiting.count, waiting.stop);
-    recorder.abandon(in_flight);
+    let stop = waiting.stop;
+    recorder.abandon(in_flight.len() as u64);
     monitor.tick(&recorder, planned, Instant::now());
     let cpu = cpu_before.zip(crate::runner::process_cpu_time()).map(|(before, after)| after.saturating_sub(before));
     Replayed { cpu, recorder, stop, started, finished: Instant::now() }
 }
 
 /// The requests still in flight after the dispatch loop.
-struct InFlight<'a> {
-    rx: &'a mut mpsc::UnboundedReceiver<Completion>,
+struct InFlight<'a, F> {
+    pending: &'a mut FuturesUnordered<F>,
     recorder: &'a mut Recorder,
-    count: u64,
     stop: Stop,
     planned: u64,
 }
 
-impl InFlight<'_> {
+impl<F: std::future::Future<Output = Completion>> InFlight<'_, F> {
     /// Waits for the requests in flight: all of them after a complete
     /// dispatch (each is bounded by the client's timeout), up to `limit`
     /// after a stop (an interrupt, or an objective's abort, meanwhile).
@@ -276,7 +275,7 @@ impl InFlight<'_> {
         let mut interrupt = interrupt;
         let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
         let mut deadline = if self.stop == Stop::Complete { far } else { tokio::time::Instant::now() + limit };
-        while self.count > 0 {
+        while !self.pending.is_empty() {
             tokio::select! {
                 biased;
                 () = &mut interrupt, if !interrupted => {
@@ -284,7 +283,7 @@ impl InFlight<'_> {
                     self.stop = Stop::Interrupted;
                     deadline = tokio::time::Instant::now() + limit;
                 }
-                Some(done) = self.rx.recv() => { self.count -= 1; self.recorder.record(&done); }
+                Some(done) = self.pending.next() => self.recorder.record(&done),
                 _ = ticks.tick() => {
                     if monitor.tick(self.recorder, self.planned, Instant::now()) && self.stop == Stop::Complete {
                         self.stop = Stop::Aborted;
