@@ -1,6 +1,7 @@
 //! Live load: the same scenario that drives the simulation drives a real
 //! SCIM 2.0 service. A run builds the schedule from the model
-//! (`schedule`), discovers the service (`scim`), provisions the org's
+//! (`schedule`), discovers the service (`scim`, over the keep-alive connections of
+//! `http`), provisions the org's
 //! members and departments (`provision`), replays the unbinds on an
 //! open-model schedule with coordinated omission corrected (`replay`,
 //! `record`), checks what the service still shows (`verify`) and writes
@@ -28,6 +29,7 @@
 //! snapshots it may draw and `run`.
 
 mod exposition;
+mod http;
 mod monitor;
 mod objectives;
 pub mod parse;

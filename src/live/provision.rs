@@ -7,7 +7,7 @@
 use super::replay::{PlannedRequest, attempts, bounded_secs};
 use super::schedule::{group_name, user_name, user_prefix};
 use super::scim::{Outcome, ScimClient, ServiceConfig, group_body, page_size, set_active_body, user_body};
-use reqwest::Method;
+use hyper::Method;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -170,6 +170,7 @@ fn patch_active(id: &str) -> PlannedRequest {
 }
 
 fn plain(method: Method, path: String, body: Option<Vec<u8>>) -> PlannedRequest {
+    let body = body.map(bytes::Bytes::from);
     PlannedRequest { method, path, body, operations: 0..0, offset: Duration::ZERO, anchor: Duration::ZERO }
 }
 
@@ -178,8 +179,9 @@ fn plain(method: Method, path: String, body: Option<Vec<u8>>) -> PlannedRequest 
 /// after the same backoff, within the same budget.
 async fn attempts_until_answered(client: &ScimClient, request: &PlannedRequest, budget: u32) -> Outcome {
     let mut outcome = Outcome::Timeout;
+    let target = client.target(&request.path);
     for round in 0..=budget {
-        outcome = attempts(client, request, budget).await.0;
+        outcome = attempts(client, request, &target, budget).await.0;
         if matches!(outcome, Outcome::Status(status) if status < 500) || round == budget {
             break;
         }

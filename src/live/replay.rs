@@ -12,11 +12,13 @@ use super::record::{Completion, Recorder};
 use super::schedule::Schedule;
 use super::scim::set_active_body;
 use super::scim::{BulkLimits, Outcome, ScimClient, bulk_body, bulk_delete_operation, bulk_overhead};
-use reqwest::Method;
+use bytes::Bytes;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use hyper::{Method, Uri};
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 
 /// How often the monitor publishes the counters and checks the objectives.
 const TICK: Duration = Duration::from_secs(1);
@@ -54,7 +56,8 @@ impl Mode {
 pub struct PlannedRequest {
     pub method: Method,
     pub path: String,
-    pub body: Option<Vec<u8>>,
+    /// Shared by every attempt (and, for patch, by every request).
+    pub body: Option<Bytes>,
     /// The schedule's operations it carries.
     pub operations: Range<usize>,
     /// Intended send time, from the start of the replay.
@@ -79,13 +82,12 @@ pub struct Pacing {
 /// for bulk, runs of one console batch cut to `max_operations`, the
 /// scenario's `batch_limit` and the service's `maxPayloadSize`.
 pub fn plan(schedule: &Schedule, ids: &[String], mode: Mode, bulk: Option<(BulkLimits, u32)>) -> Vec<PlannedRequest> {
-    let single = |index: usize| {
-        let (method, body) = match mode {
-            Mode::Patch => (Method::PATCH, Some(set_active_body(false))),
-            _ => (Method::DELETE, None),
-        };
-        request(method, format!("Users/{}", ids[index]), body, index..index + 1)
+    let (method, body) = match mode {
+        Mode::Patch => (Method::PATCH, Some(Bytes::from(set_active_body(false)))),
+        _ => (Method::DELETE, None),
     };
+    let single =
+        |index: usize| request(method.clone(), format!("Users/{}", ids[index]), body.clone(), index..index + 1);
     match (mode, bulk) {
         (Mode::Bulk, Some((limits, batch_limit))) => plan_bulk(schedule, ids, limits, batch_limit),
         _ => (0..ids.len()).map(single).collect(),
@@ -105,7 +107,7 @@ fn plan_bulk(schedule: &Schedule, ids: &[String], limits: BulkLimits, batch_limi
         // Each operation after the first also takes a comma.
         let fits = chunk.len() < max_operations && bytes + operation.len() < max_bytes;
         if !(chunk.is_empty() || same_run && fits) {
-            requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk)), first..index));
+            requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk).into()), first..index));
             chunk.clear();
             first = index;
             bytes = bulk_overhead();
@@ -114,7 +116,7 @@ fn plan_bulk(schedule: &Schedule, ids: &[String], limits: BulkLimits, batch_limi
         chunk.push(operation);
     }
     if !chunk.is_empty() {
-        requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk)), first..ids.len()));
+        requests.push(request(Method::POST, "Bulk".into(), Some(bulk_body(&chunk).into()), first..ids.len()));
     }
     requests
 }
@@ -124,7 +126,7 @@ fn same_batch(schedule: &Schedule, a: usize, b: usize) -> bool {
     a.batch == b.batch && a.revoked_at == b.revoked_at
 }
 
-fn request(method: Method, path: String, body: Option<Vec<u8>>, operations: Range<usize>) -> PlannedRequest {
+fn request(method: Method, path: String, body: Option<Bytes>, operations: Range<usize>) -> PlannedRequest {
     PlannedRequest { method, path, body, operations, offset: Duration::ZERO, anchor: Duration::ZERO }
 }
 
@@ -184,21 +186,25 @@ pub async fn replay(
     interrupt: impl std::future::Future<Output = ()>,
     monitor: &mut Monitor<'_>,
 ) -> Replayed {
+    // Every request's target is built before the clock starts, as its body was.
+    let targets: Vec<Uri> = requests.iter().map(|request| client.target(&request.path)).collect();
     let cpu_before = crate::runner::process_cpu_time();
     let started = Instant::now() + START_LEAD;
     let mut recorder = Recorder::new(requests.len(), started);
     let semaphore = Arc::new(Semaphore::new(pacing.concurrency));
-    let (tx, mut rx) = mpsc::unbounded_channel::<Completion>();
+    // The requests in flight, driven by the dispatcher itself: no task, no
+    // channel and no wake-up across tasks per request.
+    let mut in_flight = FuturesUnordered::new();
     let planned = requests.len() as u64;
     let mut ticks = tokio::time::interval(TICK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(interrupt);
-    let (mut in_flight, mut stop) = (0u64, Stop::Complete);
+    let mut stop = Stop::Complete;
     // Until when the dispatcher was held up by a full set of slots: a
     // request intended before then was late because of the service.
     let mut backlog_until = started;
-    'dispatch: for index in 0..requests.len() {
-        let intended = started + requests[index].offset;
+    'dispatch: for (index, request) in requests.iter().enumerate() {
+        let intended = started + request.offset;
         // One wait per request, kept across the other branches: remade, it
         // would find the slot a completion just freed and forget that every
         // slot was busy.
@@ -208,8 +214,7 @@ pub async fn replay(
             tokio::select! {
                 biased;
                 () = &mut interrupt => { stop = Stop::Interrupted; break 'dispatch; }
-                Some(done) = rx.recv() => {
-                    in_flight -= 1;
+                Some(done) = in_flight.next() => {
                     recorder.record(&done);
                     if recorder.down_for(Instant::now()) > pacing.down_limit {
                         stop = Stop::ServiceDown(recorder.down_for(Instant::now()));
@@ -229,35 +234,33 @@ pub async fn replay(
             backlog_until = sent;
         }
         recorder.sent(intended, sent, held_by_slots);
-        in_flight += 1;
-        let (client, requests, tx) = (client.clone(), requests.clone(), tx.clone());
-        tokio::spawn(async move {
-            let (outcome, retries, bulk_failed) = attempts(&client, &requests[index], pacing.retries).await;
+        let target = &targets[index];
+        in_flight.push(async move {
+            let (outcome, retries, bulk_failed) = attempts(client, request, target, pacing.retries).await;
             drop(permit);
             let done = Instant::now();
-            let _ = tx.send(Completion { request: index, intended, sent, done, outcome, retries, bulk_failed });
+            Completion { request: index, intended, sent, done, outcome, retries, bulk_failed }
         });
     }
     let interrupted = stop == Stop::Interrupted;
-    let mut waiting = InFlight { rx: &mut rx, recorder: &mut recorder, count: in_flight, stop, planned };
+    let mut waiting = InFlight { pending: &mut in_flight, recorder: &mut recorder, stop, planned };
     waiting.drain(pacing.drain_limit, interrupt, interrupted, &mut ticks, monitor).await;
-    let (in_flight, stop) = (waiting.count, waiting.stop);
-    recorder.abandon(in_flight);
+    let stop = waiting.stop;
+    recorder.abandon(in_flight.len() as u64);
     monitor.tick(&recorder, planned, Instant::now());
     let cpu = cpu_before.zip(crate::runner::process_cpu_time()).map(|(before, after)| after.saturating_sub(before));
     Replayed { cpu, recorder, stop, started, finished: Instant::now() }
 }
 
 /// The requests still in flight after the dispatch loop.
-struct InFlight<'a> {
-    rx: &'a mut mpsc::UnboundedReceiver<Completion>,
+struct InFlight<'a, F> {
+    pending: &'a mut FuturesUnordered<F>,
     recorder: &'a mut Recorder,
-    count: u64,
     stop: Stop,
     planned: u64,
 }
 
-impl InFlight<'_> {
+impl<F: std::future::Future<Output = Completion>> InFlight<'_, F> {
     /// Waits for the requests in flight: all of them after a complete
     /// dispatch (each is bounded by the client's timeout), up to `limit`
     /// after a stop (an interrupt, or an objective's abort, meanwhile).
@@ -272,7 +275,7 @@ impl InFlight<'_> {
         let mut interrupt = interrupt;
         let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
         let mut deadline = if self.stop == Stop::Complete { far } else { tokio::time::Instant::now() + limit };
-        while self.count > 0 {
+        while !self.pending.is_empty() {
             tokio::select! {
                 biased;
                 () = &mut interrupt, if !interrupted => {
@@ -280,7 +283,7 @@ impl InFlight<'_> {
                     self.stop = Stop::Interrupted;
                     deadline = tokio::time::Instant::now() + limit;
                 }
-                Some(done) = self.rx.recv() => { self.count -= 1; self.recorder.record(&done); }
+                Some(done) = self.pending.next() => self.recorder.record(&done),
                 _ = ticks.tick() => {
                     if monitor.tick(self.recorder, self.planned, Instant::now()) && self.stop == Stop::Complete {
                         self.stop = Stop::Aborted;
@@ -306,9 +309,8 @@ async fn turn(intended: Instant, semaphore: Arc<Semaphore>) -> (tokio::sync::Own
 /// Sends a request under the one retry policy
 /// ([`ScimClient::send_retrying`], up to `budget` retries); returns the
 /// last outcome, the number of retries and the failed bulk operations.
-pub async fn attempts(client: &ScimClient, request: &PlannedRequest, budget: u32) -> (Outcome, u32, u32) {
-    let (answer, retries) =
-        client.send_retrying(request.method.clone(), &request.path, request.body.as_deref(), budget).await;
+pub async fn attempts(client: &ScimClient, request: &PlannedRequest, target: &Uri, budget: u32) -> (Outcome, u32, u32) {
+    let (answer, retries) = client.send_retrying(request.method.clone(), target, request.body.as_ref(), budget).await;
     match answer {
         Ok(response) => {
             let failed = if request.path == "Bulk" && response.ok() {
@@ -433,9 +435,10 @@ mod tests {
     async fn retries_429_within_the_budget_and_reports_the_last_status() {
         let base = server(2).await;
         let request = request(Method::DELETE, "Users/a".into(), None, 0..1);
-        assert_eq!(attempts(&client(&base), &request, 3).await, (Outcome::Status(204), 2, 0));
+        let target = client(&base).target(&request.path);
+        assert_eq!(attempts(&client(&base), &request, &target, 3).await, (Outcome::Status(204), 2, 0));
         let base = server(5).await;
-        assert_eq!(attempts(&client(&base), &request, 1).await, (Outcome::Status(429), 1, 0));
+        assert_eq!(attempts(&client(&base), &request, &target, 1).await, (Outcome::Status(429), 1, 0));
     }
 
     #[tokio::test]

@@ -1,11 +1,13 @@
 //! The SCIM 2.0 client (RFC 7643/7644): one base URL, requests built only
 //! under it (redirects are never followed), SCIM JSON bodies, discovery of
 //! the `/ServiceProviderConfig`, paged listing with filters, and the
-//! classification of every attempt's outcome. The bearer token is kept in
-//! a header marked sensitive and is never formatted.
+//! outcome of every attempt (sent by [`super::http`]). The bearer token is
+//! kept in a header marked sensitive and is never formatted.
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
+use super::http::HttpClient;
+use bytes::Bytes;
+use hyper::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use hyper::{Method, StatusCode, Uri};
 use serde_json::{Value, json};
 
 pub use super::parse::{BulkLimits, ServiceConfig};
@@ -58,7 +60,7 @@ impl ConnectionError {
 pub struct Response {
     pub status: u16,
     pub retry_after: Option<Duration>,
-    pub body: Vec<u8>,
+    pub body: Bytes,
 }
 
 impl Response {
@@ -77,7 +79,7 @@ impl Response {
 /// A SCIM service at one base URL.
 #[derive(Clone)]
 pub struct ScimClient {
-    http: reqwest::Client,
+    http: HttpClient,
     base: Url,
     /// Retries of a 429 or 503 in discovery and listings (the replay and
     /// provisioning give their own budget to [`ScimClient::send_retrying`]).
@@ -106,15 +108,9 @@ impl ScimClient {
             value.set_sensitive(true);
             headers.insert(AUTHORIZATION, value);
         }
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .pool_max_idle_per_host(pool)
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(ScimClient { http, base: with_trailing_slash(&redacted(base)), retries: 0 })
+        let base = with_trailing_slash(&redacted(base));
+        let http = HttpClient::new(&base, headers, timeout, pool)?;
+        Ok(ScimClient { http, base, retries: 0 })
     }
 
     /// The same client retrying 429 and 503 up to `retries` times in
@@ -139,20 +135,21 @@ impl ScimClient {
         self.base.join(path.trim_start_matches('/')).expect("relative SCIM paths join onto the base")
     }
 
+    /// The request target (path and query) of `path` under the base, as
+    /// sent: built once per request, reused by every attempt.
+    pub fn target(&self, path: &str) -> Uri {
+        let url = self.url(path);
+        Uri::try_from(&url[url::Position::BeforePath..]).expect("a URL's path and query are a request target")
+    }
+
     /// One attempt of one request.
-    pub async fn send(&self, method: Method, path: &str, body: Option<&[u8]>) -> Result<Response, Outcome> {
-        let mut request = self.http.request(method, self.url(path));
-        if let Some(body) = body {
-            request = request.header(CONTENT_TYPE, MEDIA_TYPE).body(body.to_vec());
-        }
-        let response = request.send().await.map_err(|e| classify(&e))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
+    pub async fn send(&self, method: Method, target: &Uri, body: Option<&Bytes>) -> Result<Response, Outcome> {
+        let answer = self.http.send(method, target, body.map(|body| (body, MEDIA_TYPE))).await?;
+        let retry_after = answer
+            .headers
             .get(RETRY_AFTER)
             .and_then(|value| super::parse::retry_after(value.as_bytes(), std::time::SystemTime::now()));
-        let body = response.bytes().await.map_err(|e| classify(&e))?.to_vec();
-        Ok(Response { status, retry_after, body })
+        Ok(Response { status: answer.status, retry_after, body: answer.body })
     }
 
     /// One request, retrying 429 and 503 up to `budget` times after the
@@ -162,13 +159,13 @@ impl ScimClient {
     pub async fn send_retrying(
         &self,
         method: Method,
-        path: &str,
-        body: Option<&[u8]>,
+        target: &Uri,
+        body: Option<&Bytes>,
         budget: u32,
     ) -> (Result<Response, Outcome>, u32) {
         let mut retries = 0;
         loop {
-            match self.send(method.clone(), path, body).await {
+            match self.send(method.clone(), target, body).await {
                 Ok(response) if is_retryable(response.status) && retries < budget => {
                     tokio::time::sleep(backoff(response.retry_after, retries)).await;
                     retries += 1;
@@ -180,7 +177,7 @@ impl ScimClient {
 
     /// A GET under the client's own retry budget.
     async fn get(&self, path: &str) -> Result<Response, String> {
-        self.send_retrying(Method::GET, path, None, self.retries).await.0.map_err(|o| describe(&o))
+        self.send_retrying(Method::GET, &self.target(path), None, self.retries).await.0.map_err(|o| describe(&o))
     }
 
     /// Reads `/ServiceProviderConfig`.
@@ -335,32 +332,6 @@ fn with_trailing_slash(url: &Url) -> Url {
     url
 }
 
-fn classify(error: &reqwest::Error) -> Outcome {
-    if error.is_timeout() {
-        return Outcome::Timeout;
-    }
-    let mut source: Option<&dyn std::error::Error> = Some(error);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind::*;
-            match io.kind() {
-                ConnectionRefused => return Outcome::Connection(ConnectionError::Refused),
-                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof => {
-                    return Outcome::Connection(ConnectionError::Reset);
-                }
-                TimedOut => return Outcome::Timeout,
-                _ => {}
-            }
-        }
-        source = cause.source();
-    }
-    let text = format!("{error:?}");
-    if text.contains("IncompleteMessage") || text.contains("connection closed") || text.contains("reset") {
-        return Outcome::Connection(ConnectionError::Reset);
-    }
-    Outcome::Connection(ConnectionError::Other)
-}
-
 /// The wait before retry `retries` (from 0): `Retry-After`, or an
 /// exponential backoff from [`FIRST_BACKOFF`], at most [`MAX_BACKOFF`].
 pub fn backoff(retry_after: Option<Duration>, retries: u32) -> Duration {
@@ -410,6 +381,7 @@ mod tests {
                 .unwrap();
         assert_eq!(client.url("Users/x").as_str(), "http://127.0.0.1:9/scim/v2/Users/x");
         assert_eq!(client.url("/Bulk").as_str(), "http://127.0.0.1:9/scim/v2/Bulk");
+        assert_eq!(client.target("Users?filter=a%20b").to_string(), "/scim/v2/Users?filter=a%20b");
         assert_eq!(encode_query("active eq true"), "active%20eq%20true");
     }
 }
