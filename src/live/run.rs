@@ -29,7 +29,7 @@ pub struct Limits;
 impl Limits {
     pub const MAX_MEMBERS: u32 = 100_000;
     pub const MAX_CONCURRENCY: usize = 1_024;
-    pub const MAX_RATE_PER_SEC: f64 = 100_000.0;
+    pub const MAX_RATE_PER_SEC: f64 = 1_000_000.0;
     pub const MAX_REQUESTS: usize = 1_000_000;
     pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
     pub const MAX_RETRIES: u32 = 20;
