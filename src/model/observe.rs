@@ -3,6 +3,7 @@
 //! model only counts.
 
 use super::exposure::ExposureTally;
+use super::residue_survival::ResidueSurvivalTally;
 use super::modules::Module;
 use super::platform::{Platform, ResidueKind};
 use crate::engine::{SimDuration, SimTime};
@@ -439,4 +440,6 @@ pub struct Observations {
     pub customers: CustomerTally,
     /// Offboarded members' exposure windows and leak-risk points.
     pub exposure: ExposureTally,
+    /// Residue survival after unbind at the leak-risk points.
+    pub residue_over_time: ResidueSurvivalTally,
 }
