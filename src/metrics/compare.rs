@@ -18,6 +18,7 @@ use super::interval::{MeanInterval, mean_ci95, student_t_975};
 use super::latency::LatencyHistogram;
 use super::proportion::{Proportion, round9};
 use super::record::{ReplicationCounts, ReplicationRecord, merged};
+use super::residue_survival::{held_days_per_member, kind_survival, platform_survival};
 use super::significance::{holm_adjusted, none_of_upper95, sign_flip_p_value, student_t_two_sided_p};
 use super::summary::{LatencyReport, latency_report};
 use crate::model::{LEAK_RISK_DEFAULT, Platform, RaceKind, ResidueKind};
@@ -39,6 +40,7 @@ pub fn compared_figures() -> Vec<Figure> {
     figures.extend(Figure::LEAVER);
     figures.push(Figure::ExposureMeanToHorizon);
     figures.extend(LEAK_RISK_DEFAULT.map(Figure::LeakRisk));
+    figures.extend(Figure::residue_over_time());
     for latency in Latency::ALL {
         figures.extend([Quantile::P50, Quantile::P99].map(|quantile| Figure::LatencyQuantile(latency, quantile)));
         figures.push(Figure::LatencyMean(latency));
@@ -50,7 +52,7 @@ pub fn compared_figures() -> Vec<Figure> {
 pub fn comparison_key(figure: Figure) -> String {
     match figure.unit() {
         Unit::Milliseconds => format!("{}_{}", figure.name(), Unit::Milliseconds.name()),
-        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants => figure.name(),
+        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days => figure.name(),
     }
 }
 
@@ -131,6 +133,9 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::LeakRisk(after) => {
             counts.exposure.leak_risk.iter().find(|p| p.after_us == after.as_micros()).and_then(|p| p.live.rate())
         }
+        Figure::ResidueKindAt(kind, after) => kind_survival(counts, kind, after)?.rate(),
+        Figure::ResiduePlatformAt(platform, after) => platform_survival(counts, platform, after)?.rate(),
+        Figure::ResidueDays(kind) => held_days_per_member(counts, kind),
     }
 }
 

@@ -241,3 +241,10 @@ pub(super) fn residue_over_time_report(
 fn held_days(counts: &ReplicationCounts, kind: ResidueKind) -> f64 {
     counts.residue_over_time.held_ms_by_kind.get(kind.index()).map_or(0.0, |&ms| ms as f64 / MS_PER_DAY)
 }
+
+/// Days `kind` was held per member in one replication; none where no
+/// member could leave it.
+pub(super) fn held_days_per_member(counts: &ReplicationCounts, kind: ResidueKind) -> Option<f64> {
+    let members = kind_trials(counts, kind, counts.residue_members.trials);
+    (members > 0).then(|| held_days(counts, kind) / members as f64)
+}

@@ -9,6 +9,7 @@ use crate::metrics::{
 };
 use crate::model::{ExposurePath, Unfinished};
 use crate::scenario::{Figure, Quantile};
+use super::residue_lines;
 use std::fmt::Write;
 
 fn percent(rate: Option<f64>) -> String {
@@ -356,6 +357,7 @@ pub fn summary_table(summary: &Summary) -> String {
     latency(&mut out, "batch latency (decision → last member fully unbound)", &m.batch_latency_ms, horizon);
     latency(&mut out, "revocation latency (decision → last account revoked)", &m.revocation_latency_ms, horizon);
     rate_lines(&mut out, summary);
+    residue_lines::residue_over_time_lines(&mut out, &m.residue.over_time);
     let o = &m.outcomes;
     let _ = writeln!(
         out,
