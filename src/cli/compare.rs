@@ -58,6 +58,8 @@ struct ComparisonFile<'a> {
     mode: &'a str,
     /// How many figures the Holm adjustment ran over (every figure compared with a p-value).
     holm_family: usize,
+    /// The same for the residue-over-time figures, a family of their own.
+    residue_over_time_holm_family: usize,
     figures: &'a BTreeMap<String, crate::metrics::FigureComparison>,
     /// A key of both sides' runs and the mode: a later comparison replaces
     /// this file only when its key is the same (or with `--overwrite`).
@@ -114,6 +116,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         org,
         mode,
         holm_family: comparison.holm_family,
+        residue_over_time_holm_family: comparison.residue_over_time_holm_family,
         figures: &comparison.figures,
         run_key: &run_key,
         status,
@@ -276,6 +279,13 @@ fn comparison_table(a: &str, b: &str, comparison: &Comparison) -> String {
         "  sig: p < 0.05 for the figure alone (exact sign-flip test over the replications that differ, paired t beyond 16 of them, Welch t when independent)\n  Holm: adjusted over the family of all {} figures compared with a p-value",
         comparison.holm_family
     );
+    if comparison.residue_over_time_holm_family > 0 {
+        let _ = writeln!(
+            out,
+            "  (residue over time, residue_<kind or platform>_<t> and residue-days: a Holm family of its own, {} figures)",
+            comparison.residue_over_time_holm_family
+        );
+    }
     if comparison.figures.values().any(|figure| figure.test == Some(Test::ByConstruction)) {
         let _ = writeln!(out, "  B is A's model on A's streams: every difference is zero by construction");
     }

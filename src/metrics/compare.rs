@@ -223,8 +223,12 @@ pub struct FigureComparison {
 /// Every figure compared, and the family Holm's adjustment ran over.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
-    /// How many figures have a p-value: the family of the Holm adjustment.
+    /// How many figures have a p-value: the family of the Holm adjustment
+    /// (residue over time aside).
     pub holm_family: usize,
+    /// The same for the residue-over-time figures, adjusted as a family of
+    /// their own.
+    pub residue_over_time_holm_family: usize,
     pub figures: BTreeMap<String, FigureComparison>,
 }
 
@@ -281,8 +285,15 @@ pub fn compare_figures(
     if pairing == Pairing::Paired {
         withhold_latency_intervals(&mut figures);
     }
-    let holm_family = adjust_holm(&mut figures);
-    Comparison { holm_family, figures }
+    // Residue over time is a family of its own, so its many points leave
+    // the other figures' adjusted p-values as they were.
+    let residue_keys: Vec<String> = Figure::residue_over_time().into_iter().map(comparison_key).collect();
+    let (mut over_time, mut others): (BTreeMap<_, _>, BTreeMap<_, _>) =
+        figures.into_iter().partition(|(key, _)| residue_keys.contains(key));
+    let holm_family = adjust_holm(&mut others);
+    let residue_over_time_holm_family = adjust_holm(&mut over_time);
+    others.append(&mut over_time);
+    Comparison { holm_family, residue_over_time_holm_family, figures: others }
 }
 
 /// A latency is taken over the batches that finished. When some members

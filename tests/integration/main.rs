@@ -37,5 +37,6 @@ mod outputs;
 mod overwrite;
 mod pipes_and_signals;
 mod script_case;
+mod residue_over_time;
 mod script_model;
 mod workflow;
