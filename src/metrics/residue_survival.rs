@@ -196,8 +196,7 @@ pub(super) fn residue_over_time_report(
         .map(|point| {
             let after = SimDuration::from_micros(point.after_us);
             let rate = |pick: &dyn Fn(&ReplicationCounts) -> Option<Proportion>, reason: &str| {
-                let each: Vec<Proportion> =
-                    replications.iter().map(|r| pick(&r.counts).unwrap_or_default()).collect();
+                let each: Vec<Proportion> = replications.iter().map(|r| pick(&r.counts).unwrap_or_default()).collect();
                 ProportionReport::over_replications(&each, reason, level)
             };
             let reason = "no unbind this long before the horizon could leave it";

@@ -3,9 +3,9 @@
 //! model only counts.
 
 use super::exposure::ExposureTally;
-use super::residue_survival::ResidueSurvivalTally;
 use super::modules::Module;
 use super::platform::{Platform, ResidueKind};
+use super::residue_survival::ResidueSurvivalTally;
 use crate::engine::{SimDuration, SimTime};
 
 /// A kind of grace-period race: something that happened while the model

@@ -3,13 +3,13 @@
 //! them), durations in the largest sensible unit, nulls with reasons.
 //! Headline rates and percentiles are read through `metrics::read`.
 
+use super::residue_lines;
 use crate::metrics::{
     ApiReport, AuditReport, CustomerReport, KeptModuleReport, LatencyReport, ProportionReport, QueueReport, Reading,
     Summary, TokenWindowReport, format_duration_ms, read,
 };
 use crate::model::{ExposurePath, Unfinished};
 use crate::scenario::{Figure, Quantile};
-use super::residue_lines;
 use std::fmt::Write;
 
 fn percent(rate: Option<f64>) -> String {

@@ -466,7 +466,10 @@ mod tests {
     fn residue_points_are_named_by_kind_or_platform_and_time() {
         let credentials = Figure::ResidueKindAt(ResidueKind::Credentials, SimDuration::from_days(30));
         assert_eq!(credentials.name(), "residue_credentials_30d");
-        assert_eq!(Figure::named("residue_chat_history_12h").map(Figure::name).as_deref(), Some("residue_chat_history_12h"));
+        assert_eq!(
+            Figure::named("residue_chat_history_12h").map(Figure::name).as_deref(),
+            Some("residue_chat_history_12h")
+        );
         assert_eq!(
             Figure::named("residue_ios_7d"),
             Some(Figure::ResiduePlatformAt(Platform::Ios, SimDuration::from_days(7)))

@@ -36,7 +36,7 @@ mod newcomer;
 mod outputs;
 mod overwrite;
 mod pipes_and_signals;
-mod script_case;
 mod residue_over_time;
+mod script_case;
 mod script_model;
 mod workflow;

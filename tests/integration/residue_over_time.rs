@@ -23,7 +23,9 @@ const HOUR_US: u64 = 3_600_000_000;
 /// 1 h … 5 h.
 fn wiped_org(horizon: &str) -> Scenario {
     let steps: String = (0..5)
-        .map(|member| format!("  {{ at = \"{}h\", op = \"unbind\", member = {member}, by = \"super\" }},\n", member + 1))
+        .map(|member| {
+            format!("  {{ at = \"{}h\", op = \"unbind\", member = {member}, by = \"super\" }},\n", member + 1)
+        })
         .collect();
     let text = format!(
         "name = \"residue-rule\"\nhorizon = \"{horizon}\"\nseed = {SEED}\nreplications = 1\n\n\
@@ -201,8 +203,11 @@ fn residue_over_time_of_merged_shards_is_the_unsharded_run_byte_for_byte() {
     // for the 30 d point) with points of its own, in three shards.
     let directory = temp_dir("residue-shards");
     let file = directory.join("points.toml");
-    std::fs::write(&file, "base = \"admin-batch\"\nname = \"residue-rule\"\n[metrics]\nleak_risk_at = [\"2h\", \"20d\"]\n")
-        .unwrap();
+    std::fs::write(
+        &file,
+        "base = \"admin-batch\"\nname = \"residue-rule\"\n[metrics]\nleak_risk_at = [\"2h\", \"20d\"]\n",
+    )
+    .unwrap();
     let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
     let common = ["--members", "1500", "--replications", "7", "--seed", "3", "--quiet"];
     let run = |extra: &[&str], folder: &str| {
