@@ -58,6 +58,8 @@ struct ComparisonFile<'a> {
     mode: &'a str,
     /// How many figures the Holm adjustment ran over (every figure compared with a p-value).
     holm_family: usize,
+    /// The same for the residue-over-time figures, a family of their own.
+    residue_over_time_holm_family: usize,
     figures: &'a BTreeMap<String, crate::metrics::FigureComparison>,
     /// A key of both sides' runs and the mode: a later comparison replaces
     /// this file only when its key is the same (or with `--overwrite`).
@@ -114,6 +116,7 @@ pub fn compare(args: CompareArgs) -> Result<(), CliError> {
         org,
         mode,
         holm_family: comparison.holm_family,
+        residue_over_time_holm_family: comparison.residue_over_time_holm_family,
         figures: &comparison.figures,
         run_key: &run_key,
         status,
@@ -276,13 +279,20 @@ fn comparison_table(a: &str, b: &str, comparison: &Comparison) -> String {
         out,
         "  sig: p < 0.05 for the figure alone (exact sign-flip test over the replications that differ, paired t beyond 16 of them, Welch t when independent)\n  Holm: adjusted over the family of the {} figures whose test can reach p < 0.05{}",
         comparison.holm_family,
-        match tested - comparison.holm_family {
+        match tested - comparison.holm_family - comparison.residue_over_time_holm_family {
             0 => String::new(),
             left_out => format!(
                 " ({left_out} more cannot, too few of their paired replications differing, and are never significant)"
             ),
         }
     );
+    if comparison.residue_over_time_holm_family > 0 {
+        let _ = writeln!(
+            out,
+            "  (residue over time, residue_<kind or platform>_<t> and residue-days: a Holm family of its own, {} figures)",
+            comparison.residue_over_time_holm_family
+        );
+    }
     if comparison.figures.values().any(|figure| figure.test == Some(Test::ByConstruction)) {
         let _ = writeln!(out, "  B is A's model on A's streams: every difference is zero by construction");
     }
@@ -305,7 +315,9 @@ fn shown(value: f64, unit: Option<Unit>) -> String {
     match unit {
         Some(Unit::Milliseconds) if value < 0.0 => format!("-{}", format_duration_ms(-value)),
         Some(Unit::Milliseconds) => format_duration_ms(value),
-        Some(Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants) | None => number(value),
+        Some(Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days) | None => {
+            number(value)
+        }
     }
 }
 

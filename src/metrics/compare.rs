@@ -18,6 +18,7 @@ use super::interval::{MeanInterval, mean_ci95, student_t_975};
 use super::latency::LatencyHistogram;
 use super::proportion::{Proportion, round9};
 use super::record::{ReplicationCounts, ReplicationRecord, merged};
+use super::residue_survival::{held_days_per_member, kind_survival, platform_survival};
 use super::significance::{
     DiscreteTest, holm_adjusted_where_reachable, none_of_upper95, sign_flip_p_value, sign_flip_smallest_p,
     student_t_two_sided_p,
@@ -42,6 +43,7 @@ pub fn compared_figures() -> Vec<Figure> {
     figures.extend(Figure::LEAVER);
     figures.push(Figure::ExposureMeanToHorizon);
     figures.extend(LEAK_RISK_DEFAULT.map(Figure::LeakRisk));
+    figures.extend(Figure::residue_over_time());
     for latency in Latency::ALL {
         figures.extend([Quantile::P50, Quantile::P99].map(|quantile| Figure::LatencyQuantile(latency, quantile)));
         figures.push(Figure::LatencyMean(latency));
@@ -53,7 +55,7 @@ pub fn compared_figures() -> Vec<Figure> {
 pub fn comparison_key(figure: Figure) -> String {
     match figure.unit() {
         Unit::Milliseconds => format!("{}_{}", figure.name(), Unit::Milliseconds.name()),
-        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants => figure.name(),
+        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days => figure.name(),
     }
 }
 
@@ -134,6 +136,9 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::LeakRisk(after) => {
             counts.exposure.leak_risk.iter().find(|p| p.after_us == after.as_micros()).and_then(|p| p.live.rate())
         }
+        Figure::ResidueKindAt(kind, after) => kind_survival(counts, kind, after)?.rate(),
+        Figure::ResiduePlatformAt(platform, after) => platform_survival(counts, platform, after)?.rate(),
+        Figure::ResidueDays(kind) => held_days_per_member(counts, kind),
     }
 }
 
@@ -223,8 +228,11 @@ pub struct FigureComparison {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     /// How many figures have a test that can reach p < 0.05: the family of
-    /// the Holm adjustment.
+    /// the Holm adjustment (residue over time aside).
     pub holm_family: usize,
+    /// The same for the residue-over-time figures, adjusted as a family of
+    /// their own.
+    pub residue_over_time_holm_family: usize,
     pub figures: BTreeMap<String, FigureComparison>,
 }
 
@@ -281,8 +289,15 @@ pub fn compare_figures(
     if pairing == Pairing::Paired {
         withhold_latency_intervals(&mut figures);
     }
-    let holm_family = adjust_holm(&mut figures);
-    Comparison { holm_family, figures }
+    // Residue over time is a family of its own, so its many points leave
+    // the other figures' adjusted p-values as they were.
+    let residue_keys: Vec<String> = Figure::residue_over_time().into_iter().map(comparison_key).collect();
+    let (mut over_time, mut others): (BTreeMap<_, _>, BTreeMap<_, _>) =
+        figures.into_iter().partition(|(key, _)| residue_keys.contains(key));
+    let holm_family = adjust_holm(&mut others);
+    let residue_over_time_holm_family = adjust_holm(&mut over_time);
+    others.append(&mut over_time);
+    Comparison { holm_family, residue_over_time_holm_family, figures: others }
 }
 
 /// A latency is taken over the batches that finished. When some members

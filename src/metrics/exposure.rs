@@ -336,7 +336,7 @@ fn hours_per_1000(total_ms: u64) -> f64 {
 }
 
 /// The pooled ratio of `pairs` with its interval across replications.
-fn estimate(pairs: &[(f64, u64)], what: &str, level: Level) -> ApiEstimate {
+pub(super) fn estimate(pairs: &[(f64, u64)], what: &str, level: Level) -> ApiEstimate {
     let units: u64 = pairs.iter().map(|pair| pair.1).sum();
     if units == 0 {
         let reason = Some(format!("no {what} before the horizon"));

@@ -8,9 +8,11 @@
 use super::exposure::point_key;
 use super::interval::IntervalMethod;
 use super::proportion::ProportionReport;
+use super::residue_survival::ResidueSurvivalPoint;
 use super::summary::{LatencyReport, Summary};
 use crate::engine::SimDuration;
 use crate::scenario::{Figure, Latency, Quantile};
+use std::collections::BTreeMap;
 
 /// One figure read from a summary.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +83,14 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
         Figure::CustomerHandoverTimeMean => return Ok(Reading::Mean(metrics.customers.mean_time_ms)),
         Figure::ExposureMeanToHorizon => return Ok(Reading::Mean(metrics.exposure.mean_to_horizon_ms.value)),
         Figure::LeakRisk(after) => leak_risk_point(summary, after)?,
+        Figure::ResidueKindAt(kind, after) => residue_point(summary, after, |p| &p.by_kind, kind.name())?,
+        Figure::ResiduePlatformAt(platform, after) => {
+            residue_point(summary, after, |p| &p.by_platform, platform.name())?
+        }
+        Figure::ResidueDays(kind) => {
+            let days = metrics.residue.over_time.days_per_member.get(kind.name()).and_then(|days| days.value);
+            return Ok(Reading::Mean(days));
+        }
         Figure::KeptModuleAccess => metrics.kept_modules.access.clone(),
         Figure::KeptModuleUseRate => metrics.kept_modules.used.clone(),
         Figure::CustomersLostRate => metrics.customers.lost.clone(),
@@ -109,6 +119,21 @@ fn leak_risk_point(summary: &Summary, after: SimDuration) -> Result<ProportionRe
         let named: Vec<&str> = points.keys().map(String::as_str).collect();
         format!("the summary has no leak-risk point at {} (it has: {})", point_key(after), named.join(", "))
     })
+}
+
+/// A residue survival point `after` the unbind, by kind or platform.
+fn residue_point(
+    summary: &Summary,
+    after: SimDuration,
+    pick: impl Fn(&ResidueSurvivalPoint) -> &BTreeMap<String, ProportionReport>,
+    name: &str,
+) -> Result<ProportionReport, String> {
+    let points = &summary.metrics.residue.over_time.points;
+    let point = points.get(&point_key(after)).ok_or_else(|| {
+        let named: Vec<&str> = points.keys().map(String::as_str).collect();
+        format!("the summary has no residue point at {} (it has: {})", point_key(after), named.join(", "))
+    })?;
+    pick(point).get(name).cloned().ok_or_else(|| format!("the summary has no residue figure for `{name}`"))
 }
 
 fn residue_view(summary: &Summary) -> ProportionReport {
@@ -195,9 +220,12 @@ mod tests {
         let summary = empty_summary("s");
         for figure in Figure::all() {
             match figure {
-                // A summary of no replications observed no leak-risk point.
+                // A summary of no replications observed no leak-risk or residue point.
                 Figure::LeakRisk(_) => {
                     assert!(read(figure, &summary).unwrap_err().contains("no leak-risk point at"), "{}", figure.name())
+                }
+                Figure::ResidueKindAt(..) | Figure::ResiduePlatformAt(..) => {
+                    assert!(read(figure, &summary).unwrap_err().contains("no residue point at"), "{}", figure.name())
                 }
                 _ => assert!(read(figure, &summary).is_ok(), "{}", figure.name()),
             }

@@ -24,6 +24,7 @@ mod leaver;
 mod proportion;
 mod record;
 mod regression;
+mod residue_survival;
 mod sequential;
 mod shard;
 mod significance;
@@ -55,6 +56,7 @@ pub use regression::{
     Change, DEFAULT_NOISE_THRESHOLD, Gate, RegressionCheck, any_regression, check_baseline, compare_to_baseline,
     default_gated_figures, gateable_names, is_gateable, regressed_figures, regression_table,
 };
+pub use residue_survival::{ResidueOverTimeReport, ResiduePointRecord, ResidueSurvivalPoint, ResidueSurvivalRecord};
 pub use sequential::{Sequence, SequentialVerdict, look_level};
 pub use shard::{MAX_RESULT_BYTES, SHARD_KIND, ShardFile, ShardId, merge_shards};
 pub use slo::{SloOutcome, Verdict, any_failed, evaluate, evaluate_at, verdict_table};

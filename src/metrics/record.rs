@@ -8,6 +8,7 @@ use super::exposure::ExposureRecord;
 use super::latency::LatencyHistogram;
 use super::leaver::{CustomerRecord, ModuleRecord};
 use super::proportion::Proportion;
+use super::residue_survival::ResidueSurvivalRecord;
 use crate::engine::Stop;
 use crate::model::{BatchTier, Censored, Observations, Platform, QueueTally, RaceKind, ResidueKind, Unfinished};
 use serde::{Deserialize, Serialize};
@@ -209,6 +210,10 @@ pub struct ReplicationCounts {
     /// in older records: nobody offboarded).
     #[serde(default)]
     pub exposure: ExposureRecord,
+    /// Residue survival after unbind at the leak-risk points (absent in
+    /// older records: not counted).
+    #[serde(default)]
+    pub residue_over_time: ResidueSurvivalRecord,
 }
 
 /// The name a run's stop reason has in results.
@@ -305,6 +310,7 @@ impl ReplicationCounts {
             kept_modules: ModuleRecord::new(&obs.modules),
             customers: CustomerRecord::new(&obs.customers),
             exposure: ExposureRecord::new(&obs.exposure),
+            residue_over_time: ResidueSurvivalRecord::new(&obs.residue_over_time),
         }
     }
 
@@ -368,6 +374,7 @@ impl ReplicationCounts {
         self.kept_modules.merge(&other.kept_modules);
         self.customers.merge(&other.customers);
         self.exposure.merge(&other.exposure);
+        self.residue_over_time.merge(&other.residue_over_time);
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -419,6 +426,7 @@ impl ReplicationCounts {
         if at_risk.clone().any(|(&hits, &risk)| hits > risk || risk > self.residue_members.trials) {
             return Err("a residue kind has more members than could leave it, or than were unbound".into());
         }
+        self.residue_over_time.check_shape(self.residue_members.trials)?;
         let counts = [self.batches, self.untouched, self.done, self.pending, self.locked_out, self.rolled_back]
             .into_iter()
             .chain([self.scope_violations, self.tokens_accepted_after_expiry, self.token_last_use_sum_s])

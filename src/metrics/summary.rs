@@ -18,6 +18,7 @@ use super::latency_report::{exposure_window_report, latency_reports, lockout_dur
 use super::leaver::{CustomerReport, KeptModuleReport, leaver_reports};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
+use super::residue_survival::{ResidueOverTimeReport, residue_over_time_report};
 use crate::engine::Stop;
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
@@ -210,6 +211,10 @@ pub struct ResidueReport {
     pub app_data_per_grant: ProportionReport,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub null_reason: Option<String>,
+    /// The survival of residue after each unbind and the residue-days
+    /// per member (absent from older summaries: not measured).
+    #[serde(default)]
+    pub over_time: ResidueOverTimeReport,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -407,7 +412,7 @@ fn metrics(
         audit,
         guard: GuardReport { imports: totals.guard_imports, aborted: totals.guard_aborted },
         lockout: lockout_report(totals, replications, seed),
-        residue: residue_report(replications),
+        residue: residue_report(totals, replications),
         outcomes: OutcomeReport {
             untouched: totals.untouched,
             done: totals.done,
@@ -565,7 +570,7 @@ fn cannot_occur(kind: ResidueKind) -> String {
     format!("cannot occur here: {why}")
 }
 
-fn residue_report(replications: Over<'_>) -> ResidueReport {
+fn residue_report(totals: &ReplicationCounts, replications: Over<'_>) -> ResidueReport {
     const REASON: &str = "no member's unbind took effect before the horizon";
     let overall = over(replications, REASON, |counts| counts.residue_members);
     // A kind no offboarded member could leave is null, not a rate of 0.
@@ -597,6 +602,7 @@ fn residue_report(replications: Over<'_>) -> ResidueReport {
             .collect(),
         app_data_per_grant: over(replications, "no app grant was revoked", |counts| counts.residue_grants),
         null_reason: overall.null_reason,
+        over_time: residue_over_time_report(totals, replications.records, replications.level),
     }
 }
 

@@ -5,6 +5,7 @@
 use super::exposure::ExposureTally;
 use super::modules::Module;
 use super::platform::{Platform, ResidueKind};
+use super::residue_survival::ResidueSurvivalTally;
 use crate::engine::{SimDuration, SimTime};
 
 /// A kind of grace-period race: something that happened while the model
@@ -439,4 +440,6 @@ pub struct Observations {
     pub customers: CustomerTally,
     /// Offboarded members' exposure windows and leak-risk points.
     pub exposure: ExposureTally,
+    /// Residue survival after unbind at the leak-risk points.
+    pub residue_over_time: ResidueSurvivalTally,
 }

@@ -253,6 +253,11 @@ impl Residue {
         Residue(self.0 & !kind.bit())
     }
 
+    /// The kinds of `self` that `other` lacks.
+    pub fn minus(self, other: Residue) -> Residue {
+        Residue(self.0 & !other.0)
+    }
+
     pub fn union(self, other: Residue) -> Residue {
         Residue(self.0 | other.0)
     }
@@ -280,6 +285,7 @@ mod tests {
         assert!(set.contains(ResidueKind::Registry));
         assert!(!set.contains(ResidueKind::Credentials));
         assert_eq!(set.without(ResidueKind::Registry), Residue::of(ResidueKind::ChatHistory));
+        assert_eq!(set.minus(Residue::of(ResidueKind::ChatHistory)), Residue::of(ResidueKind::Registry));
         assert_eq!(set.kinds().count(), 2);
     }
 

@@ -13,6 +13,7 @@
 
 mod junit;
 mod publish;
+mod residue_lines;
 mod table;
 mod verdicts;
 

@@ -3,6 +3,7 @@
 //! them), durations in the largest sensible unit, nulls with reasons.
 //! Headline rates and percentiles are read through `metrics::read`.
 
+use super::residue_lines;
 use crate::metrics::{
     ApiReport, AuditReport, CustomerReport, KeptModuleReport, LatencyReport, ProportionReport, QueueReport, Reading,
     Summary, TokenWindowReport, format_duration_ms, read,
@@ -356,6 +357,7 @@ pub fn summary_table(summary: &Summary) -> String {
     latency(&mut out, "batch latency (decision → last member fully unbound)", &m.batch_latency_ms, horizon);
     latency(&mut out, "revocation latency (decision → last account revoked)", &m.revocation_latency_ms, horizon);
     rate_lines(&mut out, summary);
+    residue_lines::residue_over_time_lines(&mut out, &m.residue.over_time);
     let o = &m.outcomes;
     let _ = writeln!(
         out,

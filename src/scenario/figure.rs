@@ -99,6 +99,8 @@ pub enum Unit {
     Members,
     Events,
     Grants,
+    /// Member-days per member.
+    Days,
 }
 
 impl Unit {
@@ -110,6 +112,7 @@ impl Unit {
             Unit::Members => "members",
             Unit::Events => "events",
             Unit::Grants => "grants",
+            Unit::Days => "days",
         }
     }
 }
@@ -179,6 +182,16 @@ pub enum Figure {
     /// their decision, among those whose decision + it is no later than
     /// the horizon.
     LeakRisk(SimDuration),
+    /// Members whose unbind took effect still holding this kind of residue
+    /// this long after the unbind, among those whose unbind + it is no
+    /// later than the horizon.
+    ResidueKindAt(ResidueKind, SimDuration),
+    /// Devices of this platform an unbind touched still holding any
+    /// residue this long after the unbind, the same way.
+    ResiduePlatformAt(Platform, SimDuration),
+    /// The days a kind of residue was held, unbind to clearing, clipped at
+    /// the horizon, per member whose unbind took effect.
+    ResidueDays(ResidueKind),
 }
 
 impl Figure {
@@ -208,6 +221,21 @@ impl Figure {
         figures.extend(Figure::LEAVER);
         figures.push(Figure::ExposureMeanToHorizon);
         figures.extend(LEAK_RISK_DEFAULT.map(Figure::LeakRisk));
+        figures.extend(Figure::residue_over_time());
+        figures
+    }
+
+    /// Residue over time at the default points: each kind, then each
+    /// platform, at 1 h … 90 d; then each kind's residue-days.
+    pub fn residue_over_time() -> Vec<Figure> {
+        let mut figures = Vec::new();
+        for kind in ResidueKind::ALL {
+            figures.extend(LEAK_RISK_DEFAULT.map(|after| Figure::ResidueKindAt(kind, after)));
+        }
+        for platform in Platform::ALL {
+            figures.extend(LEAK_RISK_DEFAULT.map(|after| Figure::ResiduePlatformAt(platform, after)));
+        }
+        figures.extend(ResidueKind::ALL.map(Figure::ResidueDays));
         figures
     }
 
@@ -256,6 +284,11 @@ impl Figure {
             Figure::CustomerHandoverTimeMean => "customer_handover_time_mean".to_owned(),
             Figure::ExposureMeanToHorizon => "exposure_mean_to_horizon".to_owned(),
             Figure::LeakRisk(after) => format!("{LEAK_RISK}{}", after.exact_text()),
+            Figure::ResidueKindAt(kind, after) => format!("{RESIDUE}{}_{}", kind.name(), after.exact_text()),
+            Figure::ResiduePlatformAt(platform, after) => {
+                format!("{RESIDUE}{}_{}", platform.name(), after.exact_text())
+            }
+            Figure::ResidueDays(kind) => format!("{RESIDUE}{}_days_per_member", kind.name()),
         }
     }
 
@@ -283,7 +316,10 @@ impl Figure {
             | Figure::KeptModuleAccess
             | Figure::KeptModuleUseRate
             | Figure::CustomersLostRate
-            | Figure::LeakRisk(_) => Unit::Fraction,
+            | Figure::LeakRisk(_)
+            | Figure::ResidueKindAt(..)
+            | Figure::ResiduePlatformAt(..) => Unit::Fraction,
+            Figure::ResidueDays(_) => Unit::Days,
             Figure::Done | Figure::Pending => Unit::Members,
             Figure::Events
             | Figure::TokenUsesPerGrant
@@ -311,8 +347,13 @@ impl Figure {
             | Figure::KeptModuleAccess
             | Figure::KeptModuleUseRate
             | Figure::CustomersLostRate
-            | Figure::LeakRisk(_) => true,
-            Figure::CustomerHandoverCalls | Figure::CustomerHandoverTimeMean | Figure::ExposureMeanToHorizon => false,
+            | Figure::LeakRisk(_)
+            | Figure::ResidueKindAt(..)
+            | Figure::ResiduePlatformAt(..) => true,
+            Figure::CustomerHandoverCalls
+            | Figure::CustomerHandoverTimeMean
+            | Figure::ExposureMeanToHorizon
+            | Figure::ResidueDays(_) => false,
             Figure::LatencyMean(_)
             | Figure::LatencyUnfinished(_)
             | Figure::PlatformLockoutRate(_)
@@ -365,24 +406,45 @@ impl Figure {
             | Figure::CustomerHandoverCalls
             | Figure::CustomerHandoverTimeMean
             | Figure::ExposureMeanToHorizon
-            | Figure::LeakRisk(_) => true,
+            | Figure::LeakRisk(_)
+            | Figure::ResidueKindAt(..)
+            | Figure::ResiduePlatformAt(..)
+            | Figure::ResidueDays(_) => true,
         }
     }
 
-    /// The figure called `name`; a leak-risk point at any time a
-    /// scenario may ask for (`leak_risk_12h`) as well as the defaults.
+    /// The figure called `name`; a leak-risk or residue point at any
+    /// time a scenario may ask for (`leak_risk_12h`, `residue_ios_12h`) as
+    /// well as the defaults.
     pub fn named(name: &str) -> Option<Figure> {
         let listed = Figure::all().into_iter().find(|figure| figure.name() == name);
-        listed.or_else(|| {
-            let after = parse_duration(name.strip_prefix(LEAK_RISK)?).ok()?;
-            let figure = Figure::LeakRisk(after);
-            (!after.is_zero() && figure.name() == name).then_some(figure)
-        })
+        listed.or_else(|| Figure::leak_risk_named(name)).or_else(|| Figure::residue_point_named(name))
+    }
+
+    fn leak_risk_named(name: &str) -> Option<Figure> {
+        let after = parse_duration(name.strip_prefix(LEAK_RISK)?).ok()?;
+        let figure = Figure::LeakRisk(after);
+        (!after.is_zero() && figure.name() == name).then_some(figure)
+    }
+
+    /// `residue_<kind>_<t>` or `residue_<platform>_<t>`.
+    fn residue_point_named(name: &str) -> Option<Figure> {
+        let (what, after) = name.strip_prefix(RESIDUE)?.rsplit_once('_')?;
+        let after = parse_duration(after).ok()?;
+        let kind = ResidueKind::ALL.into_iter().find(|kind| kind.name() == what);
+        let platform = Platform::ALL.into_iter().find(|platform| platform.name() == what);
+        let figure = kind
+            .map(|kind| Figure::ResidueKindAt(kind, after))
+            .or_else(|| platform.map(|platform| Figure::ResiduePlatformAt(platform, after)))?;
+        (!after.is_zero() && figure.name() == name).then_some(figure)
     }
 }
 
 /// The prefix of a leak-risk point's name.
 const LEAK_RISK: &str = "leak_risk_";
+
+/// The prefix of a residue figure's name.
+const RESIDUE: &str = "residue_";
 
 #[cfg(test)]
 mod tests {
@@ -398,6 +460,25 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), figures.len());
+    }
+
+    #[test]
+    fn residue_points_are_named_by_kind_or_platform_and_time() {
+        let credentials = Figure::ResidueKindAt(ResidueKind::Credentials, SimDuration::from_days(30));
+        assert_eq!(credentials.name(), "residue_credentials_30d");
+        assert_eq!(
+            Figure::named("residue_chat_history_12h").map(Figure::name).as_deref(),
+            Some("residue_chat_history_12h")
+        );
+        assert_eq!(
+            Figure::named("residue_ios_7d"),
+            Some(Figure::ResiduePlatformAt(Platform::Ios, SimDuration::from_days(7)))
+        );
+        assert_eq!(Figure::ResidueDays(ResidueKind::SdCache).name(), "residue_sd_cache_days_per_member");
+        for refused in ["residue_credentials_0s", "residue_phone_7d", "residue_credentials", "residue_ios_7days"] {
+            assert_eq!(Figure::named(refused), None, "{refused}");
+        }
+        assert!(credentials.is_objective() && !Figure::ResidueDays(ResidueKind::Credentials).is_objective());
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! What stays on a device is read from one table, `Platform::residue_rule`,
 //! by the way the device left the unbind (`DeviceExit`); every path sets a
-//! device's residue through `leave`.
+//! device's residue through `leave`; every write of a device's residue goes
+//! through `residue::set_device`, which counts it over time.
 
 use super::super::config::Edition;
 use super::super::ids::{DeviceId, MemberId};
@@ -15,7 +16,7 @@ use super::super::org::Org;
 use super::super::platform::{DeviceExit, Fate, Platform, Residue, ResidueKind};
 use super::super::state::{DeviceState, IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{DeviceChangeBy, Event, Mark, RequestKind, World};
+use super::{DeviceChangeBy, Event, Mark, RequestKind, World, residue};
 use crate::engine::{Context, SimTime};
 
 /// Unbinds every device of a revoked member; returns how many must still
@@ -70,7 +71,7 @@ fn leave(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: DeviceId, 
     if exit != DeviceExit::Wiped {
         residue = residue.union(biometric(world, device));
     }
-    world.devices[device.index()].residue = residue;
+    residue::set_device(world, device, residue, ctx.now());
     if rule.chat_history == Fate::Expires {
         ctx.schedule_in(world.policy.chat_retention, Event::ChatRetentionEnd { device });
     }
@@ -98,11 +99,18 @@ fn biometric(world: &World<'_>, device: DeviceId) -> Residue {
 }
 
 /// A device a member left from the app may stay in the trusted list.
-fn trusted_kept(world: &mut World<'_>, device: DeviceId) {
+fn trusted_kept(world: &mut World<'_>, device: DeviceId, now: SimTime) {
     if world.chance(device.stream_key(), Purpose::TrustedKept, world.behaviour.trusted_device_kept) {
-        let run = &mut world.devices[device.index()];
-        run.residue = run.residue.with(ResidueKind::TrustedDevice);
+        trusted(world, device, true, now);
     }
+}
+
+/// The device's trusted-device entry is kept (`true`) or dropped at `now`.
+fn trusted(world: &mut World<'_>, device: DeviceId, kept: bool, now: SimTime) {
+    let residue = world.devices[device.index()].residue;
+    let residue =
+        if kept { residue.with(ResidueKind::TrustedDevice) } else { residue.without(ResidueKind::TrustedDevice) };
+    residue::set_device(world, device, residue, now);
 }
 
 /// The member logs out on the device and clears the app's data unless it
@@ -118,7 +126,7 @@ fn log_out_by_hand(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: 
     leave(world, ctx, device, if cleared { DeviceExit::Cleared } else { DeviceExit::LoggedOut });
     released(world, device, ctx.now());
     if leaving {
-        trusted_kept(world, device);
+        trusted_kept(world, device, ctx.now());
     }
 }
 
@@ -165,7 +173,7 @@ pub(super) fn check_in(
         world.set_device(device, DeviceState::Inactive)?;
         leave(world, ctx, device, DeviceExit::CheckedIn);
         if !server_side {
-            trusted_kept(world, device);
+            trusted_kept(world, device, ctx.now());
         }
     }
     device_done(world, ctx, device);
@@ -190,9 +198,9 @@ fn device_done(world: &mut World<'_>, ctx: &mut Context<'_, Event>, device: Devi
     }
 }
 
-pub(super) fn retention_end(world: &mut World<'_>, device: DeviceId) {
-    let run = &mut world.devices[device.index()];
-    run.residue = run.residue.without(ResidueKind::ChatHistory);
+pub(super) fn retention_end(world: &mut World<'_>, device: DeviceId, now: SimTime) {
+    let residue = world.devices[device.index()].residue.without(ResidueKind::ChatHistory);
+    residue::set_device(world, device, residue, now);
 }
 
 /// The member has replaced a device: the old one is lost (only a wipe or
@@ -263,8 +271,7 @@ fn lost(
     }
     world.set_device(device, DeviceState::Lost)?;
     leave(world, ctx, device, DeviceExit::Unreachable);
-    let run = &mut world.devices[device.index()];
-    run.residue = run.residue.with(ResidueKind::TrustedDevice);
+    trusted(world, device, true, ctx.now());
     schedule_auto_logout(world, ctx, device);
     if let Some(unbind) = &world.policy.lost_device_unbind {
         let delay = world.sample(unbind, device.stream_key(), Purpose::LostDeviceUnbind, 0);
@@ -286,8 +293,7 @@ pub(super) fn unbind_lost(
     }
     world.set_device(device, DeviceState::Inactive)?;
     world.audit(ctx.now());
-    let run = &mut world.devices[device.index()];
-    run.residue = run.residue.without(ResidueKind::TrustedDevice);
+    trusted(world, device, false, ctx.now());
     device_done(world, ctx, device);
     Ok(())
 }
@@ -304,8 +310,7 @@ fn uninstall_first(
 ) -> Result<(), IllegalTransition> {
     world.set_device(device, DeviceState::Uninstalled)?;
     leave(world, ctx, device, DeviceExit::Uninstalled);
-    let run = &mut world.devices[device.index()];
-    run.residue = run.residue.with(ResidueKind::TrustedDevice);
+    trusted(world, device, true, ctx.now());
     world.members[member.index()].outstanding = 1;
     schedule_auto_logout(world, ctx, device);
     if locked {
@@ -328,8 +333,7 @@ pub(super) fn recover_lockout(
     let device = exit_device(world.org, member).expect("a locked-out member changed a device");
     if world.devices[device.index()].state == DeviceState::Uninstalled {
         world.set_device(device, DeviceState::Inactive)?;
-        let run = &mut world.devices[device.index()];
-        run.residue = run.residue.without(ResidueKind::TrustedDevice);
+        trusted(world, device, false, ctx.now());
         device_done(world, ctx, device);
     }
     world.audit(ctx.now());
@@ -354,8 +358,7 @@ pub(super) fn auto_logout(
         DeviceState::Bound | DeviceState::Inactive | DeviceState::Wiped | DeviceState::AutoLoggedOut => return Ok(()),
     }
     world.set_device(device, DeviceState::AutoLoggedOut)?;
-    let run = &mut world.devices[device.index()];
-    run.residue = run.residue.without(ResidueKind::TrustedDevice);
+    trusted(world, device, false, ctx.now());
     device_done(world, ctx, device);
     Ok(())
 }

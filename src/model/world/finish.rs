@@ -1,5 +1,5 @@
 //! Reading the world at the horizon: how every member ended, what residue
-//! survives, which batches never completed (censored at the horizon, with
+//! survives (and how it survived after each unbind: `residue`), which batches never completed (censored at the horizon, with
 //! the reason their members give), which lockouts are not yet recovered
 //! (censored there too), each offboarded member's exposure (`exposure`),
 //! and the pools' tallies.
@@ -9,12 +9,13 @@ use super::super::observe::{Observations, Unfinished};
 use super::super::platform::{Residue, ResidueKind};
 use super::super::state::{DeviceState, GrantState, MemberState, Outcome};
 use super::purpose::Purpose;
-use super::{Mark, NONE, RequestKind, World, exposure};
+use super::{Mark, NONE, RequestKind, World, exposure, residue};
 
 /// Consumes the world and returns everything it observed.
 pub fn finish(mut world: World<'_>) -> Observations {
     count_outcomes(&mut world);
     count_residue(&mut world);
+    world.obs.residue_over_time = residue::count_survival(&mut world);
     count_censored(&mut world);
     count_lockouts_pending(&mut world);
     exposure::count_exposure(&mut world);

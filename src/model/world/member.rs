@@ -9,8 +9,8 @@ use super::super::platform::ResidueKind;
 use super::super::state::{IllegalTransition, MemberState};
 use super::super::workload::GdprExportParams;
 use super::purpose::Purpose;
-use super::{Event, Mark, RequestKind, World, customers, device, grant, modules};
-use crate::engine::{Context, Dist, SimDuration};
+use super::{Event, Mark, RequestKind, World, customers, device, grant, modules, residue};
+use crate::engine::{Context, Dist, SimDuration, SimTime};
 
 /// The member's unbind starts. Handover (group ownership, pending
 /// approvals, customers) gates only the member's own exit; after an admin
@@ -96,7 +96,7 @@ pub(super) fn revoke(
     let outstanding = device::unbind_all(world, ctx, member, kind)?;
     world.members[member.index()].outstanding = outstanding;
     match kind {
-        RequestKind::Dissolution(_) => world.add_residue(member, ResidueKind::Archive),
+        RequestKind::Dissolution(_) => world.add_residue(member, ResidueKind::Archive, ctx.now()),
         RequestKind::Gdpr(params) => gdpr_at_revoke(world, ctx, member, params),
         RequestKind::SelfExit
         | RequestKind::Admin(..)
@@ -132,7 +132,7 @@ fn gdpr_at_revoke(world: &mut World<'_>, ctx: &mut Context<'_, Event>, member: M
     let key = member.stream_key();
     if world.chance(key, Purpose::CloudCopy, params.cloud_copy_kept) {
         world.members[member.index()].marks.set(Mark::CloudCopy);
-        world.add_residue(member, ResidueKind::CloudCopy);
+        world.add_residue(member, ResidueKind::CloudCopy, ctx.now());
     }
     if world.chance(key, Purpose::Dispute, params.dispute_share) {
         let window = Dist::Uniform { low: SimDuration::ZERO, high: params.dispute_window };
@@ -151,8 +151,11 @@ pub(super) fn dispute(world: &mut World<'_>, member: MemberId) {
 }
 
 /// The dissolved enterprise's archive reaches the end of its retention.
-pub(super) fn purge_archive(world: &mut World<'_>) {
-    for run in &mut world.members {
-        run.residue = run.residue.without(ResidueKind::Archive);
+pub(super) fn purge_archive(world: &mut World<'_>, now: SimTime) {
+    for index in 0..world.members.len() {
+        let residue = world.members[index].residue;
+        if residue.contains(ResidueKind::Archive) {
+            residue::set_own(world, MemberId(index as u32), residue.without(ResidueKind::Archive), now);
+        }
     }
 }

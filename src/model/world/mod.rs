@@ -30,6 +30,7 @@ mod pipeline;
 mod pool;
 mod primitives;
 mod purpose;
+mod residue;
 mod script;
 mod split;
 
@@ -425,6 +426,8 @@ pub struct World<'a> {
     leak_risk_at: &'a [SimDuration],
     /// Scripted steps taken so far (trials) and those applied (hits).
     script_steps: Count,
+    /// Residue changes of unbound members, signed into the survival points.
+    residue_clock: residue::ResidueClock,
     obs: Observations,
 }
 
@@ -462,6 +465,7 @@ impl<'a> World<'a> {
             horizon: SimTime::NEVER,
             leak_risk_at: &LEAK_RISK_DEFAULT,
             script_steps: Count::default(),
+            residue_clock: residue::ResidueClock::new(LEAK_RISK_DEFAULT.len()),
             obs: Observations::default(),
         }
     }
@@ -479,6 +483,7 @@ impl<'a> World<'a> {
     /// `LEAK_RISK_DEFAULT`).
     pub fn with_leak_risk_at(mut self, points: &'a [SimDuration]) -> Self {
         self.leak_risk_at = points;
+        self.residue_clock = residue::ResidueClock::new(points.len());
         self
     }
 
@@ -534,7 +539,7 @@ impl Model for World<'_> {
             Event::Escalate { member } => pipeline::escalate(self, ctx, member),
             Event::DeviceCheckIn { device } => device::check_in(self, ctx, device),
             Event::ChatRetentionEnd { device } => {
-                device::retention_end(self, device);
+                device::retention_end(self, device, ctx.now());
                 Ok(())
             }
             Event::AutoLogout { device } => device::auto_logout(self, ctx, device),
@@ -543,7 +548,7 @@ impl Model for World<'_> {
             Event::VendorUnbind { grant } => self.set_grant(grant, GrantState::VendorUnbound),
             Event::RollbackDeadline => split::rollback(self),
             Event::ArchivePurge => {
-                member::purge_archive(self);
+                member::purge_archive(self, ctx.now());
                 Ok(())
             }
         }

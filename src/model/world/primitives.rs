@@ -1,6 +1,6 @@
 //! The world's own steps, which every handler calls and which call no
 //! handler: draws, state transitions, requests and batches, races and
-//! residue. Handler files import this file's `World` methods, never each
+//! residue (its writes counted over time by `residue`). Handler files import this file's `World` methods, never each
 //! other's primitives, so the handler files form a DAG read top-down.
 
 use super::super::ids::{DeviceId, GrantId, MemberId, RequestId};
@@ -8,7 +8,7 @@ use super::super::observe::{BatchTier, RaceKind, RaceUnit};
 use super::super::platform::ResidueKind;
 use super::super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
 use super::purpose::Purpose;
-use super::{Batch, NONE, Request, RequestKind, World};
+use super::{Batch, NONE, Request, RequestKind, World, residue};
 use crate::engine::{Dist, SimDuration, SimTime};
 use std::ops::Range;
 
@@ -166,9 +166,9 @@ impl<'a> World<'a> {
         tally.units.hits += u64::from(first_for_unit);
     }
 
-    pub(super) fn add_residue(&mut self, member: MemberId, kind: ResidueKind) {
-        let run = &mut self.members[member.index()];
-        run.residue = run.residue.with(kind);
+    pub(super) fn add_residue(&mut self, member: MemberId, kind: ResidueKind, now: SimTime) {
+        let residue = self.members[member.index()].residue.with(kind);
+        residue::set_own(self, member, residue, now);
     }
 
     /// Records a request over `request_members[first .. first + len]` and

@@ -1,0 +1,162 @@
+//! Residue over time, as it changes: every write of an unbound member's
+//! residue (a device's, or the member's own) goes through here and is
+//! signed into the survival points and the time held, without events or
+//! draws. A change at s of an item unbound at u counts, with its sign, at
+//! every point t with s ≤ u + t ≤ horizon, so the sum at t is the items
+//! holding the residue at u + t. At the horizon (`count_survival`) the
+//! trials, the app data (read from the grants' revocation instants, never
+//! cleared) and the sums become the run's `ResidueSurvivalTally`.
+
+use super::super::ids::{DeviceId, MemberId};
+use super::super::platform::{Platform, Residue, ResidueKind};
+use super::super::residue_survival::{ResiduePoint, ResidueSurvivalTally};
+use super::super::state::{DeviceState, GrantState};
+use super::{Mark, World};
+use crate::engine::SimTime;
+
+/// One slot per residue kind (members), then one per platform (devices).
+const SLOTS: usize = ResidueKind::ALL.len() + Platform::ALL.len();
+
+/// The signed sums of one run, sized once for its points.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ResidueClock {
+    /// Per point, per slot: the items holding residue there at unbind + t.
+    held: Vec<[i64; SLOTS]>,
+    /// Per kind, Σ ±(horizon − change): the microseconds held.
+    held_us: [i128; ResidueKind::ALL.len()],
+}
+
+impl ResidueClock {
+    pub(super) fn new(points: usize) -> ResidueClock {
+        ResidueClock { held: vec![[0; SLOTS]; points], held_us: [0; ResidueKind::ALL.len()] }
+    }
+}
+
+/// Sets `device`'s residue to `residue` at `now`, counting what its member
+/// (and its platform) gained or lost.
+pub(super) fn set_device(world: &mut World<'_>, device: DeviceId, residue: Residue, now: SimTime) {
+    let old = world.devices[device.index()].residue;
+    world.devices[device.index()].residue = residue;
+    let member = world.org.devices[device.index()].member;
+    if old == residue || !watched(world, member) {
+        return;
+    }
+    let others = world
+        .org
+        .devices_of(member)
+        .filter(|&other| other != device)
+        .fold(Residue::EMPTY, |held, other| held.union(world.devices[other.index()].residue));
+    let (before, after) = (others.union(old), others.union(residue));
+    shift_kinds(world, member, after.minus(before), before.minus(after), now);
+    if old.is_empty() != residue.is_empty() {
+        let slot = ResidueKind::ALL.len() + world.org.devices[device.index()].platform.index();
+        let sign = if residue.is_empty() { -1 } else { 1 };
+        shift(world, member, slot, sign, now);
+    }
+}
+
+/// `member`'s own residue (an archive, a cloud copy) becomes `residue` at
+/// `now`.
+pub(super) fn set_own(world: &mut World<'_>, member: MemberId, residue: Residue, now: SimTime) {
+    let old = world.members[member.index()].residue;
+    world.members[member.index()].residue = residue;
+    if watched(world, member) {
+        shift_kinds(world, member, residue.minus(old), old.minus(residue), now);
+    }
+}
+
+/// A member whose unbind took effect: its residue is counted from its cut.
+fn watched(world: &World<'_>, member: MemberId) -> bool {
+    world.members[member.index()].marks.has(Mark::Effective)
+}
+
+fn shift_kinds(world: &mut World<'_>, member: MemberId, gained: Residue, lost: Residue, now: SimTime) {
+    for kind in gained.kinds() {
+        shift(world, member, kind.index(), 1, now);
+    }
+    for kind in lost.kinds() {
+        shift(world, member, kind.index(), -1, now);
+    }
+}
+
+/// One item of `member` gains (+1) or loses (−1) the residue of `slot` at
+/// `now`.
+fn shift(world: &mut World<'_>, member: MemberId, slot: usize, sign: i64, now: SimTime) {
+    let (unbound_at, horizon) = (world.members[member.index()].revoked_at, world.horizon);
+    debug_assert!(now >= unbound_at, "residue of member {} changed before its unbind", member.0);
+    for (held, &after) in world.residue_clock.held.iter_mut().zip(world.leak_risk_at) {
+        let at = unbound_at + after;
+        if now <= at && at <= horizon {
+            held[slot] += sign;
+        }
+    }
+    if let Some(held_us) = world.residue_clock.held_us.get_mut(slot) {
+        *held_us += i128::from(sign) * i128::from((horizon.max(now) - now).as_micros());
+    }
+}
+
+/// The survival tally at the horizon: every member whose unbind took
+/// effect and every device it touched, a trial at each point its unbind +
+/// t reaches; the signed sums as the holders; app data from the first of
+/// the member's revoked grants that left it (or its unbind, if later).
+pub(super) fn count_survival(world: &mut World<'_>) -> ResidueSurvivalTally {
+    let clock = std::mem::take(&mut world.residue_clock);
+    let horizon = world.horizon;
+    let mut tally = ResidueSurvivalTally {
+        points: world.leak_risk_at.iter().map(|&after| ResiduePoint::empty(after)).collect(),
+        ..ResidueSurvivalTally::default()
+    };
+    let mut held_us = clock.held_us;
+    for (index, run) in world.members.iter().enumerate().filter(|(_, run)| run.marks.has(Mark::Effective)) {
+        let member = MemberId(index as u32);
+        let app_data = app_data_since(world, member).map(|since| since.max(run.revoked_at));
+        if let Some(since) = app_data {
+            held_us[ResidueKind::AppData.index()] += i128::from((horizon.max(since) - since).as_micros());
+        }
+        for point in &mut tally.points {
+            let at = run.revoked_at + point.after;
+            if at <= horizon {
+                point.members += 1;
+                point.held_by_kind[ResidueKind::AppData.index()] += u64::from(app_data.is_some_and(|s| s <= at));
+            } else {
+                point.members_past_horizon += 1;
+            }
+        }
+        for device in world.org.devices_of(member).filter(|d| world.devices[d.index()].state != DeviceState::Bound) {
+            let platform = world.org.devices[device.index()].platform.index();
+            for point in &mut tally.points {
+                if run.revoked_at + point.after <= horizon {
+                    point.devices[platform].trials += 1;
+                } else {
+                    point.devices_past_horizon[platform] += 1;
+                }
+            }
+        }
+    }
+    for (point, held) in tally.points.iter_mut().zip(&clock.held) {
+        for kind in ResidueKind::ALL {
+            point.held_by_kind[kind.index()] += holders(held[kind.index()]);
+        }
+        for platform in Platform::ALL {
+            point.devices[platform.index()].hits = holders(held[ResidueKind::ALL.len() + platform.index()]);
+        }
+    }
+    tally.held_ms_by_kind = held_us.map(|us| u64::try_from(us / 1_000).expect("residue is held a non-negative time"));
+    tally
+}
+
+fn holders(sum: i64) -> u64 {
+    u64::try_from(sum).expect("an item loses residue only after it gained it")
+}
+
+/// When the first of `member`'s revoked grants that left app data was
+/// revoked.
+fn app_data_since(world: &World<'_>, member: MemberId) -> Option<SimTime> {
+    world
+        .org
+        .grants_of(member)
+        .map(|grant| &world.grants[grant.index()])
+        .filter(|grant| grant.state != GrantState::Active && grant.app_data_left)
+        .map(|grant| grant.revoked_at)
+        .min()
+}
