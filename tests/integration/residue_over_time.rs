@@ -16,7 +16,9 @@ use unbindsim::synth::generate;
 const SEED: u64 = 23;
 const HOUR_US: u64 = 3_600_000_000;
 
-/// Five members with one iOS device each and no grant; a pro edition that
+/// Fifty members (five of them disabled: few enough that the mass-deletion
+/// guard, which holds a disable of most of an org for a day, stays out)
+/// with one iOS device each and no grant; a pro edition that
 /// wipes a device when it checks in after a super admin's disable (no
 /// buffer, so the account is cut at the decision), check-ins exponential
 /// with mean 2 d, every device checking in; members 0 … 4 disabled at
@@ -29,7 +31,7 @@ fn wiped_org(horizon: &str) -> Scenario {
         .collect();
     let text = format!(
         "name = \"residue-rule\"\nhorizon = \"{horizon}\"\nseed = {SEED}\nreplications = 1\n\n\
-         [org]\nmembers = 5\ndepartments = {{ branching = 2, depth = 1 }}\n\
+         [org]\nmembers = 50\ndepartments = {{ branching = 2, depth = 1 }}\n\
          devices_per_member = {{ poisson = 1.0, min = 1, max = 1 }}\n\
          platforms = {{ ios = 1.0, android = 0.0, windows = 0.0, macos = 0.0 }}\n\
          apps = {{ count = 3, grants_per_member = 0.0 }}\n\
