@@ -8,7 +8,7 @@
 
 use super::units::parse_duration;
 use crate::engine::SimDuration;
-use crate::model::{LEAK_RISK_DEFAULT, Platform, RaceKind, ResidueKind};
+use crate::model::{LEAK_RISK_DEFAULT, Platform, PoolKind, RaceKind, ResidueKind};
 
 /// A latency percentile a summary holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,11 +72,22 @@ pub enum Latency {
     /// acceptance of its token or session; its "unfinished" are the grants
     /// still accepted at the horizon.
     TokenWindow,
+    /// A request's wait in a pool, arrival to a server taking it; its
+    /// "unfinished" are the requests still in line at the horizon.
+    QueueWait(PoolKind),
 }
 
 impl Latency {
-    pub const ALL: [Latency; 5] =
-        [Latency::Batch, Latency::Revocation, Latency::Lockout, Latency::Exposure, Latency::TokenWindow];
+    pub const ALL: [Latency; 8] = [
+        Latency::Batch,
+        Latency::Revocation,
+        Latency::Lockout,
+        Latency::Exposure,
+        Latency::TokenWindow,
+        Latency::QueueWait(PoolKind::Approvers),
+        Latency::QueueWait(PoolKind::ComplianceOfficers),
+        Latency::QueueWait(PoolKind::Rebinders),
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -85,6 +96,9 @@ impl Latency {
             Latency::Lockout => "lockout_duration",
             Latency::Exposure => "exposure",
             Latency::TokenWindow => "token_window",
+            Latency::QueueWait(PoolKind::Approvers) => "queue_approvers_wait",
+            Latency::QueueWait(PoolKind::ComplianceOfficers) => "queue_compliance_officers_wait",
+            Latency::QueueWait(PoolKind::Rebinders) => "queue_rebinders_wait",
         }
     }
 }
@@ -99,6 +113,7 @@ pub enum Unit {
     Members,
     Events,
     Grants,
+    Requests,
 }
 
 impl Unit {
@@ -110,6 +125,7 @@ impl Unit {
             Unit::Members => "members",
             Unit::Events => "events",
             Unit::Grants => "grants",
+            Unit::Requests => "requests",
         }
     }
 }
@@ -179,6 +195,12 @@ pub enum Figure {
     /// their decision, among those whose decision + it is no later than
     /// the horizon.
     LeakRisk(SimDuration),
+    /// Members queued for the admin console this long after the start of
+    /// the run, the mean over replications.
+    ConsoleBacklog(SimDuration),
+    /// The most members queued for the console at once, the mean over
+    /// replications.
+    ConsoleBacklogPeak,
 }
 
 impl Figure {
@@ -208,8 +230,19 @@ impl Figure {
         figures.extend(Figure::LEAVER);
         figures.push(Figure::ExposureMeanToHorizon);
         figures.extend(LEAK_RISK_DEFAULT.map(Figure::LeakRisk));
+        figures.extend(Figure::BACKLOG);
         figures
     }
+
+    /// The console's backlog at the default points and at its peak.
+    pub const BACKLOG: [Figure; LEAK_RISK_DEFAULT.len() + 1] = [
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[0]),
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[1]),
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[2]),
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[3]),
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[4]),
+        Figure::ConsoleBacklogPeak,
+    ];
 
     /// What a leaving member leaves: kept modules and customers.
     pub const LEAVER: [Figure; 5] = [
@@ -256,6 +289,8 @@ impl Figure {
             Figure::CustomerHandoverTimeMean => "customer_handover_time_mean".to_owned(),
             Figure::ExposureMeanToHorizon => "exposure_mean_to_horizon".to_owned(),
             Figure::LeakRisk(after) => format!("{LEAK_RISK}{}", after.exact_text()),
+            Figure::ConsoleBacklog(at) => format!("{CONSOLE_BACKLOG}{}", at.exact_text()),
+            Figure::ConsoleBacklogPeak => format!("{CONSOLE_BACKLOG}peak"),
         }
     }
 
@@ -270,6 +305,8 @@ impl Figure {
             Figure::LatencyUnfinished(Latency::Batch | Latency::Revocation) => Unit::Batches,
             Figure::LatencyUnfinished(Latency::Lockout | Latency::Exposure) => Unit::Members,
             Figure::LatencyUnfinished(Latency::TokenWindow) => Unit::Grants,
+            Figure::LatencyUnfinished(Latency::QueueWait(_)) => Unit::Requests,
+            Figure::ConsoleBacklog(_) | Figure::ConsoleBacklogPeak => Unit::Members,
             Figure::LockoutRate
             | Figure::LockoutGivenUninstallRate
             | Figure::PlatformLockoutRate(_)
@@ -313,6 +350,7 @@ impl Figure {
             | Figure::CustomersLostRate
             | Figure::LeakRisk(_) => true,
             Figure::CustomerHandoverCalls | Figure::CustomerHandoverTimeMean | Figure::ExposureMeanToHorizon => false,
+            Figure::ConsoleBacklog(_) | Figure::ConsoleBacklogPeak => false,
             Figure::LatencyMean(_)
             | Figure::LatencyUnfinished(_)
             | Figure::PlatformLockoutRate(_)
@@ -365,24 +403,30 @@ impl Figure {
             | Figure::CustomerHandoverCalls
             | Figure::CustomerHandoverTimeMean
             | Figure::ExposureMeanToHorizon
-            | Figure::LeakRisk(_) => true,
+            | Figure::LeakRisk(_)
+            | Figure::ConsoleBacklog(_)
+            | Figure::ConsoleBacklogPeak => true,
         }
     }
 
-    /// The figure called `name`; a leak-risk point at any time a
-    /// scenario may ask for (`leak_risk_12h`) as well as the defaults.
+    /// The figure called `name`; a leak-risk or console-backlog point at
+    /// any time a scenario may ask for (`leak_risk_12h`) as well as the
+    /// defaults.
     pub fn named(name: &str) -> Option<Figure> {
         let listed = Figure::all().into_iter().find(|figure| figure.name() == name);
-        listed.or_else(|| {
-            let after = parse_duration(name.strip_prefix(LEAK_RISK)?).ok()?;
-            let figure = Figure::LeakRisk(after);
-            (!after.is_zero() && figure.name() == name).then_some(figure)
-        })
+        let at_time = |prefix: &str, figure: fn(SimDuration) -> Figure| {
+            let after = parse_duration(name.strip_prefix(prefix)?).ok()?;
+            (!after.is_zero() && figure(after).name() == name).then_some(figure(after))
+        };
+        listed.or_else(|| at_time(LEAK_RISK, Figure::LeakRisk)).or_else(|| at_time(CONSOLE_BACKLOG, Figure::ConsoleBacklog))
     }
 }
 
 /// The prefix of a leak-risk point's name.
 const LEAK_RISK: &str = "leak_risk_";
+
+/// The prefix of a console-backlog figure's name.
+const CONSOLE_BACKLOG: &str = "console_backlog_";
 
 #[cfg(test)]
 mod tests {
