@@ -36,6 +36,7 @@ mod newcomer;
 mod outputs;
 mod overwrite;
 mod pipes_and_signals;
+mod queue_rules;
 mod script_case;
 mod script_model;
 mod workflow;
