@@ -149,23 +149,30 @@ fn objectives_on_wait_percentiles_are_decided_on_their_intervals() {
 
 #[test]
 fn the_console_backlog_is_read_at_its_fixed_times_and_its_peak() {
-    // A super admin's request for members 0 to 2 at 1 h reaches the console
-    // at once; with the default console pace its one batch is run at once
-    // too: 3 members queued at the peak, none at 1 h (the batch was run
-    // at that instant) or later. Points past the 11 h horizon are null.
+    // Three super-admin requests at 1 h (members 0, 1, 2), one console
+    // batch each, the console running one batch an hour: the first runs at
+    // once, before the other two arrive, so the peak is 2 members; after
+    // every event at 1 h two are queued, at 2 h one, at 3 h none. The
+    // points are read from the start of the run; 1 d lies past the 11 h
+    // horizon: null.
     let directory = temp_dir("queue-backlog");
     let steps = THREE_AT_1H.replace("department", "super");
-    let (output, path) = run_file(&directory, "backlog", &text(MEMBERS, "11h", "", "", "", &steps), &[]);
+    let points = "[metrics]\nleak_risk_at = [\"1h\", \"2h\", \"3h\", \"1d\"]\n\n[policy]";
+    let file = text(MEMBERS, "11h", "", "console_rate = \"1/h\"", "", &steps).replace("[policy]", points);
+    let (output, path) = run_file(&directory, "backlog", &file, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let backlog = json(&path)["metrics"]["console_backlog"].clone();
-    assert_eq!((backlog["queued"].as_u64(), backlog["peak"]["max"].as_u64()), (Some(3), Some(3)), "{backlog}");
-    assert_eq!(backlog["at"]["1h"]["members"]["mean"].as_f64(), Some(0.0), "{backlog}");
-    assert!(backlog["at"]["1d"]["members"]["mean"].is_null(), "{backlog}");
-    // A workload without a console says so.
+    assert_eq!((backlog["queued"].as_u64(), backlog["peak"]["max"].as_u64()), (Some(3), Some(2)), "{backlog}");
+    let mean = |at: &str| backlog["at"][at]["members"]["mean"].as_f64();
+    assert_eq!([mean("1h"), mean("2h"), mean("3h"), mean("1d")], [Some(2.0), Some(1.0), Some(0.0), None], "{backlog}");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(stdout.contains("1h 2.0 max 2  2h 1.0 max 1  3h 0.0 max 0  1d past the horizon  peak 2.0 max 2"), "{stdout}");
+    // A workload without a console says so, and prints no backlog.
     let (output, path) = run_file(&directory, "none", &text(MEMBERS, "11h", "", "", "", SELF_EXIT_AT_1H), &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let none = json(&path)["metrics"]["console_backlog"].clone();
     assert!(none["null_reason"].as_str().unwrap().contains("no request reached the admin console"), "{none}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("console backlog"));
     std::fs::remove_dir_all(directory).unwrap();
 }
 
