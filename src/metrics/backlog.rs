@@ -139,8 +139,7 @@ pub(super) fn console_backlog_report(
             ..ConsoleBacklogReport::default()
         };
     }
-    let peaks: Vec<(f64, u64)> =
-        replications.iter().map(|r| (r.counts.console_backlog.peak_sum as f64, 1)).collect();
+    let peaks: Vec<(f64, u64)> = replications.iter().map(|r| (r.counts.console_backlog.peak_sum as f64, 1)).collect();
     let peak = estimate(&peaks, Some(totals.peak_max), level);
     let at = totals
         .points

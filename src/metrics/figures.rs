@@ -218,7 +218,11 @@ mod tests {
                     assert!(read(figure, &summary).unwrap_err().contains("no leak-risk point at"), "{}", figure.name())
                 }
                 Figure::ConsoleBacklog(_) => {
-                    assert!(read(figure, &summary).unwrap_err().contains("no console-backlog point"), "{}", figure.name())
+                    assert!(
+                        read(figure, &summary).unwrap_err().contains("no console-backlog point"),
+                        "{}",
+                        figure.name()
+                    )
                 }
                 // Nor has it any pool.
                 Figure::LatencyQuantile(Latency::QueueWait(_), _)

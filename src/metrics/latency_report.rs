@@ -284,9 +284,9 @@ fn censored_report(
     let tables: Vec<LifeTable> = replications
         .iter()
         .map(|record| {
-            measured.of(&record.counts).map_or_else(LifeTable::default, |(finished, censored)| {
-                LifeTable::new(finished, &censored.times)
-            })
+            measured
+                .of(&record.counts)
+                .map_or_else(LifeTable::default, |(finished, censored)| LifeTable::new(finished, &censored.times))
         })
         .collect();
     let intervals = bootstrap.intervals(&tables, &fractions);

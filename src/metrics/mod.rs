@@ -33,7 +33,9 @@ mod summary;
 mod survival;
 
 pub use api_report::{ApiEstimate, ApiReport};
-pub use backlog::{BacklogEstimate, BacklogPoint, BacklogPointRecord, ConsoleBacklogRecord, ConsoleBacklogReport, backlog_key};
+pub use backlog::{
+    BacklogEstimate, BacklogPoint, BacklogPointRecord, ConsoleBacklogRecord, ConsoleBacklogReport, backlog_key,
+};
 pub use compare::{
     Comparison, Differing, Estimate, FigureComparison, Pairing, ReplicationFigures, Test, compare_records,
 };

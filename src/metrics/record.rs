@@ -494,7 +494,12 @@ impl ReplicationCounts {
             queue.waiting_at_horizon.check_shape(&what, queue.waiting_at_horizon.times.count())?;
             // Older records carry no waits at all.
             if queue.wait.count() > 0 && queue.wait.count() != queue.served {
-                return Err(format!("`queues.{}` has {} waits for {} served", queue.name, queue.wait.count(), queue.served));
+                return Err(format!(
+                    "`queues.{}` has {} waits for {} served",
+                    queue.name,
+                    queue.wait.count(),
+                    queue.served
+                ));
             }
         }
         Ok(())

@@ -4,8 +4,8 @@
 //! Headline rates and percentiles are read through `metrics::read`.
 
 use crate::metrics::{
-    ApiReport, AuditReport, BacklogEstimate, ConsoleBacklogReport, CustomerReport, KeptModuleReport, LatencyReport, ProportionReport, QueueReport, Reading,
-    Summary, TokenWindowReport, format_duration_ms, read,
+    ApiReport, AuditReport, BacklogEstimate, ConsoleBacklogReport, CustomerReport, KeptModuleReport, LatencyReport,
+    ProportionReport, QueueReport, Reading, Summary, TokenWindowReport, format_duration_ms, read,
 };
 use crate::model::{ExposurePath, Unfinished};
 use crate::scenario::{Figure, Quantile};

@@ -157,7 +157,8 @@ impl Scenario {
 
     /// `metrics.leak_risk_at`, written only when the file sets it.
     fn metrics_node(&self) -> Node {
-        let points = self.leak_risk_at.as_ref().map(|points| points.iter().copied().map(DurationValue).collect::<Vec<_>>());
+        let points =
+            self.leak_risk_at.as_ref().map(|points| points.iter().copied().map(DurationValue).collect::<Vec<_>>());
         match points {
             Some(points) => keys([("leak_risk_at", whole(points))]),
             None => whole(Value::Null),

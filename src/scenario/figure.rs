@@ -418,7 +418,9 @@ impl Figure {
             let after = parse_duration(name.strip_prefix(prefix)?).ok()?;
             (!after.is_zero() && figure(after).name() == name).then_some(figure(after))
         };
-        listed.or_else(|| at_time(LEAK_RISK, Figure::LeakRisk)).or_else(|| at_time(CONSOLE_BACKLOG, Figure::ConsoleBacklog))
+        listed
+            .or_else(|| at_time(LEAK_RISK, Figure::LeakRisk))
+            .or_else(|| at_time(CONSOLE_BACKLOG, Figure::ConsoleBacklog))
     }
 }
 

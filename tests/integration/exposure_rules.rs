@@ -141,7 +141,12 @@ fn a_member_still_in_its_buffer_at_the_horizon_is_exposed_by_its_account() {
 
 /// Writes `text` as `name` in `directory` and runs `run` on it with
 /// `extra` arguments; returns the output and the summary's path.
-pub(super) fn run_file(directory: &std::path::Path, name: &str, text: &str, extra: &[&str]) -> (std::process::Output, String) {
+pub(super) fn run_file(
+    directory: &std::path::Path,
+    name: &str,
+    text: &str,
+    extra: &[&str],
+) -> (std::process::Output, String) {
     let file = directory.join(format!("{name}.toml"));
     std::fs::write(&file, text).unwrap();
     let out = directory.join(format!("out-{name}")).to_string_lossy().into_owned();

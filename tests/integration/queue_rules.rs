@@ -48,7 +48,10 @@ fn one_approver_with_a_fixed_service_gives_waits_0_s_and_2s() {
     assert_eq!((approvers["mean_wait_ms"].as_f64(), wait["mean"].as_f64()), (Some(2.0 * HOUR_MS), Some(2.0 * HOUR_MS)));
     assert_eq!(wait["percentiles"]["p99"]["beyond_horizon"], false);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(stdout.contains("    wait: p50 2.0h  p90 4.0h  p99 4.0h  p99.9 4.0h  max 4.0h  (3 taken, 0 still waiting"), "{stdout}");
+    assert!(
+        stdout.contains("    wait: p50 2.0h  p90 4.0h  p99 4.0h  p99.9 4.0h  max 4.0h  (3 taken, 0 still waiting"),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(directory).unwrap();
 }
 
@@ -72,7 +75,10 @@ fn a_request_still_in_line_at_the_horizon_is_censored_there_and_a_percentile_bey
     assert!(wait["p90"].is_null() && wait["percentiles"]["p90"]["beyond_horizon"] == true, "{wait}");
     assert_eq!((approvers["served"].as_u64(), approvers["mean_wait_ms"].as_f64()), (Some(2), Some(HOUR_MS)));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(stdout.contains("    wait: p50 2.0h  p90 > 4h  p99 > 4h  p99.9 > 4h  max > 4h  (2 taken, 1 still waiting"), "{stdout}");
+    assert!(
+        stdout.contains("    wait: p50 2.0h  p90 > 4h  p99 > 4h  p99.9 > 4h  max > 4h  (2 taken, 1 still waiting"),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(directory).unwrap();
 }
 
@@ -133,7 +139,8 @@ fn objectives_on_wait_percentiles_are_decided_on_their_intervals() {
     let directory = temp_dir("queue-slo");
     let run = |slo: &str| {
         let file = directory.join("slo.toml");
-        std::fs::write(&file, format!("base = \"compliance-dual-control\"\nname = \"queue-slo\"\n[slo]\n{slo}\n")).unwrap();
+        std::fs::write(&file, format!("base = \"compliance-dual-control\"\nname = \"queue-slo\"\n[slo]\n{slo}\n"))
+            .unwrap();
         let out = directory.join("out").to_string_lossy().into_owned();
         let args = ["run", file.to_str().unwrap(), "--out", &out, "--overwrite", "--members", "2000"];
         unbindsim(&args)
@@ -166,7 +173,10 @@ fn the_console_backlog_is_read_at_its_fixed_times_and_its_peak() {
     let mean = |at: &str| backlog["at"][at]["members"]["mean"].as_f64();
     assert_eq!([mean("1h"), mean("2h"), mean("3h"), mean("1d")], [Some(2.0), Some(1.0), Some(0.0), None], "{backlog}");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(stdout.contains("1h 2.0 max 2  2h 1.0 max 1  3h 0.0 max 0  1d past the horizon  peak 2.0 max 2"), "{stdout}");
+    assert!(
+        stdout.contains("1h 2.0 max 2  2h 1.0 max 1  3h 0.0 max 0  1d past the horizon  peak 2.0 max 2"),
+        "{stdout}"
+    );
     // A workload without a console says so, and prints no backlog.
     let (output, path) = run_file(&directory, "none", &text(MEMBERS, "11h", "", "", "", SELF_EXIT_AT_1H), &[]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -182,7 +192,8 @@ fn queue_waits_and_the_backlog_of_merged_shards_are_the_unsharded_run_byte_for_b
     let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
     let common = ["--members", "1500", "--replications", "7", "--seed", "3", "--quiet"];
     let run = |extra: &[&str], folder: &str| {
-        let output = unbindsim(&[&["run", "compliance-dual-control", "--out", &out(folder)], extra, &common[..]].concat());
+        let output =
+            unbindsim(&[&["run", "compliance-dual-control", "--out", &out(folder)], extra, &common[..]].concat());
         assert!(output.status.success(), "{}", stderr(&output));
     };
     for shard in ["0/3", "1/3", "2/3"] {
@@ -191,7 +202,8 @@ fn queue_waits_and_the_backlog_of_merged_shards_are_the_unsharded_run_byte_for_b
     run(&[], "whole");
     let merged = unbindsim(&["merge", &out("shards"), "--out", &out("merged"), "--quiet"]);
     assert!(merged.status.success(), "{}", stderr(&merged));
-    let read = |folder: &str| summary_before_timing(&directory.join(folder).join("compliance-dual-control/summary.json"));
+    let read =
+        |folder: &str| summary_before_timing(&directory.join(folder).join("compliance-dual-control/summary.json"));
     let (merged, whole) = (read("merged"), read("whole"));
     assert!(whole.contains("\"wait_ms\"") && whole.contains("\"console_backlog\"") && whole.contains("\"p999\""));
     assert_eq!(merged, whole, "merged shards differ from the unsharded run");

@@ -561,7 +561,7 @@ fn second_pool(kind: &WorkloadKind) -> Option<Pool> {
     match kind {
         WorkloadKind::ComplianceDualControl(params) => {
             Some(Pool::new(PoolKind::ComplianceOfficers.name(), params.officers.clone()))
-        },
+        }
         WorkloadKind::SubsidiarySplit(params) => Some(Pool::new(PoolKind::Rebinders.name(), params.rebinders.clone())),
         WorkloadKind::SelfExit
         | WorkloadKind::AdminBatch(_)
