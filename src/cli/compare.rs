@@ -315,9 +315,10 @@ fn shown(value: f64, unit: Option<Unit>) -> String {
     match unit {
         Some(Unit::Milliseconds) if value < 0.0 => format!("-{}", format_duration_ms(-value)),
         Some(Unit::Milliseconds) => format_duration_ms(value),
-        Some(Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days) | None => {
-            number(value)
-        }
+        Some(
+            Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days | Unit::Requests,
+        )
+        | None => number(value),
     }
 }
 

@@ -19,7 +19,7 @@ use super::output::{self, noteln, sayln};
 use super::signals::{self, keep_gap_free};
 use crate::engine::SimDuration;
 use crate::metrics::{Reading, Summary, format_duration_ms, read};
-use crate::model::ResidueKind;
+use crate::model::{PoolKind, ResidueKind};
 use crate::report::{RunStatus, SummaryVerdicts, json_text, publish_folder};
 use crate::runner::{Seeds, Task, run_info, simulate_tasks, summarize, timing};
 use crate::scenario::{Figure, Latency, Quantile, Scenario, Unit, load_with_overrides};
@@ -310,8 +310,9 @@ fn row_summary(label: &str, summary: &Summary) -> String {
 /// The figures of a sweep's CSV, one column each; a rate adds the bounds
 /// of its interval as `<name>_ci_low` and `<name>_ci_high`. The exposure
 /// window, the 7-day leak risk and the 30-day survival of credentials
-/// come last, after the older columns.
-const CSV_FIGURES: [Figure; 17] = [
+/// come last, after the older columns, then the approvers' p99 wait and
+/// the console's peak backlog.
+const CSV_FIGURES: [Figure; 19] = [
     Figure::LatencyQuantile(Latency::Batch, Quantile::P50),
     Figure::LatencyQuantile(Latency::Batch, Quantile::P99),
     Figure::LatencyUnfinished(Latency::Batch),
@@ -329,6 +330,8 @@ const CSV_FIGURES: [Figure; 17] = [
     Figure::LatencyQuantile(Latency::Exposure, Quantile::P99),
     Figure::LeakRisk(SimDuration::from_days(7)),
     Figure::ResidueKindAt(ResidueKind::Credentials, SimDuration::from_days(30)),
+    Figure::LatencyQuantile(Latency::QueueWait(PoolKind::Approvers), Quantile::P99),
+    Figure::ConsoleBacklogPeak,
 ];
 
 /// The CSV column names of `figure`.
@@ -339,7 +342,13 @@ fn csv_columns(figure: Figure) -> Vec<String> {
             let bounds = [format!("{name}_ci_low"), format!("{name}_ci_high")];
             std::iter::once(name).chain(bounds).collect()
         }
-        Unit::Milliseconds | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days => vec![name],
+        Unit::Milliseconds
+        | Unit::Batches
+        | Unit::Members
+        | Unit::Events
+        | Unit::Grants
+        | Unit::Days
+        | Unit::Requests => vec![name],
     }
 }
 

@@ -24,7 +24,7 @@ use super::significance::{
     student_t_two_sided_p,
 };
 use super::summary::{LatencyReport, latency_report};
-use crate::model::{LEAK_RISK_DEFAULT, Platform, RaceKind, ResidueKind};
+use crate::model::{LEAK_RISK_DEFAULT, Platform, PoolKind, RaceKind, ResidueKind};
 use crate::scenario::{Figure, Latency, Quantile, Unit};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -44,6 +44,7 @@ pub fn compared_figures() -> Vec<Figure> {
     figures.push(Figure::ExposureMeanToHorizon);
     figures.extend(LEAK_RISK_DEFAULT.map(Figure::LeakRisk));
     figures.extend(Figure::residue_over_time());
+    figures.extend(Figure::BACKLOG);
     for latency in Latency::ALL {
         figures.extend([Quantile::P50, Quantile::P99].map(|quantile| Figure::LatencyQuantile(latency, quantile)));
         figures.push(Figure::LatencyMean(latency));
@@ -55,7 +56,9 @@ pub fn compared_figures() -> Vec<Figure> {
 pub fn comparison_key(figure: Figure) -> String {
     match figure.unit() {
         Unit::Milliseconds => format!("{}_{}", figure.name(), Unit::Milliseconds.name()),
-        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days => figure.name(),
+        Unit::Fraction | Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days | Unit::Requests => {
+            figure.name()
+        }
     }
 }
 
@@ -64,7 +67,9 @@ pub type ReplicationFigures = BTreeMap<String, f64>;
 
 /// The figures of one replication, by key.
 pub fn replication_figures(record: &ReplicationRecord) -> ReplicationFigures {
-    let latencies = Latency::ALL.map(|latency| latency_report(histogram(&record.counts, latency), 0, 0));
+    let none = LatencyHistogram::new();
+    let latencies =
+        Latency::ALL.map(|latency| latency_report(histogram(&record.counts, latency).unwrap_or(&none), 0, 0));
     compared_figures()
         .into_iter()
         .filter_map(|figure| Some((comparison_key(figure), replication_value(figure, record, &latencies)?)))
@@ -84,14 +89,24 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
     let per = |total: f64, units: u64| (units > 0).then(|| total / units as f64);
     // A replication whose requests never reached the console has no API figure.
     let api_used = counts.api.calls + counts.api.errors_45009 > 0;
+    let pool = |pool: PoolKind| counts.queues.iter().find(|queue| queue.name == pool.name());
+    let backlog = &counts.console_backlog;
+    let console_used = backlog.queued > 0;
     match figure {
         Figure::LatencyQuantile(latency, quantile) => quantile_ms(latency_of(latency), quantile).map(|ms| ms as f64),
+        // The pool's own exact mean, as the summary's.
+        Figure::LatencyMean(Latency::QueueWait(kind)) => {
+            pool(kind).and_then(|queue| per(queue.wait_sum_us as f64 / 1e3, queue.served))
+        }
         Figure::LatencyMean(latency) => latency_of(latency).mean,
         Figure::LatencyUnfinished(Latency::Batch) => Some(counts.batches_incomplete as f64),
         Figure::LatencyUnfinished(Latency::Revocation) => Some(counts.batches_unrevoked as f64),
         Figure::LatencyUnfinished(Latency::Lockout) => Some(counts.locked_out as f64),
         Figure::LatencyUnfinished(Latency::Exposure) => Some(counts.exposure.censored.times.count() as f64),
         Figure::LatencyUnfinished(Latency::TokenWindow) => Some(counts.exposure.tokens.censored.times.count() as f64),
+        Figure::LatencyUnfinished(Latency::QueueWait(kind)) => {
+            pool(kind).map(|queue| queue.waiting_at_horizon.times.count() as f64)
+        }
         Figure::LockoutRate => merged(&counts.lockouts).rate(),
         Figure::LockoutGivenUninstallRate => merged(&counts.lockouts_given_uninstall).rate(),
         Figure::PlatformLockoutRate(platform) => counts.lockouts[platform.index()].rate(),
@@ -139,17 +154,26 @@ fn replication_value(figure: Figure, record: &ReplicationRecord, latencies: &[La
         Figure::ResidueKindAt(kind, after) => kind_survival(counts, kind, after)?.rate(),
         Figure::ResiduePlatformAt(platform, after) => platform_survival(counts, platform, after)?.rate(),
         Figure::ResidueDays(kind) => held_days_per_member(counts, kind),
+        Figure::ConsoleBacklog(at) => backlog
+            .points
+            .iter()
+            .find(|p| p.at_us == at.as_micros() && p.replications > 0)
+            .filter(|_| console_used)
+            .map(|p| p.waiting_sum as f64),
+        Figure::ConsoleBacklogPeak => console_used.then_some(backlog.peak_sum as f64),
     }
 }
 
-fn histogram(counts: &ReplicationCounts, latency: Latency) -> &LatencyHistogram {
-    match latency {
+/// The finished latencies of `latency`; none for a pool the run lacks.
+fn histogram(counts: &ReplicationCounts, latency: Latency) -> Option<&LatencyHistogram> {
+    Some(match latency {
         Latency::Batch => &counts.batch_latency,
         Latency::Revocation => &counts.revocation_latency,
         Latency::Lockout => &counts.lockout_duration,
         Latency::Exposure => &counts.exposure.ended,
         Latency::TokenWindow => &counts.exposure.tokens.ended,
-    }
+        Latency::QueueWait(pool) => &counts.queues.iter().find(|queue| queue.name == pool.name())?.wait,
+    })
 }
 
 /// The level of every test and interval of a comparison.

@@ -101,7 +101,7 @@ impl TokenWindowRecord {
 }
 
 /// Censoring times whose reason is the horizon.
-fn censored_at_horizon(times_us: &[u64]) -> CensoredRecord {
+pub(super) fn censored_at_horizon(times_us: &[u64]) -> CensoredRecord {
     let mut by_reason = vec![0; Unfinished::ALL.len()];
     by_reason[Unfinished::Horizon.index()] = times_us.len() as u64;
     CensoredRecord { times: histogram(times_us), by_reason }

@@ -5,6 +5,7 @@
 //! for counts alone, their Wilson interval), and [`format_rate`] the way
 //! rates print in explanations.
 
+use super::backlog::backlog_key;
 use super::exposure::point_key;
 use super::interval::IntervalMethod;
 use super::proportion::ProportionReport;
@@ -30,15 +31,20 @@ pub enum Reading<'a> {
     Count(u64),
 }
 
-/// The latency report of `latency` in `summary`.
-pub fn latency_of(summary: &Summary, latency: Latency) -> &LatencyReport {
-    match latency {
+/// The latency report of `latency` in `summary`; the error names a pool
+/// the run does not have.
+pub fn latency_of(summary: &Summary, latency: Latency) -> Result<&LatencyReport, String> {
+    Ok(match latency {
         Latency::Batch => &summary.metrics.batch_latency_ms,
         Latency::Revocation => &summary.metrics.revocation_latency_ms,
         Latency::Lockout => &summary.metrics.lockout.duration_ms,
         Latency::Exposure => &summary.metrics.exposure.window_ms,
         Latency::TokenWindow => &summary.metrics.exposure.tokens.window_ms,
-    }
+        Latency::QueueWait(pool) => match summary.metrics.queues.get(pool.name()) {
+            Some(queue) => &queue.wait_ms,
+            None => return Err(format!("the summary has no pool `{}` (this workload has none)", pool.name())),
+        },
+    })
 }
 
 /// The point value of `quantile` in `report`, in milliseconds.
@@ -61,11 +67,13 @@ pub fn read(figure: Figure, summary: &Summary) -> Result<Reading<'_>, String> {
     };
     let rate = match figure {
         Figure::LatencyQuantile(latency, quantile) => {
-            let report = latency_of(summary, latency);
+            let report = latency_of(summary, latency)?;
             return Ok(Reading::Percentile { quantile, value_ms: quantile_ms(report, quantile), report });
         }
-        Figure::LatencyMean(latency) => return Ok(Reading::Mean(latency_of(summary, latency).mean)),
-        Figure::LatencyUnfinished(latency) => return Ok(Reading::Count(latency_of(summary, latency).incomplete)),
+        Figure::LatencyMean(latency) => return Ok(Reading::Mean(latency_of(summary, latency)?.mean)),
+        Figure::LatencyUnfinished(latency) => return Ok(Reading::Count(latency_of(summary, latency)?.incomplete)),
+        Figure::ConsoleBacklog(at) => return Ok(Reading::Mean(backlog_point(summary, at)?)),
+        Figure::ConsoleBacklogPeak => return Ok(Reading::Mean(summary.metrics.console_backlog.peak.mean)),
         Figure::Done => return Ok(Reading::Count(metrics.outcomes.done)),
         Figure::Pending => return Ok(Reading::Count(metrics.outcomes.pending)),
         Figure::Events => return Ok(Reading::Count(summary.engine.events)),
@@ -134,6 +142,16 @@ fn residue_point(
         format!("the summary has no residue point at {} (it has: {})", point_key(after), named.join(", "))
     })?;
     pick(point).get(name).cloned().ok_or_else(|| format!("the summary has no residue figure for `{name}`"))
+}
+
+/// The mean console backlog `at` from the start, if the run observed
+/// that point.
+fn backlog_point(summary: &Summary, at: SimDuration) -> Result<Option<f64>, String> {
+    let points = &summary.metrics.console_backlog.at;
+    points.get(&backlog_key(at)).map(|point| point.members.mean).ok_or_else(|| {
+        let named: Vec<&str> = points.keys().map(String::as_str).collect();
+        format!("the summary has no console-backlog point at {} (it has: {})", backlog_key(at), named.join(", "))
+    })
 }
 
 fn residue_view(summary: &Summary) -> ProportionReport {
@@ -226,6 +244,19 @@ mod tests {
                 }
                 Figure::ResidueKindAt(..) | Figure::ResiduePlatformAt(..) => {
                     assert!(read(figure, &summary).unwrap_err().contains("no residue point at"), "{}", figure.name())
+                }
+                Figure::ConsoleBacklog(_) => {
+                    assert!(
+                        read(figure, &summary).unwrap_err().contains("no console-backlog point"),
+                        "{}",
+                        figure.name()
+                    )
+                }
+                // Nor has it any pool.
+                Figure::LatencyQuantile(Latency::QueueWait(_), _)
+                | Figure::LatencyMean(Latency::QueueWait(_))
+                | Figure::LatencyUnfinished(Latency::QueueWait(_)) => {
+                    assert!(read(figure, &summary).unwrap_err().contains("has no pool"), "{}", figure.name())
                 }
                 _ => assert!(read(figure, &summary).is_ok(), "{}", figure.name()),
             }

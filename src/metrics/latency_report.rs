@@ -135,11 +135,14 @@ enum Measured {
     Exposure,
     /// Revocation to the end of a grant's acceptance window.
     TokenWindow,
+    /// Waits in the pool at this slot of the records' `queues`.
+    QueueWait(usize),
 }
 
 impl Measured {
-    fn of(self, counts: &ReplicationCounts) -> (&LatencyHistogram, &CensoredRecord) {
-        match self {
+    /// The finished and censored times; none for a pool the record lacks.
+    fn of(self, counts: &ReplicationCounts) -> Option<(&LatencyHistogram, &CensoredRecord)> {
+        Some(match self {
             Measured::Batch => (&counts.batch_latency, &counts.batch_censored),
             Measured::Revocation => (&counts.revocation_latency, &counts.revocation_censored),
             Measured::Tier(slot) => {
@@ -149,7 +152,11 @@ impl Measured {
             Measured::Lockout => (&counts.lockout_duration, &counts.lockout_censored),
             Measured::Exposure => (&counts.exposure.ended, &counts.exposure.censored),
             Measured::TokenWindow => (&counts.exposure.tokens.ended, &counts.exposure.tokens.censored),
-        }
+            Measured::QueueWait(slot) => {
+                let queue = counts.queues.get(slot)?;
+                (&queue.wait, &queue.waiting_at_horizon)
+            }
+        })
     }
 }
 
@@ -213,6 +220,20 @@ pub fn token_window_report(
     counted_report(Measured::TokenWindow, over, "no grant was revoked before the horizon")
 }
 
+/// Waits in the pool at `slot` of the records' `queues`, arrival to a
+/// server taking the request, with those still in line at the horizon
+/// censored there: a latency report whose "batches" are requests.
+pub fn queue_wait_report(
+    slot: usize,
+    totals: &ReplicationCounts,
+    replications: &[ReplicationRecord],
+    seed: u64,
+    level: Level,
+) -> LatencyReport {
+    let over = (totals, replications, seed, level);
+    counted_report(Measured::QueueWait(slot), over, "the pool took no request before the horizon")
+}
+
 /// A censored report of `measured` over (totals, replications, seed,
 /// level), null with `none` where nothing was measured.
 fn counted_report(
@@ -234,7 +255,8 @@ fn censored_report(
     replications: &[ReplicationRecord],
     bootstrap: &Bootstrap,
 ) -> LatencyReport {
-    let (finished, censored) = measured.of(totals);
+    let empty = (LatencyHistogram::new(), CensoredRecord::none());
+    let (finished, censored) = measured.of(totals).unwrap_or((&empty.0, &empty.1));
     let incomplete = censored.times.count();
     let mut report = latency_report(finished, finished.count() + incomplete, incomplete);
     report.unfinished_reasons = Unfinished::ALL
@@ -246,9 +268,11 @@ fn censored_report(
     report.largest_censoring_ms = censored.times.summary().map(|s| s.max);
     let per_replication: Vec<(f64, u64)> = replications
         .iter()
-        .map(|record| {
-            let finished = measured.of(&record.counts).0;
-            (finished.mean_ms().map_or(0.0, |mean| mean * finished.count() as f64), finished.count())
+        .map(|record| match measured.of(&record.counts) {
+            Some((finished, _)) => {
+                (finished.mean_ms().map_or(0.0, |mean| mean * finished.count() as f64), finished.count())
+            }
+            None => (0.0, 0),
         })
         .collect();
     match mean_over_replications(&per_replication, "finished batches", bootstrap.level()) {
@@ -260,8 +284,9 @@ fn censored_report(
     let tables: Vec<LifeTable> = replications
         .iter()
         .map(|record| {
-            let (finished, censored) = measured.of(&record.counts);
-            LifeTable::new(finished, &censored.times)
+            measured
+                .of(&record.counts)
+                .map_or_else(LifeTable::default, |(finished, censored)| LifeTable::new(finished, &censored.times))
         })
         .collect();
     let intervals = bootstrap.intervals(&tables, &fractions);

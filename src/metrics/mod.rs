@@ -11,6 +11,7 @@
 //! and re-export its public items beside the others.
 
 mod api_report;
+mod backlog;
 mod compare;
 mod compliance;
 mod exposure;
@@ -33,6 +34,9 @@ mod summary;
 mod survival;
 
 pub use api_report::{ApiEstimate, ApiReport};
+pub use backlog::{
+    BacklogEstimate, BacklogPoint, BacklogPointRecord, ConsoleBacklogRecord, ConsoleBacklogReport, backlog_key,
+};
 pub use compare::{
     Comparison, Differing, Estimate, FigureComparison, Pairing, ReplicationFigures, Test, compare_records,
 };

@@ -4,7 +4,8 @@
 //! replications' [`ReplicationCounts`] added up by [`ReplicationCounts::merge`],
 //! so a merge of shards and an unsharded run go through the same arithmetic.
 
-use super::exposure::ExposureRecord;
+use super::backlog::ConsoleBacklogRecord;
+use super::exposure::{ExposureRecord, censored_at_horizon};
 use super::latency::LatencyHistogram;
 use super::leaver::{CustomerRecord, ModuleRecord};
 use super::proportion::Proportion;
@@ -35,6 +36,11 @@ pub struct CensoredRecord {
 }
 
 impl CensoredRecord {
+    /// Nothing censored.
+    pub fn none() -> CensoredRecord {
+        CensoredRecord::new(&Censored::default())
+    }
+
     fn new(censored: &Censored) -> CensoredRecord {
         CensoredRecord { times: histogram(&censored.times_us), by_reason: censored.by_reason.to_vec() }
     }
@@ -118,6 +124,12 @@ pub struct QueueRecord {
     /// Picked up too late to act (absent in older records: none).
     #[serde(default)]
     pub abandoned: u64,
+    /// Each served request's wait, and the wait so far of those still in
+    /// line at the horizon (absent in older records: none).
+    #[serde(default)]
+    pub wait: LatencyHistogram,
+    #[serde(default = "CensoredRecord::none")]
+    pub waiting_at_horizon: CensoredRecord,
 }
 
 /// Everything one replication observed, as numbers and histograms.
@@ -214,6 +226,10 @@ pub struct ReplicationCounts {
     /// older records: not counted).
     #[serde(default)]
     pub residue_over_time: ResidueSurvivalRecord,
+    /// Members queued for the admin console over the run (absent in older
+    /// records: no console).
+    #[serde(default)]
+    pub console_backlog: ConsoleBacklogRecord,
 }
 
 /// The name a run's stop reason has in results.
@@ -311,6 +327,7 @@ impl ReplicationCounts {
             customers: CustomerRecord::new(&obs.customers),
             exposure: ExposureRecord::new(&obs.exposure),
             residue_over_time: ResidueSurvivalRecord::new(&obs.residue_over_time),
+            console_backlog: ConsoleBacklogRecord::new(&obs.console_backlog),
         }
     }
 
@@ -375,6 +392,7 @@ impl ReplicationCounts {
         self.customers.merge(&other.customers);
         self.exposure.merge(&other.exposure);
         self.residue_over_time.merge(&other.residue_over_time);
+        self.console_backlog.merge(&other.console_backlog);
     }
 
     /// Pools matched by position; the first record's pools name the merge.
@@ -389,6 +407,8 @@ impl ReplicationCounts {
             queue.wait_max_us = queue.wait_max_us.max(theirs.wait_max_us);
             queue.busy_sum_us += theirs.busy_sum_us;
             queue.abandoned += theirs.abandoned;
+            queue.wait.merge(&theirs.wait);
+            queue.waiting_at_horizon.merge(&theirs.waiting_at_horizon);
         }
     }
 
@@ -448,6 +468,8 @@ impl ReplicationCounts {
         self.kept_modules.check_shape()?;
         self.customers.check_shape()?;
         self.exposure.check_shape()?;
+        self.console_backlog.check_shape()?;
+        self.check_queue_shape()?;
         self.check_censored_shape()
     }
 
@@ -466,6 +488,27 @@ impl ReplicationCounts {
         self.lockout_censored.check_shape("lockout_censored", self.locked_out)?;
         if self.lockout_censored.times.count() != self.locked_out {
             return Err("lockout censoring times do not match the members locked out".into());
+        }
+        Ok(())
+    }
+}
+
+impl ReplicationCounts {
+    /// One wait per request served, and a censoring time with a reason
+    /// each for those still in line.
+    fn check_queue_shape(&self) -> Result<(), String> {
+        for queue in &self.queues {
+            let what = format!("queues.{}.waiting_at_horizon", queue.name);
+            queue.waiting_at_horizon.check_shape(&what, queue.waiting_at_horizon.times.count())?;
+            // Older records carry no waits at all.
+            if queue.wait.count() > 0 && queue.wait.count() != queue.served {
+                return Err(format!(
+                    "`queues.{}` has {} waits for {} served",
+                    queue.name,
+                    queue.wait.count(),
+                    queue.served
+                ));
+            }
         }
         Ok(())
     }
@@ -507,6 +550,8 @@ fn queue_record(name: &str, tally: &QueueTally) -> QueueRecord {
         wait_max_us: tally.wait_max_us,
         busy_sum_us: tally.busy_sum_us,
         abandoned: tally.abandoned,
+        wait: histogram(&tally.waits_us),
+        waiting_at_horizon: censored_at_horizon(&tally.waiting_at_horizon_us),
     }
 }
 

@@ -263,7 +263,9 @@ fn format_value(unit: Unit, value: f64) -> String {
     match unit {
         Unit::Milliseconds => format_duration_ms(value.abs()),
         Unit::Fraction => format_rate(value.abs()),
-        Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days => format!("{:.2}", value.abs()),
+        Unit::Batches | Unit::Members | Unit::Events | Unit::Grants | Unit::Days | Unit::Requests => {
+            format!("{:.2}", value.abs())
+        }
     }
 }
 

@@ -8,13 +8,16 @@
 //! everything else is a pure function of scenario, seed and flags.
 
 use super::api_report::{ApiReport, absent_api, api_report};
+use super::backlog::{ConsoleBacklogReport, console_backlog_report};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::compliance::{AuditReport, GuardReport, archive_fixed, audit_report, fixed};
 use super::exposure::{ExposureReport, LeakRiskReport, exposure_report, leak_risk_report};
 use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
-use super::latency_report::{exposure_window_report, latency_reports, lockout_duration_report, token_window_report};
+use super::latency_report::{
+    exposure_window_report, latency_reports, lockout_duration_report, queue_wait_report, token_window_report,
+};
 use super::leaver::{CustomerReport, KeptModuleReport, leaver_reports};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
@@ -117,6 +120,10 @@ pub struct Metrics {
     /// their decision.
     #[serde(default)]
     pub leak_risk: LeakRiskReport,
+    /// Members queued for the admin console at fixed times and at its
+    /// peak (absent from older summaries: not measured).
+    #[serde(default)]
+    pub console_backlog: ConsoleBacklogReport,
 }
 
 /// Every accepted use of a revoked grant's token inside its window (the
@@ -255,6 +262,16 @@ pub struct QueueReport {
     /// Why the means or their intervals are null; absent when none is.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub null_reason: Option<String>,
+    /// The wait's Kaplan–Meier percentiles with bootstrap intervals,
+    /// requests still in line at the horizon censored there
+    /// (`incomplete`); its mean is `mean_wait_ms` (absent from older
+    /// summaries: nothing measured).
+    #[serde(default = "no_wait")]
+    pub wait_ms: LatencyReport,
+}
+
+fn no_wait() -> LatencyReport {
+    latency_report(&LatencyHistogram::new(), 0, 0)
 }
 
 /// Counters of broken model invariants: always zero in a correct model.
@@ -424,7 +441,7 @@ fn metrics(
                 Proportion::new(counts.done, targeted)
             }),
         },
-        queues: queue_reports(&totals.queues, replications),
+        queues: queue_reports(totals, replications, seed),
         invariants: InvariantReport {
             scope_violations: totals.scope_violations,
             tokens_accepted_after_expiry: totals.tokens_accepted_after_expiry,
@@ -435,6 +452,7 @@ fn metrics(
         customers,
         exposure,
         leak_risk,
+        console_backlog: console_backlog_report(&totals.console_backlog, replications.records, replications.level),
     }
 }
 
@@ -607,10 +625,11 @@ fn residue_report(totals: &ReplicationCounts, replications: Over<'_>) -> Residue
 }
 
 /// Each pool's merged `totals`, its mean wait and service time as ratios
-/// of sums over `replications`, with their intervals across them.
-fn queue_reports(totals: &[QueueRecord], replications: Over<'_>) -> BTreeMap<String, QueueReport> {
+/// of sums over `replications`, with their intervals across them, and the
+/// wait's percentiles (their bootstrap seeded by the run's `seed`).
+fn queue_reports(totals: &ReplicationCounts, replications: Over<'_>, seed: u64) -> BTreeMap<String, QueueReport> {
     let mut reports = BTreeMap::new();
-    for (slot, queue) in totals.iter().enumerate() {
+    for (slot, queue) in totals.queues.iter().enumerate() {
         let pools: Vec<Option<&QueueRecord>> = replications.records.iter().map(|r| r.counts.queues.get(slot)).collect();
         let (mean_wait_ms, wait) = pool_mean_ms(queue, &pools, |q| q.wait_sum_us, replications.level);
         let (mean_service_ms, service) = pool_mean_ms(queue, &pools, |q| q.busy_sum_us, replications.level);
@@ -633,10 +652,26 @@ fn queue_reports(totals: &[QueueRecord], replications: Over<'_>) -> BTreeMap<Str
             utilisation_ci95: rounded_ci95(&utilisation_ci),
             replications_used: pools.iter().filter(|pool| pool.is_some_and(|q| q.served > 0)).count() as u32,
             null_reason,
+            wait_ms: queue_wait((slot, totals), replications, seed, (mean_wait_ms, &wait)),
         };
         reports.insert(queue.name.clone(), report);
     }
     reports
+}
+
+/// The percentiles of the wait in pool `slot`, its mean the pool's own
+/// (`mean_wait_ms` and its interval, from the exact sums).
+fn queue_wait(
+    (slot, totals): (usize, &ReplicationCounts),
+    replications: Over<'_>,
+    seed: u64,
+    (mean_ms, mean_interval): (Option<f64>, &Result<RatioInterval, String>),
+) -> LatencyReport {
+    let mut report = queue_wait_report(slot, totals, replications.records, seed, replications.level);
+    report.mean = mean_ms;
+    report.mean_ci95 = rounded_ci95(mean_interval);
+    report.mean_ci95_null_reason = mean_interval.as_ref().err().cloned();
+    report
 }
 
 /// The mean per request served of the time `sum_us` takes from a pool, in

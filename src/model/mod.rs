@@ -25,6 +25,7 @@ mod modules;
 mod observe;
 mod org;
 mod platform;
+mod queues;
 mod residue_survival;
 mod script;
 mod state;
@@ -44,6 +45,7 @@ pub use observe::{
 };
 pub use org::{Admin, AdminTier, App, Department, Device, Grant, Member, Org, Roles};
 pub use platform::{DeviceExit, Fate, Platform, Residue, ResidueKind, ResidueRule};
+pub use queues::{BacklogPoint, ConsoleBacklog, PoolKind};
 pub use residue_survival::{ResiduePoint, ResidueSurvivalTally};
 pub use script::{MAX_SCRIPT_STEPS, ScriptOp, ScriptStep, Unbinder};
 pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome};

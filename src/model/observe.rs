@@ -5,6 +5,7 @@
 use super::exposure::ExposureTally;
 use super::modules::Module;
 use super::platform::{Platform, ResidueKind};
+use super::queues::ConsoleBacklog;
 use super::residue_survival::ResidueSurvivalTally;
 use crate::engine::{SimDuration, SimTime};
 
@@ -238,9 +239,13 @@ pub struct RaceTally {
 }
 
 /// Waits in one pool of people (approvers, officers, re-binders).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QueueTally {
     pub served: u64,
+    /// Each served request's wait, arrival to a server taking it.
+    pub waits_us: Vec<u64>,
+    /// Horizon − arrival of each request still waiting at the horizon.
+    pub waiting_at_horizon_us: Vec<u64>,
     pub wait_sum_us: u64,
     pub wait_max_us: u64,
     pub busy_sum_us: u64,
@@ -423,6 +428,8 @@ pub struct Observations {
     pub outcomes: Outcomes,
     /// Approval / officer / re-binder pools, by name.
     pub queues: Vec<(&'static str, QueueTally)>,
+    /// Members queued for the admin console, over the run.
+    pub console_backlog: ConsoleBacklog,
     /// Invariant counters: must stay zero.
     pub scope_violations: u64,
     pub tokens_accepted_after_expiry: u64,

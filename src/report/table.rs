@@ -5,8 +5,8 @@
 
 use super::residue_lines;
 use crate::metrics::{
-    ApiReport, AuditReport, CustomerReport, KeptModuleReport, LatencyReport, ProportionReport, QueueReport, Reading,
-    Summary, TokenWindowReport, format_duration_ms, read,
+    ApiReport, AuditReport, BacklogEstimate, ConsoleBacklogReport, CustomerReport, KeptModuleReport, LatencyReport,
+    ProportionReport, QueueReport, Reading, Summary, TokenWindowReport, format_duration_ms, read,
 };
 use crate::model::{ExposurePath, Unfinished};
 use crate::scenario::{Figure, Quantile};
@@ -304,6 +304,44 @@ fn customers_line(out: &mut String, report: &CustomerReport) {
     );
 }
 
+/// `    wait: p50 0ms  p90 1.2h [1.0h, 1.5h]  …  (480 taken, 3 still waiting at the horizon: censored there)`.
+fn queue_wait_line(out: &mut String, wait: &LatencyReport, horizon: &str) {
+    if wait.percentiles.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "    wait: {}  ({} taken, {} still waiting at the horizon: censored there)",
+        percentiles(wait, horizon),
+        wait.batches - wait.incomplete,
+        wait.incomplete
+    );
+}
+
+/// `  console backlog (members queued, mean [95 %] and max over replications): 1h 12.0 [9.8, 14.2] max 20  …
+/// peak …`; nothing where no request reached the console.
+fn console_backlog_line(out: &mut String, backlog: &ConsoleBacklogReport) {
+    if backlog.null_reason.is_some() {
+        return;
+    }
+    let shown = |estimate: &BacklogEstimate| match (estimate.mean, estimate.max) {
+        (Some(mean), Some(max)) => {
+            let interval = estimate.ci95.map_or_else(String::new, |[low, high]| format!(" [{low:.1}, {high:.1}]"));
+            format!("{mean:.1}{interval} max {max}")
+        }
+        _ => "past the horizon".to_owned(),
+    };
+    let mut points: Vec<_> = backlog.at.iter().collect();
+    points.sort_by_key(|(_, point)| point.at_ms);
+    let points: Vec<String> = points.iter().map(|(key, point)| format!("{key} {}", shown(&point.members))).collect();
+    let _ = writeln!(
+        out,
+        "  console backlog (members queued, mean [95 %] and max over replications): {}  peak {}",
+        points.join("  "),
+        shown(&backlog.peak)
+    );
+}
+
 fn mean_wait(queue: &QueueReport) -> String {
     let Some(mean) = queue.mean_wait_ms else { return "—".to_owned() };
     match queue.mean_wait_ms_ci95 {
@@ -398,8 +436,10 @@ pub fn summary_table(summary: &Summary) -> String {
                     percent(Some(utilisation))
                 );
             }
+            queue_wait_line(&mut out, &queue.wait_ms, horizon);
         }
     }
+    console_backlog_line(&mut out, &m.console_backlog);
     if summary.engine.stopped.iter().any(|stop| stop == "event-limit") {
         let _ =
             writeln!(out, "  WARNING: a replication hit the event limit before the horizon: its figures are partial");

@@ -8,7 +8,7 @@
 
 use super::units::parse_duration;
 use crate::engine::SimDuration;
-use crate::model::{LEAK_RISK_DEFAULT, Platform, RaceKind, ResidueKind};
+use crate::model::{LEAK_RISK_DEFAULT, Platform, PoolKind, RaceKind, ResidueKind};
 
 /// A latency percentile a summary holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,11 +72,22 @@ pub enum Latency {
     /// acceptance of its token or session; its "unfinished" are the grants
     /// still accepted at the horizon.
     TokenWindow,
+    /// A request's wait in a pool, arrival to a server taking it; its
+    /// "unfinished" are the requests still in line at the horizon.
+    QueueWait(PoolKind),
 }
 
 impl Latency {
-    pub const ALL: [Latency; 5] =
-        [Latency::Batch, Latency::Revocation, Latency::Lockout, Latency::Exposure, Latency::TokenWindow];
+    pub const ALL: [Latency; 8] = [
+        Latency::Batch,
+        Latency::Revocation,
+        Latency::Lockout,
+        Latency::Exposure,
+        Latency::TokenWindow,
+        Latency::QueueWait(PoolKind::Approvers),
+        Latency::QueueWait(PoolKind::ComplianceOfficers),
+        Latency::QueueWait(PoolKind::Rebinders),
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -85,6 +96,9 @@ impl Latency {
             Latency::Lockout => "lockout_duration",
             Latency::Exposure => "exposure",
             Latency::TokenWindow => "token_window",
+            Latency::QueueWait(PoolKind::Approvers) => "queue_approvers_wait",
+            Latency::QueueWait(PoolKind::ComplianceOfficers) => "queue_compliance_officers_wait",
+            Latency::QueueWait(PoolKind::Rebinders) => "queue_rebinders_wait",
         }
     }
 }
@@ -101,6 +115,7 @@ pub enum Unit {
     Grants,
     /// Member-days per member.
     Days,
+    Requests,
 }
 
 impl Unit {
@@ -113,6 +128,7 @@ impl Unit {
             Unit::Events => "events",
             Unit::Grants => "grants",
             Unit::Days => "days",
+            Unit::Requests => "requests",
         }
     }
 }
@@ -192,6 +208,12 @@ pub enum Figure {
     /// The days a kind of residue was held, unbind to clearing, clipped at
     /// the horizon, per member whose unbind took effect.
     ResidueDays(ResidueKind),
+    /// Members queued for the admin console this long after the start of
+    /// the run, the mean over replications.
+    ConsoleBacklog(SimDuration),
+    /// The most members queued for the console at once, the mean over
+    /// replications.
+    ConsoleBacklogPeak,
 }
 
 impl Figure {
@@ -236,8 +258,19 @@ impl Figure {
             figures.extend(LEAK_RISK_DEFAULT.map(|after| Figure::ResiduePlatformAt(platform, after)));
         }
         figures.extend(ResidueKind::ALL.map(Figure::ResidueDays));
+        figures.extend(Figure::BACKLOG);
         figures
     }
+
+    /// The console's backlog at the default points and at its peak.
+    pub const BACKLOG: [Figure; LEAK_RISK_DEFAULT.len() + 1] = [
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[0]),
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[1]),
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[2]),
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[3]),
+        Figure::ConsoleBacklog(LEAK_RISK_DEFAULT[4]),
+        Figure::ConsoleBacklogPeak,
+    ];
 
     /// What a leaving member leaves: kept modules and customers.
     pub const LEAVER: [Figure; 5] = [
@@ -289,6 +322,8 @@ impl Figure {
                 format!("{RESIDUE}{}_{}", platform.name(), after.exact_text())
             }
             Figure::ResidueDays(kind) => format!("{RESIDUE}{}_days_per_member", kind.name()),
+            Figure::ConsoleBacklog(at) => format!("{CONSOLE_BACKLOG}{}", at.exact_text()),
+            Figure::ConsoleBacklogPeak => format!("{CONSOLE_BACKLOG}peak"),
         }
     }
 
@@ -303,6 +338,8 @@ impl Figure {
             Figure::LatencyUnfinished(Latency::Batch | Latency::Revocation) => Unit::Batches,
             Figure::LatencyUnfinished(Latency::Lockout | Latency::Exposure) => Unit::Members,
             Figure::LatencyUnfinished(Latency::TokenWindow) => Unit::Grants,
+            Figure::LatencyUnfinished(Latency::QueueWait(_)) => Unit::Requests,
+            Figure::ConsoleBacklog(_) | Figure::ConsoleBacklogPeak => Unit::Members,
             Figure::LockoutRate
             | Figure::LockoutGivenUninstallRate
             | Figure::PlatformLockoutRate(_)
@@ -353,7 +390,9 @@ impl Figure {
             Figure::CustomerHandoverCalls
             | Figure::CustomerHandoverTimeMean
             | Figure::ExposureMeanToHorizon
-            | Figure::ResidueDays(_) => false,
+            | Figure::ResidueDays(_)
+            | Figure::ConsoleBacklog(_)
+            | Figure::ConsoleBacklogPeak => false,
             Figure::LatencyMean(_)
             | Figure::LatencyUnfinished(_)
             | Figure::PlatformLockoutRate(_)
@@ -409,7 +448,9 @@ impl Figure {
             | Figure::LeakRisk(_)
             | Figure::ResidueKindAt(..)
             | Figure::ResiduePlatformAt(..)
-            | Figure::ResidueDays(_) => true,
+            | Figure::ResidueDays(_)
+            | Figure::ConsoleBacklog(_)
+            | Figure::ConsoleBacklogPeak => true,
         }
     }
 
@@ -418,7 +459,10 @@ impl Figure {
     /// well as the defaults.
     pub fn named(name: &str) -> Option<Figure> {
         let listed = Figure::all().into_iter().find(|figure| figure.name() == name);
-        listed.or_else(|| Figure::leak_risk_named(name)).or_else(|| Figure::residue_point_named(name))
+        listed
+            .or_else(|| Figure::leak_risk_named(name))
+            .or_else(|| Figure::residue_point_named(name))
+            .or_else(|| Figure::console_backlog_named(name))
     }
 
     fn leak_risk_named(name: &str) -> Option<Figure> {
@@ -438,6 +482,12 @@ impl Figure {
             .or_else(|| platform.map(|platform| Figure::ResiduePlatformAt(platform, after)))?;
         (!after.is_zero() && figure.name() == name).then_some(figure)
     }
+
+    fn console_backlog_named(name: &str) -> Option<Figure> {
+        let at = parse_duration(name.strip_prefix(CONSOLE_BACKLOG)?).ok()?;
+        let figure = Figure::ConsoleBacklog(at);
+        (!at.is_zero() && figure.name() == name).then_some(figure)
+    }
 }
 
 /// The prefix of a leak-risk point's name.
@@ -445,6 +495,9 @@ const LEAK_RISK: &str = "leak_risk_";
 
 /// The prefix of a residue figure's name.
 const RESIDUE: &str = "residue_";
+
+/// The prefix of a console-backlog figure's name.
+const CONSOLE_BACKLOG: &str = "console_backlog_";
 
 #[cfg(test)]
 mod tests {

@@ -159,10 +159,10 @@ mod tests {
     #[test]
     fn objectives_accept_the_latency_percentiles_and_the_rates_with_intervals() {
         let keys = slo_keys();
-        // Five latencies' percentiles, the headline rates, residue kinds,
+        // Eight latencies' percentiles (five and three pools' waits), the headline rates, residue kinds,
         // race kinds, the leaver rates, the five default leak-risk points and
         // residue survival at those points for nine kinds and four platforms.
-        assert_eq!(keys.len(), 25 + 4 + 9 + 6 + 3 + 5 + 13 * 5, "{keys:?}");
+        assert_eq!(keys.len(), 40 + 4 + 9 + 6 + 3 + 5 + 13 * 5, "{keys:?}");
         assert!(keys.contains(&"residue_credentials_30d".to_owned()));
         assert!(keys.contains(&"exposure_p99".to_owned()) && keys.contains(&"leak_risk_7d".to_owned()));
         assert_eq!(keys[..3], ["batch_latency_p50", "batch_latency_p90", "batch_latency_p99"]);

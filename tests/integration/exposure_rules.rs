@@ -20,14 +20,14 @@ use unbindsim::scenario::{Scenario, parse_scenario};
 use unbindsim::synth::generate;
 
 const SEED: u64 = 17;
-const MEMBERS: u32 = 5;
+pub(super) const MEMBERS: u32 = 5;
 const HOUR_MS: u64 = 3_600_000;
 const EXIT_STEPS_MS: u64 = 90_000;
 
 /// The scenario file of a tiny org of `members` members, with `apps` in
 /// `org.apps`, `policy` (no buffer unless it sets one) and `behaviour`
 /// lines and scripted `steps`.
-fn text(members: u32, horizon: &str, apps: &str, policy: &str, behaviour: &str, steps: &str) -> String {
+pub(super) fn text(members: u32, horizon: &str, apps: &str, policy: &str, behaviour: &str, steps: &str) -> String {
     let buffer = if policy.contains("buffer") { "" } else { "buffer = \"0h\"\n" };
     format!(
         "name = \"exposure-rule\"\nhorizon = \"{horizon}\"\nseed = {SEED}\nreplications = 1\n\n\
@@ -141,7 +141,12 @@ fn a_member_still_in_its_buffer_at_the_horizon_is_exposed_by_its_account() {
 
 /// Writes `text` as `name` in `directory` and runs `run` on it with
 /// `extra` arguments; returns the output and the summary's path.
-fn run_file(directory: &std::path::Path, name: &str, text: &str, extra: &[&str]) -> (std::process::Output, String) {
+pub(super) fn run_file(
+    directory: &std::path::Path,
+    name: &str,
+    text: &str,
+    extra: &[&str],
+) -> (std::process::Output, String) {
     let file = directory.join(format!("{name}.toml"));
     std::fs::write(&file, text).unwrap();
     let out = directory.join(format!("out-{name}")).to_string_lossy().into_owned();
@@ -150,7 +155,7 @@ fn run_file(directory: &std::path::Path, name: &str, text: &str, extra: &[&str])
     (unbindsim(&args), format!("{out}/exposure-rule/summary.json"))
 }
 
-fn json(path: &str) -> serde_json::Value {
+pub(super) fn json(path: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
 }
 

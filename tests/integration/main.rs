@@ -36,6 +36,7 @@ mod newcomer;
 mod outputs;
 mod overwrite;
 mod pipes_and_signals;
+mod queue_rules;
 mod residue_over_time;
 mod script_case;
 mod script_model;

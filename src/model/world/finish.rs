@@ -2,7 +2,8 @@
 //! survives (and how it survived after each unbind: `residue`), which batches never completed (censored at the horizon, with
 //! the reason their members give), which lockouts are not yet recovered
 //! (censored there too), each offboarded member's exposure (`exposure`),
-//! and the pools' tallies.
+//! the pools' tallies (requests still waiting censored at the horizon) and
+//! the console's backlog at the points the run did not pass.
 
 use super::super::ids::{DeviceId, MemberId};
 use super::super::observe::{Observations, Unfinished};
@@ -23,7 +24,11 @@ pub fn finish(mut world: World<'_>) -> Observations {
     world.obs.batches_unrevoked =
         world.batches.iter().filter(|b| b.revocations_left > 0 && !b.superseded).count() as u64;
     world.obs.batches_incomplete = world.batches.iter().filter(|b| b.members_left > 0 && !b.superseded).count() as u64;
-    world.obs.queues = world.pools.iter().map(|pool| (pool.name, pool.tally)).collect();
+    world.obs.console_backlog.finish(world.horizon);
+    for pool in &mut world.pools {
+        pool.censor_waiting(world.horizon);
+    }
+    world.obs.queues = world.pools.iter_mut().map(|pool| (pool.name, std::mem::take(&mut pool.tally))).collect();
     world.obs
 }
 

@@ -40,6 +40,7 @@ use super::ids::{AdminId, AppId, DeviceId, GrantId, MemberId, RequestId};
 use super::observe::{BatchTier, Count, Observations, RaceSet};
 use super::org::{AdminTier, Org};
 use super::platform::Residue;
+use super::queues::{ConsoleBacklog, PoolKind};
 use super::state::{DeviceState, GrantState, IllegalTransition, MemberState};
 use super::workload::{
     AdminBatchParams, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, GdprExportParams, Workload,
@@ -439,7 +440,7 @@ impl<'a> World<'a> {
         workload: &'a Workload,
         streams: Streams,
     ) -> Self {
-        let mut pools = vec![Pool::new("approvers", policy.approval.clone())];
+        let mut pools = vec![Pool::new(PoolKind::Approvers.name(), policy.approval.clone())];
         pools.extend(second_pool(&workload.kind));
         World {
             org,
@@ -466,7 +467,7 @@ impl<'a> World<'a> {
             leak_risk_at: &LEAK_RISK_DEFAULT,
             script_steps: Count::default(),
             residue_clock: residue::ResidueClock::new(LEAK_RISK_DEFAULT.len()),
-            obs: Observations::default(),
+            obs: Observations { console_backlog: ConsoleBacklog::at(&LEAK_RISK_DEFAULT), ..Observations::default() },
         }
     }
 
@@ -479,11 +480,13 @@ impl<'a> World<'a> {
         self
     }
 
-    /// Reads the leak risk at `points` after each decision (the default:
-    /// `LEAK_RISK_DEFAULT`).
+    /// Reads the leak risk at `points` after each decision, and the
+    /// console's backlog at the same times from the start of the run (the
+    /// default: `LEAK_RISK_DEFAULT`).
     pub fn with_leak_risk_at(mut self, points: &'a [SimDuration]) -> Self {
         self.leak_risk_at = points;
         self.residue_clock = residue::ResidueClock::new(points.len());
+        self.obs.console_backlog = ConsoleBacklog::at(points);
         self
     }
 
@@ -561,8 +564,10 @@ pub use finish::finish;
 /// `SECOND_POOL`.
 fn second_pool(kind: &WorkloadKind) -> Option<Pool> {
     match kind {
-        WorkloadKind::ComplianceDualControl(params) => Some(Pool::new("compliance_officers", params.officers.clone())),
-        WorkloadKind::SubsidiarySplit(params) => Some(Pool::new("rebinders", params.rebinders.clone())),
+        WorkloadKind::ComplianceDualControl(params) => {
+            Some(Pool::new(PoolKind::ComplianceOfficers.name(), params.officers.clone()))
+        }
+        WorkloadKind::SubsidiarySplit(params) => Some(Pool::new(PoolKind::Rebinders.name(), params.rebinders.clone())),
         WorkloadKind::SelfExit
         | WorkloadKind::AdminBatch(_)
         | WorkloadKind::DeviceChange(_)

@@ -207,6 +207,7 @@ pub(super) fn effective(
         let batch = world.open_batch(request, start..end);
         let len = (end - start) as u32;
         world.console.push_back(ConsoleJob { request, batch, first: start as u32, len, started: false, retry: false });
+        world.obs.console_backlog.enqueue(ctx.now(), u64::from(len));
     }
     kick_console(world, ctx);
     Ok(())
@@ -259,6 +260,7 @@ pub(super) fn console_ready(world: &mut World<'_>, ctx: &mut Context<'_, Event>)
             block_console(world, ctx, job, until);
             return Ok(());
         }
+        world.obs.console_backlog.reach(ctx.now(), u64::from(take));
         act_on(world, ctx, job, take)?;
         (job.first, job.len, job.retry) = (job.first + take, job.len - take, false);
     }

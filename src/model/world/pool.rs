@@ -54,9 +54,17 @@ impl Pool {
     /// A request taken after `wait` is served for `service`.
     pub fn record_served(&mut self, wait: SimDuration, service: SimDuration) {
         self.tally.served += 1;
+        self.tally.waits_us.push(wait.as_micros());
         self.tally.wait_sum_us += wait.as_micros();
         self.tally.wait_max_us = self.tally.wait_max_us.max(wait.as_micros());
         self.tally.busy_sum_us += service.as_micros();
+    }
+
+    /// Every request still in line at `horizon` is censored there: its
+    /// wait so far is counted, never dropped.
+    pub fn censor_waiting(&mut self, horizon: SimTime) {
+        let waited = self.waiting.iter().map(|&(_, since)| (horizon - since).as_micros());
+        self.tally.waiting_at_horizon_us.extend(waited);
     }
 
     /// A request taken too late to act: abandoned, not served.
@@ -86,7 +94,7 @@ mod tests {
         let mut pool = Pool::new("p", PoolConfig { servers: 1, service: Dist::zero() });
         pool.record_served(SimDuration::from_secs(10), SimDuration::from_secs(30));
         pool.record_abandoned();
-        let tally = pool.tally;
+        let tally = pool.tally.clone();
         assert_eq!((tally.served, tally.abandoned), (1, 1));
         assert_eq!((tally.wait_sum_us, tally.busy_sum_us), (10_000_000, 30_000_000));
     }
