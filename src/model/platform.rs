@@ -270,8 +270,14 @@ impl Residue {
         self.0 == 0
     }
 
+    /// The kinds held, in `ResidueKind::ALL` order (one step per set bit).
     pub fn kinds(self) -> impl Iterator<Item = ResidueKind> {
-        ResidueKind::ALL.into_iter().filter(move |kind| self.contains(*kind))
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            let index = bits.trailing_zeros() as usize;
+            bits &= bits.wrapping_sub(1);
+            ResidueKind::ALL.get(index).copied()
+        })
     }
 }
 

@@ -2,8 +2,9 @@
 //! residue (a device's, or the member's own) goes through here and is
 //! signed into the survival points and the time held, without events or
 //! draws. A change at s of an item unbound at u counts, with its sign, at
-//! every point t with s ≤ u + t ≤ horizon, so the sum at t is the items
-//! holding the residue at u + t. At the horizon (`count_survival`) the
+//! every point t with s ≤ u + t ≤ horizon (a run of the increasing points,
+//! kept as a difference array), so the sum at t is the items holding the
+//! residue at u + t. At the horizon (`count_survival`) the
 //! trials, the app data (read from the grants' revocation instants, never
 //! cleared) and the sums become the run's `ResidueSurvivalTally`.
 
@@ -17,28 +18,75 @@ use crate::engine::SimTime;
 /// One slot per residue kind (members), then one per platform (devices).
 const SLOTS: usize = ResidueKind::ALL.len() + Platform::ALL.len();
 
-/// The signed sums of one run, sized once for its points.
+/// The signed changes of one run, sized once for its points.
 #[derive(Clone, Debug, Default)]
 pub(super) struct ResidueClock {
-    /// Per point, per slot: the items holding residue there at unbind + t.
-    held: Vec<[i64; SLOTS]>,
+    /// A difference array over the points, per slot: a change counting at
+    /// points `first..end` adds at `first` and takes back at `end`, so the
+    /// prefix sum up to a point is the items holding residue there at
+    /// unbind + t. One entry more than the points.
+    changes: Vec<[i64; SLOTS]>,
     /// Per kind, Σ ±(horizon − change): the microseconds held.
     held_us: [i128; ResidueKind::ALL.len()],
 }
 
 impl ResidueClock {
     pub(super) fn new(points: usize) -> ResidueClock {
-        ResidueClock { held: vec![[0; SLOTS]; points], held_us: [0; ResidueKind::ALL.len()] }
+        ResidueClock { changes: vec![[0; SLOTS]; points + 1], held_us: [0; ResidueKind::ALL.len()] }
+    }
+
+    /// Per point, per slot: the items holding residue there.
+    fn held(&self) -> impl Iterator<Item = [i64; SLOTS]> + '_ {
+        self.changes.iter().scan([0; SLOTS], |held, change| {
+            for (sum, delta) in held.iter_mut().zip(change) {
+                *sum += delta;
+            }
+            Some(*held)
+        })
+    }
+
+    /// One item gains (+1) or loses (−1) the residue of `slot` at the
+    /// change `span` describes.
+    fn shift(&mut self, span: &Span, slot: usize, sign: i64) {
+        if span.first < span.end {
+            self.changes[span.first][slot] += sign;
+            self.changes[span.end][slot] -= sign;
+        }
+        if let Some(held_us) = self.held_us.get_mut(slot) {
+            *held_us += i128::from(sign) * span.to_horizon_us;
+        }
+    }
+}
+
+/// Where a change at one instant of one member's residue counts: the
+/// points `first..end` (those t, increasing, with change ≤ unbind + t ≤
+/// horizon) and the time left to the horizon.
+struct Span {
+    first: usize,
+    end: usize,
+    to_horizon_us: i128,
+}
+
+impl Span {
+    fn of(world: &World<'_>, member: MemberId, now: SimTime) -> Span {
+        let (unbound_at, horizon) = (world.members[member.index()].revoked_at, world.horizon);
+        debug_assert!(now >= unbound_at, "residue of member {} changed before its unbind", member.0);
+        let points = world.leak_risk_at;
+        let first = points.partition_point(|&after| unbound_at + after < now);
+        let end = points.partition_point(|&after| unbound_at + after <= horizon).max(first);
+        Span { first, end, to_horizon_us: i128::from((horizon.max(now) - now).as_micros()) }
     }
 }
 
 /// Sets `device`'s residue to `residue` at `now`, counting what its member
 /// (and its platform) gained or lost.
 pub(super) fn set_device(world: &mut World<'_>, device: DeviceId, residue: Residue, now: SimTime) {
-    let old = world.devices[device.index()].residue;
-    world.devices[device.index()].residue = residue;
+    let old = std::mem::replace(&mut world.devices[device.index()].residue, residue);
+    if old == residue {
+        return;
+    }
     let member = world.org.devices[device.index()].member;
-    if old == residue || !watched(world, member) {
+    if !watched(world, member) {
         return;
     }
     let others = world
@@ -47,21 +95,22 @@ pub(super) fn set_device(world: &mut World<'_>, device: DeviceId, residue: Resid
         .filter(|&other| other != device)
         .fold(Residue::EMPTY, |held, other| held.union(world.devices[other.index()].residue));
     let (before, after) = (others.union(old), others.union(residue));
-    shift_kinds(world, member, after.minus(before), before.minus(after), now);
+    let span = Span::of(world, member, now);
+    shift_kinds(&mut world.residue_clock, &span, after.minus(before), before.minus(after));
     if old.is_empty() != residue.is_empty() {
         let slot = ResidueKind::ALL.len() + world.org.devices[device.index()].platform.index();
         let sign = if residue.is_empty() { -1 } else { 1 };
-        shift(world, member, slot, sign, now);
+        world.residue_clock.shift(&span, slot, sign);
     }
 }
 
 /// `member`'s own residue (an archive, a cloud copy) becomes `residue` at
 /// `now`.
 pub(super) fn set_own(world: &mut World<'_>, member: MemberId, residue: Residue, now: SimTime) {
-    let old = world.members[member.index()].residue;
-    world.members[member.index()].residue = residue;
-    if watched(world, member) {
-        shift_kinds(world, member, residue.minus(old), old.minus(residue), now);
+    let old = std::mem::replace(&mut world.members[member.index()].residue, residue);
+    if old != residue && watched(world, member) {
+        let span = Span::of(world, member, now);
+        shift_kinds(&mut world.residue_clock, &span, residue.minus(old), old.minus(residue));
     }
 }
 
@@ -70,28 +119,12 @@ fn watched(world: &World<'_>, member: MemberId) -> bool {
     world.members[member.index()].marks.has(Mark::Effective)
 }
 
-fn shift_kinds(world: &mut World<'_>, member: MemberId, gained: Residue, lost: Residue, now: SimTime) {
+fn shift_kinds(clock: &mut ResidueClock, span: &Span, gained: Residue, lost: Residue) {
     for kind in gained.kinds() {
-        shift(world, member, kind.index(), 1, now);
+        clock.shift(span, kind.index(), 1);
     }
     for kind in lost.kinds() {
-        shift(world, member, kind.index(), -1, now);
-    }
-}
-
-/// One item of `member` gains (+1) or loses (−1) the residue of `slot` at
-/// `now`.
-fn shift(world: &mut World<'_>, member: MemberId, slot: usize, sign: i64, now: SimTime) {
-    let (unbound_at, horizon) = (world.members[member.index()].revoked_at, world.horizon);
-    debug_assert!(now >= unbound_at, "residue of member {} changed before its unbind", member.0);
-    for (held, &after) in world.residue_clock.held.iter_mut().zip(world.leak_risk_at) {
-        let at = unbound_at + after;
-        if now <= at && at <= horizon {
-            held[slot] += sign;
-        }
-    }
-    if let Some(held_us) = world.residue_clock.held_us.get_mut(slot) {
-        *held_us += i128::from(sign) * i128::from((horizon.max(now) - now).as_micros());
+        clock.shift(span, kind.index(), -1);
     }
 }
 
@@ -133,7 +166,7 @@ pub(super) fn count_survival(world: &mut World<'_>) -> ResidueSurvivalTally {
             }
         }
     }
-    for (point, held) in tally.points.iter_mut().zip(&clock.held) {
+    for (point, held) in tally.points.iter_mut().zip(clock.held()) {
         for kind in ResidueKind::ALL {
             point.held_by_kind[kind.index()] += holders(held[kind.index()]);
         }
