@@ -16,7 +16,7 @@ use super::super::org::Org;
 use super::super::platform::{DeviceExit, Fate, Platform, Residue, ResidueKind};
 use super::super::state::{DeviceState, IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{DeviceChangeBy, Event, Mark, RequestKind, World, residue};
+use super::{DeviceChangeBy, Event, RequestKind, World, residue};
 use crate::engine::{Context, SimTime};
 
 /// Unbinds every device of a revoked member; returns how many must still
@@ -216,7 +216,7 @@ pub(super) fn change_done(
         world.complete(ctx.now(), member);
         return Ok(());
     };
-    world.members[member.index()].marks.set(Mark::Effective);
+    residue::watch(world, member);
     world.member_revoked(ctx.now(), member);
     let key = member.stream_key();
     // A scripted change says whether the app is uninstalled first and

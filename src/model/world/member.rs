@@ -84,7 +84,7 @@ pub(super) fn revoke(
 ) -> Result<(), IllegalTransition> {
     let kind = world.request_kind(member);
     world.set_member(member, MemberState::Revoked)?;
-    world.members[member.index()].marks.set(Mark::Effective);
+    residue::watch(world, member);
     world.obs.audit.offboarded += 1;
     if kind.server_side() {
         world.audit(ctx.now());

@@ -336,11 +336,23 @@ struct MemberRun {
     devices_released_at: SimTime,
 }
 
-/// Per-device run state.
+/// Per-device run state. Once its member's unbind took effect, what a
+/// residue change needs of the member and the platform is kept beside it
+/// (`residue::watch`), so the change reads no other row.
 #[derive(Clone, Copy, Debug, Default)]
 struct DeviceRun {
     state: DeviceState,
     residue: Residue,
+    /// Its member's unbind took effect at `unbound_at`: residue is counted
+    /// over time from there.
+    watched: bool,
+    /// `Platform::index` of the device.
+    platform: u8,
+    /// Its place among its member's devices, and how many they are: its
+    /// siblings are `device − rank ..` that many.
+    rank: u8,
+    siblings: u8,
+    unbound_at: SimTime,
 }
 
 /// Per-grant run state.

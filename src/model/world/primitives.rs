@@ -92,6 +92,7 @@ impl<'a> World<'a> {
     /// revocation latency.
     pub(super) fn member_revoked(&mut self, now: SimTime, member: MemberId) {
         self.members[member.index()].revoked_at = now;
+        residue::cut_moved(self, member);
         let batch = &mut self.batches[self.members[member.index()].batch as usize];
         batch.revocations_left -= 1;
         if batch.revocations_left == 0 && !batch.superseded {

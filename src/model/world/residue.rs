@@ -68,9 +68,9 @@ struct Span {
 }
 
 impl Span {
-    fn of(world: &World<'_>, member: MemberId, now: SimTime) -> Span {
-        let (unbound_at, horizon) = (world.members[member.index()].revoked_at, world.horizon);
-        debug_assert!(now >= unbound_at, "residue of member {} changed before its unbind", member.0);
+    fn of(world: &World<'_>, unbound_at: SimTime, now: SimTime) -> Span {
+        let horizon = world.horizon;
+        debug_assert!(now >= unbound_at, "residue changed at {now:?}, before its unbind at {unbound_at:?}");
         let points = world.leak_risk_at;
         let first = points.partition_point(|&after| unbound_at + after < now);
         let end = points.partition_point(|&after| unbound_at + after <= horizon).max(first);
@@ -79,26 +79,25 @@ impl Span {
 }
 
 /// Sets `device`'s residue to `residue` at `now`, counting what its member
-/// (and its platform) gained or lost.
+/// (and its platform) gained or lost once the member's unbind took effect.
 pub(super) fn set_device(world: &mut World<'_>, device: DeviceId, residue: Residue, now: SimTime) {
-    let old = std::mem::replace(&mut world.devices[device.index()].residue, residue);
-    if old == residue {
+    let run = &mut world.devices[device.index()];
+    let old = std::mem::replace(&mut run.residue, residue);
+    let run = *run;
+    if old == residue || !run.watched {
         return;
     }
-    let member = world.org.devices[device.index()].member;
-    if !watched(world, member) {
-        return;
-    }
-    let others = world
-        .org
-        .devices_of(member)
-        .filter(|&other| other != device)
-        .fold(Residue::EMPTY, |held, other| held.union(world.devices[other.index()].residue));
+    let first = device.index() - usize::from(run.rank);
+    let others = world.devices[first..first + usize::from(run.siblings)]
+        .iter()
+        .enumerate()
+        .filter(|&(rank, _)| rank != usize::from(run.rank))
+        .fold(Residue::EMPTY, |held, (_, other)| held.union(other.residue));
     let (before, after) = (others.union(old), others.union(residue));
-    let span = Span::of(world, member, now);
+    let span = Span::of(world, run.unbound_at, now);
     shift_kinds(&mut world.residue_clock, &span, after.minus(before), before.minus(after));
     if old.is_empty() != residue.is_empty() {
-        let slot = ResidueKind::ALL.len() + world.org.devices[device.index()].platform.index();
+        let slot = ResidueKind::ALL.len() + usize::from(run.platform);
         let sign = if residue.is_empty() { -1 } else { 1 };
         world.residue_clock.shift(&span, slot, sign);
     }
@@ -109,8 +108,33 @@ pub(super) fn set_device(world: &mut World<'_>, device: DeviceId, residue: Resid
 pub(super) fn set_own(world: &mut World<'_>, member: MemberId, residue: Residue, now: SimTime) {
     let old = std::mem::replace(&mut world.members[member.index()].residue, residue);
     if old != residue && watched(world, member) {
-        let span = Span::of(world, member, now);
+        let span = Span::of(world, world.members[member.index()].revoked_at, now);
         shift_kinds(&mut world.residue_clock, &span, residue.minus(old), old.minus(residue));
+    }
+}
+
+/// `member`'s unbind takes effect: its residue is counted from its cut
+/// (`revoked_at`) on.
+pub(super) fn watch(world: &mut World<'_>, member: MemberId) {
+    world.members[member.index()].marks.set(Mark::Effective);
+    stamp_cut(world, member);
+}
+
+/// `member`'s cut was (re)set: a watched member's devices learn when.
+pub(super) fn cut_moved(world: &mut World<'_>, member: MemberId) {
+    if watched(world, member) {
+        stamp_cut(world, member);
+    }
+}
+
+fn stamp_cut(world: &mut World<'_>, member: MemberId) {
+    let (org, unbound_at) = (world.org, world.members[member.index()].revoked_at);
+    let siblings = org.member(member).n_devices;
+    for (rank, device) in (0..siblings).zip(org.devices_of(member)) {
+        let run = &mut world.devices[device.index()];
+        run.watched = true;
+        run.platform = org.devices[device.index()].platform.index() as u8;
+        (run.rank, run.siblings, run.unbound_at) = (rank, siblings, unbound_at);
     }
 }
 
