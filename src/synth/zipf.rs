@@ -85,6 +85,9 @@ impl ZipfSampler {
     /// One rank, drawing from `rng` exactly as `rand_distr::Zipf` does.
     /// `p` is made from 64 random bits as `rand`'s `f64` uniform makes it
     /// (the top 53 bits times 2^-53), so its bucket is in its top bits.
+    /// Inlined into its one caller, the grant loop, where the fast path
+    /// (a bucket lookup and a compare) is most of the org's generation.
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> u32 {
         loop {
             let bits: u64 = rng.random();

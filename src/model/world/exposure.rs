@@ -36,37 +36,29 @@ pub(super) fn count_exposure(world: &mut World<'_>) {
 
 /// Every grant revoked by the horizon (of an offboarded member, or by an
 /// app admin's archive): revocation to the end of its acceptance window,
-/// censored at the horizon where the app still accepts it. Read last: the
-/// grants' run states are consumed, their memory reused for the windows.
-fn token_windows(world: &mut World<'_>) -> TokenTally {
+/// censored at the horizon where the app still accepts it.
+fn token_windows(world: &World<'_>) -> TokenTally {
     let (org, horizon) = (world.org, world.horizon);
-    let mut tally = TokenTally::default();
-    let ended = std::mem::take(&mut world.grants)
-        .into_iter()
-        .enumerate()
-        .filter(|(_, run)| run.state != GrantState::Active)
-        .filter_map(|(index, run)| {
-            let app = org.apps[org.grants[index].app.index()];
-            let end = match (app.native_unbind, app.introspects) {
-                (true, _) => TokenEnd::NativeUnbind,
-                (false, true) => TokenEnd::Introspection,
-                (false, false) => TokenEnd::Expiry,
-            };
-            let accepted_ms = (run.accept_until.min(horizon) - run.revoked_at).as_micros() / 1_000;
-            tally.accepted_ms = tally.accepted_ms.saturating_add(accepted_ms);
-            tally.grants_by_end[end.index()] += 1;
-            let sum = &mut tally.accepted_ms_by_end[end.index()];
-            *sum = sum.saturating_add(accepted_ms);
-            if run.accept_until > horizon {
-                tally.censored_us.push((horizon - run.revoked_at).as_micros());
-                return None;
-            }
-            Some((run.accept_until - run.revoked_at).as_micros())
-        })
-        .collect::<Vec<u64>>();
-    // The reused allocation is the grants' size: give back the rest.
-    tally.ended_us = ended;
-    tally.ended_us.shrink_to_fit();
+    let mut tally = TokenTally { ended_us: Vec::with_capacity(world.revoked_grants.len()), ..TokenTally::default() };
+    for &grant in &world.revoked_grants {
+        let run = world.grants[grant.index()];
+        let app = org.apps[org.grants[grant.index()].app.index()];
+        let end = match (app.native_unbind, app.introspects) {
+            (true, _) => TokenEnd::NativeUnbind,
+            (false, true) => TokenEnd::Introspection,
+            (false, false) => TokenEnd::Expiry,
+        };
+        let accepted_ms = (run.accept_until.min(horizon) - run.revoked_at).as_micros() / 1_000;
+        tally.accepted_ms = tally.accepted_ms.saturating_add(accepted_ms);
+        tally.grants_by_end[end.index()] += 1;
+        let sum = &mut tally.accepted_ms_by_end[end.index()];
+        *sum = sum.saturating_add(accepted_ms);
+        if run.accept_until > horizon {
+            tally.censored_us.push((horizon - run.revoked_at).as_micros());
+        } else {
+            tally.ended_us.push((run.accept_until - run.revoked_at).as_micros());
+        }
+    }
     tally
 }
 

@@ -96,6 +96,7 @@ fn revoke(
 ) -> Result<(), IllegalTransition> {
     world.set_grant(grant, GrantState::Revoked)?;
     world.grants[grant.index()].revoked_at = ctx.now();
+    world.revoked_grants.push(grant);
     world.race_exposed(RaceKind::TokenAfterDisable, 1);
     let key = grant.stream_key();
     let accept_until = acceptance_end(world, ctx, grant);

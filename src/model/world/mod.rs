@@ -420,6 +420,9 @@ pub struct World<'a> {
     members: Vec<MemberRun>,
     devices: Vec<DeviceRun>,
     grants: Vec<GrantRun>,
+    /// Every grant revoked so far, in revocation order (room for all of
+    /// them is reserved up front): the horizon reads only these.
+    revoked_grants: Vec<GrantId>,
     requests: Vec<Request<'a>>,
     request_members: Vec<MemberId>,
     batches: Vec<Batch>,
@@ -463,6 +466,7 @@ impl<'a> World<'a> {
             members: vec![MemberRun { request: NONE, batch: NONE, ..MemberRun::default() }; org.members.len()],
             devices: vec![DeviceRun::default(); org.devices.len()],
             grants: vec![GrantRun::default(); org.grants.len()],
+            revoked_grants: Vec::with_capacity(org.grants.len()),
             requests: Vec::new(),
             request_members: Vec::new(),
             batches: Vec::new(),
