@@ -133,9 +133,11 @@ pub(super) fn console_backlog_report(
     level: Level,
 ) -> ConsoleBacklogReport {
     if totals.queued == 0 {
+        let reason = || Some("no request reached the admin console before the horizon".to_owned());
         return ConsoleBacklogReport {
+            peak: BacklogEstimate { null_reason: reason(), ..BacklogEstimate::default() },
             definition: DEFINITION.to_owned(),
-            null_reason: Some("no request reached the admin console before the horizon".to_owned()),
+            null_reason: reason(),
             ..ConsoleBacklogReport::default()
         };
     }
@@ -168,7 +170,7 @@ fn estimate(pairs: &[(f64, u64)], max: Option<u64>, level: Level) -> BacklogEsti
         return BacklogEstimate { null_reason: reason, ..BacklogEstimate::default() };
     }
     let mean = Some(round9(pairs.iter().map(|pair| pair.0).sum::<f64>() / seen as f64));
-    let (ci95, null_reason) = match mean_over_replications(pairs, "replications", level) {
+    let (ci95, null_reason) = match mean_over_replications(pairs, "a backlog reading", level) {
         Ok(ci) => (Some([round9(ci.low), round9(ci.high)]), None),
         Err(reason) => (None, Some(reason)),
     };

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: running the binary, fresh
-//! temporary directories, loading a built-in scenario, and a summary's bytes
-//! before its `timing` object.
+//! temporary directories, loading a built-in scenario, a summary's bytes
+//! before its `timing` object, and a run in shards merged beside the
+//! same run whole.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -34,4 +35,25 @@ pub fn summary_before_timing(path: &std::path::Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let cut = text.find("\n  \"timing\":").unwrap_or_else(|| panic!("{}: no timing object", path.display()));
     text[..cut].to_owned()
+}
+
+/// `scenario` (a built-in name or a file) named `name`, at 1 500 members,
+/// 7 replications and seed 3: run in three shards and merged, and run
+/// whole, in `directory`. Returns the two summaries before their `timing`
+/// (merged, whole): a merge must give the unsharded run byte for byte.
+pub fn merged_shards_and_whole(directory: &std::path::Path, scenario: &str, name: &str) -> (String, String) {
+    let out = |folder: &str| directory.join(folder).to_string_lossy().into_owned();
+    let common = ["--members", "1500", "--replications", "7", "--seed", "3", "--quiet"];
+    let run = |extra: &[&str], folder: &str| {
+        let output = unbindsim(&[&["run", scenario, "--out", &out(folder)], extra, &common[..]].concat());
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    for shard in ["0/3", "1/3", "2/3"] {
+        run(&["--shard", shard], "shards");
+    }
+    run(&[], "whole");
+    let merged = unbindsim(&["merge", &out("shards"), "--out", &out("merged"), "--quiet"]);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    let read = |folder: &str| summary_before_timing(&directory.join(folder).join(name).join("summary.json"));
+    (read("merged"), read("whole"))
 }

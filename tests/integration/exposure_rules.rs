@@ -13,7 +13,7 @@
 //! or pending approval (no handover), no grant, no buffer, every device
 //! checks in; exit steps 90 s on a phone (the default).
 
-use super::common::{stderr, summary_before_timing, temp_dir, unbindsim};
+use super::common::{merged_shards_and_whole, stderr, temp_dir, unbindsim};
 use unbindsim::model::{Count, ExposurePath, ExposureTally, LeakPoint, Observations, World};
 use unbindsim::runner::{Experiment, run_checked};
 use unbindsim::scenario::{Scenario, parse_scenario};
@@ -286,20 +286,7 @@ fn exposure_and_leak_risk_of_merged_shards_are_the_unsharded_run_byte_for_byte()
         "base = \"self-exit\"\nname = \"exposure-rule\"\n[metrics]\nleak_risk_at = [\"2d\", \"20d\"]\n",
     )
     .unwrap();
-    let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
-    let common = ["--members", "1500", "--replications", "7", "--seed", "3", "--quiet"];
-    let run = |extra: &[&str], folder: &str| {
-        let output = unbindsim(&[&["run", file.to_str().unwrap(), "--out", &out(folder)], extra, &common[..]].concat());
-        assert!(output.status.success(), "{}", stderr(&output));
-    };
-    for shard in ["0/3", "1/3", "2/3"] {
-        run(&["--shard", shard], "shards");
-    }
-    run(&[], "whole");
-    let merged = unbindsim(&["merge", &out("shards"), "--out", &out("merged"), "--quiet"]);
-    assert!(merged.status.success(), "{}", stderr(&merged));
-    let read = |folder: &str| summary_before_timing(&directory.join(folder).join("exposure-rule/summary.json"));
-    let (merged, whole) = (read("merged"), read("whole"));
+    let (merged, whole) = merged_shards_and_whole(&directory, file.to_str().unwrap(), "exposure-rule");
     assert!(whole.contains("\"leak_risk\"") && whole.contains("\"20d\"") && whole.contains("\"window_ms\""));
     assert_eq!(merged, whole, "merged shards differ from the unsharded run");
     std::fs::remove_dir_all(directory).unwrap();

@@ -9,7 +9,7 @@
 //! byte. The scripted org is the one of `exposure_rules` (one iOS device a
 //! member, no buffer, no grant).
 
-use super::common::{seed_scenario, stderr, summary_before_timing, temp_dir, unbindsim};
+use super::common::{merged_shards_and_whole, seed_scenario, stderr, temp_dir, unbindsim};
 use super::exposure_rules::{MEMBERS, json, run_file, text};
 use unbindsim::engine::Dist;
 use unbindsim::runner::simulate;
@@ -189,22 +189,7 @@ fn the_console_backlog_is_read_at_its_fixed_times_and_its_peak() {
 #[test]
 fn queue_waits_and_the_backlog_of_merged_shards_are_the_unsharded_run_byte_for_byte() {
     let directory = temp_dir("queue-shards");
-    let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
-    let common = ["--members", "1500", "--replications", "7", "--seed", "3", "--quiet"];
-    let run = |extra: &[&str], folder: &str| {
-        let output =
-            unbindsim(&[&["run", "compliance-dual-control", "--out", &out(folder)], extra, &common[..]].concat());
-        assert!(output.status.success(), "{}", stderr(&output));
-    };
-    for shard in ["0/3", "1/3", "2/3"] {
-        run(&["--shard", shard], "shards");
-    }
-    run(&[], "whole");
-    let merged = unbindsim(&["merge", &out("shards"), "--out", &out("merged"), "--quiet"]);
-    assert!(merged.status.success(), "{}", stderr(&merged));
-    let read =
-        |folder: &str| summary_before_timing(&directory.join(folder).join("compliance-dual-control/summary.json"));
-    let (merged, whole) = (read("merged"), read("whole"));
+    let (merged, whole) = merged_shards_and_whole(&directory, "compliance-dual-control", "compliance-dual-control");
     assert!(whole.contains("\"wait_ms\"") && whole.contains("\"console_backlog\"") && whole.contains("\"p999\""));
     assert_eq!(merged, whole, "merged shards differ from the unsharded run");
     std::fs::remove_dir_all(directory).unwrap();

@@ -7,7 +7,7 @@
 //! retention, for credentials) move it, objectives over its figures, and
 //! shards that merge into the unsharded run byte for byte.
 
-use super::common::{stderr, summary_before_timing, temp_dir, unbindsim};
+use super::common::{merged_shards_and_whole, stderr, temp_dir, unbindsim};
 use unbindsim::model::{Observations, Platform, ResidueKind, World};
 use unbindsim::runner::{Experiment, run_checked};
 use unbindsim::scenario::{Scenario, parse_scenario};
@@ -210,20 +210,7 @@ fn residue_over_time_of_merged_shards_is_the_unsharded_run_byte_for_byte() {
         "base = \"admin-batch\"\nname = \"residue-rule\"\n[metrics]\nleak_risk_at = [\"2h\", \"20d\"]\n",
     )
     .unwrap();
-    let out = |name: &str| directory.join(name).to_string_lossy().into_owned();
-    let common = ["--members", "1500", "--replications", "7", "--seed", "3", "--quiet"];
-    let run = |extra: &[&str], folder: &str| {
-        let output = unbindsim(&[&["run", file.to_str().unwrap(), "--out", &out(folder)], extra, &common[..]].concat());
-        assert!(output.status.success(), "{}", stderr(&output));
-    };
-    for shard in ["0/3", "1/3", "2/3"] {
-        run(&["--shard", shard], "shards");
-    }
-    run(&[], "whole");
-    let merged = unbindsim(&["merge", &out("shards"), "--out", &out("merged"), "--quiet"]);
-    assert!(merged.status.success(), "{}", stderr(&merged));
-    let read = |folder: &str| summary_before_timing(&directory.join(folder).join("residue-rule/summary.json"));
-    let (merged, whole) = (read("merged"), read("whole"));
+    let (merged, whole) = merged_shards_and_whole(&directory, file.to_str().unwrap(), "residue-rule");
     assert!(whole.contains("\"over_time\"") && whole.contains("\"20d\"") && whole.contains("\"days_per_member\""));
     assert_eq!(merged, whole, "merged shards differ from the unsharded run");
     std::fs::remove_dir_all(directory).unwrap();
