@@ -10,13 +10,15 @@ use super::super::observe::{Observations, Unfinished};
 use super::super::platform::{Residue, ResidueKind};
 use super::super::state::{DeviceState, GrantState, MemberState, Outcome};
 use super::purpose::Purpose;
+use super::residue::SurvivalTrials;
 use super::{Mark, NONE, RequestKind, World, exposure, residue};
+use crate::engine::SimTime;
 
 /// Consumes the world and returns everything it observed.
 pub fn finish(mut world: World<'_>) -> Observations {
     count_outcomes(&mut world);
-    count_residue(&mut world);
-    world.obs.residue_over_time = residue::count_survival(&mut world);
+    let trials = count_residue(&mut world);
+    world.obs.residue_over_time = residue::count_survival(&mut world, trials);
     count_censored(&mut world);
     count_lockouts_pending(&mut world);
     exposure::count_exposure(&mut world);
@@ -50,8 +52,10 @@ fn count_outcomes(world: &mut World<'_>) {
 
 /// Residue over members whose unbind took effect: their own (archive,
 /// cloud copy, app data of every grant the unbind revoked) and that of
-/// every device the unbind touched.
-fn count_residue(world: &mut World<'_>) {
+/// every device the unbind touched; the same members and devices are the
+/// trials of the residue survival points.
+fn count_residue<'a>(world: &mut World<'a>) -> SurvivalTrials<'a> {
+    let mut trials = SurvivalTrials::new(world);
     let (org, obs) = (world.org, &mut world.obs.residue);
     for (index, run) in world.members.iter().enumerate() {
         if !run.marks.has(Mark::Effective) {
@@ -60,6 +64,7 @@ fn count_residue(world: &mut World<'_>) {
         let member = MemberId(index as u32);
         let mut residue = run.residue;
         let mut at_risk = own_residue_risk(world.requests[run.request as usize].kind);
+        let mut app_data_since = None;
         for grant in org.grants_of(member) {
             let grant_run = &world.grants[grant.index()];
             if grant_run.state == GrantState::Active {
@@ -69,14 +74,18 @@ fn count_residue(world: &mut World<'_>) {
             obs.grants.record(grant_run.app_data_left);
             if grant_run.app_data_left {
                 residue = residue.with(ResidueKind::AppData);
+                app_data_since =
+                    Some(app_data_since.map_or(grant_run.revoked_at, |since: SimTime| since.min(grant_run.revoked_at)));
             }
         }
+        let reach = trials.member(run.revoked_at, app_data_since);
         for device in org.devices_of(member) {
             let device_run = world.devices[device.index()];
             if device_run.state == DeviceState::Bound {
                 continue; // untouched by this unbind
             }
             let platform = org.devices[device.index()].platform;
+            trials.device(reach, platform);
             obs.devices_by_platform[platform.index()].record(!device_run.residue.is_empty());
             residue = residue.union(device_run.residue);
             at_risk = at_risk.union(platform.possible_residue());
@@ -90,6 +99,7 @@ fn count_residue(world: &mut World<'_>) {
             obs.at_risk_by_kind[kind.index()] += 1;
         }
     }
+    trials
 }
 
 /// The residue a member's own unbind can leave, apart from its devices and

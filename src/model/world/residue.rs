@@ -11,9 +11,8 @@
 use super::super::ids::{DeviceId, MemberId};
 use super::super::platform::{Platform, Residue, ResidueKind};
 use super::super::residue_survival::{ResiduePoint, ResidueSurvivalTally};
-use super::super::state::{DeviceState, GrantState};
 use super::{Mark, World};
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 
 /// One slot per residue kind (members), then one per platform (devices).
 const SLOTS: usize = ResidueKind::ALL.len() + Platform::ALL.len();
@@ -152,50 +151,95 @@ fn shift_kinds(clock: &mut ResidueClock, span: &Span, gained: Residue, lost: Res
     }
 }
 
+/// The trials of the survival points, counted as the horizon reading meets
+/// each member whose unbind took effect and each device it touched: by how
+/// many of the increasing points their unbind + t reaches by the horizon
+/// (one count per reach, summed into the points by `count_survival`), and
+/// the members holding app data, as a difference array over the points.
+pub(super) struct SurvivalTrials<'a> {
+    points: &'a [SimDuration],
+    horizon: SimTime,
+    members_by_reach: Vec<u64>,
+    devices_by_reach: Vec<[u64; Platform::ALL.len()]>,
+    app_data: Vec<i64>,
+    app_data_held_us: i128,
+}
+
+impl<'a> SurvivalTrials<'a> {
+    pub(super) fn new(world: &World<'a>) -> SurvivalTrials<'a> {
+        let slots = world.leak_risk_at.len() + 1;
+        SurvivalTrials {
+            points: world.leak_risk_at,
+            horizon: world.horizon,
+            members_by_reach: vec![0; slots],
+            devices_by_reach: vec![[0; Platform::ALL.len()]; slots],
+            app_data: vec![0; slots],
+            app_data_held_us: 0,
+        }
+    }
+
+    /// A member cut at `revoked_at`, holding app data from `app_data_since`
+    /// (its first revoked grant that left it, if any): returns how many
+    /// points it reaches, for its devices.
+    pub(super) fn member(&mut self, revoked_at: SimTime, app_data_since: Option<SimTime>) -> usize {
+        let (points, horizon) = (self.points, self.horizon);
+        let reach = points.partition_point(|&after| revoked_at + after <= horizon);
+        self.members_by_reach[reach] += 1;
+        if let Some(since) = app_data_since.map(|since| since.max(revoked_at)) {
+            self.app_data_held_us += i128::from((horizon.max(since) - since).as_micros());
+            let first = points.partition_point(|&after| revoked_at + after < since);
+            if first < reach {
+                self.app_data[first] += 1;
+                self.app_data[reach] -= 1;
+            }
+        }
+        reach
+    }
+
+    /// A touched device of `platform` whose member reaches `reach` points.
+    pub(super) fn device(&mut self, reach: usize, platform: Platform) {
+        self.devices_by_reach[reach][platform.index()] += 1;
+    }
+}
+
 /// The survival tally at the horizon: every member whose unbind took
-/// effect and every device it touched, a trial at each point its unbind +
-/// t reaches; the signed sums as the holders; app data from the first of
-/// the member's revoked grants that left it (or its unbind, if later).
-pub(super) fn count_survival(world: &mut World<'_>) -> ResidueSurvivalTally {
+/// effect and every device it touched (`trials`), a trial at each point its
+/// unbind + t reaches; the signed sums as the holders; app data from the
+/// first of the member's revoked grants that left it (or its unbind, if
+/// later).
+pub(super) fn count_survival(world: &mut World<'_>, trials: SurvivalTrials<'_>) -> ResidueSurvivalTally {
     let clock = std::mem::take(&mut world.residue_clock);
-    let horizon = world.horizon;
     let mut tally = ResidueSurvivalTally {
         points: world.leak_risk_at.iter().map(|&after| ResiduePoint::empty(after)).collect(),
         ..ResidueSurvivalTally::default()
     };
     let mut held_us = clock.held_us;
-    for (index, run) in world.members.iter().enumerate().filter(|(_, run)| run.marks.has(Mark::Effective)) {
-        let member = MemberId(index as u32);
-        let app_data = app_data_since(world, member).map(|since| since.max(run.revoked_at));
-        if let Some(since) = app_data {
-            held_us[ResidueKind::AppData.index()] += i128::from((horizon.max(since) - since).as_micros());
-        }
-        for point in &mut tally.points {
-            let at = run.revoked_at + point.after;
-            if at <= horizon {
-                point.members += 1;
-                point.held_by_kind[ResidueKind::AppData.index()] += u64::from(app_data.is_some_and(|s| s <= at));
-            } else {
-                point.members_past_horizon += 1;
-            }
-        }
-        for device in world.org.devices_of(member).filter(|d| world.devices[d.index()].state != DeviceState::Bound) {
-            let platform = world.org.devices[device.index()].platform.index();
-            for point in &mut tally.points {
-                if run.revoked_at + point.after <= horizon {
-                    point.devices[platform].trials += 1;
-                } else {
-                    point.devices_past_horizon[platform] += 1;
-                }
-            }
+    held_us[ResidueKind::AppData.index()] += trials.app_data_held_us;
+    let (mut members_within, mut devices_within) = (0, [0; Platform::ALL.len()]);
+    let mut app_data_held = 0;
+    for (index, point) in tally.points.iter_mut().enumerate() {
+        members_within += trials.members_by_reach[index];
+        app_data_held += trials.app_data[index];
+        point.members_past_horizon = members_within;
+        point.held_by_kind[ResidueKind::AppData.index()] = holders(app_data_held);
+        for platform in Platform::ALL.map(Platform::index) {
+            devices_within[platform] += trials.devices_by_reach[index][platform];
+            point.devices_past_horizon[platform] = devices_within[platform];
         }
     }
+    let members: u64 = trials.members_by_reach.iter().sum();
+    let devices = trials.devices_by_reach.iter().fold([0; Platform::ALL.len()], |sum, by_platform| {
+        std::array::from_fn(|platform| sum[platform] + by_platform[platform])
+    });
     for (point, held) in tally.points.iter_mut().zip(clock.held()) {
+        point.members = members - point.members_past_horizon;
         for kind in ResidueKind::ALL {
             point.held_by_kind[kind.index()] += holders(held[kind.index()]);
         }
         for platform in Platform::ALL {
-            point.devices[platform.index()].hits = holders(held[ResidueKind::ALL.len() + platform.index()]);
+            let slot = platform.index();
+            point.devices[slot].trials = devices[slot] - point.devices_past_horizon[slot];
+            point.devices[slot].hits = holders(held[ResidueKind::ALL.len() + slot]);
         }
     }
     tally.held_ms_by_kind = held_us.map(|us| u64::try_from(us / 1_000).expect("residue is held a non-negative time"));
@@ -204,16 +248,4 @@ pub(super) fn count_survival(world: &mut World<'_>) -> ResidueSurvivalTally {
 
 fn holders(sum: i64) -> u64 {
     u64::try_from(sum).expect("an item loses residue only after it gained it")
-}
-
-/// When the first of `member`'s revoked grants that left app data was
-/// revoked.
-fn app_data_since(world: &World<'_>, member: MemberId) -> Option<SimTime> {
-    world
-        .org
-        .grants_of(member)
-        .map(|grant| &world.grants[grant.index()])
-        .filter(|grant| grant.state != GrantState::Active && grant.app_data_left)
-        .map(|grant| grant.revoked_at)
-        .min()
 }
