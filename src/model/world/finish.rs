@@ -18,7 +18,7 @@ use crate::engine::SimTime;
 pub fn finish(mut world: World<'_>) -> Observations {
     count_outcomes(&mut world);
     let trials = count_residue(&mut world);
-    world.obs.residue_over_time = residue::count_survival(&mut world, trials);
+    world.obs.residue_over_time = residue::count_survival(trials);
     count_censored(&mut world);
     count_lockouts_pending(&mut world);
     exposure::count_exposure(&mut world);

@@ -68,9 +68,11 @@ struct Span {
 
 impl Span {
     fn of(world: &World<'_>, unbound_at: SimTime, now: SimTime) -> Span {
-        let horizon = world.horizon;
+        Span::between(world.leak_risk_at, world.horizon, unbound_at, now)
+    }
+
+    fn between(points: &[SimDuration], horizon: SimTime, unbound_at: SimTime, now: SimTime) -> Span {
         debug_assert!(now >= unbound_at, "residue changed at {now:?}, before its unbind at {unbound_at:?}");
-        let points = world.leak_risk_at;
         let first = points.partition_point(|&after| unbound_at + after < now);
         let end = points.partition_point(|&after| unbound_at + after <= horizon).max(first);
         Span { first, end, to_horizon_us: i128::from((horizon.max(now) - now).as_micros()) }
@@ -154,44 +156,38 @@ fn shift_kinds(clock: &mut ResidueClock, span: &Span, gained: Residue, lost: Res
 /// The trials of the survival points, counted as the horizon reading meets
 /// each member whose unbind took effect and each device it touched: by how
 /// many of the increasing points their unbind + t reaches by the horizon
-/// (one count per reach, summed into the points by `count_survival`), and
-/// the members holding app data, as a difference array over the points.
+/// (one count per reach, summed into the points by `count_survival`). A
+/// member's app data is signed into the run's clock like any other change.
 pub(super) struct SurvivalTrials<'a> {
     points: &'a [SimDuration],
     horizon: SimTime,
+    clock: ResidueClock,
     members_by_reach: Vec<u64>,
     devices_by_reach: Vec<[u64; Platform::ALL.len()]>,
-    app_data: Vec<i64>,
-    app_data_held_us: i128,
 }
 
 impl<'a> SurvivalTrials<'a> {
-    pub(super) fn new(world: &World<'a>) -> SurvivalTrials<'a> {
+    /// Takes over the run's residue clock.
+    pub(super) fn new(world: &mut World<'a>) -> SurvivalTrials<'a> {
         let slots = world.leak_risk_at.len() + 1;
         SurvivalTrials {
             points: world.leak_risk_at,
             horizon: world.horizon,
+            clock: std::mem::take(&mut world.residue_clock),
             members_by_reach: vec![0; slots],
             devices_by_reach: vec![[0; Platform::ALL.len()]; slots],
-            app_data: vec![0; slots],
-            app_data_held_us: 0,
         }
     }
 
     /// A member cut at `revoked_at`, holding app data from `app_data_since`
-    /// (its first revoked grant that left it, if any): returns how many
-    /// points it reaches, for its devices.
+    /// (its first revoked grant that left it, if any, or its cut if later):
+    /// returns how many points it reaches, for its devices.
     pub(super) fn member(&mut self, revoked_at: SimTime, app_data_since: Option<SimTime>) -> usize {
-        let (points, horizon) = (self.points, self.horizon);
-        let reach = points.partition_point(|&after| revoked_at + after <= horizon);
+        let reach = self.points.partition_point(|&after| revoked_at + after <= self.horizon);
         self.members_by_reach[reach] += 1;
         if let Some(since) = app_data_since.map(|since| since.max(revoked_at)) {
-            self.app_data_held_us += i128::from((horizon.max(since) - since).as_micros());
-            let first = points.partition_point(|&after| revoked_at + after < since);
-            if first < reach {
-                self.app_data[first] += 1;
-                self.app_data[reach] -= 1;
-            }
+            let span = Span::between(self.points, self.horizon, revoked_at, since);
+            self.clock.shift(&span, ResidueKind::AppData.index(), 1);
         }
         reach
     }
@@ -204,46 +200,35 @@ impl<'a> SurvivalTrials<'a> {
 
 /// The survival tally at the horizon: every member whose unbind took
 /// effect and every device it touched (`trials`), a trial at each point its
-/// unbind + t reaches; the signed sums as the holders; app data from the
-/// first of the member's revoked grants that left it (or its unbind, if
-/// later).
-pub(super) fn count_survival(world: &mut World<'_>, trials: SurvivalTrials<'_>) -> ResidueSurvivalTally {
-    let clock = std::mem::take(&mut world.residue_clock);
-    let mut tally = ResidueSurvivalTally {
-        points: world.leak_risk_at.iter().map(|&after| ResiduePoint::empty(after)).collect(),
-        ..ResidueSurvivalTally::default()
-    };
-    let mut held_us = clock.held_us;
-    held_us[ResidueKind::AppData.index()] += trials.app_data_held_us;
-    let (mut members_within, mut devices_within) = (0, [0; Platform::ALL.len()]);
-    let mut app_data_held = 0;
-    for (index, point) in tally.points.iter_mut().enumerate() {
-        members_within += trials.members_by_reach[index];
-        app_data_held += trials.app_data[index];
-        point.members_past_horizon = members_within;
-        point.held_by_kind[ResidueKind::AppData.index()] = holders(app_data_held);
-        for platform in Platform::ALL.map(Platform::index) {
-            devices_within[platform] += trials.devices_by_reach[index][platform];
-            point.devices_past_horizon[platform] = devices_within[platform];
-        }
-    }
+/// unbind + t reaches; the signed sums of the clock as the holders.
+pub(super) fn count_survival(trials: SurvivalTrials<'_>) -> ResidueSurvivalTally {
     let members: u64 = trials.members_by_reach.iter().sum();
     let devices = trials.devices_by_reach.iter().fold([0; Platform::ALL.len()], |sum, by_platform| {
         std::array::from_fn(|platform| sum[platform] + by_platform[platform])
     });
-    for (point, held) in tally.points.iter_mut().zip(clock.held()) {
-        point.members = members - point.members_past_horizon;
+    let (mut members_past, mut devices_past) = (0, [0; Platform::ALL.len()]);
+    let points = trials.points.iter().zip(trials.clock.held()).enumerate().map(|(index, (&after, held))| {
+        let mut point = ResiduePoint::empty(after);
+        members_past += trials.members_by_reach[index];
+        (point.members, point.members_past_horizon) = (members - members_past, members_past);
         for kind in ResidueKind::ALL {
-            point.held_by_kind[kind.index()] += holders(held[kind.index()]);
+            point.held_by_kind[kind.index()] = holders(held[kind.index()]);
         }
-        for platform in Platform::ALL {
-            let slot = platform.index();
-            point.devices[slot].trials = devices[slot] - point.devices_past_horizon[slot];
-            point.devices[slot].hits = holders(held[ResidueKind::ALL.len() + slot]);
+        for platform in Platform::ALL.map(Platform::index) {
+            devices_past[platform] += trials.devices_by_reach[index][platform];
+            point.devices_past_horizon[platform] = devices_past[platform];
+            point.devices[platform].trials = devices[platform] - devices_past[platform];
+            point.devices[platform].hits = holders(held[ResidueKind::ALL.len() + platform]);
         }
+        point
+    });
+    ResidueSurvivalTally {
+        points: points.collect(),
+        held_ms_by_kind: trials
+            .clock
+            .held_us
+            .map(|us| u64::try_from(us / 1_000).expect("residue is held a non-negative time")),
     }
-    tally.held_ms_by_kind = held_us.map(|us| u64::try_from(us / 1_000).expect("residue is held a non-negative time"));
-    tally
 }
 
 fn holders(sum: i64) -> u64 {
