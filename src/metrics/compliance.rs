@@ -1,11 +1,9 @@
 //! What compliance asks of an offboarding: the audit log (records written
 //! by admin actions, how many the retention `policy.audit_retention` still
-//! keeps at the horizon, records per offboarded member), the imports the
-//! mass-deletion guard aborted, and the dissolved enterprise's encrypted
-//! archive, whose share still held at the horizon the archive retention
-//! decides, null where it is fixed by construction.
+//! keeps at the horizon, records per offboarded member) and the imports
+//! the mass-deletion guard aborted.
 
-use super::proportion::{ProportionReport, round9};
+use super::proportion::round9;
 use super::record::ReplicationCounts;
 use crate::scenario::units::parse_duration;
 use serde::{Deserialize, Serialize};
@@ -82,30 +80,4 @@ pub fn audit_report(totals: &ReplicationCounts, horizon: &str, retention: &str) 
             .then(|| round9(records as f64 / totals.offboarded as f64)),
         null_reason,
     }
-}
-
-/// Why the share of members whose encrypted archive is still held at the
-/// horizon is 1 by construction, if it is: when even the earliest purge
-/// (lead plus archive retention after a decision at time 0) falls after
-/// the horizon. (Without a dissolution no member could leave an archive,
-/// and the residue report already says so.)
-pub fn archive_fixed(parameters: &serde_json::Value, horizon: &str) -> Option<String> {
-    let text = |key: &str| parameters.pointer(&format!("/workload/dissolution/{key}")).and_then(|v| v.as_str());
-    let (lead, retention) = (text("lead")?, text("archive_retention")?);
-    let earliest = parse_duration(lead).ok()? + parse_duration(retention).ok()?;
-    (earliest > parse_duration(horizon).ok()?).then(|| {
-        format!(
-            "the earliest purge (lead {lead} + archive_retention {retention}) comes after the horizon ({horizon}): \
-             every archive is still held (1 by construction)"
-        )
-    })
-}
-
-/// `report` made null with `reason`, keeping its counts.
-pub fn fixed(report: &mut ProportionReport, reason: String) {
-    report.rate = None;
-    report.ci95 = None;
-    report.method = None;
-    report.design_effect = None;
-    report.null_reason = Some(reason);
 }

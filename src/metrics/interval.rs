@@ -179,6 +179,15 @@ fn korn_graubard_bounds(rate: f64, effective_trials: f64, replications: usize, l
 /// member-level rates cover 95 % (`docs/statistics.md`).
 pub const MIN_REPLICATIONS: usize = 10;
 
+/// Fewest replications with trials for the interval of a rate whose hits
+/// come in whole batches (a re-bind batch rolled back as one): each
+/// replication is then one draw of a few batches, a mixture with mass at
+/// 0, and the interval needs more of them. Measured with
+/// `benches/coverage.sh` on subsidiary-split (`results/replications.md`):
+/// at 10 the re-bind race covered 90 % and an objective 1 % on its passing
+/// side failed 9 % of the time.
+pub const MIN_BATCH_REPLICATIONS: usize = 20;
+
 /// A rate takes the Korn–Graubard form when fewer than this many
 /// effective hits (or effective misses) stand behind it: `min(p, 1 − p) · n_eff`.
 /// Below it the beta bounds' asymmetry matters (measured by
@@ -201,7 +210,9 @@ pub enum IntervalMethod {
     /// Hall's skewness-corrected t: the t interval stretched toward the
     /// side the replications' residuals are skewed to; for means (waits,
     /// latencies, uses per grant), whose replications skew right when a
-    /// few of them congest.
+    /// few of them congest, and for rates whose hits come in whole
+    /// batches (clamped to [0, 1]), whose replications skew as their
+    /// batches fall.
     HallT,
 }
 
@@ -278,14 +289,63 @@ fn skew_corrected_bounds(
     (estimate - standard_error * g_inverse(quantile), estimate - standard_error * g_inverse(-quantile))
 }
 
+/// The fewest replications an interval is computed from, and why, when
+/// the figure needs more than [`MIN_REPLICATIONS`]: it ends the null
+/// reason (`needs at least 40 replications with finished batches; got 10:
+/// {why}`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Minimum {
+    pub replications: usize,
+    pub why: Option<&'static str>,
+}
+
+impl Minimum {
+    /// [`MIN_REPLICATIONS`], which needs no explanation.
+    pub const DEFAULT: Minimum = Minimum { replications: MIN_REPLICATIONS, why: None };
+}
+
 /// The pairs with a positive denominator, or why there are too few:
 /// `needs at least 10 replications with {what}; got 4`.
-fn usable_pairs(pairs: impl Iterator<Item = (f64, f64)>, what: &str) -> Result<Vec<(f64, f64)>, String> {
+fn usable_pairs(
+    pairs: impl Iterator<Item = (f64, f64)>,
+    what: &str,
+    minimum: Minimum,
+) -> Result<Vec<(f64, f64)>, String> {
     let usable: Vec<(f64, f64)> = pairs.filter(|pair| pair.1 > 0.0).collect();
-    if usable.len() < MIN_REPLICATIONS {
-        return Err(format!("needs at least {MIN_REPLICATIONS} replications with {what}; got {}", usable.len()));
+    if usable.len() < minimum.replications {
+        let reason = format!("needs at least {} replications with {what}; got {}", minimum.replications, usable.len());
+        return Err(match minimum.why {
+            Some(why) => format!("{reason}: {why}"),
+            None => reason,
+        });
     }
     Ok(usable)
+}
+
+/// How the hits of a rate cluster inside a replication, which decides its
+/// interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grain {
+    /// Hits are members' (or grants') own outcomes, correlated through
+    /// shared decisions but many per replication: ratio-t, or
+    /// Korn–Graubard near 0 or 1.
+    Members,
+    /// Hits come in whole batches, a few per replication: Hall's
+    /// skewness-corrected t on the replications, clamped to [0, 1], from
+    /// at least [`MIN_BATCH_REPLICATIONS`].
+    Batches,
+}
+
+/// The pooled rate of `pairs` (hits, trials), its linearised variance and
+/// its design effect: that variance over the binomial variance
+/// `p(1 − p) / Σ trials`, floored at 1, so that replications that happen
+/// to agree still get the binomial width.
+fn rate_variance_and_design_effect(pairs: &[(f64, f64)]) -> (f64, f64, f64) {
+    let (rate, variance) = ratio_and_variance(pairs);
+    let trials: f64 = pairs.iter().map(|pair| pair.1).sum();
+    let binomial_variance = rate * (1.0 - rate) / trials;
+    let design_effect = if binomial_variance > 0.0 { (variance / binomial_variance).max(1.0) } else { 1.0 };
+    (rate, binomial_variance, design_effect)
 }
 
 /// The rate Σ hits / Σ trials over replications, given as (hits, trials)
@@ -301,11 +361,9 @@ fn usable_pairs(pairs: impl Iterator<Item = (f64, f64)>, what: &str) -> Result<V
 /// interval.
 pub fn rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> Result<RatioInterval, String> {
     let pairs = per_replication.iter().map(|&(hits, trials)| (hits as f64, trials as f64));
-    let pairs = usable_pairs(pairs, "trials")?;
-    let (rate, variance) = ratio_and_variance(&pairs);
+    let pairs = usable_pairs(pairs, "trials", Minimum::DEFAULT)?;
+    let (rate, binomial_variance, design_effect) = rate_variance_and_design_effect(&pairs);
     let trials: f64 = pairs.iter().map(|pair| pair.1).sum();
-    let binomial_variance = rate * (1.0 - rate) / trials;
-    let design_effect = if binomial_variance > 0.0 { (variance / binomial_variance).max(1.0) } else { 1.0 };
     let effective_trials = trials / design_effect;
     let quantile = level.student_t(pairs.len() as u64 - 1);
     let half_width = quantile * (design_effect * binomial_variance).sqrt();
@@ -319,6 +377,36 @@ pub fn rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> R
     };
     let design_effect = Some(design_effect);
     Ok(RatioInterval { estimate: rate, low, high, method, replications: pairs.len(), design_effect })
+}
+
+/// The rate Σ hits / Σ trials of a rate whose hits come in whole batches
+/// ([`Grain::Batches`]), with its 95 % interval across replications:
+/// Hall's skewness-corrected t on the linearised residuals, clamped to
+/// [0, 1]. A replication of such a rate is a mixture (no batch raced, one,
+/// two) skewed as its batches fall, which the binomial shape of
+/// Korn–Graubard does not follow: on subsidiary-split's re-bind race
+/// (residual skew −0.9) Korn–Graubard's interval missed on the low side
+/// only. Needs [`MIN_BATCH_REPLICATIONS`] replications with trials.
+pub fn batch_rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> Result<RatioInterval, String> {
+    let minimum = Minimum {
+        replications: MIN_BATCH_REPLICATIONS,
+        why: Some("its hits come in whole batches, a few per replication"),
+    };
+    let pairs = per_replication.iter().map(|&(hits, trials)| (hits as f64, trials as f64));
+    let pairs = usable_pairs(pairs, "trials", minimum)?;
+    let (rate, binomial_variance, design_effect) = rate_variance_and_design_effect(&pairs);
+    let standard_error = (design_effect * binomial_variance).sqrt();
+    let quantile = level.student_t(pairs.len() as u64 - 1);
+    let skewness = residual_skewness(&pairs, rate);
+    let (low, high) = skew_corrected_bounds(rate, standard_error, skewness, pairs.len(), quantile);
+    Ok(RatioInterval {
+        estimate: rate,
+        low: low.clamp(0.0, rate),
+        high: high.clamp(rate, 1.0),
+        method: IntervalMethod::HallT,
+        replications: pairs.len(),
+        design_effect: Some(design_effect),
+    })
 }
 
 /// The mean Σ total / Σ count over replications, given as (total, count)
@@ -336,7 +424,18 @@ pub fn mean_over_replications(
     what: &str,
     level: Level,
 ) -> Result<RatioInterval, String> {
-    let pairs = usable_pairs(per_replication.iter().map(|&(total, count)| (total, count as f64)), what)?;
+    mean_over_replications_needing(per_replication, what, Minimum::DEFAULT, level)
+}
+
+/// [`mean_over_replications`] for a mean that needs `minimum` replications
+/// with a count rather than [`MIN_REPLICATIONS`].
+pub fn mean_over_replications_needing(
+    per_replication: &[(f64, u64)],
+    what: &str,
+    minimum: Minimum,
+    level: Level,
+) -> Result<RatioInterval, String> {
+    let pairs = usable_pairs(per_replication.iter().map(|&(total, count)| (total, count as f64)), what, minimum)?;
     let first = pairs[0].0 / pairs[0].1;
     if pairs.iter().all(|&(total, count)| total / count == first) {
         return Err(format!(
@@ -628,6 +727,65 @@ mod tests {
         let waits = [(5.0, 1); 3];
         let reason = mean_over_replications(&waits, "requests served", Level::NINETY_FIVE).unwrap_err();
         assert_eq!(reason, "needs at least 10 replications with requests served; got 3");
+    }
+
+    /// Twenty replications of a re-bind race: 1 000 members in each, hits
+    /// in whole batches of 100 — none in four, one batch in six, two in
+    /// ten: a mixture skewed to the left.
+    fn batched_race() -> Vec<(u64, u64)> {
+        let batches = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2];
+        batches.iter().map(|batches| (100 * batches, 1000)).collect()
+    }
+
+    #[test]
+    fn a_batched_rate_needs_twenty_replications_and_says_why() {
+        let race = batched_race();
+        let reason = batch_rate_over_replications(&race[..19], Level::NINETY_FIVE).unwrap_err();
+        assert_eq!(
+            reason,
+            "needs at least 20 replications with trials; got 19: its hits come in whole batches, a few per replication"
+        );
+        // A member-level rate on the same ten replications gets its interval.
+        assert!(rate_over_replications(&race[..10], Level::NINETY_FIVE).is_ok());
+    }
+
+    #[test]
+    fn a_batched_rate_leans_the_way_its_replications_skew_where_korn_graubard_leans_the_other() {
+        let race = batched_race();
+        let batched = batch_rate_over_replications(&race, Level::NINETY_FIVE).expect("twenty replications");
+        let member_level = rate_over_replications(&race, Level::NINETY_FIVE).expect("twenty replications");
+        assert_eq!((batched.method, member_level.method), (IntervalMethod::HallT, IntervalMethod::KornGraubard));
+        assert_eq!((batched.estimate, batched.design_effect), (member_level.estimate, member_level.design_effect));
+        let rate = 0.13;
+        assert_close(batched.estimate, rate, 1e-12);
+        assert!(residual_skewness(&race.iter().map(|&(h, t)| (h as f64, t as f64)).collect::<Vec<_>>(), rate) < 0.0);
+        // Skewed left: Hall's reaches further down than up; the beta shape
+        // of a rate near 0 reaches further up than down.
+        assert!(rate - batched.low > batched.high - rate, "{batched:?}");
+        assert!(rate - member_level.low < member_level.high - rate, "{member_level:?}");
+        assert!(batched.low < member_level.low, "{batched:?} against {member_level:?}");
+    }
+
+    #[test]
+    fn a_batched_rate_stays_in_the_unit_interval() {
+        // Nearly every replication has no race and one has all: the t
+        // interval would reach below 0.
+        let mut race = vec![(0, 1000); 19];
+        race.push((1000, 1000));
+        let interval = batch_rate_over_replications(&race, Level::NINETY_FIVE).expect("twenty replications");
+        assert!(0.0 <= interval.low && interval.low <= 0.05 && 0.05 <= interval.high && interval.high <= 1.0);
+    }
+
+    #[test]
+    fn a_mean_can_need_more_replications_than_the_default_and_says_why() {
+        let latencies: Vec<(f64, u64)> = (1..=39).map(|i| (i as f64 * 3.0, 3)).collect();
+        let minimum = Minimum { replications: 40, why: Some("a rare tail") };
+        let reason = mean_over_replications_needing(&latencies, "finished batches", minimum, Level::NINETY_FIVE);
+        assert_eq!(reason.unwrap_err(), "needs at least 40 replications with finished batches; got 39: a rare tail");
+        assert!(mean_over_replications(&latencies, "finished batches", Level::NINETY_FIVE).is_ok());
+        let mut latencies = latencies;
+        latencies.push((1.0, 1));
+        assert!(mean_over_replications_needing(&latencies, "finished batches", minimum, Level::NINETY_FIVE).is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! takeover; group chats taking several days). A figure that cannot occur
 //! is null with the reason; one fixed by construction says so.
 
-use super::compliance::fixed;
+use super::by_construction::fixed;
 use super::interval::{Level, mean_over_replications};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{ReplicationCounts, ReplicationRecord};

@@ -12,6 +12,7 @@
 
 mod api_report;
 mod backlog;
+mod by_construction;
 mod compare;
 mod compliance;
 mod exposure;
@@ -47,8 +48,8 @@ pub use exposure::{
 };
 pub use figures::{Reading, quantile_ms, read};
 pub use interval::{
-    IntervalMethod, Level, MIN_REPLICATIONS, MeanInterval, RatioInterval, Z95, Z999, mean_ci95, mean_over_replications,
-    rate_over_replications, student_t_975,
+    Grain, IntervalMethod, Level, MIN_REPLICATIONS, MeanInterval, Minimum, RatioInterval, Z95, Z999, mean_ci95,
+    mean_over_replications, mean_over_replications_needing, rate_over_replications, student_t_975,
 };
 pub use latency::{HIGHEST_TRACKABLE_LATENCY_MS, LatencyHistogram, LatencySummary, format_duration_ms};
 pub use leaver::{CustomerRecord, CustomerReport, KeptModule, KeptModuleReport, ModuleRecord};

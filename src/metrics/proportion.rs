@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::interval::{IntervalMethod, Level, rate_over_replications};
+use super::interval::{Grain, IntervalMethod, Level, batch_rate_over_replications, rate_over_replications};
 use crate::model::Count;
 
 /// A count of hits out of trials, such as lockouts out of unbind attempts.
@@ -71,7 +71,8 @@ pub struct ProportionReport {
     /// 95 % interval of the rate as `[low, high]`; null without trials or
     /// with fewer replications with trials than the minimum.
     pub ci95: Option<[f64; 2]>,
-    /// How `ci95` was computed (`ratio-t` or `korn-graubard`); null with it.
+    /// How `ci95` was computed (`ratio-t`, `korn-graubard`, or `hall-t`
+    /// for a rate whose hits come in whole batches); null with it.
     pub method: Option<IntervalMethod>,
     /// Replications that had trials for this rate: the interval's R.
     pub replications_used: u32,
@@ -93,10 +94,24 @@ impl ProportionReport {
     /// trials; with too few replications with trials, the reason is the
     /// minimum not met.
     pub fn over_replications(per_replication: &[Proportion], reason_if_empty: &str, level: Level) -> ProportionReport {
+        Self::over_replications_of(per_replication, reason_if_empty, Grain::Members, level)
+    }
+
+    /// [`ProportionReport::over_replications`] for a rate whose hits
+    /// cluster as `grain` says.
+    pub fn over_replications_of(
+        per_replication: &[Proportion],
+        reason_if_empty: &str,
+        grain: Grain,
+        level: Level,
+    ) -> ProportionReport {
         let mut pooled = Proportion::default();
         per_replication.iter().for_each(|counts| pooled.merge(*counts));
         let pairs: Vec<(u64, u64)> = per_replication.iter().map(|counts| (counts.hits, counts.trials)).collect();
-        let interval = rate_over_replications(&pairs, level);
+        let interval = match grain {
+            Grain::Members => rate_over_replications(&pairs, level),
+            Grain::Batches => batch_rate_over_replications(&pairs, level),
+        };
         let null_reason = match (&interval, pooled.trials) {
             (_, 0) => Some(reason_if_empty.to_owned()),
             (Err(reason), _) => Some(reason.clone()),

@@ -9,10 +9,11 @@
 
 use super::api_report::{ApiReport, absent_api, api_report};
 use super::backlog::{ConsoleBacklogReport, console_backlog_report};
+use super::by_construction::{archive_fixed, fixed, leak_risk_fixed, windows_residue_fixed};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
-use super::compliance::{AuditReport, GuardReport, archive_fixed, audit_report, fixed};
+use super::compliance::{AuditReport, GuardReport, audit_report};
 use super::exposure::{ExposureReport, LeakRiskReport, exposure_report, leak_risk_report};
-use super::interval::{IntervalMethod, Level, RatioInterval, mean_over_replications};
+use super::interval::{Grain, IntervalMethod, Level, RatioInterval, mean_over_replications};
 use super::latency::LatencyHistogram;
 pub use super::latency_report::{LatencyReport, PercentileReport, latency_report};
 use super::latency_report::{
@@ -22,7 +23,7 @@ use super::leaver::{CustomerReport, KeptModuleReport, leaver_reports};
 use super::proportion::{Proportion, ProportionReport, round9};
 use super::record::{QueueRecord, RaceRecord, ReplicationCounts, ReplicationRecord, merged, stop_name};
 use super::residue_survival::{ResidueOverTimeReport, residue_over_time_report};
-use crate::engine::Stop;
+use crate::engine::{SimDuration, Stop};
 use crate::model::{Platform, RaceKind, ResidueKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -342,12 +343,7 @@ impl Summary {
             (exposure_report(&totals, replications, windows, level), leak_risk_report(&totals, replications, level));
         let over = Over { records: replications, level };
         let mut metrics = metrics(&totals, over, (&buffer, info.seed), audit, leaver, exposure);
-        if let (Some(reason), Some(archive)) = (
-            archive_fixed(&info.parameters, &info.horizon),
-            metrics.residue.by_kind.get_mut(ResidueKind::Archive.name()),
-        ) {
-            fixed(archive, reason);
-        }
+        null_what_is_fixed_by_construction(&mut metrics, &info.parameters, &info.horizon);
         Summary {
             schema_version: SCHEMA_VERSION,
             metrics,
@@ -514,8 +510,46 @@ fn over(
     reason_if_empty: &str,
     pick: impl Fn(&ReplicationCounts) -> Proportion,
 ) -> ProportionReport {
+    over_grained(replications, reason_if_empty, Grain::Members, pick)
+}
+
+/// [`over`] for a rate whose hits cluster as `grain` says.
+fn over_grained(
+    replications: Over<'_>,
+    reason_if_empty: &str,
+    grain: Grain,
+    pick: impl Fn(&ReplicationCounts) -> Proportion,
+) -> ProportionReport {
     let per_replication: Vec<Proportion> = replications.records.iter().map(|record| pick(&record.counts)).collect();
-    ProportionReport::over_replications(&per_replication, reason_if_empty, replications.level)
+    ProportionReport::over_replications_of(&per_replication, reason_if_empty, grain, replications.level)
+}
+
+/// Makes null, with the rule as the reason, every rate the scenario's own
+/// rules fix (`by_construction`): the archive still held when its purge
+/// is past the horizon, the leak risk inside a buffer or a dissolution's
+/// lead, a Windows device's residue without an MDM wipe. Those last two
+/// keep their own reason when they had no trials.
+fn null_what_is_fixed_by_construction(metrics: &mut Metrics, parameters: &serde_json::Value, horizon: &str) {
+    let fix = |report: &mut ProportionReport, reason: Option<String>| {
+        if let (Some(reason), true) = (reason, report.trials > 0) {
+            fixed(report, reason);
+        }
+    };
+    if let (Some(reason), Some(archive)) =
+        (archive_fixed(parameters, horizon), metrics.residue.by_kind.get_mut(ResidueKind::Archive.name()))
+    {
+        fixed(archive, reason);
+    }
+    for point in metrics.leak_risk.points.values_mut() {
+        fix(&mut point.live, leak_risk_fixed(parameters, SimDuration::from_millis(point.after_ms)));
+    }
+    let windows = Platform::Windows.name();
+    let over_time = metrics.residue.over_time.points.values_mut().map(|point| &mut point.by_platform);
+    for by_platform in std::iter::once(&mut metrics.residue.by_platform).chain(over_time) {
+        if let Some(report) = by_platform.get_mut(windows) {
+            fix(report, windows_residue_fixed(parameters));
+        }
+    }
 }
 
 fn race_reason(kind: RaceKind, buffer: &str) -> String {
@@ -534,11 +568,22 @@ fn race_report(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str)
         .iter()
         .zip(&totals.races)
         .map(|(&kind, race)| {
-            let rate = over(replications, &race_reason(kind, buffer), |counts| counts.races[kind.index()].units);
+            let grain = if kind.hits_come_in_batches() { Grain::Batches } else { Grain::Members };
+            let rate = over_grained(replications, &race_reason(kind, buffer), grain, |counts| {
+                counts.races[kind.index()].units
+            });
             (kind.name().to_owned(), RaceKindReport { count: race.events, unit: kind.unit().into(), rate })
         })
         .collect();
-    let mut overall = over(replications, "no member was targeted before the horizon", |counts| counts.members_raced);
+    // Members raced in any kind move in batches as soon as one kind that
+    // races whole batches was exposed.
+    let batched = RaceKind::ALL
+        .iter()
+        .zip(&totals.races)
+        .any(|(kind, race)| kind.hits_come_in_batches() && race.units.trials > 0);
+    let grain = if batched { Grain::Batches } else { Grain::Members };
+    let mut overall =
+        over_grained(replications, "no member was targeted before the horizon", grain, |counts| counts.members_raced);
     if overall.trials > 0 && totals.races.iter().all(|race| race.units.trials == 0) {
         fixed(&mut overall, "no race of any kind could occur here: no kind was exposed (0 by construction)".to_owned());
     }

@@ -61,6 +61,13 @@ impl RaceKind {
         }
     }
 
+    /// Whether the race's hits come in whole batches: a re-bind batch that
+    /// misses the window is rolled back as one, so every member in it
+    /// races together and a replication holds only a few such draws.
+    pub fn hits_come_in_batches(self) -> bool {
+        self == RaceKind::RebindVsRollback
+    }
+
     /// The exposed unit's name: members, or grants for token races.
     pub fn unit(self) -> &'static str {
         match self.exposed_unit() {

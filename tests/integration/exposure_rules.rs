@@ -181,7 +181,12 @@ fn the_summary_writes_the_exposure_window_and_the_leak_risk_curve() {
     assert_eq!(exposure["member_hours_per_1000"]["account"]["value"].as_f64(), Some(per_1000));
     assert_eq!(exposure["member_hours_per_1000"]["tokens"]["value"].as_f64(), Some(0.0));
     let leak = &summary["metrics"]["leak_risk"]["points"];
-    assert_eq!((leak["1d"]["live"]["rate"].as_f64(), leak["7d"]["live"]["rate"].as_f64()), (Some(1.0), Some(0.0)));
+    // Inside the 72 h buffer the member is live by construction: the rate
+    // is null with that rule, its count kept.
+    let inside = &leak["1d"]["live"];
+    assert!(inside["rate"].is_null() && inside["null_reason"].as_str().unwrap().ends_with("1 by construction"));
+    assert_eq!((inside["hits"].as_u64(), inside["trials"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(leak["7d"]["live"]["rate"].as_f64(), Some(0.0));
     assert_eq!((leak["90d"]["live"]["trials"].as_u64(), leak["90d"]["past_horizon"].as_u64()), (Some(0), Some(1)));
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let table: Vec<&str> = stdout.lines().collect();
@@ -205,7 +210,8 @@ fn metrics_leak_risk_at_sets_the_points_and_a_bad_list_is_refused_naming_the_key
     let summary = json(&path);
     let points = summary["metrics"]["leak_risk"]["points"].as_object().unwrap();
     assert_eq!(points.keys().collect::<Vec<_>>(), ["12h", "4d"]);
-    assert_eq!((points["12h"]["live"]["rate"].as_f64(), points["4d"]["live"]["rate"].as_f64()), (Some(1.0), Some(0.0)));
+    assert_eq!((points["12h"]["live"]["hits"].as_u64(), points["4d"]["live"]["rate"].as_f64()), (Some(1), Some(0.0)));
+    assert!(points["12h"]["live"]["null_reason"].as_str().unwrap().contains("(policy.buffer = 3d)"));
     assert_eq!(summary["parameters"]["metrics"]["leak_risk_at"], serde_json::json!(["12h", "4d"]));
     // An objective on a configured point reads it.
     let slo = with_points.replace("[workload.script]", "[slo]\nleak_risk_4d = \"< 0.5\"\n\n[workload.script]");

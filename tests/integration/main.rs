@@ -8,6 +8,7 @@ mod admin_rules;
 mod api_rules;
 mod architecture_invariants;
 mod bad_input;
+mod by_construction;
 mod cli;
 mod cli_parameters;
 mod common;
