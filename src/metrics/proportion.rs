@@ -131,6 +131,15 @@ impl ProportionReport {
     }
 }
 
+impl ProportionReport {
+    /// The share a rate the scenario's own rules fix takes (its rate made
+    /// null with the rule as its reason, its counts kept): 1 where every
+    /// trial hit; `None` for a measured rate or one without trials.
+    pub fn fixed_share(&self) -> Option<f64> {
+        (self.rate.is_none() && self.trials > 0).then(|| self.hits as f64 / self.trials as f64)
+    }
+}
+
 /// Rounds `x` to the nearest multiple of 1e-9, so that floats in reports
 /// print the same on every run and platform. Negative zero becomes zero.
 pub fn round9(x: f64) -> f64 {

@@ -100,9 +100,15 @@ pub fn verdict_table(verdicts: &[Verdict]) -> String {
 fn evaluate_one(slo: &Slo, summary: &Summary, level: Level) -> Verdict {
     match read(slo.figure, summary) {
         Ok(Reading::Percentile { quantile, report, .. }) => evaluate_latency(slo, report, quantile, level),
-        // No trials, or a rate fixed by construction (null with its reason).
-        Ok(Reading::Rate(view)) if view.hits <= view.trials && (view.trials == 0 || view.rate.is_none()) => {
+        // A rate that did not occur: nothing to judge.
+        Ok(Reading::Rate(view)) if view.trials == 0 => {
             not_applicable(slo, view.null_reason.as_deref().unwrap_or("no trials"))
+        }
+        // A rate the scenario's rules fix (null with the rule, its counts
+        // kept): its value is known, so is the verdict.
+        Ok(Reading::Rate(view)) if view.rate.is_none() && view.hits <= view.trials => {
+            let share = view.hits as f64 / view.trials as f64;
+            fixed_verdict(slo, share, view.null_reason.as_deref().unwrap_or("fixed by the scenario's rules"))
         }
         Ok(Reading::Rate(view)) => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view), level),
         Ok(Reading::Mean(_) | Reading::Count(_)) => {
@@ -177,6 +183,29 @@ fn bounds_by_side(comparison: Comparison, estimate: &RateEstimate, level: Level)
     let lower = Bound { value: estimate.low, side: "lower", level };
     let upper = Bound { value: estimate.high, side: "upper", level };
     if comparison.wants_large() { (upper, lower) } else { (lower, upper) }
+}
+
+/// The verdict on a rate fixed at `share` by the scenario's own rules
+/// (`rule`): PASS or FAIL with certainty, the interval the point itself.
+fn fixed_verdict(slo: &Slo, share: f64, rule: &str) -> Verdict {
+    let holds = slo.comparison.holds(share, slo.threshold);
+    let (outcome, symbol) = if holds {
+        (SloOutcome::Pass, slo.comparison.symbol())
+    } else {
+        (SloOutcome::Fail, slo.comparison.negated().symbol())
+    };
+    Verdict {
+        objective: slo.to_string(),
+        outcome,
+        observed: Some(share),
+        bound_used: Some(share),
+        interval: Some([Some(share), Some(share)]),
+        explanation: format!(
+            "fixed at {} {symbol} {} by the scenario's rules: {rule}",
+            format_rate(share),
+            slo.threshold_text()
+        ),
+    }
 }
 
 fn not_applicable(slo: &Slo, reason: &str) -> Verdict {
@@ -482,6 +511,20 @@ mod tests {
         let verdict = verdict_of("revocation_latency_p50", "1h", &summary);
         assert_eq!(verdict.outcome, SloOutcome::Undecided);
         assert!(verdict.explanation.starts_with("no interval to decide on: needs 10 replications"));
+    }
+
+    #[test]
+    fn a_rate_fixed_by_the_rules_passes_or_fails_for_certain() {
+        let mut summary = summary_with_lockouts(1000, 1000);
+        let rule = "every device locks out here: 1 by construction".to_owned();
+        crate::metrics::by_construction::fixed(&mut summary.metrics.lockout.overall, rule);
+        let failed = verdict_of("lockout_rate", "< 0.5", &summary);
+        assert_eq!((failed.outcome, failed.observed), (SloOutcome::Fail, Some(1.0)));
+        assert_eq!(
+            failed.explanation,
+            "fixed at 1.0000 >= 0.5 by the scenario's rules: every device locks out here: 1 by construction"
+        );
+        assert_eq!(verdict_of("lockout_rate", "<= 1", &summary).outcome, SloOutcome::Pass);
     }
 
     #[test]

@@ -45,12 +45,16 @@ pub(super) fn residue_over_time_lines(out: &mut String, over_time: &ResidueOverT
     );
 }
 
-/// `66.5% [65.1, 67.9]`, or `—` where the point has no trials.
+/// `66.5% [65.1, 67.9]`, `100.0% (rule)` where the scenario's rules fix
+/// it, or `—` where the point has no trials.
 fn cell(report: Option<&ProportionReport>) -> String {
     let text = match report.and_then(|r| r.rate.map(|rate| (rate, r.ci95))) {
         Some((rate, Some([low, high]))) => format!("{:.1}% [{:.1}, {:.1}]", rate * 100.0, low * 100.0, high * 100.0),
         Some((rate, None)) => format!("{:.1}%", rate * 100.0),
-        None => "—".to_owned(),
+        None => match report.and_then(ProportionReport::fixed_share) {
+            Some(share) => format!("{:.1}% (rule)", share * 100.0),
+            None => "—".to_owned(),
+        },
     };
     format!(" {text:>21}")
 }

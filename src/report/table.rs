@@ -19,10 +19,14 @@ fn percent(rate: Option<f64>) -> String {
 /// `7.00% [6.77%, 7.24%] (3203/45763; ratio-t over 10 replications, design effect 2.3)`;
 /// a rate whose interval is null says why in place of the interval.
 fn proportion(view: &ProportionReport) -> String {
-    let Some(rate) = view.rate else {
-        return format!("n/a: {}", view.null_reason.as_deref().unwrap_or("no data"));
-    };
     let counts = format!("{}/{}", view.hits, view.trials);
+    let reason = view.null_reason.as_deref().unwrap_or("no data");
+    let Some(rate) = view.rate else {
+        return match view.fixed_share() {
+            Some(share) => format!("fixed at {} ({counts}): {reason}", percent(Some(share))),
+            None => format!("n/a: {reason}"),
+        };
+    };
     match (view.ci95, view.method) {
         (Some([low, high]), Some(method)) => {
             let design_effect = view.design_effect.map_or_else(String::new, |d| format!(", design effect {d:.1}"));
@@ -480,8 +484,11 @@ mod tests {
         let reason = "needs at least 10 replications with trials; got 4";
         let without = proportion(&view(None, Some(reason)));
         assert_eq!(without, format!("7.00% (70/1000; no interval: {reason})"));
-        let none = ProportionReport { rate: None, ..view(None, Some("no app grant was revoked")) };
+        let none = ProportionReport { rate: None, hits: 0, trials: 0, ..view(None, Some("no app grant was revoked")) };
         assert_eq!(proportion(&none), "n/a: no app grant was revoked");
+        let rule = "every account is still live 1h after the decision (policy.buffer = 3d): 1 by construction";
+        let fixed = ProportionReport { rate: None, hits: 1000, ..view(None, Some(rule)) };
+        assert_eq!(proportion(&fixed), format!("fixed at 100.00% (1000/1000): {rule}"));
     }
 
     #[test]
