@@ -336,6 +336,13 @@ pub enum Grain {
     Batches,
 }
 
+impl Grain {
+    /// [`Grain::Batches`] when the hits come in whole batches.
+    pub fn of(in_batches: bool) -> Grain {
+        if in_batches { Grain::Batches } else { Grain::Members }
+    }
+}
+
 /// The pooled rate of `pairs` (hits, trials), its linearised variance and
 /// its design effect: that variance over the binomial variance
 /// `p(1 − p) / Σ trials`, floored at 1, so that replications that happen
@@ -387,6 +394,12 @@ pub fn rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> R
 /// Korn–Graubard does not follow: on subsidiary-split's re-bind race
 /// (residual skew −0.9) Korn–Graubard's interval missed on the low side
 /// only. Needs [`MIN_BATCH_REPLICATIONS`] replications with trials.
+///
+/// At a rate of exactly 0 no replication raced and there is no spread to
+/// scale: the high bound is then `1 − (alpha / 2)^(1 / R)`, which holds for
+/// any rate in [0, 1] (a mean rate m makes a replication race with chance
+/// at least m, so R replications without one have chance at most
+/// (1 − m)^R); at exactly 1 the low bound is `(alpha / 2)^(1 / R)`.
 pub fn batch_rate_over_replications(per_replication: &[(u64, u64)], level: Level) -> Result<RatioInterval, String> {
     let minimum = Minimum {
         replications: MIN_BATCH_REPLICATIONS,
@@ -395,10 +408,17 @@ pub fn batch_rate_over_replications(per_replication: &[(u64, u64)], level: Level
     let pairs = per_replication.iter().map(|&(hits, trials)| (hits as f64, trials as f64));
     let pairs = usable_pairs(pairs, "trials", minimum)?;
     let (rate, binomial_variance, design_effect) = rate_variance_and_design_effect(&pairs);
-    let standard_error = (design_effect * binomial_variance).sqrt();
-    let quantile = level.student_t(pairs.len() as u64 - 1);
-    let skewness = residual_skewness(&pairs, rate);
-    let (low, high) = skew_corrected_bounds(rate, standard_error, skewness, pairs.len(), quantile);
+    let none_missed = (level.alpha() / 2.0).powf(1.0 / pairs.len() as f64);
+    let (low, high) = if rate <= 0.0 {
+        (0.0, 1.0 - none_missed)
+    } else if rate >= 1.0 {
+        (none_missed, 1.0)
+    } else {
+        let standard_error = (design_effect * binomial_variance).sqrt();
+        let quantile = level.student_t(pairs.len() as u64 - 1);
+        let skewness = residual_skewness(&pairs, rate);
+        skew_corrected_bounds(rate, standard_error, skewness, pairs.len(), quantile)
+    };
     Ok(RatioInterval {
         estimate: rate,
         low: low.clamp(0.0, rate),
@@ -774,6 +794,18 @@ mod tests {
         race.push((1000, 1000));
         let interval = batch_rate_over_replications(&race, Level::NINETY_FIVE).expect("twenty replications");
         assert!(0.0 <= interval.low && interval.low <= 0.05 && 0.05 <= interval.high && interval.high <= 1.0);
+    }
+
+    #[test]
+    fn a_batched_rate_that_never_or_always_hit_has_a_bound_from_its_replications_not_zero_width() {
+        // 20 replications without a race: 1 − 0.025^(1/20) = 0.1684, whatever
+        // the members in each (the replication, not the member, is the unit).
+        let none = batch_rate_over_replications(&[(0, 5000); 20], Level::NINETY_FIVE).expect("twenty replications");
+        assert_eq!((none.estimate, none.low), (0.0, 0.0));
+        assert_close(none.high, 1.0 - 0.025_f64.powf(1.0 / 20.0), 1e-12);
+        let all = batch_rate_over_replications(&[(300, 300); 20], Level::NINETY_FIVE).expect("twenty replications");
+        assert_eq!((all.estimate, all.high), (1.0, 1.0));
+        assert_close(all.low, 0.025_f64.powf(1.0 / 20.0), 1e-12);
     }
 
     #[test]

@@ -568,7 +568,7 @@ fn race_report(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str)
         .iter()
         .zip(&totals.races)
         .map(|(&kind, race)| {
-            let grain = if kind.hits_come_in_batches() { Grain::Batches } else { Grain::Members };
+            let grain = Grain::of(kind.hits_come_in_batches());
             let rate = over_grained(replications, &race_reason(kind, buffer), grain, |counts| {
                 counts.races[kind.index()].units
             });
@@ -581,7 +581,7 @@ fn race_report(totals: &ReplicationCounts, replications: Over<'_>, buffer: &str)
         .iter()
         .zip(&totals.races)
         .any(|(kind, race)| kind.hits_come_in_batches() && race.units.trials > 0);
-    let grain = if batched { Grain::Batches } else { Grain::Members };
+    let grain = Grain::of(batched);
     let mut overall =
         over_grained(replications, "no member was targeted before the horizon", grain, |counts| counts.members_raced);
     if overall.trials > 0 && totals.races.iter().all(|race| race.units.trials == 0) {
