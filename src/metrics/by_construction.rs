@@ -44,29 +44,36 @@ pub fn archive_fixed(parameters: &serde_json::Value, horizon: &str) -> Option<St
 /// How long every offboarded member's account stays live after its
 /// decision whatever the draws, and the rules that say so: the buffer
 /// every revocation waits out (`policy.buffer`), after a dissolution's
-/// lead (`workload.dissolution.lead`) when that is the workload. `None`
-/// when nothing holds the account.
-fn guaranteed_exposure(parameters: &serde_json::Value) -> Option<(SimDuration, String)> {
-    let buffer = duration(parameters, "/policy/buffer").unwrap_or(SimDuration::ZERO);
-    let lead = duration(parameters, "/workload/dissolution/lead").unwrap_or(SimDuration::ZERO);
-    let rules: Vec<String> = [("workload.dissolution.lead", lead), ("policy.buffer", buffer)]
-        .iter()
-        .filter(|(_, length)| !length.is_zero())
-        .map(|(key, length)| format!("{key} = {length}"))
-        .collect();
-    (!rules.is_empty()).then(|| (lead + buffer, rules.join(" + ")))
+/// lead (`workload.dissolution.lead`) when that is the workload.
+pub struct HeldLive {
+    length: SimDuration,
+    rules: String,
 }
 
-/// Why the leak risk `after` the decision is 1 by construction, if it is:
-/// when every offboarded member's account is held live past it (a 72 h
-/// buffer makes the leak risk at 1 h and at 1 d say nothing).
-pub fn leak_risk_fixed(parameters: &serde_json::Value, after: SimDuration) -> Option<String> {
-    let (held, rules) = guaranteed_exposure(parameters)?;
-    (after < held).then(|| {
-        format!(
-            "every offboarded member's account is still live {after} after the decision ({rules}): 1 by construction"
-        )
-    })
+impl HeldLive {
+    /// The run's rules, read once; `None` when nothing holds the account.
+    pub fn of(parameters: &serde_json::Value) -> Option<HeldLive> {
+        let buffer = duration(parameters, "/policy/buffer").unwrap_or(SimDuration::ZERO);
+        let lead = duration(parameters, "/workload/dissolution/lead").unwrap_or(SimDuration::ZERO);
+        let rules: Vec<String> = [("workload.dissolution.lead", lead), ("policy.buffer", buffer)]
+            .iter()
+            .filter(|(_, length)| !length.is_zero())
+            .map(|(key, length)| format!("{key} = {length}"))
+            .collect();
+        (!rules.is_empty()).then(|| HeldLive { length: lead + buffer, rules: rules.join(" + ") })
+    }
+
+    /// Why the leak risk `after` the decision is 1 by construction, if it
+    /// is: when every offboarded member's account is held live past it (a
+    /// 72 h buffer makes the leak risk at 1 h and at 1 d say nothing).
+    pub fn leak_risk_fixed(&self, after: SimDuration) -> Option<String> {
+        (after < self.length).then(|| {
+            format!(
+                "every offboarded member's account is still live {after} after the decision ({}): 1 by construction",
+                self.rules
+            )
+        })
+    }
 }
 
 /// Why a Windows device's residue is 1 by construction, if it is: Windows
@@ -98,22 +105,22 @@ mod tests {
 
     #[test]
     fn leak_risk_inside_the_buffer_is_fixed_and_from_its_end_on_it_is_not() {
-        let buffered = parameters("3d", None);
-        let reason = leak_risk_fixed(&buffered, SimDuration::from_days(1)).expect("inside the buffer");
+        let buffered = HeldLive::of(&parameters("3d", None)).expect("a buffer");
+        let reason = buffered.leak_risk_fixed(SimDuration::from_days(1)).expect("inside the buffer");
         assert_eq!(
             reason,
             "every offboarded member's account is still live 1d after the decision (policy.buffer = 3d): 1 by construction"
         );
-        assert_eq!(leak_risk_fixed(&buffered, SimDuration::from_days(3)), None);
-        assert_eq!(leak_risk_fixed(&parameters("0s", None), SimDuration::from_hours(1)), None);
+        assert_eq!(buffered.leak_risk_fixed(SimDuration::from_days(3)), None);
+        assert!(HeldLive::of(&parameters("0s", None)).is_none());
     }
 
     #[test]
     fn a_dissolution_holds_accounts_through_its_lead_and_the_buffer_after_it() {
-        let dissolution = parameters("3d", Some("30d"));
-        let reason = leak_risk_fixed(&dissolution, SimDuration::from_days(32)).expect("inside lead and buffer");
+        let dissolution = HeldLive::of(&parameters("3d", Some("30d"))).expect("a lead and a buffer");
+        let reason = dissolution.leak_risk_fixed(SimDuration::from_days(32)).expect("inside lead and buffer");
         assert!(reason.contains("(workload.dissolution.lead = 30d + policy.buffer = 3d)"), "{reason}");
-        assert_eq!(leak_risk_fixed(&dissolution, SimDuration::from_days(33)), None);
+        assert_eq!(dissolution.leak_risk_fixed(SimDuration::from_days(33)), None);
     }
 
     #[test]

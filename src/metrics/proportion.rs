@@ -134,9 +134,11 @@ impl ProportionReport {
 impl ProportionReport {
     /// The share a rate the scenario's own rules fix takes (its rate made
     /// null with the rule as its reason, its counts kept): 1 where every
-    /// trial hit; `None` for a measured rate or one without trials.
+    /// trial hit; `None` for a measured rate, one without trials, or counts
+    /// that cannot be a share (more hits than trials).
     pub fn fixed_share(&self) -> Option<f64> {
-        (self.rate.is_none() && self.trials > 0).then(|| self.hits as f64 / self.trials as f64)
+        let share = self.rate.is_none() && self.trials > 0 && self.hits <= self.trials;
+        share.then(|| self.hits as f64 / self.trials as f64)
     }
 }
 

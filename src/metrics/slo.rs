@@ -106,11 +106,10 @@ fn evaluate_one(slo: &Slo, summary: &Summary, level: Level) -> Verdict {
         }
         // A rate the scenario's rules fix (null with the rule, its counts
         // kept): its value is known, so is the verdict.
-        Ok(Reading::Rate(view)) if view.rate.is_none() && view.hits <= view.trials => {
-            let share = view.hits as f64 / view.trials as f64;
-            fixed_verdict(slo, share, view.null_reason.as_deref().unwrap_or("fixed by the scenario's rules"))
-        }
-        Ok(Reading::Rate(view)) => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view), level),
+        Ok(Reading::Rate(view)) => match view.fixed_share() {
+            Some(share) => fixed_verdict(slo, share, view.null_reason.as_deref().unwrap_or("fixed by the rules")),
+            None => evaluate_rate(slo, view.rate, RateEstimate::from_view(&view), level),
+        },
         Ok(Reading::Mean(_) | Reading::Count(_)) => {
             undecided(slo, None, format!("no figure to compare: `{}` is not a rate or a percentile", slo.key))
         }

@@ -9,7 +9,7 @@
 
 use super::api_report::{ApiReport, absent_api, api_report};
 use super::backlog::{ConsoleBacklogReport, console_backlog_report};
-use super::by_construction::{archive_fixed, fixed, leak_risk_fixed, windows_residue_fixed};
+use super::by_construction::{HeldLive, archive_fixed, fixed, windows_residue_fixed};
 use super::compare::{ReplicationFigures, compared_figures, comparison_key, replication_figures};
 use super::compliance::{AuditReport, GuardReport, audit_report};
 use super::exposure::{ExposureReport, LeakRiskReport, exposure_report, leak_risk_report};
@@ -540,14 +540,16 @@ fn null_what_is_fixed_by_construction(metrics: &mut Metrics, parameters: &serde_
     {
         fixed(archive, reason);
     }
-    for point in metrics.leak_risk.points.values_mut() {
-        fix(&mut point.live, leak_risk_fixed(parameters, SimDuration::from_millis(point.after_ms)));
+    if let Some(held) = HeldLive::of(parameters) {
+        for point in metrics.leak_risk.points.values_mut() {
+            fix(&mut point.live, held.leak_risk_fixed(SimDuration::from_millis(point.after_ms)));
+        }
     }
-    let windows = Platform::Windows.name();
+    let Some(windows_rule) = windows_residue_fixed(parameters) else { return };
     let over_time = metrics.residue.over_time.points.values_mut().map(|point| &mut point.by_platform);
     for by_platform in std::iter::once(&mut metrics.residue.by_platform).chain(over_time) {
-        if let Some(report) = by_platform.get_mut(windows) {
-            fix(report, windows_residue_fixed(parameters));
+        if let Some(report) = by_platform.get_mut(Platform::Windows.name()) {
+            fix(report, Some(windows_rule.clone()));
         }
     }
 }
