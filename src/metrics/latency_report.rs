@@ -4,6 +4,7 @@
 //! bootstrap interval over replications, the share unfinished and why, and
 //! per admin tier where the workload has tiers.
 
+use super::congestion::CongestedPool;
 use super::interval::{Level, Minimum, mean_over_replications_needing};
 use super::latency::{LatencyHistogram, LatencySummary};
 use super::proportion::round9;
@@ -148,6 +149,31 @@ impl Measured {
         match self {
             Measured::Batch | Measured::Revocation | Measured::Tier(_) => LATENCY_MEAN_MINIMUM,
             Measured::Lockout | Measured::Exposure | Measured::TokenWindow | Measured::QueueWait(_) => Minimum::DEFAULT,
+        }
+    }
+
+    /// The congested pool that makes its tail, if any: for a pool's wait
+    /// that pool, for a latency that includes waits in every pool
+    /// (approvers, officers, re-binders) the busiest; none for those that
+    /// start after the pools.
+    fn congested_pool(self, totals: &ReplicationCounts) -> Option<CongestedPool> {
+        match self {
+            Measured::QueueWait(slot) => CongestedPool::at(totals, slot),
+            Measured::Batch | Measured::Revocation | Measured::Tier(_) | Measured::Exposure => {
+                CongestedPool::busiest(totals)
+            }
+            Measured::Lockout | Measured::TokenWindow => None,
+        }
+    }
+
+    /// What it counts, in the words of a reason.
+    fn units(self) -> &'static str {
+        match self {
+            Measured::Batch | Measured::Revocation | Measured::Tier(_) => "batches",
+            Measured::Lockout => "lockouts",
+            Measured::Exposure => "offboarded members",
+            Measured::TokenWindow => "revoked grants",
+            Measured::QueueWait(_) => "requests",
         }
     }
 
@@ -319,15 +345,19 @@ fn censored_report(
         })
         .collect();
     let intervals = bootstrap.intervals(&tables, &fractions);
+    let congested = measured.congested_pool(totals);
     for (slot, (&quantile, point)) in Quantile::ALL.iter().zip(points).enumerate() {
         let value = match point {
             KmQuantile::At(ms) => Some(ms),
             KmQuantile::Beyond => None,
         };
         *point_of(&mut report, quantile) = value;
-        // An interval reaching beyond the horizon needs no values above it.
+        // An interval reaching beyond the horizon needs no values above it,
+        // nor rare congested stretches to push its upper bound up.
         let interval = intervals.as_ref().map_err(Clone::clone).and_then(|all| match all[slot] {
-            [_, Some(_)] => tail_too_thin(quantile, report.batches).map_or(Ok(all[slot]), Err),
+            [_, Some(_)] => tail_too_thin(quantile, report.batches, measured.units())
+                .or_else(|| congested.as_ref().and_then(|pool| pool.tail_needs_more(quantile, replications.len())))
+                .map_or(Ok(all[slot]), Err),
             beyond @ [_, None] => Ok(beyond),
         });
         let percentile = PercentileReport {
@@ -341,18 +371,18 @@ fn censored_report(
     report
 }
 
-/// Why `batches` are too few for a finite interval of `quantile`: a
-/// bootstrap cannot reach beyond the largest values it resamples, so it
-/// needs at least [`MIN_BATCHES_BEYOND`] batches expected above the
-/// percentile.
-fn tail_too_thin(quantile: Quantile, batches: u64) -> Option<String> {
+/// Why `batches` (counted as `units`) are too few for a finite interval
+/// of `quantile`: a bootstrap cannot reach beyond the largest values it
+/// resamples, so it needs at least [`MIN_BATCHES_BEYOND`] batches expected
+/// above the percentile.
+fn tail_too_thin(quantile: Quantile, batches: u64, units: &str) -> Option<String> {
     let beyond = (1.0 - quantile_fraction(quantile)) * batches as f64;
     match quantile {
         Quantile::Max => Some("the largest latency has no interval: a bootstrap cannot see beyond it".to_owned()),
         Quantile::P50 | Quantile::P90 | Quantile::P99 | Quantile::P999 => {
             (beyond < MIN_BATCHES_BEYOND - 1e-9).then(|| {
                 let needed = (MIN_BATCHES_BEYOND / (1.0 - quantile_fraction(quantile))).round();
-                format!("an interval of {} needs at least {needed} batches, this run has {batches}", quantile.label())
+                format!("an interval of {} needs at least {needed} {units}, this run has {batches}", quantile.label())
             })
         }
     }

@@ -15,6 +15,7 @@ mod backlog;
 mod by_construction;
 mod compare;
 mod compliance;
+mod congestion;
 mod exposure;
 mod figures;
 #[cfg(test)]

@@ -76,6 +76,26 @@ fn percentiles(report: &LatencyReport, horizon: &str) -> String {
     quantiles.join("  ")
 }
 
+/// `    no interval for p99: …`, once per reason, for the tail percentiles
+/// (p90 to p99.9) that have no interval while the median has one; the
+/// largest latency never has one and goes unsaid.
+fn tail_interval_notes(out: &mut String, report: &LatencyReport) {
+    if report.percentile(Quantile::P50).is_none_or(|p50| p50.ci95.is_none()) {
+        return;
+    }
+    let mut notes: Vec<(Vec<&str>, &str)> = Vec::new();
+    for quantile in [Quantile::P90, Quantile::P99, Quantile::P999] {
+        let Some(reason) = report.percentile(quantile).and_then(|p| p.ci95_null_reason.as_deref()) else { continue };
+        match notes.iter_mut().find(|(_, said)| *said == reason) {
+            Some((labels, _)) => labels.push(quantile.label()),
+            None => notes.push((vec![quantile.label()], reason)),
+        }
+    }
+    for (labels, reason) in notes {
+        let _ = writeln!(out, "    no interval for {}: {reason}", labels.join(", "));
+    }
+}
+
 /// `482 of 498 batches finished`: the finished count out of every batch
 /// measured (the unfinished are censored at the horizon).
 fn finished_of(report: &LatencyReport) -> String {
@@ -94,6 +114,7 @@ fn latency(out: &mut String, title: &str, report: &LatencyReport, horizon: &str)
     if let Some(reason) = report.percentile(Quantile::P50).and_then(|p| p.ci95_null_reason.as_deref()) {
         let _ = writeln!(out, "    no 95 % intervals: {reason}");
     }
+    tail_interval_notes(out, report);
     if report.incomplete > 0 {
         let share = |count: u64| format!("{:.1} %", 100.0 * count as f64 / report.batches as f64);
         let reasons: Vec<String> = Unfinished::ALL
@@ -149,6 +170,7 @@ fn exposure_lines(out: &mut String, summary: &Summary) {
         window.batches,
         window.incomplete
     );
+    tail_interval_notes(out, window);
     let hours = |key: &str| {
         let estimate = exposure.member_hours_per_1000.get(key);
         let interval = estimate.and_then(|e| e.ci95).map_or_else(String::new, |[l, h]| format!(" [{l:.0}, {h:.0}]"));
@@ -320,6 +342,7 @@ fn queue_wait_line(out: &mut String, wait: &LatencyReport, horizon: &str) {
         wait.batches - wait.incomplete,
         wait.incomplete
     );
+    tail_interval_notes(out, wait);
 }
 
 /// `  console backlog (members queued, mean [95 %] and max over replications): 1h 12.0 [9.8, 14.2] max 20  …
