@@ -76,10 +76,10 @@ fn percentiles(report: &LatencyReport, horizon: &str) -> String {
     quantiles.join("  ")
 }
 
-/// `    no interval for p99: …`, once per reason, for the tail percentiles
+/// `no interval for p99: …` after `indent`, once per reason, for the tail percentiles
 /// (p90 to p99.9) that have no interval while the median has one; the
 /// largest latency never has one and goes unsaid.
-fn tail_interval_notes(out: &mut String, report: &LatencyReport) {
+fn tail_interval_notes(out: &mut String, report: &LatencyReport, indent: &str) {
     if report.percentile(Quantile::P50).is_none_or(|p50| p50.ci95.is_none()) {
         return;
     }
@@ -92,7 +92,7 @@ fn tail_interval_notes(out: &mut String, report: &LatencyReport) {
         }
     }
     for (labels, reason) in notes {
-        let _ = writeln!(out, "    no interval for {}: {reason}", labels.join(", "));
+        let _ = writeln!(out, "{indent}no interval for {}: {reason}", labels.join(", "));
     }
 }
 
@@ -114,7 +114,7 @@ fn latency(out: &mut String, title: &str, report: &LatencyReport, horizon: &str)
     if let Some(reason) = report.percentile(Quantile::P50).and_then(|p| p.ci95_null_reason.as_deref()) {
         let _ = writeln!(out, "    no 95 % intervals: {reason}");
     }
-    tail_interval_notes(out, report);
+    tail_interval_notes(out, report, "    ");
     if report.incomplete > 0 {
         let share = |count: u64| format!("{:.1} %", 100.0 * count as f64 / report.batches as f64);
         let reasons: Vec<String> = Unfinished::ALL
@@ -149,6 +149,7 @@ fn lockout_duration(out: &mut String, report: &LatencyReport, horizon: &str) {
         report.batches,
         report.incomplete
     );
+    tail_interval_notes(out, report, "      ");
 }
 
 /// `exposure (…): p50 3.0d [2.9d, 3.1d]  …  (… of … members ended, … still exposed at the horizon)`, the
@@ -170,7 +171,7 @@ fn exposure_lines(out: &mut String, summary: &Summary) {
         window.batches,
         window.incomplete
     );
-    tail_interval_notes(out, window);
+    tail_interval_notes(out, window, "    ");
     let hours = |key: &str| {
         let estimate = exposure.member_hours_per_1000.get(key);
         let interval = estimate.and_then(|e| e.ci95).map_or_else(String::new, |[l, h]| format!(" [{l:.0}, {h:.0}]"));
@@ -342,7 +343,7 @@ fn queue_wait_line(out: &mut String, wait: &LatencyReport, horizon: &str) {
         wait.batches - wait.incomplete,
         wait.incomplete
     );
-    tail_interval_notes(out, wait);
+    tail_interval_notes(out, wait, "      ");
 }
 
 /// `  console backlog (members queued, mean [95 %] and max over replications): 1h 12.0 [9.8, 14.2] max 20  …
@@ -521,6 +522,41 @@ mod tests {
         assert_eq!(finished_of(&report), "482 of 498 batches finished");
         report.incomplete = 0;
         assert_eq!(finished_of(&report), "498 of 498 batches finished");
+    }
+
+    #[test]
+    fn tail_percentiles_without_an_interval_say_why_once_per_reason() {
+        use crate::metrics::PercentileReport;
+        let mut report = crate::metrics::latency_report(&crate::metrics::LatencyHistogram::new(), 100, 0);
+        let percentile = |ci95: Option<[Option<u64>; 2]>, reason: Option<&str>| PercentileReport {
+            value: Some(1),
+            beyond_horizon: false,
+            ci95,
+            ci95_null_reason: reason.map(str::to_owned),
+        };
+        let thin = "an interval of p99 needs at least 1000 requests, this run has 100";
+        for (key, entry) in [
+            ("p50", percentile(Some([Some(1), Some(2)]), None)),
+            ("p90", percentile(None, Some(thin))),
+            ("p99", percentile(None, Some(thin))),
+            ("p999", percentile(None, Some("no interval of p99.9 through the pool"))),
+            ("max", percentile(None, Some("the largest latency has no interval"))),
+        ] {
+            report.percentiles.insert(key.to_owned(), entry);
+        }
+        let mut out = String::new();
+        tail_interval_notes(&mut out, &report, "    ");
+        assert_eq!(
+            out,
+            format!(
+                "    no interval for p90, p99: {thin}\n    no interval for p99.9: no interval of p99.9 through the pool\n"
+            )
+        );
+        // Without a median interval the line above says why for all.
+        report.percentiles.insert("p50".to_owned(), percentile(None, Some("needs at least 10 replications")));
+        let mut out = String::new();
+        tail_interval_notes(&mut out, &report, "    ");
+        assert_eq!(out, "");
     }
 
     #[test]
