@@ -13,10 +13,11 @@ holding `ci95` (two numbers, or null), and any key `X_ci95` beside a key `X`
 `probability`, `mean` or `value`. Latency percentiles (`p50`, `p90`, `p99`,
 `p999`, `max`, `mean` of an object with no interval) are listed as "no
 interval reported"; the percentiles under `percentiles` carry a `ci95` whose
-`null` bound means "beyond the horizon" (read as +inf). Their truth here is
-only the weighted mean of per-run points; `benches/latency_coverage.py`
-measures them against the Kaplan–Meier percentile of a large run of the same
-seed (the same org).
+`null` bound means "beyond the horizon" (read as +inf). Their truth is the
+Kaplan–Meier percentile of one large run (`--latency-truth-replications N`
+replications on a seed of its own; a percentile beyond the horizon is
++inf); with `--latency-truth-replications 0`, the weighted mean of per-run
+points, an approximation marked `approximate truth`.
 
 The truth of a figure comes from the truth runs only:
   - with `hits`/`trials`: sum of hits over sum of trials across all truth runs
@@ -24,9 +25,8 @@ The truth of a figure comes from the truth runs only:
     draws its own org today, so this is over sampled orgs);
   - otherwise a weighted mean of the per-run points, weighted by the figure's
     `trials`, `members`, `served`, `count` or `batches` (the first present),
-    else a plain mean. For percentiles this is only an approximation (the
-    mean of per-run percentiles, not the percentile of the pooled
-    distribution).
+    else a plain mean;
+  - latency percentiles: the Kaplan–Meier percentile of the large run above.
 A trial interval covers the truth if lo <= truth <= hi (1e-9 slack for the
 9-decimal rounding of summary.json). Coverage gets a Wilson 95 % interval;
 a figure is flagged LOW when that interval's upper bound is below 0.93. An
@@ -58,7 +58,9 @@ race needs 20 for an interval), --seeds 300, --truth-seeds 1000, --jobs 2 (paral
 processes), --threads 1 (per process), --extra-args "" (appended to every
 run), --out results/coverage.md (Markdown table, written atomically; the raw
 per-run figures go to the same name with .json), --objectives,
---objective-margin 0.01, --quick. The same options give the same table.
+--objective-margin 0.01, --latency-truth-replications 1000 (200 with
+--quick; 0 = the approximate truth), --quick. The same options give the same
+table.
 Exit codes: 0 done, 2 bad flag (or unbindsim refused a run's arguments), 1 a
 run failed. Temporary result folders are removed, also on SIGTERM/Ctrl-C.
 
@@ -96,6 +98,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEED_SCENARIOS = ["self-exit", "admin-batch", "device-change", "app-grants", "dissolution",
                   "gdpr-export", "subsidiary-split", "compliance-dual-control"]
 TRUTH_SEED_BASE = 1_000_000
+# The seed of the one large run whose Kaplan–Meier percentiles are the latency truth.
+LATENCY_TRUTH_SEED = 3_000_001
 POINT_KEYS = ("rate", "probability", "mean", "value")
 WEIGHT_KEYS = ("trials", "members", "served", "count", "batches")
 PERCENTILE_KEYS = ("mean", "p50", "p90", "p99", "p999", "max")
@@ -361,8 +365,8 @@ def objective_table(truths, margin):
             # passing side, by m of the smaller of p and 1 - p (stays inside (0, 1))
             table[key] = (path, f"< {value + margin * min(value, 1 - value):.9g}")
         else:
-            if value <= 0:
-                continue
+            if value <= 0 or math.isinf(value):
+                continue  # a percentile beyond the horizon: no finite objective passes it
             table[key] = (path, f"{math.ceil(value * (1 + margin))}ms")
     return table
 
@@ -408,14 +412,31 @@ def pct(x):
     return "—" if x is None or math.isnan(x) else f"{100 * x:.1f}%"
 
 
-def approximate_truth(path):
-    """A latency percentile's truth here is the mean of per-run percentiles, not
-    the percentile of the pooled distribution: its coverage is not flagged LOW
-    (benches/latency_coverage.py measures it against the Kaplan–Meier truth)."""
-    return ".percentiles." in path
+KM_KEYS = ("p50", "p90", "p99", "p999", "max")
 
 
-def analyse(scenario, trials, truths_runs):
+def is_latency_percentile(path):
+    """A Kaplan–Meier percentile: `X.percentiles.pNN` (with its interval) or
+    the same value as `X.pNN` beside a report's `mean`."""
+    return path.split(".")[-1] in KM_KEYS
+
+
+def km_truth(figures, replications):
+    """{path: (value, how)} of every latency percentile of one large run: the
+    Kaplan–Meier percentile of its pooled replications, +inf beyond the horizon."""
+    how = f"KM of {replications}"
+    return {path: (float("inf") if rec.get("point") is None else rec["point"], how)
+            for path, rec in figures.items() if not path.startswith("__") and is_latency_percentile(path)}
+
+
+def approximate_truth(path, km):
+    """Without a Kaplan–Meier truth (`km`, from --latency-truth-replications) a
+    latency percentile's truth is the mean of per-run percentiles, not the
+    percentile of the pooled distribution: its coverage is not flagged LOW."""
+    return is_latency_percentile(path) and path not in km
+
+
+def analyse(scenario, trials, truths_runs, km):
     paths = set()
     for rec in trials + truths_runs:
         paths.update(k for k in rec if not k.startswith("__"))
@@ -423,13 +444,14 @@ def analyse(scenario, trials, truths_runs):
     for path in sorted(paths):
         kinds = {r[path]["kind"] for r in trials + truths_runs if path in r}
         kind = "interval" if "interval" in kinds else "no interval"
-        truth, how = truth_of([r.get(path) for r in truths_runs])
+        truth, how = km[path] if path in km else truth_of([r.get(path) for r in truths_runs])
         st = figure_stats([r.get(path) for r in trials], truth)
         cov = st["covered"] / st["with_ci"] if st["with_ci"] and truth is not None else None
         lo, hi = wilson(st["covered"], st["with_ci"]) if cov is not None else (None, None)
+        approximate = approximate_truth(path, km)
         rows.append({"figure": path, "kind": kind, "truth": truth, "truth_from": how,
-                     "coverage": cov, "coverage_ci": [lo, hi],
-                     "low": cov is not None and hi < LOW_BELOW and not approximate_truth(path), **st})
+                     "coverage": cov, "coverage_ci": [lo, hi], "approximate": approximate,
+                     "low": cov is not None and hi < LOW_BELOW and not approximate, **st})
     return rows
 
 
@@ -444,12 +466,13 @@ def markdown(meta, per_scenario):
              f"--seed S --quiet{(' ' + meta['extra']) if meta['extra'] else ''}`")
     L.append(f"- trial runs: seeds 1..{meta['seeds']}; truth runs: seeds "
              f"{TRUTH_SEED_BASE + 1}..{TRUTH_SEED_BASE + meta['truth_seeds']} (disjoint, independent)")
+    latency_truth = (f"`KM of N` = the Kaplan–Meier percentile of one run of N replications on seed "
+                     f"{LATENCY_TRUTH_SEED} (independent of both sets)" if meta["latency_truth_replications"]
+                     else "for latency percentiles the mean of per-run percentiles, an approximation: "
+                          "those rows say `approximate truth` and are never LOW")
     L.append("- truth: `pooled` = Σ hits / Σ trials over all truth runs (the population value of the "
              "ratio-of-pooled-sums estimator; every seed draws its own org, so this is over orgs); "
-             "`w:K` = mean of the per-run points weighted by K; for latency percentiles this is the "
-             "mean of per-run percentiles, an approximation: those rows say `approximate truth` and are "
-             "never LOW (`benches/latency_coverage.py` measures them against the Kaplan–Meier truth, "
-             "`results/latency-coverage.md`)")
+             f"`w:K` = mean of the per-run points weighted by K; {latency_truth}")
     L.append("- coverage: share of the trial runs' intervals containing the truth, with its Wilson 95 % "
              "interval; `below`/`above` = truth below/above the interval; **LOW** = the coverage "
              f"interval's upper bound is below {LOW_BELOW}; `null` = runs whose interval is null "
@@ -471,7 +494,7 @@ def markdown(meta, per_scenario):
             if r["with_ci"] == 0 and r["truth"] is None:
                 always_null.append(r)
                 continue
-            flag = "**LOW**" if r["low"] else ("approximate truth" if approximate_truth(r["figure"]) else "")
+            flag = "**LOW**" if r["low"] else ("approximate truth" if r["approximate"] else "")
             if r["truth"] is not None and r["truth"] in (0.0, 1.0) and "_ms" not in r["figure"]:
                 flag = (flag + " truth " + ("0" if r["truth"] == 0 else "1")).strip()
             nulls = f"{r['null']} (+{r['bad']} malformed)" if r["bad"] else str(r["null"])
@@ -492,19 +515,20 @@ def markdown(meta, per_scenario):
                 for r in always_null) + ".")
             L.append("")
         if sc.get("objectives"):
+            approximate = {r["figure"] for r in sc["rows"] if r["approximate"]}
+            caveat = (" A latency objective set from an approximate truth (the mean of per-run percentiles, "
+                      "not the pooled Kaplan–Meier percentile) measures that approximation, not the gate "
+                      "(`approximate truth`)." if approximate else "")
             L.append(f"Objectives on the passing side of the truth p (rates `< p + m·min(p, 1−p)`, latencies "
                      f"`<= p·(1 + m)`, m = {meta['objective_margin']}), "
-                     f"{sc['objective_runs']} runs; a FAIL of a rate objective is a false FAIL. "
-                     f"A latency objective is set from the approximate truth (the mean of per-run "
-                     f"percentiles, not the pooled Kaplan–Meier percentile), so its FAILs measure that "
-                     f"approximation, not the gate (`approximate truth`):")
+                     f"{sc['objective_runs']} runs; a FAIL is a false FAIL.{caveat}")
             L.append("")
             L.append("| objective | figure | FAIL [95 %] | PASS | UNDECIDED | |")
             L.append("|---|---|---|---|---|---|")
             for o in sc["objectives"]:
                 n = o["runs"]
                 lo, hi = wilson(o["FAIL"], n)
-                note = "" if slo_key(o["figure"])[1] == "rate" else "approximate truth"
+                note = "approximate truth" if o["figure"] in approximate else ""
                 L.append(f"| `{o['key']} = \"{o['objective']}\"` | `{o['figure']}` | "
                          f"{pct(o['FAIL'] / n if n else None)} [{pct(lo)}, {pct(hi)}] | "
                          f"{o['PASS']} | {o['UNDECIDED']} | {note} |")
@@ -590,12 +614,17 @@ def parse_args(argv):
     p.add_argument("--out", default=os.path.join("results", "coverage.md"))
     p.add_argument("--objectives", action="store_true")
     p.add_argument("--objective-margin", type=float, default=0.01)
+    p.add_argument("--latency-truth-replications", type=int, default=None)
     p.add_argument("--quick", action="store_true")
     a = p.parse_args(argv)
     if a.seeds is None:
         a.seeds = 20 if a.quick else 300
     if a.truth_seeds is None:
         a.truth_seeds = 100 if a.quick else 1000
+    if a.latency_truth_replications is None:
+        a.latency_truth_replications = 200 if a.quick else 1000
+    if a.latency_truth_replications < 0:
+        p.error("--latency-truth-replications must be 0 (off) or more")
     for name in ("seeds", "truth_seeds", "threads", "jobs"):
         if getattr(a, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1 (got {getattr(a, name)})")
@@ -665,7 +694,14 @@ def main(argv):
             check_runs(f"{s} trial", trial_seeds, trial_res)
             truths = [r[1] for r in truth_res]
             trials = [r[1] for r in trial_res]
-            rows = analyse(s, trials, truths)
+            km = {}
+            if a.latency_truth_replications:
+                n = a.latency_truth_replications
+                print(f"  latency truth: one run of {n} replications", file=sys.stderr, flush=True)
+                big = run_one(a.binary, s, m, n, LATENCY_TRUTH_SEED, a.jobs * a.threads, a.extra, tmp_root)
+                check_runs(f"{s} latency truth", [LATENCY_TRUTH_SEED], [big])
+                km = km_truth(big[1], n)
+            rows = analyse(s, trials, truths, km)
             sc = {"scenario": s, "members": m, "replications": reps, "rows": rows,
                   "schemas": sorted({r.get("__schema") for r in truths + trials}, key=str),
                   "exit_codes": sorted({r[0] for r in truth_res + trial_res})}
@@ -706,7 +742,8 @@ def main(argv):
     meta = {"command": command, "binary": a.binary, "version": version, "sha256": sha,
             "seeds": a.seeds, "truth_seeds": a.truth_seeds,
             "extra": " ".join(shlex.quote(x) for x in a.extra),
-            "objective_margin": a.objective_margin}
+            "objective_margin": a.objective_margin,
+            "latency_truth_replications": a.latency_truth_replications}
     text = markdown(meta, per_scenario)
     atomic_write(a.out, text)
     raw_path = os.path.splitext(a.out)[0] + ".json"
