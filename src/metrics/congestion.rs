@@ -45,9 +45,9 @@ impl CongestedPool {
     /// that makes the tail of its own wait.
     pub fn at(totals: &ReplicationCounts, slot: usize) -> Option<CongestedPool> {
         let queue = totals.queues.get(slot)?;
-        let capacity_us = f64::from(queue.servers) * totals.api.horizon_us as f64;
-        let utilisation = queue.busy_sum_us as f64 / capacity_us;
-        (capacity_us > 0.0 && utilisation >= CONGESTED_UTILISATION)
+        let capacity_us = queue.capacity_us(totals.api.horizon_us);
+        let utilisation = queue.busy_sum_us as f64 / capacity_us as f64;
+        (capacity_us > 0 && utilisation >= CONGESTED_UTILISATION)
             .then(|| CongestedPool { name: queue.name.clone(), utilisation })
     }
 
@@ -56,19 +56,21 @@ impl CongestedPool {
     /// has none (its intervals covered 27–53 % at 10 replications, 68 % at
     /// 40 and 83 % at 100), the body of the distribution needs no more.
     pub fn tail_needs_more(&self, quantile: Quantile, replications: usize) -> Option<String> {
-        let pool = format!("the {} pool (utilisation {:.0} %)", self.name, 100.0 * self.utilisation);
+        let pool = || format!("the {} pool (utilisation {:.0} %)", self.name, 100.0 * self.utilisation);
         match quantile {
             Quantile::P90 | Quantile::P99 => (replications < CONGESTED_TAIL_MINIMUM).then(|| {
                 format!(
-                    "an interval of {} through {pool} needs at least {CONGESTED_TAIL_MINIMUM} replications, \
+                    "an interval of {} through {} needs at least {CONGESTED_TAIL_MINIMUM} replications, \
                      this run has {replications}: the pool's rare congested stretches make the tail, and fewer \
                      replications often hold none",
-                    quantile.label()
+                    quantile.label(),
+                    pool()
                 )
             }),
             Quantile::P999 => Some(format!(
-                "no interval of p99.9 through {pool}: the pool's rare congested stretches make it, and \
-                 intervals from 10, 40 and 100 replications covered it in 53 %, 68 % and 83 % of runs"
+                "no interval of p99.9 through {}: the pool's rare congested stretches make it, and \
+                 intervals from 10, 40 and 100 replications covered it in 53 %, 68 % and 83 % of runs",
+                pool()
             )),
             Quantile::P50 | Quantile::Max => None,
         }

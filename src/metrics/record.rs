@@ -132,6 +132,13 @@ pub struct QueueRecord {
     pub waiting_at_horizon: CensoredRecord,
 }
 
+impl QueueRecord {
+    /// The service time the pool's servers could give over `horizon_us`.
+    pub fn capacity_us(&self, horizon_us: u64) -> u64 {
+        u64::from(self.servers) * horizon_us
+    }
+}
+
 /// Everything one replication observed, as numbers and histograms.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplicationRecord {

@@ -740,7 +740,7 @@ fn pool_mean_ms(
 /// the replications, with its interval across them.
 fn pool_utilisation(slot: usize, replications: Over<'_>) -> (Option<f64>, Result<RatioInterval, String>) {
     let capacity =
-        |r: &ReplicationRecord| r.counts.queues.get(slot).map_or(0, |q| u64::from(q.servers)) * r.counts.api.horizon_us;
+        |r: &ReplicationRecord| r.counts.queues.get(slot).map_or(0, |q| q.capacity_us(r.counts.api.horizon_us));
     let pairs: Vec<(f64, u64)> = replications
         .records
         .iter()
