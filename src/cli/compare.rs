@@ -71,7 +71,7 @@ struct ComparisonFile<'a> {
 pub fn compare(args: CompareArgs) -> Result<(), CliError> {
     let options = &args.options;
     output::begin(options.format);
-    let (a, b) = (options.load(&args.a)?, options.load(&args.b)?);
+    let (a, b) = (options.scenario.load(&args.a)?, options.scenario.load(&args.b)?);
     let (seed, replications) = check_comparable(&a, &b, &args)?;
     let mode = if args.independent { "independent" } else { "paired" };
     let org = Seeds::of(&a, seed).org_draw();
@@ -162,7 +162,7 @@ fn check_comparable(a: &Scenario, b: &Scenario, args: &CompareArgs) -> Result<(u
         )));
     }
     same_org_mode(args, a, b)?;
-    let (seed, replications) = (options.seed_for(a), options.replications_for(a));
+    let (seed, replications) = (options.scenario.seed_for(a), options.replications_for(a));
     if replications < 2 {
         return Err(CliError::BadInput(format!(
             "--replications {replications}: a comparison needs at least 2 (intervals)"
@@ -182,7 +182,7 @@ fn check_comparable(a: &Scenario, b: &Scenario, args: &CompareArgs) -> Result<(u
         ))),
         Some(_) | None => Ok(()),
     };
-    if options.seed.is_none() {
+    if options.scenario.seed.is_none() {
         unsettled("seed", "--seed", b.seed, seed)?;
     }
     if options.replications.is_none() {

@@ -134,7 +134,7 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
     if args.retries > Limits::MAX_RETRIES {
         return Err(bad("--retries", &format!("at most {}, got {}", Limits::MAX_RETRIES, args.retries)));
     }
-    if args.options.members.is_some_and(|m| m > Limits::MAX_MEMBERS) {
+    if args.options.scenario.members.is_some_and(|m| m > Limits::MAX_MEMBERS) {
         return Err(bad("--members", &format!("a live run provisions at most {} members", Limits::MAX_MEMBERS)));
     }
     let metrics_addr = args
@@ -146,7 +146,7 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
     if let Some(path) = &args.junit {
         super::overwrite::writable_file(path)?;
     }
-    let scenario = args.options.load(&args.scenario)?;
+    let scenario = args.options.scenario.load(&args.scenario)?;
     if scenario.org.members > Limits::MAX_MEMBERS {
         return Err(bad(
             "--members",
@@ -159,7 +159,7 @@ fn config(args: &LoadArgs) -> Result<LoadConfig, CliError> {
         ));
     }
     Ok(LoadConfig {
-        seed: args.options.seed_for(&scenario),
+        seed: args.options.scenario.seed_for(&scenario),
         replications: args.options.replications_for(&scenario),
         threads: args.options.threads(),
         scenario,

@@ -1,5 +1,5 @@
 //! The command line: `run`, `compare`, `sweep`, `merge`, `load`,
-//! `validate`, `scenarios`, `init`, `completions` and `man`. Parses flags
+//! `explain`, `validate`, `scenarios`, `init`, `completions` and `man`. Parses flags
 //! with clap (help wrapped to the terminal's width), loads and checks every
 //! scenario before running any (so bad input writes nothing), prints the
 //! seed and parameters first, and maps errors to exit codes: 2 for bad
@@ -12,6 +12,7 @@
 //! measures wall time for `timing`, and `live` paces a load run.
 
 mod compare;
+mod explain;
 mod gates;
 mod load;
 mod merge;
@@ -54,6 +55,9 @@ Examples:
   Two policies on the same org, paired; a grid of values:
     unbindsim compare device-change mine.toml
     unbindsim sweep self-exit --set policy.buffer=0h,24h,72h
+  From a surprising rate to an example, and its timeline:
+    unbindsim explain device-change --find locked_out
+    unbindsim explain device-change --member 17
   Shell completions and manual pages:
     unbindsim completions bash > ~/.local/share/bash-completion/completions/unbindsim
     unbindsim man ~/.local/share/man/man1
@@ -93,6 +97,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Replay a scenario's unbinds against a real SCIM 2.0 service and compare with the simulation.
     Load(load::LoadArgs),
+    /// Replay one replication and print a member's (device's, grant's) timeline, or --find members by outcome.
+    Explain(explain::ExplainArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files (or built-in scenario names).
@@ -184,6 +190,7 @@ pub fn main() -> i32 {
         Command::Merge(args) => merge::merge(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Load(args) => load::load(args),
+        Command::Explain(args) => explain::explain(args),
         Command::Validate { files } => validate(&files),
         Command::Scenarios { show } => newcomer::scenarios(show.as_deref()),
         Command::Init { file, from } => newcomer::init(&file, &from),
@@ -210,6 +217,7 @@ impl Command {
             Command::Merge(_) => "merge",
             Command::Sweep(_) => "sweep",
             Command::Load(_) => "load",
+            Command::Explain(_) => "explain",
             Command::Validate { .. } => "validate",
             Command::Scenarios { .. } => "scenarios",
             Command::Init { .. } => "init",

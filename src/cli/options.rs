@@ -1,6 +1,8 @@
 //! The options `run`, `compare` and `sweep` share — org size, org mode,
 //! seed, replications, threads, output folder, quietness — and how they
 //! resolve against a scenario's own settings (flag, then file, then default).
+//! `explain` takes the first four (`ScenarioOptions`), which fix the orgs
+//! and streams a replication sees.
 
 use super::output::Format;
 use super::overwrite::Guard;
@@ -31,8 +33,9 @@ impl From<OrgModeArg> for OrgMode {
     }
 }
 
+/// What fixes the org and the streams of a replication.
 #[derive(Args, Debug)]
-pub struct RunOptions {
+pub struct ScenarioOptions {
     /// Members of the synthetic org (overrides the scenario).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub members: Option<u32>,
@@ -49,6 +52,12 @@ pub struct RunOptions {
     /// Seed of the run (overrides the scenario; default 42).
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunOptions {
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
     /// Replications (overrides the scenario; default 10).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub replications: Option<u32>,
@@ -71,16 +80,7 @@ pub struct RunOptions {
     pub overwrite: bool,
 }
 
-impl RunOptions {
-    /// How results in the way are treated.
-    pub fn guard(&self) -> Guard {
-        Guard { overwrite: self.overwrite }
-    }
-
-    pub fn threads(&self) -> usize {
-        self.threads.map_or_else(default_threads, |t| t as usize)
-    }
-
+impl ScenarioOptions {
     /// Loads a scenario and applies `--members`.
     pub fn load(&self, reference: &str) -> Result<Scenario, CliError> {
         self.sized(load_scenario(reference)?)
@@ -112,6 +112,17 @@ impl RunOptions {
 
     pub fn seed_for(&self, scenario: &Scenario) -> u64 {
         self.seed.or(scenario.seed).unwrap_or(DEFAULT_SEED)
+    }
+}
+
+impl RunOptions {
+    /// How results in the way are treated.
+    pub fn guard(&self) -> Guard {
+        Guard { overwrite: self.overwrite }
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(default_threads, |t| t as usize)
     }
 
     pub fn replications_for(&self, scenario: &Scenario) -> u32 {

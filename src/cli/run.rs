@@ -249,8 +249,9 @@ fn plan(args: &RunArgs) -> Result<Vec<Plan>, CliError> {
     };
     let mut plans = Vec::with_capacity(references.len());
     for reference in references {
-        let scenario = args.options.load(&reference)?;
-        let (seed, replications) = (args.options.seed_for(&scenario), args.options.replications_for(&scenario));
+        let scenario = args.options.scenario.load(&reference)?;
+        let (seed, replications) =
+            (args.options.scenario.seed_for(&scenario), args.options.replications_for(&scenario));
         plans.push(Plan { reference, scenario, seed, replications });
     }
     Ok(plans)

@@ -78,10 +78,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), CliError> {
     for point in &grid {
         let overrides: Vec<(String, toml::Value)> =
             point.iter().map(|(key, _, value)| (key.clone(), value.clone())).collect();
-        scenarios.push(options.sized(load_with_overrides(&args.scenario, &overrides)?)?);
+        scenarios.push(options.scenario.sized(load_with_overrides(&args.scenario, &overrides)?)?);
     }
-    let runs: Vec<(u64, u32)> =
-        scenarios.iter().map(|scenario| (options.seed_for(scenario), options.replications_for(scenario))).collect();
+    let runs: Vec<(u64, u32)> = scenarios
+        .iter()
+        .map(|scenario| (options.scenario.seed_for(scenario), options.replications_for(scenario)))
+        .collect();
     let name = scenarios[0].name.clone();
     let directory = options.out.join(format!("sweep-{name}"));
     let infos: Vec<_> = scenarios.iter().zip(&runs).map(|(s, (seed, count))| run_info(s, *seed, *count)).collect();
@@ -188,9 +190,9 @@ fn axes(sets: &[String], options: &RunOptions) -> Result<Vec<Axis>, CliError> {
             )));
         }
         let flag = match axis.key.as_str() {
-            "seed" => options.seed.is_some().then_some("--seed"),
+            "seed" => options.scenario.seed.is_some().then_some("--seed"),
             "replications" => options.replications.is_some().then_some("--replications"),
-            "org.members" => options.members.is_some().then_some("--members"),
+            "org.members" => options.scenario.members.is_some().then_some("--members"),
             _ => None,
         };
         if let Some(flag) = flag {

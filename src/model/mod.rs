@@ -29,6 +29,7 @@ mod queues;
 mod residue_survival;
 mod script;
 mod state;
+mod trace;
 mod workload;
 mod world;
 
@@ -49,6 +50,7 @@ pub use queues::{BacklogPoint, ConsoleBacklog, PoolKind};
 pub use residue_survival::{ResiduePoint, ResidueSurvivalTally};
 pub use script::{MAX_SCRIPT_STEPS, ScriptOp, ScriptStep, Unbinder};
 pub use state::{DeviceState, GrantState, IllegalTransition, MemberState, Outcome};
+pub use trace::{AccessEnds, DeviceEnd, DrawRule, Drawn, Entity, Entry, GrantEnd, MemberEnd, Step, Subject, Trace};
 pub use workload::{
     AdminBatchParams, Arrivals, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, GdprExportParams,
     SubsidiarySplitParams, TierMix, Workload, WorkloadKind,

@@ -28,6 +28,15 @@ impl PoolKind {
             PoolKind::Rebinders => "rebinders",
         }
     }
+
+    /// The scenario key of the pool's servers and service time.
+    pub fn key(self) -> &'static str {
+        match self {
+            PoolKind::Approvers => "policy.approval",
+            PoolKind::ComplianceOfficers => "workload.compliance-dual-control.officers",
+            PoolKind::Rebinders => "workload.subsidiary-split.rebinders",
+        }
+    }
 }
 
 /// The console's backlog at one fixed time of the run.

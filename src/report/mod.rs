@@ -2,7 +2,8 @@
 //! (comparisons, sweeps, shards) written atomically (temporary file, then
 //! rename, so a reader never sees half a result; files that belong together
 //! published as one folder; stale temporaries of a killed run removed:
-//! `publish`), and the readable table a run prints per scenario.
+//! `publish`), the readable table a run prints per scenario, and the
+//! timeline `explain` prints (`timeline`).
 //!
 //! **Architecture invariant:** every result file is written here
 //! (`write_atomic`). The simulation commands (`run`, `compare`, `sweep`,
@@ -15,11 +16,13 @@ mod junit;
 mod publish;
 mod residue_lines;
 mod table;
+mod timeline;
 mod verdicts;
 
 pub use junit::{CaseOutcome, TestCase, TestSuite, escape_xml, junit_xml};
 pub use publish::{publish_folder, write_atomic};
 pub use table::summary_table;
+pub use timeline::{found_json, found_text, member_facts, timeline_json, timeline_text};
 pub use verdicts::{BaselineVerdict, BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts};
 
 use crate::metrics::Summary;

@@ -13,10 +13,12 @@
 //! uses it and private when only its own file does.
 
 mod checked;
+mod replay;
 mod simulate;
 mod tasks;
 
 pub use checked::{CheckFailure, run_checked};
+pub use replay::{Explained, ReplayError, ReplayedRun, explain, find};
 pub use simulate::{
     Seeds, SummaryJob, host_name, process_cpu_time, run_info, simulate, summarize, summarize_all, timing,
 };

@@ -20,6 +20,7 @@ mod determinism;
 mod device_rules;
 mod docs_paths;
 mod engine_properties;
+mod explain;
 mod exposure_rules;
 mod fast_scim;
 mod fuzz_corpus;

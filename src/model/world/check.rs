@@ -24,7 +24,9 @@ impl World<'_> {
         self.check_grants()?;
         self.check_batches()?;
         for pool in &self.pools {
-            ensure(pool.is_consistent(), "pool_servers", || format!("pool {} serves past its servers", pool.name))?;
+            ensure(pool.is_consistent(), "pool_servers", || {
+                format!("pool {} serves past its servers", pool.kind.name())
+            })?;
         }
         let taken = self.script_steps.trials;
         let written = self.workload.arrivals.max_count();

@@ -50,12 +50,12 @@ pub(super) fn at_revoke(world: &mut World<'_>, now: SimTime, member: MemberId, k
 fn book(world: &World<'_>, member: MemberId, params: &CustomerHandover) -> (u64, u64) {
     let key = member.stream_key();
     let customers = if world.chance(key, Purpose::CustomerOwner, params.owner_share) {
-        geometric(params.customers_mean, world.streams.uniform(key, Purpose::Customers.key(), 0))
+        geometric(params.customers_mean, world.uniform(key, Purpose::Customers, 0))
     } else {
         0
     };
     let chats = if world.org.member(member).roles.group_owner {
-        geometric(params.group_chats_mean, world.streams.uniform(key, Purpose::GroupChats.key(), 0))
+        geometric(params.group_chats_mean, world.uniform(key, Purpose::GroupChats, 0))
     } else {
         0
     };

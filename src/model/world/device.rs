@@ -16,7 +16,7 @@ use super::super::org::Org;
 use super::super::platform::{DeviceExit, Fate, Platform, Residue, ResidueKind};
 use super::super::state::{DeviceState, IllegalTransition, MemberState};
 use super::purpose::Purpose;
-use super::{DeviceChangeBy, Event, RequestKind, World, residue};
+use super::{DeviceChangeBy, Event, Mark, RequestKind, World, residue};
 use crate::engine::{Context, SimTime};
 
 /// Unbinds every device of a revoked member; returns how many must still
@@ -315,6 +315,7 @@ fn uninstall_first(
     schedule_auto_logout(world, ctx, device);
     if locked {
         world.set_member(member, MemberState::LockedOut)?;
+        world.members[member.index()].marks.set(Mark::LockedOut);
         let delay = world.sample(&world.policy.lockout_recovery, member.stream_key(), Purpose::LockoutRecovery, 0);
         ctx.schedule_in(delay, Event::LockoutRecovered { member });
     }

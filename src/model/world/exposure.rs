@@ -65,7 +65,7 @@ fn token_windows(world: &World<'_>) -> TokenTally {
 /// Whether a request took `member` to cut its account: every kind that
 /// opens in `Requested` (not a device change, a re-bind or an app admin's
 /// archive, which keep the account).
-fn offboarded(world: &World<'_>, member: MemberId) -> bool {
+pub(super) fn offboarded(world: &World<'_>, member: MemberId) -> bool {
     let run = &world.members[member.index()];
     run.request != NONE && world.requests[run.request as usize].kind.opening_state() == Some(MemberState::Requested)
 }
@@ -73,7 +73,7 @@ fn offboarded(world: &World<'_>, member: MemberId) -> bool {
 /// When each path of `member` ends, in `ExposurePath::ALL` order;
 /// `SimTime::NEVER` where it has not ended. Until the account is cut the
 /// account carries every path, so the others end at the cut at the latest.
-fn path_ends(world: &World<'_>, member: MemberId) -> [SimTime; ExposurePath::ALL.len()] {
+pub(super) fn path_ends(world: &World<'_>, member: MemberId) -> [SimTime; ExposurePath::ALL.len()] {
     let run = &world.members[member.index()];
     if run.state.account_usable() {
         return [SimTime::NEVER, SimTime::ZERO, SimTime::ZERO, SimTime::ZERO];

@@ -30,7 +30,7 @@ pub fn finish(mut world: World<'_>) -> Observations {
     for pool in &mut world.pools {
         pool.censor_waiting(world.horizon);
     }
-    world.obs.queues = world.pools.iter_mut().map(|pool| (pool.name, std::mem::take(&mut pool.tally))).collect();
+    world.obs.queues = world.pools.iter_mut().map(|pool| (pool.kind.name(), std::mem::take(&mut pool.tally))).collect();
     world.obs
 }
 

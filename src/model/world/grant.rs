@@ -26,6 +26,7 @@ use super::super::ids::{AppId, GrantId, MemberId};
 use super::super::observe::RaceKind;
 use super::super::org::Grant;
 use super::super::state::{GrantState, IllegalTransition};
+use super::super::trace::{Entity, Step};
 use super::purpose::Purpose;
 use super::{Event, RequestKind, World};
 use crate::engine::{Context, Dist, SimDuration, SimTime};
@@ -125,7 +126,7 @@ fn acceptance_end(world: &World<'_>, ctx: &mut Context<'_, Event>, grant: GrantI
         ctx.schedule_in(delay, Event::VendorUnbind { grant });
         return now + delay;
     }
-    let expiry = token_expiry(world, grant, now);
+    let expiry = expiry_after(world, now, world.uniform(key, Purpose::TokenAge, 0));
     if app.introspects {
         let propagation = world.sample(&world.policy.revocation_propagation, key, Purpose::Propagation, 0);
         return (now + propagation).min(expiry);
@@ -133,9 +134,14 @@ fn acceptance_end(world: &World<'_>, ctx: &mut Context<'_, Event>, grant: GrantI
     expiry
 }
 
-/// When the access token the app holds at revocation expires.
+/// When the access token the app holds at revocation expires (its age
+/// drawn again, out of the trace: `acceptance_end` drew it first).
 fn token_expiry(world: &World<'_>, grant: GrantId, revoked_at: SimTime) -> SimTime {
-    let age = world.streams.uniform(grant.stream_key(), Purpose::TokenAge.key(), 0);
+    expiry_after(world, revoked_at, world.streams.uniform(grant.stream_key(), Purpose::TokenAge.key(), 0))
+}
+
+/// When a token `age` (a share of its lifetime) old at `revoked_at` expires.
+fn expiry_after(world: &World<'_>, revoked_at: SimTime, age: f64) -> SimTime {
     let ttl = world.policy.token_ttl.as_micros();
     let remaining = ttl - (age * ttl as f64) as u64;
     revoked_at + SimDuration::from_micros(remaining.max(1))
@@ -188,7 +194,7 @@ fn poisson_uses(world: &World<'_>, key: u64, first: SimTime, end: SimTime, mean:
     if more == 0 {
         return (1, first);
     }
-    let u = world.streams.uniform(key, Purpose::AppUse.key(), 2);
+    let u = world.uniform(key, Purpose::AppUse, 2);
     let offset_us = (span_us * u.powf(1.0 / more as f64)) as u64;
     (1 + more, first + SimDuration::from_micros(offset_us.min((end - first).as_micros().saturating_sub(1))))
 }
@@ -198,6 +204,9 @@ fn poisson_uses(world: &World<'_>, key: u64, first: SimTime, end: SimTime, mean:
 fn token_used(world: &mut World<'_>, grant: GrantId, revoked_at: SimTime, uses: u64, last_use: SimTime) {
     let Grant { member, app } = world.org.grants[grant.index()];
     world.races(member, RaceKind::TokenAfterDisable, uses);
+    if world.tracing() {
+        world.trace(Entity::Grant(grant), Step::Race { kind: RaceKind::TokenAfterDisable, events: uses });
+    }
     let after_us = (last_use - revoked_at).as_micros();
     world.obs.token_last_use_sum_s += after_us / 1_000_000;
     world.obs.token_last_use_max_ms = world.obs.token_last_use_max_ms.max(after_us / 1_000);

@@ -25,6 +25,7 @@ mod exposure;
 mod finish;
 mod grant;
 mod member;
+mod member_end;
 mod modules;
 mod pipeline;
 mod pool;
@@ -42,12 +43,14 @@ use super::org::{AdminTier, Org};
 use super::platform::Residue;
 use super::queues::{ConsoleBacklog, PoolKind};
 use super::state::{DeviceState, GrantState, IllegalTransition, MemberState};
+use super::trace::Trace;
 use super::workload::{
     AdminBatchParams, ComplianceDualControlParams, DeviceChangeParams, DissolutionParams, GdprExportParams, Workload,
     WorkloadKind,
 };
 use crate::engine::{Context, Model, SimDuration, SimTime, Streams};
 use pool::Pool;
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::ops::Range;
 
@@ -280,6 +283,23 @@ impl RequestKind<'_> {
             | RequestKind::Compliance(_) => Some(MemberState::Requested),
         }
     }
+
+    /// The scenario key of the delay drawn before this request takes
+    /// effect, for a trace (the kinds that draw none have none).
+    fn delay_key(self) -> &'static str {
+        match self {
+            RequestKind::Admin(AdminAct::Department, _) => "policy.department_delay",
+            RequestKind::Admin(AdminAct::App(_), _) => "policy.app_admin_delay",
+            RequestKind::Dissolution(_) => "workload.dissolution.review",
+            RequestKind::Gdpr(_) => "workload.gdpr-export.reason",
+            RequestKind::Compliance(_) => "workload.compliance-dual-control.risk_confirm",
+            RequestKind::SelfExit
+            | RequestKind::Admin(AdminAct::Super, _)
+            | RequestKind::AppGrants
+            | RequestKind::DeviceChange(_)
+            | RequestKind::Rebind => "none",
+        }
+    }
 }
 
 /// One decision covering `members[first .. first + len]` of `request_members`.
@@ -378,6 +398,8 @@ enum Mark {
     CloudCopy,
     /// A pro edition's disable kept modules live (`policy.keep_modules`).
     KeptModules,
+    /// Uninstalling before unbinding locked the account.
+    LockedOut,
 }
 
 impl Marks {
@@ -445,6 +467,9 @@ pub struct World<'a> {
     /// Residue changes of unbound members, signed into the survival points.
     residue_clock: residue::ResidueClock,
     obs: Observations,
+    /// One subject's path, kept only when asked for (`traced`); a cell,
+    /// since draws are made through `&self`.
+    trace: Option<Box<RefCell<Trace>>>,
 }
 
 impl<'a> World<'a> {
@@ -455,7 +480,7 @@ impl<'a> World<'a> {
         workload: &'a Workload,
         streams: Streams,
     ) -> Self {
-        let mut pools = vec![Pool::new(PoolKind::Approvers.name(), policy.approval.clone())];
+        let mut pools = vec![Pool::new(PoolKind::Approvers, policy.approval.clone())];
         pools.extend(second_pool(&workload.kind));
         World {
             org,
@@ -484,7 +509,20 @@ impl<'a> World<'a> {
             script_steps: Count::default(),
             residue_clock: residue::ResidueClock::new(LEAK_RISK_DEFAULT.len()),
             obs: Observations { console_backlog: ConsoleBacklog::at(&LEAK_RISK_DEFAULT), ..Observations::default() },
+            trace: None,
         }
+    }
+
+    /// Keeps the path of `trace`'s subject through the run, read back with
+    /// `take_trace` before `finish`.
+    pub fn traced(mut self, trace: Trace) -> Self {
+        self.trace = Some(Box::new(RefCell::new(trace)));
+        self
+    }
+
+    /// The trace kept so far, if one was asked for.
+    pub fn take_trace(&mut self) -> Option<Trace> {
+        self.trace.take().map(|trace| trace.into_inner())
     }
 
     /// Observes the run only up to `horizon` (the default: until it drains).
@@ -535,6 +573,9 @@ impl Model for World<'_> {
     type Fault = IllegalTransition;
 
     fn handle(&mut self, event: Event, ctx: &mut Context<'_, Event>) -> Result<(), IllegalTransition> {
+        if let Some(trace) = &self.trace {
+            trace.borrow_mut().enter(ctx.now(), event);
+        }
         match event {
             Event::Arrival { index } => arrivals::arrive(self, ctx, index),
             Event::PoolDone { pool, request } => pipeline::pool_done(self, ctx, pool, request),
@@ -581,9 +622,9 @@ pub use finish::finish;
 fn second_pool(kind: &WorkloadKind) -> Option<Pool> {
     match kind {
         WorkloadKind::ComplianceDualControl(params) => {
-            Some(Pool::new(PoolKind::ComplianceOfficers.name(), params.officers.clone()))
+            Some(Pool::new(PoolKind::ComplianceOfficers, params.officers.clone()))
         }
-        WorkloadKind::SubsidiarySplit(params) => Some(Pool::new(PoolKind::Rebinders.name(), params.rebinders.clone())),
+        WorkloadKind::SubsidiarySplit(params) => Some(Pool::new(PoolKind::Rebinders, params.rebinders.clone())),
         WorkloadKind::SelfExit
         | WorkloadKind::AdminBatch(_)
         | WorkloadKind::DeviceChange(_)

@@ -4,11 +4,12 @@
 use super::super::config::PoolConfig;
 use super::super::ids::RequestId;
 use super::super::observe::QueueTally;
+use super::super::queues::PoolKind;
 use crate::engine::{SimDuration, SimTime};
 use std::collections::VecDeque;
 
 pub(super) struct Pool {
-    pub name: &'static str,
+    pub kind: PoolKind,
     pub config: PoolConfig,
     busy: u32,
     waiting: VecDeque<(RequestId, SimTime)>,
@@ -16,9 +17,9 @@ pub(super) struct Pool {
 }
 
 impl Pool {
-    pub fn new(name: &'static str, config: PoolConfig) -> Self {
+    pub fn new(kind: PoolKind, config: PoolConfig) -> Self {
         let tally = QueueTally { servers: config.servers, ..QueueTally::default() };
-        Pool { name, config, busy: 0, waiting: VecDeque::new(), tally }
+        Pool { kind, config, busy: 0, waiting: VecDeque::new(), tally }
     }
 
     /// A request arrives; true if a server takes it at once (it waited
@@ -80,7 +81,7 @@ mod tests {
 
     #[test]
     fn second_request_waits_for_a_single_server() {
-        let mut pool = Pool::new("p", PoolConfig { servers: 1, service: Dist::zero() });
+        let mut pool = Pool::new(PoolKind::Approvers, PoolConfig { servers: 1, service: Dist::zero() });
         let t0 = SimTime::ZERO;
         assert!(pool.arrive(RequestId(0), t0));
         assert!(!pool.arrive(RequestId(1), t0));
@@ -91,7 +92,7 @@ mod tests {
 
     #[test]
     fn an_abandoned_request_is_neither_served_nor_in_the_means() {
-        let mut pool = Pool::new("p", PoolConfig { servers: 1, service: Dist::zero() });
+        let mut pool = Pool::new(PoolKind::Approvers, PoolConfig { servers: 1, service: Dist::zero() });
         pool.record_served(SimDuration::from_secs(10), SimDuration::from_secs(30));
         pool.record_abandoned();
         let tally = pool.tally.clone();

@@ -7,30 +7,119 @@ use super::super::ids::{DeviceId, GrantId, MemberId, RequestId};
 use super::super::observe::{BatchTier, RaceKind, RaceUnit};
 use super::super::platform::ResidueKind;
 use super::super::state::{DeviceState, GrantState, IllegalTransition, MemberState, StateMachine};
-use super::purpose::Purpose;
+use super::super::trace::{DrawRule, Drawn, Entity, Step};
+use super::purpose::{Keyed, Purpose};
 use super::{Batch, NONE, Request, RequestKind, World, residue};
 use crate::engine::{Dist, SimDuration, SimTime};
 use std::ops::Range;
 
 impl<'a> World<'a> {
+    /// True with probability `p` (no draw when `p` is not positive).
+    #[inline]
     pub(super) fn chance(&self, entity: u64, purpose: Purpose, p: f64) -> bool {
-        p > 0.0 && self.streams.chance(entity, purpose.key(), 0, p)
+        p > 0.0 && {
+            let drawn = self.streams.uniform(entity, purpose.key(), 0);
+            if self.tracing() {
+                self.trace_draw(entity, purpose, 0, Drawn::Chance { drawn, p });
+            }
+            drawn < p
+        }
     }
 
+    #[inline]
     pub(super) fn sample(&self, dist: &Dist, entity: u64, purpose: Purpose, index: u64) -> SimDuration {
-        dist.sample(&mut self.streams.stream(entity, purpose.key(), index))
+        let duration = dist.sample(&mut self.streams.stream(entity, purpose.key(), index));
+        if self.tracing() {
+            self.trace_draw(entity, purpose, index, Drawn::Duration(duration));
+        }
+        duration
     }
 
+    /// A uniform draw in [0, 1) that places or sizes something.
+    #[inline]
+    pub(super) fn uniform(&self, entity: u64, purpose: Purpose, index: u64) -> f64 {
+        let drawn = self.streams.uniform(entity, purpose.key(), index);
+        if self.tracing() {
+            self.trace_draw(entity, purpose, index, Drawn::Uniform(drawn));
+        }
+        drawn
+    }
+
+    #[inline]
     pub(super) fn set_member(&mut self, member: MemberId, next: MemberState) -> Result<(), IllegalTransition> {
-        self.members[member.index()].state.advance(member.0, next)
+        let from = self.members[member.index()].state;
+        self.members[member.index()].state.advance(member.0, next)?;
+        if self.tracing() {
+            self.trace(Entity::Member(member), Step::Member { from, to: next });
+        }
+        Ok(())
     }
 
+    #[inline]
     pub(super) fn set_device(&mut self, device: DeviceId, next: DeviceState) -> Result<(), IllegalTransition> {
-        self.devices[device.index()].state.advance(device.0, next)
+        let from = self.devices[device.index()].state;
+        self.devices[device.index()].state.advance(device.0, next)?;
+        if self.tracing() {
+            self.trace(Entity::Device(device), Step::Device { device, from, to: next });
+        }
+        Ok(())
     }
 
+    #[inline]
     pub(super) fn set_grant(&mut self, grant: GrantId, next: GrantState) -> Result<(), IllegalTransition> {
-        self.grants[grant.index()].state.advance(grant.0, next)
+        let from = self.grants[grant.index()].state;
+        self.grants[grant.index()].state.advance(grant.0, next)?;
+        if self.tracing() {
+            self.trace(Entity::Grant(grant), Step::Grant { grant, from, to: next });
+        }
+        Ok(())
+    }
+
+    /// Whether a trace is kept: the one test an ordinary run pays per
+    /// draw, transition, race and residue write.
+    #[inline(always)]
+    pub(super) fn tracing(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    /// Records `step`, about `about`, if the trace watches it: the traced
+    /// member, one of its traced devices or grants, or the request it is on.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn trace(&self, about: Entity, step: Step) {
+        let Some(trace) = &self.trace else { return };
+        let mut trace = trace.borrow_mut();
+        let watched = match about {
+            Entity::Member(member) => trace.watches_member(member),
+            Entity::Device(device) => trace.watches_device(device),
+            Entity::Grant(grant) => trace.watches_grant(grant),
+            Entity::Request(request) => self.members[trace.member.index()].request == request.0,
+        };
+        if watched {
+            trace.record(step);
+        }
+    }
+
+    /// A draw for `entity` under `purpose`: a request's delay and a pool's
+    /// service name the key the request and the pool use.
+    #[cold]
+    #[inline(never)]
+    fn trace_draw(&self, entity: u64, purpose: Purpose, index: u64, drawn: Drawn) {
+        let id = entity as u32;
+        let about = match purpose.keyed_by() {
+            Keyed::Arrival => return,
+            Keyed::Request => Entity::Request(RequestId(id)),
+            Keyed::Member => Entity::Member(MemberId(id)),
+            Keyed::Device => Entity::Device(DeviceId(id)),
+            Keyed::Grant => Entity::Grant(GrantId(id)),
+        };
+        let rule = purpose.rule();
+        let rule = match purpose {
+            Purpose::PoolService => DrawRule { key: self.pools[index as usize].kind.key(), ..rule },
+            Purpose::EffectiveDelay => DrawRule { key: self.requests[id as usize].kind.delay_key(), ..rule },
+            _ => rule,
+        };
+        self.trace(about, Step::Draw { entity: about, rule, drawn });
     }
 
     pub(super) fn members_of(&self, request: RequestId) -> Range<usize> {
@@ -157,6 +246,9 @@ impl<'a> World<'a> {
     /// `events` races of `kind` on one unit involving `member` (a grant's
     /// token accepted that many times after revocation).
     pub(super) fn races(&mut self, member: MemberId, kind: RaceKind, events: u64) {
+        if self.tracing() && kind.exposed_unit() == RaceUnit::Members {
+            self.trace(Entity::Member(member), Step::Race { kind, events });
+        }
         let tally = &mut self.obs.races[kind.index()];
         tally.events += events;
         let first_for_member = self.members[member.index()].races.insert(kind);

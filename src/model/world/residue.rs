@@ -11,6 +11,7 @@
 use super::super::ids::{DeviceId, MemberId};
 use super::super::platform::{Platform, Residue, ResidueKind};
 use super::super::residue_survival::{ResiduePoint, ResidueSurvivalTally};
+use super::super::trace::{Entity, Step};
 use super::{Mark, World};
 use crate::engine::{SimDuration, SimTime};
 
@@ -85,6 +86,9 @@ pub(super) fn set_device(world: &mut World<'_>, device: DeviceId, residue: Resid
     let run = &mut world.devices[device.index()];
     let old = std::mem::replace(&mut run.residue, residue);
     let run = *run;
+    if old != residue && world.tracing() {
+        world.trace(Entity::Device(device), Step::Residue { entity: Entity::Device(device), residue });
+    }
     if old == residue || !run.watched {
         return;
     }
@@ -108,6 +112,9 @@ pub(super) fn set_device(world: &mut World<'_>, device: DeviceId, residue: Resid
 /// `now`.
 pub(super) fn set_own(world: &mut World<'_>, member: MemberId, residue: Residue, now: SimTime) {
     let old = std::mem::replace(&mut world.members[member.index()].residue, residue);
+    if old != residue && world.tracing() {
+        world.trace(Entity::Member(member), Step::Residue { entity: Entity::Member(member), residue });
+    }
     if old != residue && watched(world, member) {
         let span = Span::of(world, world.members[member.index()].revoked_at, now);
         shift_kinds(&mut world.residue_clock, &span, residue.minus(old), old.minus(residue));
