@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 /// `explained` as text; `replay` is the command that gives it again.
 pub fn timeline_text(explained: &Explained, org_facts: &str, scenario: &str, replay: &str) -> String {
-    let Explained { run, trace, end, .. } = explained;
+    let Explained { run, trace, end, pools, .. } = explained;
     let mut out = String::new();
     let _ = writeln!(out, "{} — {scenario}, {}", subject_name(trace.subject), run_line(run));
     let _ = writeln!(out, "  replay: {replay}");
@@ -20,7 +20,7 @@ pub fn timeline_text(explained: &Explained, org_facts: &str, scenario: &str, rep
     let mut last: Option<(SimTime, Option<Event>)> = None;
     for entry in &trace.entries {
         if last != Some((entry.at, entry.cause)) {
-            let _ = writeln!(out, "{:>16}  {}", clock(entry.at), cause_text(entry.cause));
+            let _ = writeln!(out, "{:>16}  {}", clock(entry.at), cause_text(entry.cause, pools));
             last = Some((entry.at, entry.cause));
         }
         let _ = writeln!(out, "{:>16}    {}", "", step_text(&entry.step));
@@ -37,13 +37,13 @@ pub fn timeline_text(explained: &Explained, org_facts: &str, scenario: &str, rep
 
 /// `explained` as one JSON document (pretty, ending in a newline).
 pub fn timeline_json(explained: &Explained, scenario: &str, replay: &str) -> String {
-    let Explained { run, trace, end, .. } = explained;
+    let Explained { run, trace, end, pools, .. } = explained;
     pretty(&json!({
         "scenario": scenario,
         "subject": subject_name(trace.subject),
         "run": run_json(run),
         "replay": replay,
-        "steps": trace.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "steps": trace.entries.iter().map(|entry| entry_json(entry, pools)).collect::<Vec<_>>(),
         "end": end_json(end),
     }))
 }
@@ -192,11 +192,14 @@ fn duration(d: SimDuration) -> String {
     format_duration_ms(d.as_micros() as f64 / 1_000.0)
 }
 
-fn cause_text(cause: Option<Event>) -> String {
+fn cause_text(cause: Option<Event>, pools: &[&str]) -> String {
     let Some(event) = cause else { return "start of the run".to_owned() };
     match event {
         Event::Arrival { index } => format!("decision {index} (arrival or scripted step)"),
-        Event::PoolDone { pool, request } => format!("pool {pool} done with request {}", request.0),
+        Event::PoolDone { pool, request } => {
+            let name = pools.get(usize::from(pool)).copied().unwrap_or("unknown");
+            format!("the {name} pool is done with request {}", request.0)
+        }
         Event::Effective { request } => format!("request {} takes effect", request.0),
         Event::ConsoleReady => "the admin console runs its next batch".to_owned(),
         Event::HandoverDone { member } => format!("member {}'s handover done", member.0),
@@ -242,7 +245,7 @@ fn step_text(step: &Step) -> String {
     }
 }
 
-fn entry_json(entry: &Entry) -> Value {
+fn entry_json(entry: &Entry, pools: &[&str]) -> Value {
     let mut step = match entry.step {
         Step::Draw { entity, rule, drawn } => {
             let mut draw = json!({
@@ -272,7 +275,7 @@ fn entry_json(entry: &Entry) -> Value {
         }
     };
     step["at_us"] = json!(entry.at.as_micros());
-    step["event"] = json!(cause_text(entry.cause));
+    step["event"] = json!(cause_text(entry.cause, pools));
     step
 }
 

@@ -28,6 +28,8 @@ pub struct Explained {
     pub run: ReplayedRun,
     /// The replication's org.
     pub org: Org,
+    /// The pools' names, by the slot an event names.
+    pub pools: Vec<&'static str>,
     pub trace: Trace,
     pub end: MemberEnd,
 }
@@ -43,12 +45,12 @@ pub enum ReplayError {
 /// Replication `replication` of `scenario` from `seed`, with `subject`'s
 /// path traced.
 pub fn explain(scenario: &Scenario, seed: u64, replication: u32, subject: Subject) -> Result<Explained, ReplayError> {
-    let (run, org, (trace, end)) = replay(scenario, seed, replication, Some(subject), |world, trace| {
+    let (run, org, (trace, end, pools)) = replay(scenario, seed, replication, Some(subject), |world, trace| {
         let trace = trace.expect("a traced replay keeps its trace");
         let end = world.member_end(trace.member);
-        (trace, end)
+        (trace, end, world.pool_names())
     })?;
-    Ok(Explained { run, org, trace, end })
+    Ok(Explained { run, org, pools, trace, end })
 }
 
 /// The first `limit` members of replication `replication` whose end

@@ -555,6 +555,11 @@ impl<'a> World<'a> {
         self.script_steps
     }
 
+    /// The pools' names, by the slot `Event::PoolDone` names.
+    pub fn pool_names(&self) -> Vec<&'static str> {
+        self.pools.iter().map(|pool| pool.kind.name()).collect()
+    }
+
     pub fn member_state(&self, member: MemberId) -> MemberState {
         self.members[member.index()].state
     }
