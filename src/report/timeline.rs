@@ -10,6 +10,9 @@ use crate::runner::{Explained, ReplayedRun};
 use serde_json::{Value, json};
 use std::fmt::Write;
 
+/// The layout version of `explain --json`'s documents.
+const TIMELINE_SCHEMA: u32 = 1;
+
 /// `explained` as text; `replay` is the command that gives it again.
 pub fn timeline_text(explained: &Explained, org_facts: &str, scenario: &str, replay: &str) -> String {
     let Explained { run, trace, end, pools, .. } = explained;
@@ -39,6 +42,7 @@ pub fn timeline_text(explained: &Explained, org_facts: &str, scenario: &str, rep
 pub fn timeline_json(explained: &Explained, scenario: &str, replay: &str) -> String {
     let Explained { run, trace, end, pools, .. } = explained;
     pretty(&json!({
+        "schema_version": TIMELINE_SCHEMA,
         "scenario": scenario,
         "subject": subject_name(trace.subject),
         "run": run_json(run),
@@ -123,6 +127,7 @@ pub fn found_text(
 /// The members `explain --find` lists, as JSON.
 pub fn found_json(run: &ReplayedRun, what: &str, scenario: &str, found: &[MemberEnd], total: usize) -> String {
     pretty(&json!({
+        "schema_version": TIMELINE_SCHEMA,
         "scenario": scenario,
         "find": what,
         "run": run_json(run),

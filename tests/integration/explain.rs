@@ -47,6 +47,7 @@ fn the_timeline_of_the_scripted_example_matches_its_golden_file() {
 #[test]
 fn a_super_admins_unbind_under_a_buffer_revokes_at_the_buffers_end() {
     let json = json_of(&["explain", SCRIPT, "--member", "3", "--json"]);
+    assert_eq!(json["schema_version"], 1);
     let steps = json["steps"].as_array().expect("steps");
     let member_state = |to: &str| {
         steps
