@@ -50,16 +50,6 @@ pub enum Drawn {
     Uniform(f64),
 }
 
-impl Drawn {
-    /// The decision of a `Chance`.
-    pub fn yes(self) -> Option<bool> {
-        match self {
-            Drawn::Chance { drawn, p } => Some(drawn < p),
-            Drawn::Duration(_) | Drawn::Uniform(_) => None,
-        }
-    }
-}
-
 /// What a draw decides, in words, and the scenario key whose value it
 /// draws against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
