@@ -11,7 +11,7 @@ use super::CliError;
 use super::options::ScenarioOptions;
 use super::output::print_out;
 use crate::model::{DeviceId, GrantId, MemberEnd, MemberId, RaceKind, ResidueKind, Subject};
-use crate::report::{found_json, found_text, member_facts, timeline_json, timeline_text};
+use crate::report::{entity_name, found_json, found_text, member_facts, timeline_json, timeline_text};
 use crate::runner::{ReplayError, explain as replay_explain, find as replay_find};
 use crate::scenario::{OrgMode, Scenario};
 use clap::{ArgGroup, Args};
@@ -95,12 +95,9 @@ fn replay_error(error: ReplayError) -> CliError {
     }
 }
 
+/// `--member 5` for member 5: its flag is its name.
 fn subject_flag(subject: Subject) -> String {
-    match subject {
-        Subject::Member(member) => format!("--member {}", member.0),
-        Subject::Device(device) => format!("--device {}", device.0),
-        Subject::Grant(grant) => format!("--grant {}", grant.0),
-    }
+    format!("--{}", entity_name(subject.entity()))
 }
 
 /// The command that prints this subject's timeline again.

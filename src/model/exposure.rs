@@ -5,6 +5,7 @@
 //! (members with any path still live at fixed times after their decision).
 //! Read at the horizon from instants the world keeps; the model only counts.
 
+use super::org::App;
 use crate::engine::SimDuration;
 
 /// A live access path of an offboarded member.
@@ -113,6 +114,15 @@ impl TokenEnd {
 
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// How `app` stops accepting a revoked grant's token.
+    pub fn of(app: &App) -> TokenEnd {
+        match (app.native_unbind, app.introspects) {
+            (true, _) => TokenEnd::NativeUnbind,
+            (false, true) => TokenEnd::Introspection,
+            (false, false) => TokenEnd::Expiry,
+        }
     }
 }
 

@@ -29,6 +29,17 @@ pub enum Subject {
     Grant(GrantId),
 }
 
+impl Subject {
+    /// The entity the subject is.
+    pub fn entity(self) -> Entity {
+        match self {
+            Subject::Member(member) => Entity::Member(member),
+            Subject::Device(device) => Entity::Device(device),
+            Subject::Grant(grant) => Entity::Grant(grant),
+        }
+    }
+}
+
 /// What a draw or a residue change was made for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entity {

@@ -22,7 +22,7 @@ mod verdicts;
 pub use junit::{CaseOutcome, TestCase, TestSuite, escape_xml, junit_xml};
 pub use publish::{publish_folder, write_atomic};
 pub use table::summary_table;
-pub use timeline::{found_json, found_text, member_facts, timeline_json, timeline_text};
+pub use timeline::{entity_name, found_json, found_text, member_facts, timeline_json, timeline_text};
 pub use verdicts::{BaselineVerdict, BaselineVerdicts, ObjectiveVerdict, SummaryVerdicts};
 
 use crate::metrics::Summary;

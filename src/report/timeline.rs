@@ -5,7 +5,7 @@
 
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::format_duration_ms;
-use crate::model::{AccessEnds, Drawn, Entity, Entry, Event, MemberEnd, Org, Residue, Step, Subject, Trace};
+use crate::model::{AccessEnds, Drawn, Entity, Entry, Event, MemberEnd, Org, Residue, Step, Subject, TokenEnd, Trace};
 use crate::runner::{Explained, ReplayedRun};
 use serde_json::{Value, json};
 use std::fmt::Write;
@@ -68,13 +68,7 @@ pub fn member_facts(org: &Org, trace: &Trace) -> String {
         .grants_of(trace.member)
         .map(|grant| {
             let app = org.grants[grant.index()].app;
-            let facts = &org.apps[app.index()];
-            let how = match (facts.native_unbind, facts.introspects) {
-                (true, _) => "native unbind",
-                (false, true) => "introspects",
-                (false, false) => "token expires",
-            };
-            format!("{} (app {}, {how})", grant.0, app.0)
+            format!("{} (app {}, ends by {})", grant.0, app.0, TokenEnd::of(&org.apps[app.index()]).name())
         })
         .collect();
     let roles = match (member.roles.group_owner, member.roles.pending_approvals) {
@@ -169,14 +163,11 @@ fn run_json(run: &ReplayedRun) -> Value {
 }
 
 fn subject_name(subject: Subject) -> String {
-    match subject {
-        Subject::Member(member) => format!("member {}", member.0),
-        Subject::Device(device) => format!("device {}", device.0),
-        Subject::Grant(grant) => format!("grant {}", grant.0),
-    }
+    entity_name(subject.entity())
 }
 
-fn entity_name(entity: Entity) -> String {
+/// `member 5`, `device 14`, `grant 21`, `request 90`.
+pub fn entity_name(entity: Entity) -> String {
     match entity {
         Entity::Member(member) => format!("member {}", member.0),
         Entity::Device(device) => format!("device {}", device.0),
@@ -269,10 +260,10 @@ fn entry_json(entry: &Entry, pools: &[&str]) -> Value {
         }
         Step::Member { from, to } => json!({ "step": "state", "of": "member", "from": snake(from), "to": snake(to) }),
         Step::Device { device, from, to } => {
-            json!({ "step": "state", "of": format!("device {}", device.0), "from": snake(from), "to": snake(to) })
+            json!({ "step": "state", "of": entity_name(Entity::Device(device)), "from": snake(from), "to": snake(to) })
         }
         Step::Grant { grant, from, to } => {
-            json!({ "step": "state", "of": format!("grant {}", grant.0), "from": snake(from), "to": snake(to) })
+            json!({ "step": "state", "of": entity_name(Entity::Grant(grant)), "from": snake(from), "to": snake(to) })
         }
         Step::Race { kind, events } => json!({ "step": "race", "kind": kind.name(), "events": events }),
         Step::Residue { entity, residue } => {

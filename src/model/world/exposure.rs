@@ -43,11 +43,7 @@ fn token_windows(world: &World<'_>) -> TokenTally {
     for &grant in &world.revoked_grants {
         let run = world.grants[grant.index()];
         let app = org.apps[org.grants[grant.index()].app.index()];
-        let end = match (app.native_unbind, app.introspects) {
-            (true, _) => TokenEnd::NativeUnbind,
-            (false, true) => TokenEnd::Introspection,
-            (false, false) => TokenEnd::Expiry,
-        };
+        let end = TokenEnd::of(&app);
         let accepted_ms = (run.accept_until.min(horizon) - run.revoked_at).as_micros() / 1_000;
         tally.accepted_ms = tally.accepted_ms.saturating_add(accepted_ms);
         tally.grants_by_end[end.index()] += 1;
